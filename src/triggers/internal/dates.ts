@@ -1,0 +1,109 @@
+/**
+ * Date inputs of trigger specs, read exactly as APScheduler 3.9 reads them
+ * (`apscheduler/util.py` `convert_to_datetime` with `_DATE_REGEX`).
+ *
+ * - A string `YYYY-M-D`, optionally followed by a space or `T` and `H:M:S`, an optional `.ffffff`
+ *   and an optional `Z` or `±HH:MM`. A date alone means midnight.
+ * - Without an offset the string is a wall time in the trigger's zone, read like pytz
+ *   `localize(is_dst=False)`: a time inside a gap is shifted forward by the gap length, an ambiguous
+ *   one is the standard-time (later) occurrence. An explicit offset wins over the zone.
+ * - A JS `Date` or a luxon `DateTime` is an instant as it is.
+ * - A bare number is rejected: seconds or milliseconds cannot be told apart.
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import { DateTime } from "luxon"
+import { TriggerError } from "../../errors.js"
+import type { Instant } from "../Trigger.js"
+import type { Zone } from "./zone.js"
+
+const DATE_REGEX =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?(Z|[+-]\d\d:\d\d)?)?$/
+
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 ? ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+
+const fail = (field: string, reason: string) => Either.left(new TriggerError({ field, reason }))
+
+/** The wall-clock reading and optional fixed offset of an APScheduler date string. */
+export interface ParsedDateString {
+  /** Wall clock as ms since the epoch as if UTC (may carry microseconds as a fraction). */
+  readonly wall: number
+  /** Explicit UTC offset in minutes, when the string has one. */
+  readonly offsetMinutes: number | undefined
+}
+
+/** Parses an APScheduler date string into a wall-clock reading (no zone applied yet). */
+export const parseDateString = (text: string, field: string): Either.Either<ParsedDateString, TriggerError> => {
+  const m = DATE_REGEX.exec(text)
+  if (m === null) return fail(field, `Invalid date string ${JSON.stringify(text.length > 80 ? text.slice(0, 80) + "…" : text)}`)
+  const year = Number(m[1])
+  const month = Number(m[2])
+  const day = Number(m[3])
+  const hour = m[4] === undefined ? 0 : Number(m[4])
+  const minute = m[5] === undefined ? 0 : Number(m[5])
+  const second = m[6] === undefined ? 0 : Number(m[6])
+  const micro = m[7] === undefined ? 0 : Number(m[7].padEnd(6, "0"))
+  if (year < 1) return fail(field, `year ${year} is out of range`)
+  if (month < 1 || month > 12) return fail(field, "month must be in 1..12")
+  if (day < 1 || day > daysInMonth(year, month)) return fail(field, "day is out of range for month")
+  if (hour > 23) return fail(field, "hour must be in 0..23")
+  if (minute > 59) return fail(field, "minute must be in 0..59")
+  if (second > 59) return fail(field, "second must be in 0..59")
+  const d = new Date(0)
+  d.setUTCFullYear(year, month - 1, day)
+  d.setUTCHours(hour, minute, second, 0)
+  const wall = d.getTime() + micro / 1000
+  let offsetMinutes: number | undefined
+  const tz = m[8]
+  if (tz === "Z") offsetMinutes = 0
+  else if (tz !== undefined) {
+    const sign = tz[0] === "-" ? -1 : 1
+    const hh = Number(tz.slice(1, 3))
+    const mm = Number(tz.slice(4, 6))
+    if (hh > 23 || mm > 59) return fail(field, `Invalid UTC offset ${JSON.stringify(tz)}`)
+    offsetMinutes = sign * (hh * 60 + mm)
+  }
+  return Either.right({ wall, offsetMinutes })
+}
+
+/**
+ * Reads a date input (string, `Date`, luxon `DateTime`) as an Instant; wall times without an
+ * offset are read in `zone`. Microseconds are kept as a fraction of a millisecond.
+ */
+export const parseDateInput = (value: unknown, field: string, zone: Zone): Either.Either<Instant, TriggerError> => {
+  if (typeof value === "string") {
+    return Either.map(parseDateString(value, field), ({ offsetMinutes, wall }) =>
+      offsetMinutes === undefined ? zone.toInstant(wall, "later") : wall - offsetMinutes * 60_000
+    )
+  }
+  if (value instanceof Date) {
+    const t = value.getTime()
+    return Number.isFinite(t) ? Either.right(t) : fail(field, "Invalid Date")
+  }
+  if (DateTime.isDateTime(value)) {
+    return value.isValid ? Either.right(value.toMillis()) : fail(field, `Invalid DateTime: ${value.invalidExplanation ?? value.invalidReason}`)
+  }
+  return rejectOther(value, field)
+}
+
+const rejectOther = (value: unknown, field: string) =>
+  typeof value === "number" || typeof value === "bigint"
+    ? fail(field, "a bare number is ambiguous (seconds or milliseconds?): pass a date string, a Date or a luxon DateTime")
+    : fail(field, `Unsupported type for ${field}: ${value === null ? "null" : typeof value}`)
+
+/**
+ * A date input as the ISO string stored in an encoded spec: strings are kept as given (they are
+ * read in the trigger's zone), `Date`s and `DateTime`s become ISO strings with their offset.
+ */
+export const encodeDateInput = (value: unknown, field: string, zone: Zone | undefined): Either.Either<string, TriggerError> => {
+  if (typeof value === "string") return Either.map(parseDateString(value, field), () => value)
+  if (value instanceof Date || DateTime.isDateTime(value)) {
+    const ms = value instanceof Date ? value.getTime() : value.toMillis()
+    if (!Number.isFinite(ms)) return fail(field, "Invalid date")
+    const dt = DateTime.fromMillis(ms, { zone: zone?.name ?? "UTC" })
+    return Either.right((dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })).toISO({ includeOffset: true })!)
+  }
+  return rejectOther(value, field)
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import fc from "fast-check"
+import { DateTime } from "luxon"
+import { TriggerError } from "../../src/errors.js"
+import { parseDateInput } from "../../src/triggers/internal/dates.js"
+import { getZone } from "../../src/triggers/internal/zone.js"
+
+const ny = getZone("America/New_York")!
+const iso = (e: Either.Either<number, TriggerError>) => new Date(Either.getOrThrow(e)).toISOString()
+
+describe("parseDateInput", () => {
+  it("reads APScheduler's formats", () => {
+    expect(iso(parseDateInput("2024-06-01", "d", ny))).toBe("2024-06-01T04:00:00.000Z")
+    expect(iso(parseDateInput("2024-6-1 9:5:7", "d", ny))).toBe("2024-06-01T13:05:07.000Z")
+    expect(iso(parseDateInput("2024-06-01T12:00:00", "d", ny))).toBe("2024-06-01T16:00:00.000Z")
+    expect(iso(parseDateInput("2024-06-01 12:00:00Z", "d", ny))).toBe("2024-06-01T12:00:00.000Z")
+    expect(iso(parseDateInput("2024-06-01 12:00:00+05:30", "d", ny))).toBe("2024-06-01T06:30:00.000Z")
+    expect(Either.getOrThrow(parseDateInput("2024-06-01 12:00:00.123456", "d", ny)) % 1000).toBeCloseTo(123.456, 3)
+  })
+
+  it("a gap time is shifted forward, an ambiguous time is the standard-time occurrence", () => {
+    expect(iso(parseDateInput("2024-03-10 02:30:00", "d", ny))).toBe("2024-03-10T07:30:00.000Z")
+    expect(iso(parseDateInput("2024-11-03 01:30:00", "d", ny))).toBe("2024-11-03T06:30:00.000Z")
+  })
+
+  it("takes Dates and luxon DateTimes as instants", () => {
+    expect(Either.getOrThrow(parseDateInput(new Date(86_400_000), "d", ny))).toBe(86_400_000)
+    expect(Either.getOrThrow(parseDateInput(DateTime.fromMillis(5000, { zone: "Asia/Kolkata" }), "d", ny))).toBe(5000)
+  })
+
+  it("rejects bad input with a TriggerError naming the field", () => {
+    for (const bad of ["2024-13-01", "2024-02-30", "2024/01/01", "2024-01-01T10:00", "2024-01-01 10:00:00+0530", "tomorrow", "2024-01-01 24:00:00", ""]) {
+      const r = parseDateInput(bad, "startDate", ny)
+      expect(Either.isLeft(r)).toBe(true)
+      if (Either.isLeft(r)) expect(r.left.field).toBe("startDate")
+    }
+    const n = parseDateInput(1_700_000_000, "runDate", ny)
+    expect(Either.isLeft(n) && n.left.reason).toMatch(/bare number/)
+    expect(Either.isLeft(parseDateInput(new Date(Number.NaN), "runDate", ny))).toBe(true)
+    expect(Either.isLeft(parseDateInput({}, "runDate", ny))).toBe(true)
+  })
+
+  it("never throws on fuzzed input", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.anything(), fc.stringMatching(/^\d{4}-\d{1,2}-\d{1,2}( \d{1,2}:\d{1,2}:\d{1,2}(\.\d{1,7})?)?(Z|[+-]\d\d:\d\d)?$/)), (value) => {
+        const r = parseDateInput(value, "runDate", ny)
+        expect(Either.isLeft(r) ? r.left instanceof TriggerError : Number.isFinite(r.right)).toBe(true)
+      }),
+      { numRuns: 10_000 }
+    )
+  })
+})
