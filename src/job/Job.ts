@@ -1,0 +1,283 @@
+/**
+ * The job model. A job is an immutable record: its callable (a function, or a task reference for
+ * persistent stores and worker executors), arguments, compiled trigger, options and next run time.
+ * The scheduler replaces a job value on every change; stores index it by (next run time, id).
+ *
+ * APScheduler: `apscheduler.job.Job`.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { InvalidArgumentError } from "../errors.js"
+import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
+import { isTaskRef, TaskRef } from "./TaskRef.js"
+
+/**
+ * A job's callable: called with the job's `args` (then its `kwargs` object as a last argument when
+ * it has keys). It may return a plain value, a `Promise` or an `Effect`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobFunction = (...args: ReadonlyArray<any>) => unknown
+
+/**
+ * What a job runs: a function (memory store only) or a {@link TaskRef}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Task = JobFunction | TaskRef
+
+/**
+ * A scheduled job. `nextRunTime` is `null` for a paused job. APScheduler: `Job`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Job {
+  /** Unique id in its job store. */
+  readonly id: string
+  /** Readable name (default: the function's name or the task reference). */
+  readonly name: string
+  /** The callable. */
+  readonly task: Task
+  /** Positional arguments. */
+  readonly args: ReadonlyArray<unknown>
+  /** Keyword arguments (passed as a last object argument when not empty). */
+  readonly kwargs: Readonly<Record<string, unknown>>
+  /** The compiled trigger (shared between jobs with the same spec). */
+  readonly trigger: CompiledTrigger
+  /** Alias of the executor that runs the job. */
+  readonly executor: string
+  /** Alias of the job store that holds the job. */
+  readonly jobstore: string
+  /** Seconds a run may be late and still run; `null` = no limit. */
+  readonly misfireGraceTime: number | null
+  /** Run once instead of several times when several run times are due. */
+  readonly coalesce: boolean
+  /** How many runs of this job may be under way at once. */
+  readonly maxInstances: number
+  /** When the job runs next; `null` = paused. */
+  readonly nextRunTime: Instant | null
+}
+
+const EMPTY_ARGS: ReadonlyArray<unknown> = Object.freeze([])
+const EMPTY_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({})
+
+/**
+ * Builds a job value (no validation: the scheduler validates user input first).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (fields: {
+  readonly id: string
+  readonly name?: string | undefined
+  readonly task: Task
+  readonly args?: ReadonlyArray<unknown> | undefined
+  readonly kwargs?: Readonly<Record<string, unknown>> | undefined
+  readonly trigger: CompiledTrigger
+  readonly executor?: string | undefined
+  readonly jobstore?: string | undefined
+  readonly misfireGraceTime?: number | null | undefined
+  readonly coalesce?: boolean | undefined
+  readonly maxInstances?: number | undefined
+  readonly nextRunTime: Instant | null
+}): Job => ({
+  id: fields.id,
+  name: fields.name ?? taskName(fields.task),
+  task: fields.task,
+  args: fields.args === undefined || fields.args.length === 0 ? EMPTY_ARGS : fields.args,
+  kwargs: fields.kwargs === undefined || isEmpty(fields.kwargs) ? EMPTY_KWARGS : fields.kwargs,
+  trigger: fields.trigger,
+  executor: fields.executor ?? "default",
+  jobstore: fields.jobstore ?? "default",
+  misfireGraceTime: fields.misfireGraceTime === undefined ? 1 : fields.misfireGraceTime,
+  coalesce: fields.coalesce ?? true,
+  maxInstances: fields.maxInstances ?? 1,
+  nextRunTime: fields.nextRunTime
+})
+
+const isEmpty = (o: object): boolean => {
+  for (const _ in o) return false
+  return true
+}
+
+/**
+ * Returns a copy of the job with some fields changed.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const modify = (job: Job, changes: Partial<Omit<Job, "id">>): Job => ({ ...job, ...changes })
+
+/**
+ * Is the job paused (no next run time)?
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isPaused = (job: Job): boolean => job.nextRunTime === null
+
+/**
+ * The readable name of a task: the function's name, or the reference text.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const taskName = (task: Task): string =>
+  isTaskRef(task) ? task.ref : (task.name === "" ? "<anonymous>" : task.name)
+
+/**
+ * APScheduler's `str(job)`: `name (trigger: …, next run at: …)`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const describe = (job: Job, formatInstant: (i: Instant) => string = (i) => new Date(i).toISOString()): string =>
+  `${job.name} (trigger: ${job.trigger.toString()}, ${
+    job.nextRunTime === null ? "paused" : `next run at: ${formatInstant(job.nextRunTime)}`
+  })`
+
+// ---------------------------------------------------------------------------------------------
+// Serializable form (persistent stores, workers)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The current version of {@link JobRecord}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const RECORD_VERSION = 1
+
+/**
+ * A job as plain JSON data, versioned: what persistent stores write. The callable is a task
+ * reference text; the trigger is its spec (compiled again when the record is read).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JobRecord = Schema.Struct({
+  version: Schema.Literal(RECORD_VERSION),
+  id: Schema.String,
+  name: Schema.String,
+  task: Schema.String,
+  args: Schema.Array(Schema.Unknown),
+  kwargs: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  trigger: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  executor: Schema.String,
+  jobstore: Schema.String,
+  misfireGraceTime: Schema.NullOr(Schema.Number),
+  coalesce: Schema.Boolean,
+  maxInstances: Schema.Number,
+  nextRunTime: Schema.NullOr(Schema.Number)
+})
+
+/**
+ * The type of {@link JobRecord}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobRecord = typeof JobRecord.Type
+
+/**
+ * Is the value encodable as JSON without loss (plain data: no functions, class instances, cycles,
+ * `undefined`, non-finite numbers, bigint)?
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isJsonEncodable = (value: unknown, seen: Set<unknown> = new Set()): boolean => {
+  if (value === null) return true
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true
+    case "number":
+      return Number.isFinite(value)
+    case "object": {
+      if (seen.has(value)) return false
+      seen.add(value)
+      let ok: boolean
+      if (Array.isArray(value)) ok = value.every((v) => isJsonEncodable(v, seen))
+      else {
+        const proto = Object.getPrototypeOf(value)
+        ok = (proto === Object.prototype || proto === null) &&
+          Object.values(value as object).every((v) => isJsonEncodable(v, seen))
+      }
+      seen.delete(value)
+      return ok
+    }
+    default:
+      return false
+  }
+}
+
+/**
+ * Encodes a job as a {@link JobRecord}; fails when the task is a function (not a reference) or an
+ * argument is not JSON-encodable.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toRecord = (job: Job): Either.Either<JobRecord, InvalidArgumentError> => {
+  if (!isTaskRef(job.task)) {
+    return Either.left(
+      new InvalidArgumentError({
+        field: "task",
+        reason: "a persistent job store needs a task reference (TaskRef), not a function"
+      })
+    )
+  }
+  if (!isJsonEncodable(job.args)) {
+    return Either.left(new InvalidArgumentError({ field: "args", reason: "arguments must be JSON-encodable" }))
+  }
+  if (!isJsonEncodable(job.kwargs)) {
+    return Either.left(new InvalidArgumentError({ field: "kwargs", reason: "arguments must be JSON-encodable" }))
+  }
+  return Either.right({
+    version: RECORD_VERSION,
+    id: job.id,
+    name: job.name,
+    task: job.task.ref,
+    args: job.args,
+    kwargs: job.kwargs,
+    trigger: job.trigger.spec as Record<string, unknown>,
+    executor: job.executor,
+    jobstore: job.jobstore,
+    misfireGraceTime: job.misfireGraceTime,
+    coalesce: job.coalesce,
+    maxInstances: job.maxInstances,
+    nextRunTime: job.nextRunTime
+  })
+}
+
+/**
+ * Decodes a {@link JobRecord} back into a job, compiling its trigger spec with `compile`.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const fromRecord = <E>(
+  record: JobRecord,
+  compile: (spec: unknown) => Either.Either<CompiledTrigger, E>
+): Either.Either<Job, E> =>
+  Either.map(compile(record.trigger), (trigger) =>
+    make({
+      id: record.id,
+      name: record.name,
+      task: new TaskRef({ ref: record.task }),
+      args: record.args,
+      kwargs: record.kwargs,
+      trigger,
+      executor: record.executor,
+      jobstore: record.jobstore,
+      misfireGraceTime: record.misfireGraceTime,
+      coalesce: record.coalesce,
+      maxInstances: record.maxInstances,
+      nextRunTime: record.nextRunTime
+    }))
