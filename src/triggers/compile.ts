@@ -275,7 +275,7 @@ export const withDefaults = (
   for (const field of DATE_FIELDS) {
     if (raw[field] === undefined) continue
     const encoded = encodeDateInput(raw[field], field, zone)
-    if (Either.isLeft(encoded)) return encoded
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
     raw[field] = encoded.right
   }
   const decoded = decodeTriggerSpec(raw)
@@ -287,7 +287,7 @@ export const withDefaults = (
     }
     const start = defaults.now + intervalMillis(spec)
     const startDate = encodeDateInput(new Date(Math.floor(start)), "startDate", zone)
-    if (Either.isLeft(startDate)) return startDate
+    if (Either.isLeft(startDate)) return Either.left(startDate.left)
     return Either.right({ ...spec, startDate: startDate.right })
   }
   return Either.right(spec)
