@@ -1,0 +1,176 @@
+/**
+ * APScheduler 3.9.1 conformance vectors for the cron trigger (test/fixtures/conformance).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { TriggerError } from "../../../src/errors.js"
+import { compile } from "../../../src/triggers/compile.js"
+import { compileCron, CronTrigger, type CronTriggerSpec, fromCrontab } from "../../../src/triggers/CronTrigger.js"
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(fileURLToPath(new URL(`../../fixtures/conformance/${name}`, import.meta.url)), "utf8"))
+
+interface Time {
+  readonly epoch_ms: number
+  readonly epoch_us: number
+  readonly iso: string
+}
+interface CronCase {
+  readonly id: string
+  readonly constructor: "fields" | "from_crontab"
+  readonly fields?: Record<string, string | number>
+  readonly crontab?: string
+  readonly timezone: string
+  readonly start_date?: string
+  readonly end_date?: string
+  readonly now: Time
+  readonly effective_fields?: Record<string, string>
+  readonly default_fields?: ReadonlyArray<string>
+  readonly str?: string
+  readonly expected: { readonly fire_times?: ReadonlyArray<Time>; readonly exhausted?: boolean; readonly error?: unknown }
+  readonly quirk_codes?: ReadonlyArray<string>
+}
+
+const cases: ReadonlyArray<CronCase> = fixture("cron.json").cases
+const invalid: ReadonlyArray<CronCase & { type: string }> = fixture("invalid.json").cases.filter((c: { type: string }) => c.type === "cron")
+
+/** APScheduler behaviours we deliberately do not copy (ARCHITECTURE §1), by quirk code. */
+const SKIPPED_QUIRKS = [
+  "pytz_frozen_offset_after_2037", // rule 4: real tz rules after 2037
+  "matching_time_skipped", // rule 2: APScheduler bug
+  "dst_repeated_wall_time_occurrence_skipped", // rule 3: pinned in dst.test.ts
+  "raises_during_iteration" // rule 6: we return undefined (asserted below)
+]
+
+/**
+ * Vectors that carry no quirk code but contradict a DST rule of ARCHITECTURE §1 (our behaviour
+ * is pinned by named tests in dst.test.ts):
+ * - rule 1: APScheduler skips the day when a restricted-hour job's wall time falls into
+ *   Sao Paulo's midnight gap; we fire at the shifted time (00:30 -> 01:30).
+ * - rule 3: APScheduler fires a restricted-hour job (`hour=22-23`) at both occurrences of 23:00
+ *   when Sao Paulo falls back at midnight; we fire once, at the first occurrence.
+ */
+const DEVIATIONS: Readonly<Record<string, string>> = {
+  "cron-0363": "rule 1 (Sao Paulo 2008 midnight gap)",
+  "cron-0364": "rule 1 (Sao Paulo 2008 midnight gap)",
+  "cron-0366": "rule 1 (Sao Paulo 2008 midnight gap)",
+  "cron-0367": "rule 1 (Sao Paulo 2008 midnight gap)",
+  "cron-0383": "rule 1 (Sao Paulo 2018 midnight gap)",
+  "cron-0384": "rule 1 (Sao Paulo 2018 midnight gap)",
+  "cron-0386": "rule 1 (Sao Paulo 2018 midnight gap)",
+  "cron-0387": "rule 1 (Sao Paulo 2018 midnight gap)",
+  "cron-0664": "rule 1 (Sao Paulo 2002 midnight gap)",
+  "cron-0439": "rule 3 (restricted hour fires once at fall-back)"
+}
+
+const CAMEL: Record<string, string> = { day_of_week: "dayOfWeek" }
+const SNAKE: Record<string, string> = { dayOfWeek: "day_of_week" }
+
+const specOf = (c: CronCase): Either.Either<CronTriggerSpec, TriggerError> => {
+  if (c.constructor === "from_crontab") return fromCrontab(c.crontab!, { timezone: c.timezone, flavor: "apscheduler" })
+  const spec: Record<string, unknown> = { type: "cron", timezone: c.timezone }
+  for (const [k, v] of Object.entries(c.fields ?? {})) spec[CAMEL[k] ?? k] = v
+  if (c.start_date !== undefined) spec.startDate = c.start_date
+  if (c.end_date !== undefined) spec.endDate = c.end_date
+  return Either.right(spec as CronTriggerSpec)
+}
+
+const build = (c: CronCase): Either.Either<CronTrigger, TriggerError> => Either.flatMap(specOf(c), compileCron)
+
+/** The chain as the conformance README builds it. */
+const chain = (t: CronTrigger, now: number, n = 8) => {
+  const fires: Array<number> = []
+  let prev: number | undefined
+  for (let k = 0; k < n; k++) {
+    const f = k === 0 ? t.next(undefined, now) : t.next(prev, prev!)
+    if (f === undefined) return { fires, exhausted: true }
+    fires.push(f)
+    prev = f
+  }
+  return { fires, exhausted: false }
+}
+
+const has = (c: CronCase, code: string) => (c.quirk_codes ?? []).includes(code)
+
+describe("cron.json", () => {
+  it("has the expected number of cases", () => {
+    expect(cases.length).toBe(819)
+  })
+
+  for (const c of cases) {
+    const lenient = has(c, "lenient_parse_ignored_suffix")
+    const skipped = SKIPPED_QUIRKS.find((q) => has(c, q))
+    if (lenient) {
+      it(`${c.id} half-read text is rejected (rule 5)`, () => {
+        const r = build(c)
+        expect(Either.isLeft(r)).toBe(true)
+        if (Either.isLeft(r)) {
+          expect(r.left).toBeInstanceOf(TriggerError)
+          const given = c.fields !== undefined ? Object.keys(c.fields).map((k) => CAMEL[k] ?? k) : ["dayOfWeek"]
+          expect(given).toContain(r.left.field)
+        }
+      })
+    } else if (has(c, "raises_during_iteration")) {
+      it(`${c.id} never fires: undefined, no throw (rule 6)`, () => {
+        const t = Either.getOrThrow(build(c))
+        expect(t.next(undefined, c.now.epoch_us / 1000)).toBeUndefined()
+      })
+    } else if (skipped !== undefined) {
+      it.skip(`${c.id} (${skipped})`, () => {})
+    } else if (DEVIATIONS[c.id] !== undefined) {
+      it.skip(`${c.id} deliberate deviation: ${DEVIATIONS[c.id]}`, () => {})
+    } else {
+      it(`${c.id}`, () => {
+        const t = Either.getOrThrow(build(c))
+        const got = chain(t, c.now.epoch_us / 1000)
+        expect(got.fires).toEqual(c.expected.fire_times!.map((f) => f.epoch_ms))
+        expect(got.exhausted).toBe(c.expected.exhausted)
+        expect(t.toString()).toBe(c.str)
+        const fields = t.fields
+        for (const [name, text] of Object.entries(c.effective_fields!)) {
+          expect(fields[(CAMEL[name] ?? name) as keyof typeof fields].expression).toBe(text)
+        }
+        const defaults = Object.entries(fields).filter(([, f]) => f.isDefault).map(([k]) => SNAKE[k] ?? k)
+        expect(defaults.sort()).toEqual([...c.default_fields!].sort())
+      })
+    }
+  }
+})
+
+describe("invalid.json (cron)", () => {
+  for (const c of invalid) {
+    it(`${c.id} is rejected`, () => {
+      const r = build(c)
+      expect(Either.isLeft(r)).toBe(true)
+      if (Either.isRight(r)) return
+      const e = r.left
+      expect(e).toBeInstanceOf(TriggerError)
+      const error = c.expected.error as { type: string; message: string }
+      if (error.type === "UnknownTimeZoneError") {
+        expect(e.field).toBe("timezone")
+      } else if (c.start_date !== undefined) {
+        expect(e.field).toBe("startDate")
+        expect(e.reason.startsWith(error.message)).toBe(true)
+      } else {
+        // APScheduler's message, word for word
+        expect(e.reason).toBe(error.message)
+        if (c.constructor === "from_crontab" && error.message.startsWith("Wrong number")) expect(e.field).toBe("crontab")
+        const named = /for field "(\w+)"/.exec(error.message)
+        if (named !== null) expect(e.field).toBe(CAMEL[named[1]!] ?? named[1])
+      }
+    })
+  }
+
+  it("compile() gives the same typed errors", () => {
+    const r = compile({ type: "cron", hour: "24" })
+    expect(Either.isLeft(r)).toBe(true)
+    if (Either.isLeft(r)) {
+      expect(r.left.field).toBe("hour")
+      expect(r.left.reason).toBe("Error validating expression '24': the last value (24) is higher than the maximum value (23)")
+    }
+    const ok = compile({ type: "cron", dayOfWeek: "mon-fri", hour: 9, minute: "30" })
+    expect(Either.isRight(ok) && ok.right.toString()).toBe("cron[day_of_week='mon-fri', hour='9', minute='30']")
+  })
+})
