@@ -53,24 +53,20 @@ export const nextFire = (m: Matcher, zone: Zone, s: number): number | undefined 
   let w = m.firstMatch(s + lo)
   for (let steps = 0; w >= 0 && steps < MAX_STEPS; steps++) {
     const r = zone.resolve(w)
-    let top: number
     if (r.kind === "overlap") {
       if (r.earlier >= s && r.earlier < best) best = r.earlier
       if (elapsed && r.later >= s && r.later < best) best = r.later
-      top = elapsed ? r.later : r.earlier
-    } else {
-      if (r.earlier >= s && r.earlier < best && !(elapsed && r.kind === "gap")) best = r.earlier
-      top = r.earlier
+    } else if (r.earlier >= s && r.earlier < best && !(elapsed && r.kind === "gap")) {
+      best = r.earlier
     }
     if (best === s) return s
-    let nextW = w + 1000
+    const nextW = w + 1000
     if (best !== Infinity) {
       // any later wall v maps to an instant >= v - (largest offset near `best`)
       const omax = Math.max(zone.offsetAt(best), zone.offsetAt(best - DAY_MS))
       if (nextW - omax >= best) return best
-    } else if (top < s) {
-      nextW = Math.max(nextW, w + (s - top))
     }
+    // (walls whose instants are all < s only occur within the transition window: step on)
     w = m.firstMatch(nextW)
   }
   return best === Infinity ? undefined : best
@@ -86,23 +82,18 @@ export const prevFire = (m: Matcher, zone: Zone, u: number): number | undefined 
   let w = m.prevMatch(uS + hi)
   for (let steps = 0; w >= 0 && steps < MAX_STEPS; steps++) {
     const r = zone.resolve(w)
-    let bottom: number
     if (r.kind === "overlap") {
       if (r.earlier <= uS && r.earlier > best) best = r.earlier
       if (elapsed && r.later <= uS && r.later > best) best = r.later
-      bottom = r.earlier
-    } else {
-      if (r.earlier <= uS && r.earlier > best && !(elapsed && r.kind === "gap")) best = r.earlier
-      bottom = r.earlier
+    } else if (r.earlier <= uS && r.earlier > best && !(elapsed && r.kind === "gap")) {
+      best = r.earlier
     }
     if (best === uS) return uS
-    let nextW = w - 1000
+    const nextW = w - 1000
     if (best !== -Infinity) {
       // any earlier wall v maps to an instant <= v - (smallest offset near `best`)
       const omin = Math.min(zone.offsetAt(best), zone.offsetAt(best + DAY_MS))
       if (nextW - omin <= best) return best
-    } else if (bottom > uS) {
-      nextW = Math.min(nextW, w - (bottom - uS))
     }
     w = m.prevMatch(nextW)
   }
