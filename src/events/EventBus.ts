@@ -101,7 +101,7 @@ export const make: Effect.Effect<EventBus["Type"], never, Scope.Scope> = Effect.
       const loop = Effect.forever(
         Effect.flatMap(dequeue.take, (event) => matches(event, mask) ? callListener(fn, event) : Effect.void)
       )
-      yield* Effect.forkIn(loop, child)
+      yield* Effect.forkIn(Effect.interruptible(loop), child)
       return id
     }))
 

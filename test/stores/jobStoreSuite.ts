@@ -11,12 +11,12 @@ import * as Option from "effect/Option"
 import * as Job from "../../src/job/Job.js"
 import * as TaskRef from "../../src/job/TaskRef.js"
 import { JobStore } from "../../src/stores/JobStore.js"
-import { every } from "../testing/testTriggers.js"
+import { unsafeCompile } from "../../src/triggers/compile.js"
 
 const T0 = Date.UTC(2024, 0, 1)
 
-const interval = every(10, T0)
-const cron = every(300, T0)
+const interval = unsafeCompile({ type: "interval", seconds: 10, timezone: "UTC", startDate: "2024-01-01T00:00:00Z" })
+const cron = unsafeCompile({ type: "cron", minute: "*/5", timezone: "UTC" })
 
 /** A job for the contract tests. */
 export const makeJob = (id: string, nextRunTime: number | null, extra: Partial<Job.Job> = {}): Job.Job =>

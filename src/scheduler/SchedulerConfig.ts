@@ -1,0 +1,305 @@
+/**
+ * Scheduler configuration as a Schema: time zone, job defaults, job stores and executors by alias,
+ * the job store retry interval. Also read from APScheduler's flat `"apscheduler."` dictionary with
+ * string values and snake_case keys (`fromFlatOptions`).
+ *
+ * APScheduler: `BaseScheduler.configure` / `_configure`.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { IANAZone } from "luxon"
+import { ConfigError } from "../errors.js"
+
+const PositiveSeconds = Schema.Number.pipe(
+  Schema.finite(),
+  Schema.positive({ message: () => "must be a positive number of seconds" })
+)
+
+const TimeZone = Schema.String.pipe(
+  Schema.filter((s) => IANAZone.isValidZone(s) || `unknown time zone '${s}'`)
+)
+
+/**
+ * The machine's IANA time zone (the default `timezone`). APScheduler: `get_localzone()`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const machineTimeZone = (): string => {
+  const zone = new Intl.DateTimeFormat().resolvedOptions().timeZone
+  return zone !== undefined && IANAZone.isValidZone(zone) ? zone : "UTC"
+}
+
+/**
+ * Defaults for jobs' options. APScheduler: `job_defaults`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class JobDefaults extends Schema.Class<JobDefaults>("JobDefaults")({
+  /** Seconds a run may be late (default 1); `null` = no limit. */
+  misfireGraceTime: Schema.optionalWith(Schema.NullOr(PositiveSeconds), { default: () => 1 }),
+  /** Coalesce missed runs into one (default true). */
+  coalesce: Schema.optionalWith(Schema.Boolean, { default: () => true }),
+  /** Concurrent runs per job (default 1). */
+  maxInstances: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)), { default: () => 1 })
+}) {}
+
+/**
+ * A job store or executor to create through the plugin registry: its `type` alias and options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PluginConfig = Schema.Struct(
+  { type: Schema.String },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
+
+/**
+ * The type of {@link PluginConfig}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PluginConfig = typeof PluginConfig.Type
+
+/**
+ * The scheduler's configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class SchedulerConfig extends Schema.Class<SchedulerConfig>("SchedulerConfig")({
+  /** The default time zone of triggers and of printed times (default: the machine's zone). */
+  timezone: Schema.optionalWith(TimeZone, { default: machineTimeZone }),
+  /** Defaults for new jobs. */
+  jobDefaults: Schema.optionalWith(JobDefaults, { default: () => new JobDefaults({}) }),
+  /** Job stores by alias (default: a memory store `"default"`). */
+  jobstores: Schema.optionalWith(Schema.Record({ key: Schema.String, value: PluginConfig }), { default: () => ({}) }),
+  /** Executors by alias (default: a fiber executor `"default"`). */
+  executors: Schema.optionalWith(Schema.Record({ key: Schema.String, value: PluginConfig }), { default: () => ({}) }),
+  /** Seconds to wait before asking a failing job store again (default 10). */
+  jobstoreRetryInterval: Schema.optionalWith(PositiveSeconds, { default: () => 10 })
+}) {}
+
+/**
+ * The input accepted for a configuration: the encoded form of {@link SchedulerConfig}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SchedulerConfigInput = typeof SchedulerConfig.Encoded
+
+/**
+ * The default configuration.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults: SchedulerConfig = Schema.decodeSync(SchedulerConfig)({})
+
+const toConfigError = (error: ParseResult.ParseError, prefix = ""): ConfigError => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  const key = issue === undefined || issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".")
+  return new ConfigError({ key: prefix + key, reason: issue?.message ?? String(error) })
+}
+
+/**
+ * Decodes a configuration (camelCase object, or a flat `"apscheduler."` dictionary); the error
+ * names the offending key.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode = (input: unknown): Either.Either<SchedulerConfig, ConfigError> => {
+  if (input instanceof SchedulerConfig) return Either.right(input)
+  if (typeof input === "object" && input !== null && Object.keys(input).some((k) => k.startsWith(FLAT_PREFIX))) {
+    return fromFlatOptions(input as Record<string, unknown>)
+  }
+  return Either.mapLeft(
+    Schema.decodeUnknownEither(SchedulerConfig, { onExcessProperty: "error" })(input),
+    (e) => toConfigError(e)
+  )
+}
+
+/**
+ * Merges changes into a configuration (top-level keys replace, `jobDefaults` merges), as
+ * APScheduler's `configure(**options)` updates its config dictionary.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const merge = (base: SchedulerConfig, changes: unknown): Either.Either<SchedulerConfig, ConfigError> =>
+  Either.flatMap(decodeChanges(changes), (c) =>
+    decode({
+      ...Schema.encodeSync(SchedulerConfig)(base),
+      ...c,
+      jobDefaults: { ...Schema.encodeSync(JobDefaults)(base.jobDefaults), ...(c.jobDefaults as object ?? {}) }
+    }))
+
+const decodeChanges = (changes: unknown): Either.Either<Record<string, unknown>, ConfigError> => {
+  if (typeof changes === "object" && changes !== null && Object.keys(changes).some((k) => k.startsWith(FLAT_PREFIX))) {
+    return Either.flatMap(flatToNested(changes as Record<string, unknown>), (nested) => Either.right(nested))
+  }
+  if (typeof changes !== "object" || changes === null) {
+    return Either.left(new ConfigError({ key: "(root)", reason: "expected an object" }))
+  }
+  return Either.right(changes as Record<string, unknown>)
+}
+
+// --- APScheduler's flat dictionary -------------------------------------------------------------
+
+const FLAT_PREFIX = "apscheduler."
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+
+const CLASS_ALIASES: Record<string, string> = {
+  ThreadPoolExecutor: "threadpool",
+  ProcessPoolExecutor: "processpool",
+  AsyncIOExecutor: "asyncio",
+  MemoryJobStore: "memory",
+  SQLAlchemyJobStore: "sqlalchemy",
+  RedisJobStore: "redis",
+  MongoDBJobStore: "mongodb"
+}
+
+const asBool = (key: string, value: unknown): Either.Either<boolean, ConfigError> => {
+  if (typeof value === "boolean") return Either.right(value)
+  if (typeof value === "string") {
+    const v = value.trim().toLowerCase()
+    if (["true", "yes", "on", "y", "t", "1"].includes(v)) return Either.right(true)
+    if (["false", "no", "off", "n", "f", "0"].includes(v)) return Either.right(false)
+  }
+  return Either.left(new ConfigError({ key, reason: `expected a boolean ('true' / 'false'), got ${JSON.stringify(value)}` }))
+}
+
+const asNumber = (key: string, value: unknown, int: boolean): Either.Either<number, ConfigError> => {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN
+  if (Number.isFinite(n) && (!int || Number.isInteger(n))) return Either.right(n)
+  return Either.left(
+    new ConfigError({ key, reason: `expected ${int ? "an integer" : "a number"}, got ${JSON.stringify(value)}` })
+  )
+}
+
+const pluginOptions = (
+  key: string,
+  raw: unknown
+): Either.Either<Record<string, unknown>, ConfigError> => {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return Either.left(new ConfigError({ key, reason: "expected an object with a 'type' (or 'class')" }))
+  }
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === "class") {
+      const name = String(v).split(/[:.]/).pop() ?? ""
+      const alias = CLASS_ALIASES[name]
+      if (alias === undefined) return Either.left(new ConfigError({ key: `${key}.class`, reason: `unknown class '${String(v)}'` }))
+      out.type = alias
+    } else {
+      // numeric strings become numbers ('20' → 20): APScheduler's options are strings here
+      out[camel(k)] = typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v
+    }
+  }
+  if (typeof out.type !== "string") return Either.left(new ConfigError({ key: `${key}.type`, reason: "missing 'type'" }))
+  return Either.right(out)
+}
+
+const flatToNested = (dict: Record<string, unknown>): Either.Either<Record<string, unknown>, ConfigError> => {
+  // expand dotted keys into nested objects (APScheduler: combine_opts)
+  const tree: Record<string, any> = {}
+  for (const [fullKey, value] of Object.entries(dict)) {
+    if (!fullKey.startsWith(FLAT_PREFIX)) continue
+    const parts = fullKey.slice(FLAT_PREFIX.length).split(".")
+    let node = tree
+    for (let i = 0; i < parts.length - 1; i++) {
+      const p = parts[i]!
+      if (typeof node[p] !== "object" || node[p] === null) node[p] = {}
+      node = node[p]
+    }
+    const last = parts[parts.length - 1]!
+    node[last] = typeof value === "object" && value !== null && typeof node[last] === "object"
+      ? { ...node[last], ...value }
+      : value
+  }
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(tree)) {
+    const full = FLAT_PREFIX + key
+    switch (key) {
+      case "timezone":
+        out.timezone = value
+        break
+      case "jobstore_retry_interval": {
+        const n = asNumber(full, value, false)
+        if (Either.isLeft(n)) return Either.left(n.left)
+        out.jobstoreRetryInterval = n.right
+        break
+      }
+      case "job_defaults": {
+        if (typeof value !== "object" || value === null) {
+          return Either.left(new ConfigError({ key: full, reason: "expected job_defaults.<option> keys" }))
+        }
+        const jd: Record<string, unknown> = {}
+        for (const [k, v] of Object.entries(value)) {
+          const fk = `${full}.${k}`
+          if (k === "coalesce") {
+            const b = asBool(fk, v)
+            if (Either.isLeft(b)) return Either.left(b.left)
+            jd.coalesce = b.right
+          } else if (k === "max_instances") {
+            const n = asNumber(fk, v, true)
+            if (Either.isLeft(n)) return Either.left(n.left)
+            jd.maxInstances = n.right
+          } else if (k === "misfire_grace_time") {
+            if (v === null || (typeof v === "string" && ["none", "null", ""].includes(v.trim().toLowerCase()))) {
+              jd.misfireGraceTime = null
+            } else {
+              const n = asNumber(fk, v, false)
+              if (Either.isLeft(n)) return Either.left(n.left)
+              jd.misfireGraceTime = n.right
+            }
+          } else {
+            return Either.left(new ConfigError({ key: fk, reason: "unknown job default" }))
+          }
+        }
+        out.jobDefaults = jd
+        break
+      }
+      case "jobstores":
+      case "executors": {
+        if (typeof value !== "object" || value === null) {
+          return Either.left(new ConfigError({ key: full, reason: `expected ${key}.<alias> keys` }))
+        }
+        const plugins: Record<string, unknown> = {}
+        for (const [alias, raw] of Object.entries(value)) {
+          const opts = pluginOptions(`${full}.${alias}`, raw)
+          if (Either.isLeft(opts)) return opts
+          plugins[alias] = opts.right
+        }
+        out[key] = plugins
+        break
+      }
+      default:
+        return Either.left(new ConfigError({ key: full, reason: "unknown configuration key" }))
+    }
+  }
+  return Either.right(out)
+}
+
+/**
+ * Reads APScheduler's flat dictionary (`{"apscheduler.timezone": "UTC",
+ * "apscheduler.job_defaults.coalesce": "false", "apscheduler.executors.default": {type:
+ * "threadpool", max_workers: "20"}}`); keys without the prefix are ignored, as in APScheduler.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const fromFlatOptions = (dict: Readonly<Record<string, unknown>>): Either.Either<SchedulerConfig, ConfigError> =>
+  Either.flatMap(flatToNested(dict as Record<string, unknown>), (nested) =>
+    Either.mapLeft(
+      Schema.decodeUnknownEither(SchedulerConfig, { onExcessProperty: "error" })(nested),
+      (e) => toConfigError(e)
+    ))
