@@ -1,0 +1,47 @@
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import type { EventBus } from "../../src/events/EventBus.js"
+import type { SchedulerEvent } from "../../src/events/SchedulerEvent.js"
+import type { TaskRegistry } from "../../src/job/TaskRegistry.js"
+import type { Plugins } from "../../src/scheduler/Plugins.js"
+import { Scheduler, type SchedulerLayerOptions } from "../../src/scheduler/Scheduler.js"
+import type { SchedulerConfigInput } from "../../src/scheduler/SchedulerConfig.js"
+import * as TestScheduler from "../../src/testing/TestScheduler.js"
+
+/** 2024-01-01T00:00:00Z, a Monday. */
+export const T0 = Date.UTC(2024, 0, 1)
+export const SEC = 1000
+export const MIN = 60 * SEC
+export const HOUR = 60 * MIN
+export const DAY = 24 * HOUR
+
+export const iso = (t: number) => new Date(t).toISOString()
+
+type Env = Scheduler | EventBus | TaskRegistry | Plugins | Scope.Scope
+
+/** Sets the TestClock to `T0`, then runs `body` with a started TestScheduler. */
+export const withScheduler = <A, E>(
+  body: (scheduler: Scheduler["Type"]) => Effect.Effect<A, E, Env>,
+  config: SchedulerConfigInput = {},
+  options: SchedulerLayerOptions = {}
+): Effect.Effect<A, unknown> =>
+  Effect.gen(function*() {
+    yield* TestClock.setTime(T0)
+    return yield* Effect.flatMap(Scheduler, body).pipe(
+      Effect.scoped,
+      Effect.provide(TestScheduler.layer(config, options) as Layer.Layer<Scheduler | EventBus | TaskRegistry | Plugins>)
+    )
+  })
+
+/** A compact view of events: `Tag jobId? time?`. */
+export const show = (events: ReadonlyArray<SchedulerEvent>): Array<string> =>
+  events.map((e) => {
+    const parts: Array<string> = [e._tag]
+    if ("jobId" in e) parts.push(e.jobId)
+    if ("alias" in e && e.alias !== undefined) parts.push(e.alias)
+    if ("scheduledRunTime" in e) parts.push(`+${(e.scheduledRunTime - T0) / 1000}s`)
+    if ("scheduledRunTimes" in e) parts.push(e.scheduledRunTimes.map((t) => `+${(t - T0) / 1000}s`).join(","))
+    return parts.join(" ")
+  })
