@@ -190,7 +190,7 @@ describe("fromCrontab", () => {
     expect(Either.getOrThrow(fromCrontab("@hourly"))).toEqual({ type: "cron", minute: "0", hour: "*", day: "*", month: "*", dayOfWeek: "*" })
   })
   it("standard flavor errors", () => {
-    for (const text of ["* * * *", "0 * * * * *", "61 * * * *", "foo", "", "0 0 * * 8", "0 0 15W * *"]) {
+    for (const text of ["* * * *", "0 * * * * *", "61 * * * *", "foo", "", "0 0 * * 8", "0 0 15W * *", "H * * * *", "0 H(0-5) * * *"]) {
       const r = fromCrontab(text)
       expect(Either.isLeft(r)).toBe(true)
       if (Either.isLeft(r)) expect(r.left).toBeInstanceOf(TriggerError)

@@ -74,8 +74,10 @@ const weekdayName = (v: number): string => WEEKDAYS[v]!
 export const standardCrontab = (text: string): CrontabFields => {
   const trimmed = text.trim()
   const expanded = MACROS[trimmed.toLowerCase()] ?? trimmed
-  const count = expanded.split(/\s+/).filter((v) => v.length > 0).length
-  if (count !== 5) return wrongCount(count)
+  const parts = expanded.split(/\s+/).filter((v) => v.length > 0)
+  if (parts.length !== 5) return wrongCount(parts.length)
+  // cron-parser's `H` picks random values: a pure trigger cannot accept it
+  if (parts.some((p) => /(?:^|[^a-z])h(?:[^a-z]|$)/i.test(p))) return { ok: false, reason: "Unsupported crontab syntax: H (hashed values)" }
   let fields
   try {
     fields = CronExpressionParser.parse(expanded, { currentDate: new Date(0), tz: "UTC" }).fields
