@@ -28,10 +28,16 @@
  *    one …) returns `undefined` at once (detected from the 28 kinds of calendar year); nothing here
  *    throws.
  *
+ * Where APScheduler 3.9.1 differs without a quirk code in the vectors: it skips the day when a
+ * restricted-hour job's time falls into Sao Paulo's midnight gap (rule 1 fires it shifted), and it
+ * fires `hour=22-23` at both 23:00s when Sao Paulo falls back at midnight (rule 3 fires once).
+ *
  * The set of fire instants F is therefore: for every matching wall reading w, its unique instant;
- * for a gap reading, `w - offsetBefore` (restricted hour) or nothing (every hour); for an ambiguous
- * reading, the first occurrence (restricted hour) or both (every hour). `nextFire(s)` is min(F ∩ [s, ∞)), `prevFire(u)` is max(F ∩ (-∞, u]),
- * `countFires(a, b)` is |F ∩ [a, b)|, all without enumerating F.
+ * for a gap reading, `w - offsetBefore` (restricted hour) or nothing (every hour); for an
+ * ambiguous reading, the first occurrence (restricted hour) or both (every hour).
+ * `nextFire(s)` is min(F ∩ [s, ∞)), `prevFire(u)` is max(F ∩ (-∞, u]), `countFires(a, b)` is
+ * |F ∩ [a, b)|, all without enumerating F: `countFires` multiplies matching days by matching
+ * times of day, month by month, and enumerates only the gap window of each spring-forward.
  *
  * Zone assumption (zone.ts): offset changes are at least a week apart, at most one per 48 hours.
  *
