@@ -46,7 +46,7 @@ export const every = (
 
 /** Fires once at `at`. */
 export const once = (at: Instant): CompiledTrigger => ({
-  spec: { type: "date", runDate: new Date(at).toISOString(), timezone: "UTC" },
+  spec: { type: "date", runDate: new Date(at).toISOString(), timezone: "UTC" } as { readonly type: string },
   timezone: "UTC",
   jitter: undefined,
   next: (previous) => (previous === undefined ? at : undefined),

@@ -1,0 +1,20 @@
+/**
+ * effect-apscheduler: APScheduler re-built in TypeScript on Effect.
+ *
+ * @since 0.1.0
+ */
+export * as Job from "./job/Job.js"
+export * as TaskRef from "./job/TaskRef.js"
+export * as TaskRegistry from "./job/TaskRegistry.js"
+export * as SchedulerEvent from "./events/SchedulerEvent.js"
+export * as EventBus from "./events/EventBus.js"
+export * as JobStore from "./stores/JobStore.js"
+export * as MemoryJobStore from "./stores/MemoryJobStore.js"
+export * as Lock from "./stores/Lock.js"
+export * as Executor from "./executors/Executor.js"
+export * as FiberExecutor from "./executors/FiberExecutor.js"
+export * as WorkerExecutor from "./executors/WorkerExecutor.js"
+export * as Scheduler from "./scheduler/Scheduler.js"
+export * as SchedulerConfig from "./scheduler/SchedulerConfig.js"
+export * as Plugins from "./scheduler/Plugins.js"
+export * as TestScheduler from "./testing/TestScheduler.js"

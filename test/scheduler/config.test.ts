@@ -1,0 +1,113 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
+import * as Plugins from "../../src/scheduler/Plugins.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import * as SchedulerConfig from "../../src/scheduler/SchedulerConfig.js"
+import * as TestScheduler from "../../src/testing/TestScheduler.js"
+import { every } from "../testing/testTriggers.js"
+import { SEC, T0, withScheduler } from "./helpers.js"
+
+describe("SchedulerConfig", () => {
+  it("defaults: APScheduler's job defaults, retry interval 10 s, the machine's zone", () => {
+    const c = SchedulerConfig.defaults
+    expect(c.jobDefaults).toMatchObject({ misfireGraceTime: 1, coalesce: true, maxInstances: 1 })
+    expect(c.jobstoreRetryInterval).toBe(10)
+    expect(c.timezone).toBe(SchedulerConfig.machineTimeZone())
+  })
+
+  it("reads APScheduler's flat 'apscheduler.' dictionary with string values", () => {
+    const c = Either.getOrThrow(SchedulerConfig.fromFlatOptions({
+      "apscheduler.jobstores.mongo": { type: "mongodb" },
+      "apscheduler.jobstores.default": { type: "sqlalchemy", url: "sqlite:///jobs.sqlite" },
+      "apscheduler.executors.default": { class: "apscheduler.executors.pool:ThreadPoolExecutor", max_workers: "20" },
+      "apscheduler.executors.processpool": { type: "processpool", max_workers: "5" },
+      "apscheduler.job_defaults.coalesce": "false",
+      "apscheduler.job_defaults.max_instances": "3",
+      "apscheduler.job_defaults.misfire_grace_time": "None",
+      "apscheduler.jobstore_retry_interval": "2.5",
+      "apscheduler.timezone": "UTC",
+      "unrelated.key": "ignored"
+    }))
+    expect(c.timezone).toBe("UTC")
+    expect(c.jobDefaults).toMatchObject({ coalesce: false, maxInstances: 3, misfireGraceTime: null })
+    expect(c.jobstoreRetryInterval).toBe(2.5)
+    expect(c.executors).toEqual({
+      default: { type: "threadpool", maxWorkers: 20 },
+      processpool: { type: "processpool", maxWorkers: 5 }
+    })
+    expect(c.jobstores).toEqual({ mongo: { type: "mongodb" }, default: { type: "sqlalchemy", url: "sqlite:///jobs.sqlite" } })
+    // nested dotted keys work too
+    const d = Either.getOrThrow(SchedulerConfig.decode({
+      "apscheduler.executors.default.type": "threadpool",
+      "apscheduler.executors.default.max_workers": "4"
+    }))
+    expect(d.executors.default).toEqual({ type: "threadpool", maxWorkers: 4 })
+  })
+
+  it("a bad key or value gives a ConfigError naming it", () => {
+    const bad = (input: unknown) => Either.getLeft(SchedulerConfig.decode(input)).pipe(Option.getOrThrow)
+    expect(bad({ "apscheduler.job_defaults.coalesce": "maybe" })).toMatchObject({
+      _tag: "ConfigError",
+      key: "apscheduler.job_defaults.coalesce"
+    })
+    expect(bad({ "apscheduler.job_defaults.max_instances": "three" }).key).toBe("apscheduler.job_defaults.max_instances")
+    expect(bad({ "apscheduler.job_defaults.colaesce": "true" }).key).toBe("apscheduler.job_defaults.colaesce")
+    expect(bad({ "apscheduler.tiemzone": "UTC" }).key).toBe("apscheduler.tiemzone")
+    expect(bad({ "apscheduler.timezone": "Mars/Olympus" }).key).toBe("timezone")
+    expect(bad({ timezone: "Mars/Olympus" }).key).toBe("timezone")
+    expect(bad({ jobDefaults: { maxInstances: 0 } }).key).toBe("jobDefaults.maxInstances")
+    expect(bad({ jobDefaults: { misfireGraceTime: "soon" } }).key).toBe("jobDefaults.misfireGraceTime")
+    expect(bad({ jobstoreRetryInterval: -1 }).key).toBe("jobstoreRetryInterval")
+    expect(bad({ colour: "blue" }).key).toBe("colour")
+  })
+})
+
+describe("Scheduler configuration", () => {
+  it.effect("job defaults from the configuration apply to new jobs", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const job = yield* scheduler.addJob(() => 1, { id: "a", trigger: "interval", triggerArgs: { seconds: 5 } })
+        expect(job).toMatchObject({ coalesce: false, maxInstances: 3, misfireGraceTime: 30 })
+        expect(job.trigger.timezone).toBe("Europe/Paris")
+      }), { timezone: "Europe/Paris", jobDefaults: { coalesce: false, maxInstances: 3, misfireGraceTime: 30 } }))
+
+  it.effect("configure() works while stopped and is refused once running", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.configure({ jobDefaults: { maxInstances: 4 } })
+        yield* scheduler.configure({ "apscheduler.timezone": "Asia/Tokyo" })
+        const config = yield* scheduler.config
+        expect(config.jobDefaults.maxInstances).toBe(4)
+        expect(config.timezone).toBe("Asia/Tokyo")
+        const bad = yield* Effect.flip(scheduler.configure({ jobDefaults: { coalesce: "no" } } as never))
+        expect(bad).toMatchObject({ _tag: "ConfigError", key: "jobDefaults.coalesce" })
+        yield* scheduler.start()
+        const refused = yield* Effect.flip(scheduler.configure({ timezone: "UTC" }))
+        expect(refused._tag).toBe("SchedulerAlreadyRunningError")
+        expect((yield* Effect.flip(scheduler.start()))._tag).toBe("SchedulerAlreadyRunningError")
+      }), {}, { start: false }))
+
+  it.effect("an unknown executor type in the configuration fails the layer with PluginLookupError", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        Effect.provide(Scheduler, TestScheduler.layer({ executors: { default: { type: "gevent" } } }))
+      )
+      expect(error).toMatchObject({ _tag: "PluginLookupError", kind: "executor", alias: "gevent" })
+    }))
+
+  it.effect("users extend the plugin registry with their own trigger alias", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        const plugins = yield* Plugins.Plugins
+        yield* plugins.registerTrigger("every", (opts, ctx) => Either.right(every(opts.seconds as number, ctx.now)))
+        yield* scheduler.addJob(() => 1, { id: "x", trigger: "every", triggerArgs: { seconds: 7 } })
+        expect(TestScheduler.executed(yield* TestScheduler.advance(14 * SEC))).toEqual([T0, T0 + 7 * SEC, T0 + 14 * SEC])
+      }).pipe(Effect.provide(TestScheduler.layer().pipe(Layer.orDie)))
+    }))
+})
