@@ -51,13 +51,42 @@ const MAX_STEPS = 200_000
 /** The first instant of F at or after `s` (whole seconds), or `undefined`. */
 export const nextFire = (m: Matcher, zone: Zone, s: number): number | undefined => {
   const os = zone.offsetAt(s)
-  const lo = Math.min(os, zone.offsetAt(s - DAY_MS), zone.offsetAt(s + DAY_MS))
+  const oa = zone.offsetAt(s - DAY_MS)
+  const ob = zone.offsetAt(s + DAY_MS)
+  if (oa === os && ob === os) return nextFireNear(m, zone, s, os)
+  // one offset change X within a day of s: the candidates of each side, by arithmetic
+  const elapsed = m.everyHour
+  const x = oa !== os ? bisect(zone, s - DAY_MS, s, oa) : bisect(zone, s, s + DAY_MS, os)
+  const o1 = oa !== os ? oa : os
+  const o2 = zone.offsetAt(x)
+  let best = Infinity
+  if (s < x) {
+    // readings before the change (for a fall-back: the first occurrences)
+    const v = m.firstMatch(s + o1)
+    if (v >= 0 && v < x + o1) best = v - o1
+  }
+  if (o2 > o1 && !elapsed) {
+    // gap readings [x + o1, x + o2), shifted forward by the gap (rule 1)
+    const v = m.firstMatch(Math.max(s + o1, x + o1))
+    if (v >= 0 && v < x + o2 && v - o1 < best) best = v - o1
+  }
+  // readings after the change (restricted hour: not the second occurrences, rule 3)
+  const low = o1 > o2 && !elapsed ? x + o1 : x + o2
+  const v = m.firstMatch(Math.max(s + o2, low))
+  if (v >= 0) {
+    const t = v - o2 < x + DAY_MS ? v - o2 : nextFireNear(m, zone, x + DAY_MS, o2)
+    if (t !== undefined && t < best) best = t
+  }
+  return best === Infinity ? undefined : best
+}
+
+/** `nextFire` where no offset change lies within a day of `s` (offset `os`). */
+const nextFireNear = (m: Matcher, zone: Zone, s: number, os: number): number | undefined => {
   const elapsed = m.everyHour
   let best = Infinity
-  // walls below wall(s) can only map to instants >= s right after a gap (shifted readings) or
-  // during the first pass of an overlap (second occurrences): start `os - lo` earlier then
-  let w = m.firstMatch(s + lo)
+  let w = m.firstMatch(s + os)
   for (let steps = 0; w >= 0 && steps < MAX_STEPS; steps++) {
+    // the match may lie near a later change: resolve it there
     const r = zone.resolve(w)
     if (r.kind === "overlap") {
       if (r.earlier >= s && r.earlier < best) best = r.earlier
@@ -72,7 +101,6 @@ export const nextFire = (m: Matcher, zone: Zone, s: number): number | undefined 
       const omax = Math.max(zone.offsetAt(best), zone.offsetAt(best - DAY_MS))
       if (nextW - omax >= best) return best
     }
-    // (walls whose instants are all < s only occur within the transition window: step on)
     w = m.firstMatch(nextW)
   }
   return best === Infinity ? undefined : best
@@ -82,10 +110,41 @@ export const nextFire = (m: Matcher, zone: Zone, s: number): number | undefined 
 export const prevFire = (m: Matcher, zone: Zone, u: number): number | undefined => {
   const uS = Math.floor(u / 1000) * 1000
   const ou = zone.offsetAt(uS)
-  const hi = Math.max(ou, zone.offsetAt(uS - DAY_MS), zone.offsetAt(uS + DAY_MS))
+  const oa = zone.offsetAt(uS - DAY_MS)
+  const ob = zone.offsetAt(uS + DAY_MS)
+  if (oa === ou && ob === ou) return prevFireNear(m, zone, uS, ou)
+  const elapsed = m.everyHour
+  const x = oa !== ou ? bisect(zone, uS - DAY_MS, uS, oa) : bisect(zone, uS, uS + DAY_MS, ou)
+  const o1 = oa !== ou ? oa : ou
+  const o2 = zone.offsetAt(x)
+  let best = -Infinity
+  if (uS >= x) {
+    // readings after the change
+    const low = o1 > o2 && !elapsed ? x + o1 : x + o2
+    const v = m.prevMatch(uS + o2)
+    if (v >= low) best = v - o2
+  }
+  if (o2 > o1 && !elapsed && uS >= x) {
+    // gap readings, shifted
+    const v = m.prevMatch(Math.min(uS + o1, x + o2 - 1000))
+    if (v >= x + o1 && v - o1 > best) best = v - o1
+  }
+  if (best === -Infinity) {
+    // readings before the change (instants < x)
+    const v = m.prevMatch(Math.min(uS, x - 1000) + o1)
+    if (v >= 0) {
+      const t = v - o1 > x - DAY_MS ? v - o1 : prevFireNear(m, zone, x - DAY_MS - 1000, o1)
+      if (t !== undefined && t > best) best = t
+    }
+  }
+  return best === -Infinity ? undefined : best
+}
+
+/** `prevFire` where no offset change lies within a day of `uS` (offset `ou`). */
+const prevFireNear = (m: Matcher, zone: Zone, uS: number, ou: number): number | undefined => {
   const elapsed = m.everyHour
   let best = -Infinity
-  let w = m.prevMatch(uS + hi)
+  let w = m.prevMatch(uS + ou)
   for (let steps = 0; w >= 0 && steps < MAX_STEPS; steps++) {
     const r = zone.resolve(w)
     if (r.kind === "overlap") {

@@ -159,7 +159,8 @@ const matchesAround = (sets: RandomSpec["sets"], instant: number, zone: string):
   const before = DateTime.fromMillis(instant - 86_400_000, { zone }).offset
   const gap = (d.offset - before) * 60_000
   if (gap <= 0) return false
-  const wall = DateTime.fromMillis(instant - gap, { zone: "UTC" }).plus({ minutes: before })
+  // the gap reading w was read with the offset from before the change: instant = w - before
+  const wall = DateTime.fromMillis(instant, { zone: "UTC" }).plus({ minutes: before })
   return sets.month.has(wall.month) && sets.day.has(wall.day) && sets.dow.has(wall.weekday - 1) && sets.hour.has(wall.hour) &&
     sets.minute.has(wall.minute) && sets.second.has(wall.second)
 }
