@@ -185,6 +185,32 @@ describe("chain invariants", () => {
       { numRuns: 500, seed: 3 }
     )
   })
+  it("the same invariants next to DST changes", () => {
+    const changes = [
+      ["America/New_York", "2024-03-10T07:00:00Z"], ["America/New_York", "2024-11-03T06:00:00Z"],
+      ["Europe/Berlin", "2024-03-31T01:00:00Z"], ["Europe/Berlin", "2024-10-27T01:00:00Z"],
+      ["Australia/Lord_Howe", "2024-10-05T15:30:00Z"], ["Australia/Lord_Howe", "2024-04-06T15:00:00Z"],
+      ["America/Sao_Paulo", "2018-11-04T03:00:00Z"], ["America/Sao_Paulo", "2019-02-17T02:00:00Z"],
+      ["Pacific/Chatham", "2024-09-28T14:00:00Z"], ["Pacific/Chatham", "2024-04-06T14:00:00Z"]
+    ] as const
+    fc.assert(
+      fc.property(randomSpecArb, fc.constantFrom(...changes), fc.integer({ min: -6 * 3600, max: 2 * 3600 }), ({ sets, spec }, [zone, at], shift) => {
+        const t = Either.getOrThrow(compileCron({ ...spec, timezone: zone }))
+        const s2 = sets
+        const now = Date.parse(at) + shift * 1000
+        let prev: number | undefined
+        for (let i = 0; i < 12; i++) {
+          const f = prev === undefined ? t.next(undefined, now) : t.next(prev, prev)
+          if (f === undefined) break
+          expect(f).toBeGreaterThanOrEqual(now)
+          if (prev !== undefined) expect(f).toBeGreaterThan(prev)
+          expect(matchesAround(s2, f, zone)).toBe(true)
+          prev = f
+        }
+      }),
+      { numRuns: 500, seed: 13 }
+    )
+  })
   it("no matching second is skipped (UTC, dense specs)", () => {
     fc.assert(
       fc.property(randomSpecArb, nowArb, ({ sets, spec }, now) => {
