@@ -35,6 +35,8 @@ export type Listener = (event: SchedulerEvent) => unknown
 export class EventBus extends Context.Tag("effect-apscheduler/EventBus")<EventBus, {
   /** Publishes an event to every subscriber. APScheduler: `_dispatch_event`. */
   readonly publish: (event: SchedulerEvent) => Effect.Effect<void>
+  /** Publishes synchronously (for hot paths already inside an Effect). */
+  readonly unsafePublish: (event: SchedulerEvent) => void
   /** A subscription that receives every event published after it was taken. */
   readonly subscribe: Effect.Effect<Queue.Dequeue<SchedulerEvent>, never, Scope.Scope>
   /** The events matching `mask` (default `EVENT_ALL`), from the moment the stream is run. */
@@ -119,7 +121,8 @@ export const make: Effect.Effect<EventBus["Type"], never, Scope.Scope> = Effect.
     })
 
   return EventBus.of({
-    publish: (event) => Effect.asVoid(PubSub.publish(pubsub, event)),
+    publish: (event) => Effect.sync(() => void pubsub.unsafeOffer(event)),
+    unsafePublish: (event) => void pubsub.unsafeOffer(event),
     subscribe: PubSub.subscribe(pubsub),
     stream,
     addListener,

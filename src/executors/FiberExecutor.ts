@@ -49,6 +49,7 @@ export const make = (
     const registry = yield* TaskRegistry
     return yield* makeBase({
       maxWorkers: Math.max(1, Math.floor(options.maxWorkers ?? DEFAULT_MAX_WORKERS)),
+      direct: (job) => (isTaskRef(job.task) ? undefined : job.task),
       execute: (job) =>
         isTaskRef(job.task)
           ? Effect.flatMap(registry.resolve(job.task), (fn) => invoke(fn, job.args, job.kwargs))

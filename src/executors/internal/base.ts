@@ -1,39 +1,53 @@
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
-import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import { EventBus } from "../../events/EventBus.js"
 import { JobError, JobExecuted, JobMaxInstances, JobMissed, JobSubmitted } from "../../events/SchedulerEvent.js"
-import type { Job } from "../../job/Job.js"
+import type { Job, JobFunction } from "../../job/Job.js"
 import type { Instant } from "../../triggers/Trigger.js"
 import { Executor } from "../Executor.js"
-import { describeFailure } from "./invoke.js"
+import { describeFailure, isPromiseLike, toEffect } from "./invoke.js"
 
 interface Item {
   readonly job: Job
   readonly runTimes: ReadonlyArray<Instant>
 }
 
+/** How many queued runs a worker handles before it yields to other fibers. */
+const BATCH = 256
+
+const hasKeys = (o: object): boolean => {
+  for (const _ in o) return true
+  return false
+}
+
 /**
  * The machinery shared by executors: a queue served by `maxWorkers` worker fibers, instance
  * counting, APScheduler's `run_job` (late start → `JOB_MISSED`, else run → `JOB_EXECUTED` /
- * `JOB_ERROR`) and shutdown. `execute` runs one run of one job.
+ * `JOB_ERROR`) and shutdown. `execute` runs one run of one job. When `direct(job)` gives a
+ * function, it is called in place and only a `Promise` / `Effect` result goes through the
+ * fiber machinery (synchronous jobs cost no extra fiber operations).
  */
 export const makeBase = (options: {
   readonly maxWorkers: number
   readonly execute: (job: Job, runTime: Instant) => Effect.Effect<unknown, unknown>
+  readonly direct?: (job: Job) => JobFunction | undefined
 }): Effect.Effect<Executor["Type"], never, EventBus | Scope.Scope> =>
   Effect.gen(function*() {
     const bus = yield* EventBus
-    const queue = yield* Effect.acquireRelease(Queue.unbounded<Item>(), Queue.shutdown)
+    const clock = yield* Effect.clock
     const workers = yield* FiberSet.make<never, never>()
     const instances = new Map<string, number>()
-    let pending = 0
+    // FIFO of queued runs: an array with a moving head
+    let items: Array<Item> = []
+    let head = 0
+    let pending = 0 // queued + running items
     let idle: Deferred.Deferred<void> | undefined
+    let signal: Deferred.Deferred<void> | undefined
 
     const release = (job: Job) => {
       const n = (instances.get(job.id) ?? 1) - 1
@@ -47,43 +61,120 @@ export const makeBase = (options: {
       }
     }
 
-    const runOne = (job: Job, runTime: Instant): Effect.Effect<void> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (job.misfireGraceTime !== null && now - runTime > job.misfireGraceTime * 1000) {
-          return Effect.zipRight(
-            Effect.logWarning(`Run time of job "${job.name}" was missed by ${(now - runTime) / 1000} s`),
-            bus.publish(new JobMissed({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime }))
-          )
-        }
-        return options.execute(job, runTime).pipe(
-          Effect.matchCauseEffect({
-            onSuccess: (retval) =>
-              bus.publish(new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval })),
-            onFailure: (cause) => {
-              if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-              const { exception, traceback } = describeFailure(cause)
-              return Effect.zipRight(
-                Effect.logError(`Job "${job.name}" raised an exception`, cause),
-                bus.publish(
-                  new JobError({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, exception, traceback })
-                )
-              )
-            }
-          })
-        )
-      })
+    const notify = () => {
+      if (signal !== undefined) {
+        const d = signal
+        signal = undefined
+        Deferred.unsafeDone(d, Exit.void)
+      }
+    }
 
-    const runItem = (item: Item): Effect.Effect<void> =>
-      Effect.forEach(item.runTimes, (t) => runOne(item.job, t), { discard: true }).pipe(
-        Effect.ensuring(Effect.sync(() => release(item.job)))
+    const late = (job: Job, runTime: Instant, now: Instant) =>
+      job.misfireGraceTime !== null && now - runTime > job.misfireGraceTime * 1000
+
+    const reportMissed = (job: Job, runTime: Instant, now: Instant) =>
+      Effect.zipRight(
+        Effect.logWarning(`Run time of job "${job.name}" was missed by ${(now - runTime) / 1000} s`),
+        bus.publish(new JobMissed({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime }))
       )
 
-    const worker = Effect.forever(
-      Effect.flatMap(Queue.take(queue), (item) => Effect.catchAllCause(runItem(item), () => Effect.void))
+    const reportError = (job: Job, runTime: Instant, cause: Cause.Cause<unknown>) => {
+      const { exception, traceback } = describeFailure(cause)
+      return Effect.zipRight(
+        Effect.logError(`Job "${job.name}" raised an exception`, cause),
+        bus.publish(new JobError({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, exception, traceback }))
+      )
+    }
+
+    const finish = (job: Job, runTime: Instant, effect: Effect.Effect<unknown, unknown>): Effect.Effect<void> =>
+      effect.pipe(
+        Effect.matchCauseEffect({
+          onSuccess: (retval) =>
+            bus.publish(new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval })),
+          onFailure: (cause) =>
+            Cause.isInterruptedOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : reportError(job, runTime, cause)
+        })
+      )
+
+    const runOne = (job: Job, runTime: Instant): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const now = clock.unsafeCurrentTimeMillis()
+        return late(job, runTime, now) ? reportMissed(job, runTime, now) : finish(job, runTime, options.execute(job, runTime))
+      })
+
+    /** The runs of `item` from index `from` on, through the fiber machinery. */
+    const slowRun = (item: Item, from: number): Effect.Effect<void> =>
+      Effect.forEach(item.runTimes.slice(from), (t) => runOne(item.job, t), { discard: true })
+
+    /**
+     * Runs one item; synchronous results are handled in place. Returns `undefined` when the item
+     * is done, or the Effect that completes it.
+     */
+    const runItem = (item: Item): Effect.Effect<void> | undefined => {
+      const { job, runTimes } = item
+      const fn = options.direct?.(job)
+      if (fn === undefined) return slowRun(item, 0)
+      for (let i = 0; i < runTimes.length; i++) {
+        const runTime = runTimes[i]!
+        const now = clock.unsafeCurrentTimeMillis()
+        if (late(job, runTime, now)) return Effect.zipRight(reportMissed(job, runTime, now), slowRun(item, i + 1))
+        let result: unknown
+        try {
+          result = hasKeys(job.kwargs) ? fn(...job.args, job.kwargs) : fn(...job.args)
+        } catch (error) {
+          return Effect.zipRight(reportError(job, runTime, Cause.fail(error)), slowRun(item, i + 1))
+        }
+        if (Effect.isEffect(result) || isPromiseLike(result)) {
+          return Effect.zipRight(finish(job, runTime, toEffect(result)), slowRun(item, i + 1))
+        }
+        bus.unsafePublish(new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval: result }))
+      }
+      return undefined
+    }
+
+    const takeItem = (): Item | undefined => {
+      if (head >= items.length) return undefined
+      const item = items[head]!
+      items[head++] = undefined as never
+      if (head > 1024 && head * 2 > items.length) {
+        items = items.slice(head)
+        head = 0
+      }
+      return item
+    }
+
+    /** A worker: runs queued items (synchronous ones in batches), waits when there are none. */
+    const worker: Effect.Effect<never> = Effect.forever(
+      Effect.suspend(() => {
+        for (let n = 0; n < BATCH; n++) {
+          const item = takeItem()
+          if (item === undefined) {
+            if (signal === undefined) signal = Deferred.unsafeMake<void>(FiberId.none)
+            return Deferred.await(signal)
+          }
+          let rest: Effect.Effect<void> | undefined
+          try {
+            rest = runItem(item)
+          } catch (defect) {
+            rest = Effect.die(defect)
+          }
+          if (rest !== undefined) {
+            return rest.pipe(
+              Effect.catchAllCause((cause) =>
+                Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("Executor failure", cause)
+              ),
+              Effect.ensuring(Effect.sync(() => release(item.job)))
+            )
+          }
+          release(item.job)
+        }
+        return Effect.yieldNow()
+      })
     ) as Effect.Effect<never>
+
     const spawn = Effect.forEach(
       Array.from({ length: options.maxWorkers }),
-      () => FiberSet.run(workers, Effect.interruptible(worker)),
+      () => FiberSet.run(workers, Effect.interruptible(Effect.catchAllCause(worker, () => Effect.never))),
       { discard: true }
     )
     yield* spawn
@@ -92,35 +183,31 @@ export const makeBase = (options: {
       Effect.suspend(() => {
         const n = instances.get(job.id) ?? 0
         if (n >= job.maxInstances) {
+          bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
           return Effect.as(
-            Effect.zipRight(
-              Effect.logWarning(
-                `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
-              ),
-              bus.publish(new JobMaxInstances({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
+            Effect.logWarning(
+              `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
             ),
             "maxInstances" as const
           )
         }
         instances.set(job.id, n + 1)
         pending++
-        return bus.publish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
-          .pipe(
-            Effect.zipRight(Queue.offer(queue, { job, runTimes })),
-            Effect.as("submitted" as const)
-          )
+        bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
+        items.push({ job, runTimes })
+        notify()
+        return Effect.succeed("submitted" as const)
       })
 
     const shutdown = (wait: boolean): Effect.Effect<void> =>
       Effect.suspend(() => {
         if (wait) {
           if (pending === 0) return Effect.void
-          if (idle === undefined) idle = Deferred.unsafeMake<void>(undefined as never)
+          if (idle === undefined) idle = Deferred.unsafeMake<void>(FiberId.none)
           return Deferred.await(idle)
         }
         return Effect.gen(function*() {
-          const dropped = yield* Queue.takeAll(queue)
-          for (const item of dropped) release(item.job)
+          for (let item = takeItem(); item !== undefined; item = takeItem()) release(item.job)
           yield* FiberSet.clear(workers)
           yield* spawn
         })

@@ -7,6 +7,17 @@ const hasKeys = (o: object): boolean => {
   return false
 }
 
+/** Is the value a thenable? */
+export const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
+  u !== null && typeof u === "object" && typeof (u as PromiseLike<unknown>).then === "function"
+
+/** A job's result (plain value, promise or Effect) as an Effect. */
+export const toEffect = (result: unknown): Effect.Effect<unknown, unknown> => {
+  if (Effect.isEffect(result)) return result as Effect.Effect<unknown, unknown>
+  if (isPromiseLike(result)) return Effect.tryPromise({ try: () => result, catch: (e) => e })
+  return Effect.succeed(result)
+}
+
 /** Calls a job function; its result (value, promise or Effect) becomes an Effect. */
 export const invoke = (
   fn: JobFunction,
@@ -20,11 +31,7 @@ export const invoke = (
     } catch (error) {
       return Effect.fail(error)
     }
-    if (Effect.isEffect(result)) return result as Effect.Effect<unknown, unknown>
-    if (result !== null && typeof result === "object" && typeof (result as PromiseLike<unknown>).then === "function") {
-      return Effect.tryPromise({ try: () => result as PromiseLike<unknown>, catch: (e) => e })
-    }
-    return Effect.succeed(result)
+    return toEffect(result)
   })
 
 /** The error of a failed run and its readable trace. */
