@@ -167,7 +167,8 @@ export class CronTrigger implements CompiledTrigger {
     if (end !== undefined) b = Math.min(b, Math.floor(end) + 1)
     if (b === Infinity) b = 253402300800000 + 2 * 86_400_000 // past 9999-12-31
     const count = b > a ? countFires(this.matcher, this.zone, a, b) : 0
-    const last = count > 0 ? prevFire(this.matcher, this.zone, b - 1) : undefined
+    // fire times are whole milliseconds: the last one < b is the last one <= ceil(b) - 1
+    const last = count > 0 ? prevFire(this.matcher, this.zone, Math.ceil(b) - 1) : undefined
     let next: Instant | undefined
     if (target !== Infinity) {
       next = nextFire(this.matcher, this.zone, ceilSecond(Math.max(a, target)))

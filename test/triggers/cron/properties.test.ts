@@ -275,6 +275,13 @@ describe("fastForward equals naive iteration", () => {
       { numRuns: 400, seed: 11 }
     )
   })
+  it("fractional targets (microseconds)", () => {
+    const t = Either.getOrThrow(compileCron({ type: "cron", month: "*/4", minute: "28-38/5", timezone: "Europe/Berlin" }))
+    const prev = Date.parse("2020-01-01T00:38:00+01:00")
+    const fire = Date.parse("2020-01-02T00:38:00+01:00")
+    expect(t.fastForward(prev, fire + 0.001)).toEqual({ count: 72, last: fire, next: Date.parse("2020-01-02T01:28:00+01:00") })
+    expect(t.fastForward(prev, fire)).toEqual({ count: 71, last: Date.parse("2020-01-02T00:33:00+01:00"), next: fire })
+  })
   it("respects endDate", () => {
     const t = Either.getOrThrow(compileCron({ type: "cron", minute: "*/10", endDate: "2024-01-01 01:00:00" }))
     const prev = Date.parse("2024-01-01T00:00:00Z")
