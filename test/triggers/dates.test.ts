@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import fc from "fast-check"
 import { DateTime } from "luxon"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { TriggerError } from "../../src/errors.js"
 import { parseDateInput } from "../../src/triggers/internal/dates.js"
 import { getZone } from "../../src/triggers/internal/zone.js"
@@ -49,5 +51,39 @@ describe("parseDateInput", () => {
       }),
       { numRuns: 10_000 }
     )
+  })
+})
+
+describe("date strings as APScheduler resolved them (every `resolved` value of the vectors)", () => {
+  const dir = path.join(import.meta.dirname, "..", "fixtures", "conformance")
+  const keys = { start_date: "startDate", end_date: "endDate", run_date: "runDate" } as const
+  const AFTER_2037_US = Date.UTC(2037, 11, 31) * 1000
+  const cases: Array<{ id: string; text: string; timezone: string; epochUs: number }> = []
+  for (const file of ["cron", "interval", "date", "misfire"]) {
+    for (const c of JSON.parse(fs.readFileSync(path.join(dir, `${file}.json`), "utf8")).cases) {
+      const spec = file === "misfire" ? c.trigger : c
+      const resolved = c.resolved ?? {}
+      for (const key of Object.keys(keys) as Array<keyof typeof keys>) {
+        // after 2037 pytz freezes UTC offsets (DST rule 4: we use the real rules)
+        if (typeof spec[key] === "string" && resolved[key] && resolved[key].epoch_us < AFTER_2037_US) {
+          cases.push({ id: `${c.id}.${key}`, text: spec[key], timezone: spec.timezone, epochUs: resolved[key].epoch_us })
+        }
+      }
+    }
+  }
+
+  it("has cases", () => {
+    expect(cases.length).toBeGreaterThan(100)
+  })
+
+  it("reads each to the microsecond", () => {
+    for (const c of cases) {
+      const instant = Either.getOrThrow(parseDateInput(c.text, "startDate", getZone(c.timezone)!))
+      expect(Math.round(instant * 1000), `${c.id}: ${c.text} in ${c.timezone}`).toBe(c.epochUs)
+    }
+  })
+
+  it("a fraction is a whole number of microseconds, as APScheduler reads it", () => {
+    expect(Either.getOrThrow(parseDateInput("2024-01-05 09:00:00.5", "d", getZone("UTC")!)) * 1000 % 1_000_000).toBeCloseTo(5, 3)
   })
 })
