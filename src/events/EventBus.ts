@@ -37,6 +37,8 @@ export class EventBus extends Context.Tag("effect-apscheduler/EventBus")<EventBu
   readonly publish: (event: SchedulerEvent) => Effect.Effect<void>
   /** Publishes synchronously (for hot paths already inside an Effect). */
   readonly unsafePublish: (event: SchedulerEvent) => void
+  /** Is anyone subscribed (a subscription, a stream being run, a listener)? Hot paths skip building events when not. */
+  readonly hasSubscribers: () => boolean
   /** A subscription that receives every event published after it was taken. */
   readonly subscribe: Effect.Effect<Queue.Dequeue<SchedulerEvent>, never, Scope.Scope>
   /** The events matching `mask` (default `EVENT_ALL`), from the moment the stream is run. */
@@ -89,15 +91,21 @@ export const make: Effect.Effect<EventBus["Type"], never, Scope.Scope> = Effect.
   const listeners = new Map<number, { readonly fn: Listener; readonly scope: Scope.CloseableScope }>()
   let nextId = 1
 
+  let subscribers = 0
+  const subscribe = Effect.zipRight(
+    Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--)),
+    PubSub.subscribe(pubsub)
+  )
+
   const stream = (mask: number = EVENT_ALL): Stream.Stream<SchedulerEvent> => {
-    const all = Stream.fromPubSub(pubsub)
+    const all = Stream.unwrapScoped(Effect.map(subscribe, (dequeue) => Stream.fromQueue(dequeue)))
     return mask === EVENT_ALL ? all : Stream.filter(all, (e) => matches(e, mask))
   }
 
   const addListener = (fn: Listener, mask: number = EVENT_ALL) =>
     Effect.uninterruptible(Effect.gen(function*() {
       const child = yield* Scope.fork(scope, ExecutionStrategy.sequential)
-      const dequeue = yield* Scope.extend(PubSub.subscribe(pubsub), child)
+      const dequeue = yield* Scope.extend(subscribe, child)
       const id = nextId++
       listeners.set(id, { fn, scope: child })
       const loop = Effect.forever(
@@ -123,7 +131,8 @@ export const make: Effect.Effect<EventBus["Type"], never, Scope.Scope> = Effect.
   return EventBus.of({
     publish: (event) => Effect.sync(() => void pubsub.unsafeOffer(event)),
     unsafePublish: (event) => void pubsub.unsafeOffer(event),
-    subscribe: PubSub.subscribe(pubsub),
+    subscribe,
+    hasSubscribers: () => subscribers > 0,
     stream,
     addListener,
     removeListener

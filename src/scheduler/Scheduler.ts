@@ -766,7 +766,10 @@ export const make = (
     const processStore = (alias: string, store: JobStore["Type"], now: Instant) =>
       Effect.gen(function*() {
         const due = yield* store.getDueJobs(now)
-        for (const job of due) {
+        for (let i = 0; i < due.length; i++) {
+          const job = due[i]!
+          // let the executors start the jobs already submitted (lateness of big batches)
+          if (i > 0 && i % 128 === 0) yield* Effect.yieldNow()
           const executor = executors.get(job.executor)
           if (executor === undefined) {
             yield* Effect.logError(
@@ -803,7 +806,7 @@ export const make = (
           if (plan.runTimes.length > 0) yield* executor.service.submit(job, plan.runTimes)
           if (plan.jobRemoved) {
             yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
-            yield* bus.publish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+            if (bus.hasSubscribers()) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
           } else {
             yield* Effect.catchTag(
               store.update(Job.modify(job, { nextRunTime: plan.nextRunTime! })),

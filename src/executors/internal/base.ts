@@ -127,7 +127,11 @@ export const makeBase = (options: {
         if (Effect.isEffect(result) || isPromiseLike(result)) {
           return Effect.zipRight(finish(job, runTime, toEffect(result)), slowRun(item, i + 1))
         }
-        bus.unsafePublish(new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval: result }))
+        if (bus.hasSubscribers()) {
+          bus.unsafePublish(
+            new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval: result })
+          )
+        }
       }
       return undefined
     }
@@ -193,7 +197,9 @@ export const makeBase = (options: {
         }
         instances.set(job.id, n + 1)
         pending++
-        bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
+        if (bus.hasSubscribers()) {
+          bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
+        }
         items.push({ job, runTimes })
         notify()
         return Effect.succeed("submitted" as const)
