@@ -1,0 +1,79 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as Job from "../../src/job/Job.js"
+import * as TaskRef from "../../src/job/TaskRef.js"
+import * as TaskRegistry from "../../src/job/TaskRegistry.js"
+import { compile, unsafeCompile } from "../../src/triggers/compile.js"
+
+const trigger = unsafeCompile({ type: "cron", hour: "9", timezone: "UTC" })
+
+describe("Job", () => {
+  it("make fills APScheduler's defaults", () => {
+    const job = Job.make({ id: "a", task: function report() {}, trigger, nextRunTime: null })
+    expect(job).toMatchObject({
+      name: "report",
+      args: [],
+      kwargs: {},
+      executor: "default",
+      jobstore: "default",
+      misfireGraceTime: 1,
+      coalesce: true,
+      maxInstances: 1
+    })
+    expect(Job.isPaused(job)).toBe(true)
+    expect(Job.describe(job)).toBe(`report (trigger: ${trigger.toString()}, paused)`)
+  })
+
+  it("encodes to a versioned JSON record and back (task references only)", () => {
+    const job = Job.make({
+      id: "a",
+      task: TaskRef.make("./tasks.js:report"),
+      args: [1, { deep: ["x"] }],
+      kwargs: { to: "me" },
+      trigger,
+      nextRunTime: 1000
+    })
+    const record = Either.getOrThrow(Job.toRecord(job))
+    expect(Schema.decodeUnknownSync(Job.JobRecord)(JSON.parse(JSON.stringify(record)))).toEqual(record)
+    const back = Either.getOrThrow(Job.fromRecord(record, compile))
+    expect(back.trigger).toBe(trigger) // interned
+    expect({ ...back, task: String(back.task) }).toEqual({ ...job, task: String(job.task) })
+  })
+
+  it("refuses functions and non-JSON arguments for records", () => {
+    const fn = Job.make({ id: "a", task: () => 1, trigger, nextRunTime: 0 })
+    expect(Either.getLeft(Job.toRecord(fn))).toMatchObject({ _tag: "Some", value: { field: "task" } })
+    const ref = TaskRef.make("t")
+    for (const args of [[new Date()], [() => 1], [undefined], [NaN], [1n]]) {
+      expect(Either.isLeft(Job.toRecord(Job.make({ id: "a", task: ref, trigger, nextRunTime: 0, args })))).toBe(true)
+    }
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    expect(Job.isJsonEncodable(cyclic)).toBe(false)
+    expect(Job.isJsonEncodable({ a: [1, "b", null, true, { c: 2 }] })).toBe(true)
+  })
+})
+
+describe("TaskRef / TaskRegistry", () => {
+  it("parses module references", () => {
+    expect(TaskRef.parseModuleRef("./tasks.js:report")).toEqual({ module: "./tasks.js", exportName: "report" })
+    expect(TaskRef.parseModuleRef("report")).toBeUndefined()
+    expect(TaskRef.parseModuleRef("C:\\tasks")).toBeUndefined()
+  })
+
+  it.effect("resolves registered names; module references only when allowed", () =>
+    Effect.gen(function*() {
+      const registry = yield* TaskRegistry.make({ tasks: { hello: () => "hi" } })
+      expect((yield* registry.resolve("hello"))()).toBe("hi")
+      expect((yield* Effect.flip(registry.resolve("nope")))._tag).toBe("TaskLookupError")
+      const refused = yield* Effect.flip(registry.resolve("./test/executors/fixtures/tasks.ts:fib"))
+      expect(refused.reason).toContain("allowImports")
+      const open = yield* TaskRegistry.make({ allowImports: true })
+      const fib = yield* open.resolve(TaskRef.make(`${process.cwd()}/test/executors/fixtures/tasks.ts:fib`))
+      expect(fib(10)).toBe(55)
+      expect((yield* Effect.flip(open.resolve(`${process.cwd()}/test/executors/fixtures/tasks.ts:nothing`))).reason)
+        .toContain("no function export")
+    }))
+})
