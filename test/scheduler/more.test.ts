@@ -1,0 +1,89 @@
+/**
+ * Long backlogs, the Lock, flat configuration into the layer, the events Stream.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import type * as Ev from "../../src/events/SchedulerEvent.js"
+import { JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
+import { Lock } from "../../src/stores/Lock.js"
+import * as TestScheduler from "../../src/testing/TestScheduler.js"
+import { HOUR, SEC, T0, withScheduler } from "./helpers.js"
+
+describe("long backlogs", () => {
+  it.effect("a 1-hour stall of a 1 s job without coalescing: 100 listed misses and one backlog summary", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(() => 1, { id: "fast", trigger: "interval", triggerArgs: { seconds: 1 }, coalesce: false })
+        yield* TestScheduler.advance(SEC)
+        yield* scheduler.pause
+        yield* TestScheduler.advance(HOUR)
+        yield* scheduler.resume
+        const events = yield* TestScheduler.advance(0)
+        const missed = events.filter((e): e is Ev.JobMissed => e._tag === "JobMissed")
+        const backlog = events.filter((e): e is Ev.JobMissedBacklog => e._tag === "JobMissedBacklog")
+        // run times T0+2s … T0+3601s; the last one (0 s late) runs, T0+3600s (1 s late) runs too
+        expect(TestScheduler.executed(events)).toEqual([T0 + 3600 * SEC, T0 + 3601 * SEC])
+        expect(backlog).toHaveLength(1)
+        expect(backlog[0]).toMatchObject({ first: T0 + 2 * SEC, last: T0 + 3599 * SEC, count: 3598 })
+        expect(missed.length).toBeLessThanOrEqual(100)
+        expect(missed.every((e) => e.scheduledRunTime >= T0 + 2 * SEC && e.scheduledRunTime <= T0 + 3599 * SEC)).toBe(true)
+      })
+    ))
+})
+
+describe("Lock", () => {
+  it.effect("the loop takes due jobs through the Lock in context, per store alias", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const calls: Array<string> = []
+      const lock = Layer.succeed(Lock, Lock.of({ withLock: (store, effect) => Effect.zipRight(Effect.sync(() => calls.push(store)), effect) }))
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        yield* scheduler.addJob(() => 1, { id: "a", trigger: "interval", triggerArgs: { seconds: 10 } })
+        yield* TestScheduler.advance(10 * SEC)
+      }).pipe(Effect.provide(TestScheduler.layer().pipe(Layer.provide(lock))))
+      expect(calls.length).toBeGreaterThan(0)
+      expect(new Set(calls)).toEqual(new Set(["default"]))
+    }))
+})
+
+describe("Scheduler.layer", () => {
+  it.effect("accepts APScheduler's flat dictionary", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        const config = yield* scheduler.config
+        expect(config.timezone).toBe("Europe/Berlin")
+        expect(config.jobDefaults.maxInstances).toBe(3)
+        const job = yield* scheduler.addJob(() => 1, { id: "a", executor: "processpool" })
+        expect(job).toMatchObject({ maxInstances: 3, coalesce: false })
+      }).pipe(
+        Effect.provide(SchedulerModule.layer({
+          "apscheduler.timezone": "Europe/Berlin",
+          "apscheduler.job_defaults.coalesce": "false",
+          "apscheduler.job_defaults.max_instances": "3",
+          "apscheduler.executors.processpool": { type: "processpool", max_workers: "2" }
+        }))
+      )
+    }))
+
+  it.effect("events(mask) is a Stream of the matching events", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const fiber = yield* Effect.fork(Stream.runCollect(Stream.take(scheduler.events(JOB_EXECUTED), 3)))
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+        yield* scheduler.addJob(() => 1, { id: "a", trigger: "interval", triggerArgs: { seconds: 10 } })
+        yield* TestScheduler.advance(30 * SEC)
+        const got = Chunk.toArray(yield* Fiber.join(fiber))
+        expect(got.map((e) => e._tag)).toEqual(["JobExecuted", "JobExecuted", "JobExecuted"])
+      })
+    ))
+})
