@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
+import type * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -1030,5 +1031,27 @@ export const layer = (
         TaskRegistry.layer({ tasks: options.tasks, allowImports: options.allowImports }),
         Plugins.layer(options.plugins)
       )
+    )
+  )
+
+/**
+ * The scheduler layer with its configuration read from `Config` (default:
+ * {@link SchedulerConfig.config}, i.e. `TIMEZONE`, `JOB_DEFAULTS_*` … from the environment).
+ * APScheduler: the scheduler's `gconfig`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<SchedulerConfig.SchedulerConfigInput> = SchedulerConfig.config,
+  options: SchedulerLayerOptions = {}
+): Layer.Layer<
+  Scheduler | EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins,
+  ConfigError | PluginLookupError
+> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Effect.mapError(config, (e) => new ConfigError({ key: "(Config)", reason: String(e) })),
+      (input) => layer(input, options)
     )
   )

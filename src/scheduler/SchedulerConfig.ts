@@ -7,7 +7,9 @@
  *
  * @since 0.1.0
  */
+import * as Config from "effect/Config"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { IANAZone } from "luxon"
@@ -303,3 +305,30 @@ export const fromFlatOptions = (dict: Readonly<Record<string, unknown>>): Either
       Schema.decodeUnknownEither(SchedulerConfig, { onExcessProperty: "error" })(nested),
       (e) => toConfigError(e)
     ))
+
+/**
+ * The configuration read from Effect's `Config` (any `ConfigProvider`: environment variables by
+ * default): `TIMEZONE`, `JOBSTORE_RETRY_INTERVAL`, `JOB_DEFAULTS_COALESCE`,
+ * `JOB_DEFAULTS_MAX_INSTANCES`, `JOB_DEFAULTS_MISFIRE_GRACE_TIME` (each optional; with
+ * `Config.nested` for a prefix).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<SchedulerConfigInput> = Config.all({
+  timezone: Config.option(Config.string("TIMEZONE")),
+  jobstoreRetryInterval: Config.option(Config.number("JOBSTORE_RETRY_INTERVAL")),
+  coalesce: Config.option(Config.boolean("JOB_DEFAULTS_COALESCE")),
+  maxInstances: Config.option(Config.integer("JOB_DEFAULTS_MAX_INSTANCES")),
+  misfireGraceTime: Config.option(Config.number("JOB_DEFAULTS_MISFIRE_GRACE_TIME"))
+}).pipe(Config.map((c) => {
+  const jobDefaults: Record<string, unknown> = {}
+  if (Option.isSome(c.coalesce)) jobDefaults.coalesce = c.coalesce.value
+  if (Option.isSome(c.maxInstances)) jobDefaults.maxInstances = c.maxInstances.value
+  if (Option.isSome(c.misfireGraceTime)) jobDefaults.misfireGraceTime = c.misfireGraceTime.value
+  return {
+    ...(Option.isSome(c.timezone) ? { timezone: c.timezone.value } : {}),
+    ...(Option.isSome(c.jobstoreRetryInterval) ? { jobstoreRetryInterval: c.jobstoreRetryInterval.value } : {}),
+    jobDefaults
+  } as SchedulerConfigInput
+}))

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -6,6 +7,7 @@ import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as Plugins from "../../src/scheduler/Plugins.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
 import * as SchedulerConfig from "../../src/scheduler/SchedulerConfig.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { every } from "../testing/testTriggers.js"
@@ -110,4 +112,21 @@ describe("Scheduler configuration", () => {
         expect(TestScheduler.executed(yield* TestScheduler.advance(14 * SEC))).toEqual([T0, T0 + 7 * SEC, T0 + 14 * SEC])
       }).pipe(Effect.provide(TestScheduler.layer().pipe(Layer.orDie)))
     }))
+})
+
+describe("Scheduler.layerConfig", () => {
+  it.effect("reads the configuration from a ConfigProvider", () =>
+    Effect.gen(function*() {
+      const scheduler = yield* Scheduler
+      const config = yield* scheduler.config
+      expect(config.timezone).toBe("Asia/Tokyo")
+      expect(config.jobDefaults).toMatchObject({ coalesce: false, maxInstances: 2, misfireGraceTime: 1 })
+    }).pipe(
+      Effect.provide(SchedulerModule.layerConfig()),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map([
+        ["TIMEZONE", "Asia/Tokyo"],
+        ["JOB_DEFAULTS_COALESCE", "false"],
+        ["JOB_DEFAULTS_MAX_INSTANCES", "2"]
+      ])))
+    ))
 })
