@@ -8,7 +8,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { ConflictingIdError, JobLookupError, StoreError } from "../errors.js"
+import type { ConflictingIdError, InvalidArgumentError, JobLookupError, StoreError } from "../errors.js"
 import type { Job } from "../job/Job.js"
 import type { Instant } from "../triggers/Trigger.js"
 
@@ -20,9 +20,12 @@ import type { Instant } from "../triggers/Trigger.js"
  */
 export class JobStore extends Context.Tag("effect-apscheduler/JobStore")<JobStore, {
   /** Adds a job; fails with `ConflictingIdError` on a duplicate id unless `replaceExisting`. APScheduler: `add_job`. */
-  readonly add: (job: Job, replaceExisting?: boolean) => Effect.Effect<void, ConflictingIdError | StoreError>
+  readonly add: (
+    job: Job,
+    replaceExisting?: boolean
+  ) => Effect.Effect<void, ConflictingIdError | InvalidArgumentError | StoreError>
   /** Replaces a stored job (same id). APScheduler: `update_job`. */
-  readonly update: (job: Job) => Effect.Effect<void, JobLookupError | StoreError>
+  readonly update: (job: Job) => Effect.Effect<void, JobLookupError | InvalidArgumentError | StoreError>
   /** Removes a job. APScheduler: `remove_job`. */
   readonly remove: (jobId: string) => Effect.Effect<void, JobLookupError | StoreError>
   /** Removes every job. APScheduler: `remove_all_jobs`. */
