@@ -87,3 +87,26 @@ describe("Scheduler.layer", () => {
       })
     ))
 })
+
+describe("wake-ups", () => {
+  it.effect("rescheduling to an earlier time wakes the sleeping loop", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(() => 1, { id: "a", trigger: "interval", triggerArgs: { hours: 1 } })
+        yield* TestScheduler.advance(5 * SEC)
+        yield* scheduler.rescheduleJob("a", "interval", { seconds: 10 })
+        expect(TestScheduler.executed(yield* TestScheduler.advance(10 * SEC))).toEqual([T0 + 15 * SEC])
+      })
+    ))
+
+  it.effect("modifying nextRunTime wakes the loop; removing a job stops it", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(() => 1, { id: "a", trigger: "interval", triggerArgs: { hours: 1 } })
+        yield* scheduler.modifyJob("a", { nextRunTime: T0 + 3 * SEC })
+        expect(TestScheduler.executed(yield* TestScheduler.advance(3 * SEC))).toEqual([T0 + 3 * SEC])
+        yield* scheduler.removeJob("a")
+        expect(TestScheduler.executed(yield* TestScheduler.advance(2 * HOUR))).toEqual([])
+      })
+    ))
+})
