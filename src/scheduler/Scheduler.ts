@@ -804,7 +804,8 @@ export const make = (
               )
             }
           }
-          if (plan.runTimes.length > 0) yield* executor.service.submit(job, plan.runTimes)
+          // advance (or remove) the job first, then submit: APScheduler dispatches JOB_REMOVED at once
+          // and the collected JOB_SUBMITTED events after the pass, so REMOVED comes before SUBMITTED
           if (plan.jobRemoved) {
             yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
             if (bus.hasSubscribers()) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
@@ -815,6 +816,7 @@ export const make = (
               () => Effect.void
             )
           }
+          if (plan.runTimes.length > 0) yield* executor.service.submit(job, plan.runTimes)
         }
         return yield* store.getNextRunTime
       })

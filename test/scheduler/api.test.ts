@@ -187,8 +187,8 @@ describe("events", () => {
           "JobstoreAdded default",
           "JobAdded once",
           "SchedulerStarted",
+          "JobRemoved once", // APScheduler: removed at once, JOB_SUBMITTED dispatched after the pass
           "JobSubmitted once +5s",
-          "JobRemoved once",
           "JobExecuted once +5s",
           "SchedulerShutdown"
         ])
@@ -318,8 +318,8 @@ describe("executors", () => {
         yield* scheduler.addJob(() => 1, { id: "queued", misfireGraceTime: 2 })
         const events = yield* TestScheduler.advance(10 * SEC)
         expect(show(events).filter((e) => e.includes("queued"))).toEqual([
-          "JobSubmitted queued +0s",
           "JobRemoved queued",
+          "JobSubmitted queued +0s",
           "JobMissed queued +0s" // started 5 s late: grace 2 s
         ])
       }), { executors: { default: { type: "default", maxWorkers: 1 } } }))
