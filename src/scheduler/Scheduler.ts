@@ -4,6 +4,13 @@
  * API. Time comes from `Clock` and randomness (job ids, jitter) from `Random`, so a `TestClock`
  * drives a whole scheduler deterministically.
  *
+ * Events of one due job, in APScheduler's order: `JOB_MISSED` for run times outside the grace
+ * window (plus a `JobMissedBacklog` summary for long backlogs), `JOB_REMOVED` when its trigger has
+ * ended, `JOB_SUBMITTED` (or `JOB_MAX_INSTANCES`), then from the executor `JOB_EXECUTED`,
+ * `JOB_ERROR`, or `JOB_MISSED` when the run started later than the grace time. At start:
+ * `EXECUTOR_ADDED` / `JOBSTORE_ADDED` for created defaults, `JOB_ADDED` per pending job,
+ * `SCHEDULER_STARTED`.
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
