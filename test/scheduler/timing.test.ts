@@ -3,6 +3,7 @@
  * trigger end, pending jobs, shutdown, long sleeps. No real sleeps: every wait is TestClock time.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -314,6 +315,11 @@ describe("long sleeps", () => {
     withScheduler((scheduler) =>
       Effect.gen(function*() {
         yield* scheduler.addJob(() => "late", { id: "far", trigger: { type: "date", runDate: iso(T0 + 60 * DAY) } })
+        yield* TestScheduler.settle
+        // the loop never sleeps longer than one day (Node's timers overflow past 24.8 days)
+        const sleeps = Chunk.toArray(yield* TestClock.sleeps())
+        expect(sleeps.length).toBeGreaterThan(0)
+        expect(Math.max(...sleeps)).toBeLessThanOrEqual(T0 + DAY)
         expect(TestScheduler.executed(yield* TestScheduler.advance(60 * DAY - SEC))).toEqual([])
         const events = yield* TestScheduler.advance(SEC)
         expect(TestScheduler.executed(events)).toEqual([T0 + 60 * DAY])
