@@ -64,6 +64,12 @@ describe("specFromOptions", () => {
     expect(unsafeCompile(date).next(undefined, 0)).toBe(Date.UTC(2024, 5, 1, 6, 30))
   })
 
+  it("a Date keeps its milliseconds through the encoded spec", () => {
+    const t = Date.UTC(2024, 0, 5, 9, 0, 0, 840)
+    const spec = Either.getOrThrow(specFromOptions("date", { run_date: new Date(t) }, { timezone: "Asia/Kolkata" }))
+    expect(unsafeCompile(spec).next(undefined, 0)).toBe(t)
+  })
+
   it("keeps a spec's own zone and fills children of and/or", () => {
     const spec = Either.getOrThrow(withDefaults({ type: "or", triggers: [{ type: "date", runDate: "2024-01-01" }, { type: "date", runDate: "2024-01-02", timezone: "Asia/Kolkata" }] }, { timezone: "America/New_York" }))
     expect(spec).toEqual({ type: "or", triggers: [{ type: "date", runDate: "2024-01-01", timezone: "America/New_York" }, { type: "date", runDate: "2024-01-02", timezone: "Asia/Kolkata" }] })

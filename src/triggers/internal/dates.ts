@@ -44,8 +44,10 @@ export const parseDateString = (text: string, field: string): Either.Either<Pars
   const hour = m[4] === undefined ? 0 : Number(m[4])
   const minute = m[5] === undefined ? 0 : Number(m[5])
   const second = m[6] === undefined ? 0 : Number(m[6])
-  // APScheduler reads the digits as a whole number of microseconds: ".5" is 5 µs, not 0.5 s
-  const micro = m[7] === undefined ? 0 : Number(m[7])
+  // a decimal fraction of a second, as ISO 8601 means it: ".5" is 500 ms and ".840" (luxon's and
+  // Date's toISOString) is 840 ms. APScheduler 3.9 reads the digits as a whole number of
+  // microseconds (".5" = 5 µs); with six digits, as APScheduler writes them, both agree.
+  const micro = m[7] === undefined ? 0 : Number(m[7].padEnd(6, "0"))
   if (year < 1) return fail(field, `year ${year} is out of range`)
   if (month < 1 || month > 12) return fail(field, "month must be in 1..12")
   if (day < 1 || day > daysInMonth(year, month)) return fail(field, "day is out of range for month")
