@@ -9,6 +9,8 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
 import { Scheduler, SchedulerEvent, Triggers } from "../src/index.js"
 
@@ -45,7 +47,9 @@ const program = Effect.gen(function*() {
   console.log(`done: the interval job ran ${ticks} times; events masks: EVENT_ALL=${SchedulerEvent.EVENT_ALL}`)
 })
 
-Effect.runPromise(program.pipe(Effect.provide(Scheduler.layer({ timezone: "UTC" })), Effect.scoped)).catch((error) => {
+Effect.runPromise(
+  program.pipe(Effect.provide(Scheduler.layer({ timezone: "UTC" })), Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning))
+).catch((error) => {
   console.error(error)
   process.exitCode = 1
 })
