@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { ConfigError, TriggerError } from "../errors.js"
+import { ConfigError, type TriggerError } from "../errors.js"
 import type { EventBus } from "../events/EventBus.js"
 import type { Executor } from "../executors/Executor.js"
 import * as FiberExecutor from "../executors/FiberExecutor.js"
@@ -102,14 +102,19 @@ export interface PluginsOptions {
 const builtinTrigger = (type: string): TriggerPlugin => (options, context) =>
   Either.flatMap(specFromOptions(type, options, { timezone: context.timezone, now: context.now }), compile)
 
-const numberOption = (options: Readonly<Record<string, unknown>>, key: string): number | undefined =>
-  typeof options[key] === "number" ? (options[key] as number) : undefined
+/** `maxWorkers` (or APScheduler's `max_workers`): absent, or a positive whole number. */
+const maxWorkersOption = (options: Readonly<Record<string, unknown>>): Effect.Effect<number | undefined, ConfigError> => {
+  const value = options.maxWorkers ?? options.max_workers
+  return value === undefined || (typeof value === "number" && Number.isInteger(value) && value >= 1)
+    ? Effect.succeed(value)
+    : Effect.fail(new ConfigError({ key: "maxWorkers", reason: `expected a positive whole number, got ${JSON.stringify(value)}` }))
+}
 
 const fiberExecutor: ExecutorPlugin = (options) =>
-  FiberExecutor.make({ maxWorkers: numberOption(options, "maxWorkers") ?? numberOption(options, "max_workers") })
+  Effect.flatMap(maxWorkersOption(options), (maxWorkers) => FiberExecutor.make({ maxWorkers }))
 
 const workerExecutor: ExecutorPlugin = (options) =>
-  WorkerExecutor.make({ maxWorkers: numberOption(options, "maxWorkers") ?? numberOption(options, "max_workers") })
+  Effect.flatMap(maxWorkersOption(options), (maxWorkers) => WorkerExecutor.make({ maxWorkers }))
 
 /**
  * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job store `memory`;

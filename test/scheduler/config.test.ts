@@ -101,6 +101,16 @@ describe("Scheduler configuration", () => {
       expect(error).toMatchObject({ _tag: "PluginLookupError", kind: "executor", alias: "gevent" })
     }))
 
+  it.effect("a bad executor option fails the layer with a ConfigError naming it", () =>
+    Effect.gen(function*() {
+      for (const bad of ["ten", 0, 2.5]) {
+        const error = yield* Effect.flip(
+          Effect.provide(Scheduler, TestScheduler.layer({ executors: { default: { type: "threadpool", maxWorkers: bad } } }))
+        )
+        expect(error).toMatchObject({ _tag: "ConfigError", key: "maxWorkers" })
+      }
+    }))
+
   it.effect("users extend the plugin registry with their own trigger alias", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
