@@ -25,8 +25,8 @@ import {
 } from "./cron/expressions.js"
 import { Matcher } from "./cron/matcher.js"
 import { countFires, nextFire, prevFire } from "./cron/search.js"
-import { parseDateInput } from "./internal/dates.js"
-import { getZone, type Zone } from "./internal/zone.js"
+import { readBounds, resolveZone } from "./internal/specCommon.js"
+import type { Zone } from "./internal/zone.js"
 import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
 
 const FieldValue = Schema.Union(Schema.String, Schema.Number)
@@ -204,22 +204,13 @@ export class CronTrigger implements CompiledTrigger {
  */
 export const compileCron = (spec: CronTriggerSpec): Either.Either<CronTrigger, TriggerError> => {
   if (typeof spec !== "object" || spec === null) return fail("type", "a cron trigger spec must be an object")
+  const zoneResult = resolveZone(spec.timezone)
+  if (Either.isLeft(zoneResult)) return Either.left(zoneResult.left)
+  const zone = zoneResult.right
   const timezone = spec.timezone ?? "UTC"
-  if (typeof timezone !== "string") return fail("timezone", "expected a time zone name")
-  const zone = getZone(timezone)
-  if (zone === undefined) return fail("timezone", `Unknown time zone ${JSON.stringify(timezone)}`)
-  let startDate: Instant | undefined
-  let endDate: Instant | undefined
-  if (spec.startDate !== undefined) {
-    const r = parseDateInput(spec.startDate, "startDate", zone)
-    if (Either.isLeft(r)) return Either.left(r.left)
-    startDate = r.right
-  }
-  if (spec.endDate !== undefined) {
-    const r = parseDateInput(spec.endDate, "endDate", zone)
-    if (Either.isLeft(r)) return Either.left(r.left)
-    endDate = r.right
-  }
+  const bounds = readBounds(spec, zone)
+  if (Either.isLeft(bounds)) return Either.left(bounds.left)
+  const { end: endDate, start: startDate } = bounds.right
   const jitter = spec.jitter
   if (jitter !== undefined && (typeof jitter !== "number" || !Number.isFinite(jitter) || jitter < 0)) {
     return fail("jitter", "expected a finite number of seconds >= 0")

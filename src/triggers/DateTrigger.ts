@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import { DateTime } from "luxon"
 import { TriggerError } from "../errors.js"
 import { parseDateInput } from "./internal/dates.js"
-import { getZone } from "./internal/zone.js"
+import { resolveZone } from "./internal/specCommon.js"
 import type { CompiledTrigger, Instant } from "./Trigger.js"
 
 /**
@@ -52,9 +52,7 @@ export const formatInstant = (instant: Instant, timezone: string): string => {
  */
 export const compileDate = (spec: DateTriggerSpec): Either.Either<CompiledTrigger, TriggerError> => {
   const timezone = spec.timezone ?? "UTC"
-  const zone = getZone(timezone)
-  if (zone === undefined) return Either.left(new TriggerError({ field: "timezone", reason: `Unknown time zone ${JSON.stringify(timezone)}` }))
-  return Either.map(parseDateInput(spec.runDate, "runDate", zone), (runDate): CompiledTrigger => ({
+  return Either.map(Either.flatMap(resolveZone(timezone), (zone) => parseDateInput(spec.runDate, "runDate", zone)), (runDate): CompiledTrigger => ({
     spec,
     timezone,
     jitter: undefined,

@@ -9,8 +9,7 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
-import { parseDateInput } from "./internal/dates.js"
-import { getZone } from "./internal/zone.js"
+import { readBounds, resolveZone } from "./internal/specCommon.js"
 import { applyJitter, type CompiledTrigger, type Instant } from "./Trigger.js"
 
 const Amount = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
@@ -81,24 +80,15 @@ const formatTimedelta = (ms: number): string => {
  */
 export const compileInterval = (spec: IntervalTriggerSpec): Either.Either<CompiledTrigger, TriggerError> => {
   const timezone = spec.timezone ?? "UTC"
-  const zone = getZone(timezone)
-  if (zone === undefined) return Either.left(new TriggerError({ field: "timezone", reason: `Unknown time zone ${JSON.stringify(timezone)}` }))
+  const zone = resolveZone(timezone)
+  if (Either.isLeft(zone)) return Either.left(zone.left)
   const interval = intervalMillis(spec)
   if (!Number.isFinite(interval) || interval > 8.64e15) {
     return Either.left(new TriggerError({ field: "interval", reason: "the interval is too long" }))
   }
-  let start: Instant | undefined
-  let end: Instant | undefined
-  if (spec.startDate !== undefined) {
-    const r = parseDateInput(spec.startDate, "startDate", zone)
-    if (Either.isLeft(r)) return Either.left(r.left)
-    start = r.right
-  }
-  if (spec.endDate !== undefined) {
-    const r = parseDateInput(spec.endDate, "endDate", zone)
-    if (Either.isLeft(r)) return Either.left(r.left)
-    end = r.right
-  }
+  const bounds = readBounds(spec, zone.right)
+  if (Either.isLeft(bounds)) return Either.left(bounds.left)
+  const { end, start } = bounds.right
   const jitter = spec.jitter
   const bounded = (t: Instant): Instant | undefined => (end === undefined || t <= end ? t : undefined)
   return Either.right({

@@ -12,7 +12,7 @@ import { makeAnd, makeOr } from "./Combining.js"
 import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
 import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
 import { encodeDateInput } from "./internal/dates.js"
-import { getZone } from "./internal/zone.js"
+import { resolveZone } from "./internal/specCommon.js"
 import { compileInterval, intervalMillis, IntervalTriggerSpec } from "./IntervalTrigger.js"
 import type { CompiledTrigger, Instant } from "./Trigger.js"
 
@@ -271,7 +271,7 @@ export const withDefaults = (
     return decodeTriggerSpec(raw)
   }
   if (raw.timezone === undefined && defaults.timezone !== undefined) raw.timezone = defaults.timezone
-  const zone = typeof raw.timezone === "string" ? getZone(raw.timezone) : undefined
+  const zone = raw.timezone === undefined ? undefined : Either.getOrUndefined(resolveZone(raw.timezone))
   for (const field of DATE_FIELDS) {
     if (raw[field] === undefined) continue
     const encoded = encodeDateInput(raw[field], field, zone)
@@ -282,11 +282,10 @@ export const withDefaults = (
   if (Either.isLeft(decoded)) return decoded
   const spec = decoded.right
   if (spec.type === "interval" && spec.startDate === undefined && defaults.now !== undefined) {
-    if (zone === undefined && spec.timezone !== undefined) {
-      return Either.left(new TriggerError({ field: "timezone", reason: `Unknown time zone ${JSON.stringify(spec.timezone)}` }))
-    }
+    const specZone = resolveZone(spec.timezone)
+    if (Either.isLeft(specZone)) return Either.left(specZone.left)
     const start = defaults.now + intervalMillis(spec)
-    const startDate = encodeDateInput(new Date(Math.floor(start)), "startDate", zone)
+    const startDate = encodeDateInput(new Date(Math.floor(start)), "startDate", specZone.right)
     if (Either.isLeft(startDate)) return Either.left(startDate.left)
     return Either.right({ ...spec, startDate: startDate.right })
   }

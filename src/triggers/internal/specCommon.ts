@@ -1,0 +1,36 @@
+/**
+ * What every trigger spec reads the same way: its time zone and its start/end dates.
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import { TriggerError } from "../../errors.js"
+import type { Instant } from "../Trigger.js"
+import { parseDateInput } from "./dates.js"
+import { getZone, type Zone } from "./zone.js"
+
+/** The spec's zone (`"UTC"` when it names none), or a `TriggerError` on `timezone`. */
+export const resolveZone = (timezone: unknown): Either.Either<Zone, TriggerError> => {
+  const name = timezone ?? "UTC"
+  const zone = typeof name === "string" ? getZone(name) : undefined
+  return zone === undefined
+    ? Either.left(new TriggerError({ field: "timezone", reason: `Unknown time zone ${JSON.stringify(name)}` }))
+    : Either.right(zone)
+}
+
+/** A spec's `startDate` and `endDate`, read in `zone`. */
+export interface Bounds {
+  readonly start: Instant | undefined
+  readonly end: Instant | undefined
+}
+
+/** Reads `startDate` / `endDate` of a spec (each optional) in `zone`. */
+export const readBounds = (
+  spec: { readonly startDate?: unknown; readonly endDate?: unknown },
+  zone: Zone
+): Either.Either<Bounds, TriggerError> => {
+  const read = (value: unknown, field: string) =>
+    value === undefined ? Either.right(undefined) : parseDateInput(value, field, zone)
+  return Either.flatMap(read(spec.startDate, "startDate"), (start) =>
+    Either.map(read(spec.endDate, "endDate"), (end) => ({ start, end })))
+}
