@@ -59,12 +59,14 @@ import {
   type SchedulerEvent
 } from "../events/SchedulerEvent.js"
 import { Executor } from "../executors/Executor.js"
+import { unsafeSubmitOf } from "../executors/internal/base.js"
 import * as Job from "../job/Job.js"
 import { isTaskRef, TaskRef } from "../job/TaskRef.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
 import { planRuns, validateMisfireGraceTime } from "../planning/planRuns.js"
 import { compareJobs, JobStore } from "../stores/JobStore.js"
 import { Lock } from "../stores/Lock.js"
+import * as MemoryJobStore from "../stores/MemoryJobStore.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
 import * as Plugins from "./Plugins.js"
 import * as SchedulerConfig from "./SchedulerConfig.js"
@@ -771,61 +773,107 @@ export const make = (
 
     // --- the loop (APScheduler `_process_jobs`) ---------------------------------------------------
 
+    /** One due job through the Effects of its store and executor (any store, any executor). */
+    const processJob = (alias: string, store: JobStore["Type"], job: Job.Job, now: Instant) =>
+      Effect.gen(function*() {
+        const executor = executors.get(job.executor)
+        if (executor === undefined) {
+          yield* Effect.logError(
+            `Executor lookup ("${job.executor}") failed for job "${job.name}" -- removing it from the job store`
+          )
+          yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
+          yield* bus.publish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+          return
+        }
+        const plan = planRuns({
+          nextRunTime: job.nextRunTime!,
+          trigger: job.trigger,
+          now,
+          misfireGraceTime: job.misfireGraceTime,
+          coalesce: job.coalesce,
+          jitterSample: job.trigger.jitter ? yield* Random.next : undefined
+        })
+        if (plan.missedSummary !== undefined) {
+          const s = plan.missedSummary
+          yield* Effect.logWarning(
+            `Run time of job "${job.name}" was missed: ${s.count} run(s) from ${formatTime(s.first)} to ${
+              formatTime(s.last)
+            }`
+          )
+          for (const t of plan.missed) {
+            yield* bus.publish(new JobMissed({ jobId: job.id, jobstore: alias, scheduledRunTime: t }))
+          }
+          if (s.count > plan.missed.length) {
+            yield* bus.publish(
+              new JobMissedBacklog({ jobId: job.id, jobstore: alias, first: s.first, last: s.last, count: s.count })
+            )
+          }
+        }
+        // advance (or remove) the job first, then submit: APScheduler dispatches JOB_REMOVED at once
+        // and the collected JOB_SUBMITTED events after the pass, so REMOVED comes before SUBMITTED
+        if (plan.jobRemoved) {
+          yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
+          if (bus.hasSubscribers()) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+        } else {
+          yield* Effect.catchTag(
+            store.update(Job.modify(job, { nextRunTime: plan.nextRunTime! })),
+            "JobLookupError",
+            () => Effect.void
+          )
+        }
+        if (plan.runTimes.length > 0) yield* executor.service.submit(job, plan.runTimes)
+      })
+
+    /**
+     * {@link processJob} in plain code, for a memory store's index and an executor with a synchronous
+     * submit, when nothing needs an Effect (no jitter, no missed runs, no unknown executor). Returns
+     * `undefined` when done, else the Effect that does (or finishes) the job.
+     */
+    const processJobSync = (
+      alias: string,
+      store: JobStore["Type"],
+      index: MemoryJobStore.JobIndex,
+      job: Job.Job,
+      now: Instant
+    ): Effect.Effect<unknown, StoreError | InvalidArgumentError> | undefined => {
+      const executor = executors.get(job.executor)
+      const submit = executor === undefined ? undefined : unsafeSubmitOf(executor.service)
+      if (submit === undefined || job.trigger.jitter) return processJob(alias, store, job, now)
+      const plan = planRuns({
+        nextRunTime: job.nextRunTime!,
+        trigger: job.trigger,
+        now,
+        misfireGraceTime: job.misfireGraceTime,
+        coalesce: job.coalesce,
+        jitterSample: undefined
+      })
+      if (plan.missedSummary !== undefined) return processJob(alias, store, job, now)
+      if (plan.jobRemoved) {
+        index.remove(job.id)
+        if (bus.hasSubscribers()) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+      } else {
+        index.update(Job.modify(job, { nextRunTime: plan.nextRunTime! }))
+      }
+      if (plan.runTimes.length > 0) {
+        const submitted = submit(job, plan.runTimes)
+        if (submitted !== "submitted") return submitted
+      }
+      return undefined
+    }
+
     const processStore = (alias: string, store: JobStore["Type"], now: Instant) =>
       Effect.gen(function*() {
-        const due = yield* store.getDueJobs(now)
+        const index = MemoryJobStore.indexOf(store)
+        const due = index === undefined ? yield* store.getDueJobs(now) : index.due(now)
         for (let i = 0; i < due.length; i++) {
-          const job = due[i]!
           // let the executors start the jobs already submitted (lateness of big batches)
           if (i > 0 && i % 128 === 0) yield* Effect.yieldNow()
-          const executor = executors.get(job.executor)
-          if (executor === undefined) {
-            yield* Effect.logError(
-              `Executor lookup ("${job.executor}") failed for job "${job.name}" -- removing it from the job store`
-            )
-            yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
-            yield* bus.publish(new JobRemoved({ jobId: job.id, jobstore: alias }))
-            continue
-          }
-          const plan = planRuns({
-            nextRunTime: job.nextRunTime!,
-            trigger: job.trigger,
-            now,
-            misfireGraceTime: job.misfireGraceTime,
-            coalesce: job.coalesce,
-            jitterSample: job.trigger.jitter ? yield* Random.next : undefined
-          })
-          if (plan.missedSummary !== undefined) {
-            const s = plan.missedSummary
-            yield* Effect.logWarning(
-              `Run time of job "${job.name}" was missed: ${s.count} run(s) from ${formatTime(s.first)} to ${
-                formatTime(s.last)
-              }`
-            )
-            for (const t of plan.missed) {
-              yield* bus.publish(new JobMissed({ jobId: job.id, jobstore: alias, scheduledRunTime: t }))
-            }
-            if (s.count > plan.missed.length) {
-              yield* bus.publish(
-                new JobMissedBacklog({ jobId: job.id, jobstore: alias, first: s.first, last: s.last, count: s.count })
-              )
-            }
-          }
-          // advance (or remove) the job first, then submit: APScheduler dispatches JOB_REMOVED at once
-          // and the collected JOB_SUBMITTED events after the pass, so REMOVED comes before SUBMITTED
-          if (plan.jobRemoved) {
-            yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
-            if (bus.hasSubscribers()) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
-          } else {
-            yield* Effect.catchTag(
-              store.update(Job.modify(job, { nextRunTime: plan.nextRunTime! })),
-              "JobLookupError",
-              () => Effect.void
-            )
-          }
-          if (plan.runTimes.length > 0) yield* executor.service.submit(job, plan.runTimes)
+          const rest = index === undefined
+            ? processJob(alias, store, due[i]!, now)
+            : processJobSync(alias, store, index, due[i]!, now)
+          if (rest !== undefined) yield* rest
         }
-        return yield* store.getNextRunTime
+        return index === undefined ? yield* store.getNextRunTime : Option.fromNullable(index.nextRunTime())
       })
 
     /** One pass over every store; the delay until the next pass (`undefined` = until woken). */

@@ -195,8 +195,8 @@ export const make: Effect.Effect<JobStore["Type"]> = Effect.sync(() => fromIndex
  * @since 0.1.0
  * @category constructors
  */
-export const fromIndex = (index: JobIndex): JobStore["Type"] =>
-  JobStore.of({
+export const fromIndex = (index: JobIndex): JobStore["Type"] => {
+  const store = JobStore.of({
     add: (job, replaceExisting = false) =>
       Effect.suspend(() =>
         index.add(job, replaceExisting) ? Effect.void : Effect.fail(new ConflictingIdError({ jobId: job.id }))
@@ -211,6 +211,22 @@ export const fromIndex = (index: JobIndex): JobStore["Type"] =>
     getNextRunTime: Effect.sync(() => Option.fromNullable(index.nextRunTime())),
     getAll: Effect.sync(() => index.all())
   })
+  indexes.set(store, index)
+  return store
+}
+
+// the index of each store built here (keyed by the very object: a copy or wrapper has none)
+const indexes = new WeakMap<JobStore["Type"], JobIndex>()
+
+/**
+ * The index behind a store built by {@link make} / {@link fromIndex} (that very object, not a copy
+ * or a wrapper, which may change what its operations do): the scheduler's loop reads and updates it
+ * synchronously instead of going through the store's Effects.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const indexOf = (store: JobStore["Type"]): JobIndex | undefined => indexes.get(store)
 
 /**
  * The memory job store layer.

@@ -9,8 +9,21 @@ import { EventBus } from "../../events/EventBus.js"
 import { JobError, JobExecuted, JobMaxInstances, JobMissed, JobSubmitted } from "../../events/SchedulerEvent.js"
 import type { Job, JobFunction } from "../../job/Job.js"
 import type { Instant } from "../../triggers/Trigger.js"
-import { Executor } from "../Executor.js"
+import { Executor, type SubmitResult } from "../Executor.js"
 import { describeFailure, isPromiseLike, toEffect } from "./invoke.js"
+
+/**
+ * A synchronous `submit`: `"submitted"`, or the Effect that finishes a refused submission (its
+ * warning; `JOB_MAX_INSTANCES` is already published). The scheduler's loop calls it in place of
+ * `submit` for the executors built by {@link makeBase}.
+ */
+export type UnsafeSubmit = (job: Job, runTimes: ReadonlyArray<Instant>) => "submitted" | Effect.Effect<SubmitResult>
+
+// the synchronous submit of each executor built here (keyed by the very object: a wrapper has none)
+const unsafeSubmits = new WeakMap<Executor["Type"], UnsafeSubmit>()
+
+/** The synchronous submit of an executor built by {@link makeBase} (that very object), if any. */
+export const unsafeSubmitOf = (executor: Executor["Type"]): UnsafeSubmit | undefined => unsafeSubmits.get(executor)
 
 interface Item {
   readonly job: Job
@@ -183,26 +196,31 @@ export const makeBase = (options: {
     )
     yield* spawn
 
-    const submit = (job: Job, runTimes: ReadonlyArray<Instant>) =>
+    const unsafeSubmit: UnsafeSubmit = (job, runTimes) => {
+      const n = instances.get(job.id) ?? 0
+      if (n >= job.maxInstances) {
+        bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
+        return Effect.as(
+          Effect.logWarning(
+            `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
+          ),
+          "maxInstances" as const
+        )
+      }
+      instances.set(job.id, n + 1)
+      pending++
+      if (bus.hasSubscribers()) {
+        bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
+      }
+      items.push({ job, runTimes })
+      notify()
+      return "submitted"
+    }
+
+    const submit = (job: Job, runTimes: ReadonlyArray<Instant>): Effect.Effect<SubmitResult> =>
       Effect.suspend(() => {
-        const n = instances.get(job.id) ?? 0
-        if (n >= job.maxInstances) {
-          bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
-          return Effect.as(
-            Effect.logWarning(
-              `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
-            ),
-            "maxInstances" as const
-          )
-        }
-        instances.set(job.id, n + 1)
-        pending++
-        if (bus.hasSubscribers()) {
-          bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
-        }
-        items.push({ job, runTimes })
-        notify()
-        return Effect.succeed("submitted" as const)
+        const result = unsafeSubmit(job, runTimes)
+        return typeof result === "string" ? Effect.succeed(result) : result
       })
 
     const shutdown = (wait: boolean): Effect.Effect<void> =>
@@ -219,9 +237,11 @@ export const makeBase = (options: {
         })
       })
 
-    return Executor.of({
+    const executor = Executor.of({
       submit,
       instances: (jobId) => instances.get(jobId) ?? 0,
       shutdown
     })
+    unsafeSubmits.set(executor, unsafeSubmit)
+    return executor
   })
