@@ -17,13 +17,14 @@ import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
@@ -356,12 +357,22 @@ export const make = (
     const executors = new Map<string, Owned<Executor["Type"]>>()
     let pending: Array<Pending> = []
     let loopFiber: Fiber.RuntimeFiber<never, never> | undefined
-    const wake = yield* Queue.sliding<void>(1)
+    // the wake-up signal (APScheduler's `_event`): a flag the loop clears before each pass, and the
+    // Deferred the waiting loop awaits (completed by a signal or by the loop's forked sleeper)
+    let woken = false
+    let alarm: Deferred.Deferred<void> | undefined
     // APScheduler's _jobstores_lock: the loop's store pass and the job API never interleave
     const jobstoresLock = yield* Effect.makeSemaphore(1)
     const locked = <A, E, R>(effect: Effect.Effect<A, E, R>) => jobstoresLock.withPermits(1)(effect)
 
-    const wakeup = Effect.asVoid(Queue.offer(wake, undefined))
+    const ring = (a: Deferred.Deferred<void>) => {
+      if (alarm === a) alarm = undefined
+      Deferred.unsafeDone(a, Exit.void)
+    }
+    const wakeup = Effect.sync(() => {
+      woken = true
+      if (alarm !== undefined) ring(alarm)
+    })
     const wakeupIfRunning = Effect.suspend(() => (state === "running" ? wakeup : Effect.void))
 
     // --- stores and executors -------------------------------------------------------------------
@@ -897,17 +908,33 @@ export const make = (
       return Math.max(nextWakeup - later, 0)
     }))
 
+    /**
+     * Waits for a wake-up signal or, with `ms`, until that many milliseconds have passed. The sleep
+     * runs in a forked fiber that rings the same alarm as a signal: when it ends, the loop resumes
+     * at once (no race to settle, no loser to interrupt and await first).
+     */
+    const waitForWakeup = (ms: number | undefined): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (woken) return Effect.yieldNow() // raised during the pass: served by the next one
+        const a = Deferred.unsafeMake<void>(FiberId.none)
+        alarm = a
+        if (ms === undefined) return Deferred.await(a)
+        return Effect.flatMap(
+          Effect.fork(Effect.zipRight(Effect.sleep(Math.min(ms, MAX_SLEEP_MS)), Effect.sync(() => ring(a)))),
+          (sleeper) => Effect.zipRight(Deferred.await(a), Effect.fiberIdWith((id) => sleeper.interruptAsFork(id)))
+        )
+      })
+
     const loop: Effect.Effect<never> = Effect.gen(function*() {
       while (true) {
-        yield* Queue.takeAll(wake) // signals raised before this pass are served by it
+        woken = false // signals raised before this pass are served by it
         const wait = yield* processJobs.pipe(
           Effect.catchAllCause((cause) =>
             Effect.as(Effect.logError("Unexpected error in the scheduler loop", cause), 1000)
           )
         )
-        if (wait === undefined) yield* Queue.take(wake)
-        else if (wait > 0) yield* Effect.raceFirst(Effect.sleep(Math.min(wait, MAX_SLEEP_MS)), Queue.take(wake))
-        else yield* Effect.yieldNow()
+        if (wait === 0) yield* Effect.yieldNow()
+        else yield* waitForWakeup(wait)
       }
     })
 
