@@ -160,34 +160,38 @@ export const makeBase = (options: {
       return item
     }
 
-    /** A worker: runs queued items (synchronous ones in batches), waits when there are none. */
-    const worker: Effect.Effect<never> = Effect.forever(
-      Effect.suspend(() => {
-        for (let n = 0; n < BATCH; n++) {
-          const item = takeItem()
-          if (item === undefined) {
-            if (signal === undefined) signal = Deferred.unsafeMake<void>(FiberId.none)
-            return Deferred.await(signal)
-          }
-          let rest: Effect.Effect<void> | undefined
-          try {
-            rest = runItem(item)
-          } catch (defect) {
-            rest = Effect.die(defect)
-          }
-          if (rest !== undefined) {
-            return rest.pipe(
-              Effect.catchAllCause((cause) =>
-                Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("Executor failure", cause)
-              ),
-              Effect.ensuring(Effect.sync(() => release(item.job)))
-            )
-          }
-          release(item.job)
+    /**
+     * A worker: runs queued items (synchronous ones in batches), waits when there are none. Woken
+     * by a submit, it goes straight to the queue (no extra yield first, as `Effect.forever` would
+     * add: the loop submitting more jobs would run again before the woken worker starts any).
+     */
+    const worker: Effect.Effect<never> = Effect.suspend(() => {
+      for (let n = 0; n < BATCH; n++) {
+        const item = takeItem()
+        if (item === undefined) {
+          if (signal === undefined) signal = Deferred.unsafeMake<void>(FiberId.none)
+          return Effect.flatMap(Deferred.await(signal), () => worker)
         }
-        return Effect.yieldNow()
-      })
-    ) as Effect.Effect<never>
+        let rest: Effect.Effect<void> | undefined
+        try {
+          rest = runItem(item)
+        } catch (defect) {
+          rest = Effect.die(defect)
+        }
+        if (rest !== undefined) {
+          return rest.pipe(
+            Effect.catchAllCause((cause) =>
+              Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("Executor failure", cause)
+            ),
+            Effect.ensuring(Effect.sync(() => release(item.job))),
+            Effect.zipRight(yieldThenWork)
+          )
+        }
+        release(item.job)
+      }
+      return yieldThenWork
+    })
+    const yieldThenWork: Effect.Effect<never> = Effect.flatMap(Effect.yieldNow(), () => worker)
 
     const spawn = Effect.forEach(
       Array.from({ length: options.maxWorkers }),
