@@ -872,20 +872,37 @@ export const make = (
       return undefined
     }
 
-    const processStore = (alias: string, store: JobStore["Type"], now: Instant) =>
-      Effect.gen(function*() {
-        const index = MemoryJobStore.indexOf(store)
-        const due = index === undefined ? yield* store.getDueJobs(now) : index.due(now)
-        for (let i = 0; i < due.length; i++) {
+    const processStore = (alias: string, store: JobStore["Type"], now: Instant) => {
+      const index = MemoryJobStore.indexOf(store)
+      if (index === undefined) {
+        return Effect.gen(function*() {
+          const due = yield* store.getDueJobs(now)
+          for (let i = 0; i < due.length; i++) {
+            // let the executors start the jobs already submitted (lateness of big batches)
+            if (i > 0 && i % 128 === 0) yield* Effect.yieldNow()
+            yield* processJob(alias, store, due[i]!, now)
+          }
+          return yield* store.getNextRunTime
+        })
+      }
+      // a memory store: its due jobs leave the time order at once; each goes back when updated (or
+      // is removed); if the pass stops early (interrupted at a yield), the rest are put back as due
+      let done = 0
+      let due: ReadonlyArray<Job.Job> = []
+      return Effect.gen(function*() {
+        due = index.takeDue(now)
+        done = 0
+        for (; done < due.length; done++) {
           // let the executors start the jobs already submitted (lateness of big batches)
-          if (i > 0 && i % 128 === 0) yield* Effect.yieldNow()
-          const rest = index === undefined
-            ? processJob(alias, store, due[i]!, now)
-            : processJobSync(alias, store, index, due[i]!, now)
+          if (done > 0 && done % 128 === 0) yield* Effect.yieldNow()
+          const rest = processJobSync(alias, store, index, due[done]!, now)
           if (rest !== undefined) yield* rest
         }
-        return index === undefined ? yield* store.getNextRunTime : Option.fromNullable(index.nextRunTime())
-      })
+        return Option.fromNullable(index.nextRunTime())
+      }).pipe(Effect.ensuring(Effect.sync(() => {
+        for (let i = done; i < due.length; i++) index.restore(due[i]!)
+      })))
+    }
 
     /** One pass over every store; the delay until the next pass (`undefined` = until woken). */
     const processJobs: Effect.Effect<number | undefined> = locked(Effect.gen(function*() {

@@ -107,6 +107,54 @@ export class JobIndex {
     return out.length > 1 ? out.sort(compareJobs) : out
   }
 
+  /**
+   * Takes the jobs due at `now` out of the time order and returns them, ordered. They stay stored
+   * (found by id, listed) but are not in the time order until each is updated (back in it),
+   * removed, or {@link restore}d. A scheduler pass updates or removes every due job: taking them
+   * out at once (one partition of the heap when many are due) replaces one heap removal each.
+   */
+  takeDue(now: Instant): Array<Job> {
+    const heap = this.heap
+    if (heap.length === 0 || (heap[0]!.job.nextRunTime as number) > now) return []
+    const taken: Array<Entry> = []
+    const stack = [0]
+    while (stack.length > 0) {
+      const i = stack.pop()!
+      const entry = heap[i]!
+      if ((entry.job.nextRunTime as number) > now) continue
+      taken.push(entry)
+      const l = 2 * i + 1
+      if (l < heap.length) stack.push(l)
+      if (l + 1 < heap.length) stack.push(l + 1)
+    }
+    const n = heap.length
+    const k = taken.length
+    if (k * Math.log2(n) >= n - k) {
+      // many: keep the others and rebuild the heap from them
+      for (let i = 0; i < k; i++) taken[i]!.pos = -1
+      let w = 0
+      for (let r = 0; r < n; r++) {
+        const entry = heap[r]!
+        if (entry.pos < 0) continue
+        heap[w] = entry
+        entry.pos = w++
+      }
+      heap.length = w
+      for (let i = (w >> 1) - 1; i >= 0; i--) this.siftDown(i)
+    } else {
+      for (let i = 0; i < k; i++) this.removeAt(taken[i]!.pos)
+    }
+    const out: Array<Job> = new Array(k)
+    for (let i = 0; i < k; i++) out[i] = taken[i]!.job
+    return k > 1 ? out.sort(compareJobs) : out
+  }
+
+  /** Puts a job taken by {@link takeDue} back in the time order (unless updated or removed since). */
+  restore(job: Job): void {
+    const entry = this.byId.get(job.id)
+    if (entry !== undefined && entry.job === job && entry.pos < 0 && job.nextRunTime !== null) this.push(entry)
+  }
+
   /** Every job, ordered (paused last). */
   all(): Array<Job> {
     const out: Array<Job> = []
