@@ -60,7 +60,9 @@ export const makeBase = (options: {
     let head = 0
     let pending = 0 // queued + running items
     let idle: Deferred.Deferred<void> | undefined
-    let signal: Deferred.Deferred<void> | undefined
+    // idle workers, each waiting on its own Deferred; one is woken at a time (see notify)
+    let waiting: Array<Deferred.Deferred<void>> = []
+    let wakePending = false // a woken worker has not looked at the queue yet
 
     const release = (job: Job) => {
       const n = (instances.get(job.id) ?? 1) - 1
@@ -74,12 +76,16 @@ export const makeBase = (options: {
       }
     }
 
+    /**
+     * Wakes one idle worker, unless one woken earlier has not reached the queue yet (it will take
+     * this item too). A worker that leaves queued items behind (it starts an asynchronous run)
+     * notifies again, so queued runs still get up to `maxWorkers` workers; synchronous runs,
+     * which one worker runs in batches, no longer wake every idle worker for nothing.
+     */
     const notify = () => {
-      if (signal !== undefined) {
-        const d = signal
-        signal = undefined
-        Deferred.unsafeDone(d, Exit.void)
-      }
+      if (wakePending || waiting.length === 0) return
+      wakePending = true
+      Deferred.unsafeDone(waiting.pop()!, Exit.void)
     }
 
     const late = (job: Job, runTime: Instant, now: Instant) =>
@@ -166,11 +172,13 @@ export const makeBase = (options: {
      * add: the loop submitting more jobs would run again before the woken worker starts any).
      */
     const worker: Effect.Effect<never> = Effect.suspend(() => {
+      wakePending = false
       for (let n = 0; n < BATCH; n++) {
         const item = takeItem()
         if (item === undefined) {
-          if (signal === undefined) signal = Deferred.unsafeMake<void>(FiberId.none)
-          return Effect.flatMap(Deferred.await(signal), () => worker)
+          const d = Deferred.unsafeMake<void>(FiberId.none)
+          waiting.push(d)
+          return Effect.flatMap(Deferred.await(d), () => worker)
         }
         let rest: Effect.Effect<void> | undefined
         try {
@@ -179,6 +187,7 @@ export const makeBase = (options: {
           rest = Effect.die(defect)
         }
         if (rest !== undefined) {
+          if (head < items.length) notify()
           return rest.pipe(
             Effect.catchAllCause((cause) =>
               Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("Executor failure", cause)
@@ -237,6 +246,8 @@ export const makeBase = (options: {
         return Effect.gen(function*() {
           for (let item = takeItem(); item !== undefined; item = takeItem()) release(item.job)
           yield* FiberSet.clear(workers)
+          waiting = []
+          wakePending = false
           yield* spawn
         })
       })
