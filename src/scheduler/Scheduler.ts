@@ -294,6 +294,12 @@ interface Pending {
   computeNext: boolean
 }
 
+/**
+ * How long (ms of `Clock` time) the loop processes due jobs of a memory store before it yields, so
+ * the executors start the jobs already submitted.
+ */
+const PASS_SLICE_MS = 2
+
 const isTrigger = (u: unknown): u is CompiledTrigger =>
   typeof u === "object" && u !== null && typeof (u as CompiledTrigger).next === "function" &&
   typeof (u as CompiledTrigger).fastForward === "function"
@@ -890,11 +896,17 @@ export const make = (
       let done = 0
       let due: ReadonlyArray<Job.Job> = []
       return Effect.gen(function*() {
+        const clock = yield* Effect.clock
         due = index.takeDue(now)
         done = 0
+        let sliceStart = clock.unsafeCurrentTimeMillis()
         for (; done < due.length; done++) {
-          // let the executors start the jobs already submitted (lateness of big batches)
-          if (done > 0 && done % 128 === 0) yield* Effect.yieldNow()
+          // let the executors start the jobs already submitted once the pass has run for a time
+          // slice (a yield costs a few fiber hops: yielding by count made big batches later)
+          if ((done & 31) === 31 && clock.unsafeCurrentTimeMillis() - sliceStart >= PASS_SLICE_MS) {
+            yield* Effect.yieldNow()
+            sliceStart = clock.unsafeCurrentTimeMillis()
+          }
           const rest = processJobSync(alias, store, index, due[done]!, now)
           if (rest !== undefined) yield* rest
         }
