@@ -64,8 +64,8 @@ import { unsafeSubmitOf } from "../executors/internal/base.js"
 import * as Job from "../job/Job.js"
 import { isTaskRef, TaskRef } from "../job/TaskRef.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
-import { planRuns, validateMisfireGraceTime } from "../planning/planRuns.js"
-import { compareJobs, JobStore } from "../stores/JobStore.js"
+import { planRuns, type RunPlan, validateMisfireGraceTime } from "../planning/planRuns.js"
+import { JobStore } from "../stores/JobStore.js"
 import { Lock } from "../stores/Lock.js"
 import * as MemoryJobStore from "../stores/MemoryJobStore.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
@@ -790,8 +790,22 @@ export const make = (
 
     // --- the loop (APScheduler `_process_jobs`) ---------------------------------------------------
 
-    /** One due job through the Effects of its store and executor (any store, any executor). */
-    const processJob = (alias: string, store: JobStore["Type"], job: Job.Job, now: Instant) =>
+    /** The misfire/coalesce plan of one due job (the pure core). */
+    const planJob = (job: Job.Job, now: Instant, jitterSample: number | undefined) =>
+      planRuns({
+        nextRunTime: job.nextRunTime!,
+        trigger: job.trigger,
+        now,
+        misfireGraceTime: job.misfireGraceTime,
+        coalesce: job.coalesce,
+        jitterSample
+      })
+
+    /**
+     * One due job through the Effects of its store and executor (any store, any executor); `known`
+     * is its plan when already made (never with jitter, which draws from `Random` here).
+     */
+    const processJob = (alias: string, store: JobStore["Type"], job: Job.Job, now: Instant, known?: RunPlan) =>
       Effect.gen(function*() {
         const executor = executors.get(job.executor)
         if (executor === undefined) {
@@ -802,14 +816,7 @@ export const make = (
           yield* bus.publish(new JobRemoved({ jobId: job.id, jobstore: alias }))
           return
         }
-        const plan = planRuns({
-          nextRunTime: job.nextRunTime!,
-          trigger: job.trigger,
-          now,
-          misfireGraceTime: job.misfireGraceTime,
-          coalesce: job.coalesce,
-          jitterSample: job.trigger.jitter ? yield* Random.next : undefined
-        })
+        const plan = known ?? planJob(job, now, job.trigger.jitter ? yield* Random.next : undefined)
         if (plan.missedSummary !== undefined) {
           const s = plan.missedSummary
           yield* Effect.logWarning(
@@ -856,15 +863,8 @@ export const make = (
       const executor = executors.get(job.executor)
       const submit = executor === undefined ? undefined : unsafeSubmitOf(executor.service)
       if (submit === undefined || job.trigger.jitter) return processJob(alias, store, job, now)
-      const plan = planRuns({
-        nextRunTime: job.nextRunTime!,
-        trigger: job.trigger,
-        now,
-        misfireGraceTime: job.misfireGraceTime,
-        coalesce: job.coalesce,
-        jitterSample: undefined
-      })
-      if (plan.missedSummary !== undefined) return processJob(alias, store, job, now)
+      const plan = planJob(job, now, undefined)
+      if (plan.missedSummary !== undefined) return processJob(alias, store, job, now, plan)
       if (plan.jobRemoved) {
         index.remove(job.id)
         if (bus.hasSubscribers()) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
