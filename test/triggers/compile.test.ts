@@ -57,7 +57,7 @@ describe("specFromOptions", () => {
   it("takes APScheduler's snake_case options and Dates, and fills zone and start", () => {
     const now = Date.UTC(2024, 0, 1, 12)
     const spec = Either.getOrThrow(specFromOptions("interval", { minutes: 5, end_date: new Date(Date.UTC(2024, 0, 2)) }, { timezone: "Europe/Berlin", now }))
-    expect(spec).toEqual({ type: "interval", minutes: 5, endDate: "2024-01-02T01:00:00.000+01:00", timezone: "Europe/Berlin", startDate: "2024-01-01T13:05:00.000+01:00" })
+    expect(spec).toEqual({ type: "interval", minutes: 5, endDate: "2024-01-02T01:00:00.000000+01:00", timezone: "Europe/Berlin", startDate: "2024-01-01T13:05:00.000000+01:00" })
     const t = unsafeCompile(spec)
     expect(t.next(undefined, now)).toBe(now + 300_000)
     const date = Either.getOrThrow(specFromOptions("date", { run_date: DateTime.fromISO("2024-06-01T12:00:00", { zone: "Asia/Kolkata" }) }, { timezone: "UTC" }))

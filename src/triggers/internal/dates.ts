@@ -44,10 +44,10 @@ export const parseDateString = (text: string, field: string): Either.Either<Pars
   const hour = m[4] === undefined ? 0 : Number(m[4])
   const minute = m[5] === undefined ? 0 : Number(m[5])
   const second = m[6] === undefined ? 0 : Number(m[6])
-  // a decimal fraction of a second, as ISO 8601 means it: ".5" is 500 ms and ".840" (luxon's and
-  // Date's toISOString) is 840 ms. APScheduler 3.9 reads the digits as a whole number of
-  // microseconds (".5" = 5 µs); with six digits, as APScheduler writes them, both agree.
-  const micro = m[7] === undefined ? 0 : Number(m[7].padEnd(6, "0"))
+  // exactly as APScheduler 3.9 reads it: the digits are a whole number of microseconds, so ".5"
+  // is 5 µs and only six digits mean what ISO 8601 means ("2024-01-01 09:00:00.500000" = 500 ms).
+  // `encodeDateInput` therefore always writes six digits.
+  const micro = m[7] === undefined ? 0 : Number(m[7])
   if (year < 1) return fail(field, `year ${year} is out of range`)
   if (month < 1 || month > 12) return fail(field, "month must be in 1..12")
   if (day < 1 || day > daysInMonth(year, month)) return fail(field, "day is out of range for month")
@@ -106,7 +106,8 @@ export const encodeDateInput = (value: unknown, field: string, zone: Zone | unde
     const ms = value instanceof Date ? value.getTime() : value.toMillis()
     if (!Number.isFinite(ms)) return fail(field, "Invalid date")
     const dt = DateTime.fromMillis(ms, { zone: zone?.name ?? "UTC" })
-    return Either.right((dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })).toISO({ includeOffset: true })!)
+    // six fraction digits: APScheduler's reading of fractions (whole microseconds) and ISO's agree
+    return Either.right((dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'000'ZZ"))
   }
   return rejectOther(value, field)
 }
