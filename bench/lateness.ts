@@ -40,14 +40,14 @@ const round = Effect.gen(function*() {
   const finished = yield* Deferred.make<void>()
   const lateness: Array<number> = []
   yield* scheduler.start()
-  // a whole second: date strings with milliseconds are mis-read by the date trigger for now
+  // a whole second, like the floor
   const due = Math.ceil((nowMs() + LEAD_MS) / 1000) * 1000
   const job = () => {
     lateness.push(nowMs() - due)
     if (lateness.length === N) Deferred.unsafeDone(finished, Effect.void)
   }
   for (let i = 0; i < N; i++) {
-    yield* scheduler.addJob(job, { id: `job-${i}`, trigger: { type: "date", runDate: new Date(due).toISOString() } })
+    yield* scheduler.addJob(job, { id: `job-${i}`, trigger: "date", triggerArgs: { runDate: new Date(due) } })
   }
   yield* Deferred.await(finished)
   yield* scheduler.shutdown()

@@ -459,7 +459,7 @@ export const make = (
         let opts: Readonly<Record<string, unknown>>
         if (trigger === undefined) {
           alias = "date"
-          opts = { runDate: new Date(now).toISOString() }
+          opts = { runDate: new Date(now) } // encoded with six fraction digits
         } else if (typeof trigger === "string") {
           alias = trigger
           opts = triggerArgs ?? {}

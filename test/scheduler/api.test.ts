@@ -5,6 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
 import { StoreError } from "../../src/errors.js"
 import { EventBus } from "../../src/events/EventBus.js"
 import * as Ev from "../../src/events/SchedulerEvent.js"
@@ -81,6 +82,16 @@ describe("bad input is refused with a typed error before anything is stored", ()
 })
 
 describe("job API", () => {
+  it.effect("no trigger = run once at now to the millisecond (also between whole seconds)", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* TestClock.adjust(840)
+        const job = yield* scheduler.addJob(() => "now", { id: "ms" })
+        expect(job.nextRunTime).toBe(T0 + 840)
+        expect(TestScheduler.executed(yield* TestScheduler.advance(0), "ms")).toEqual([T0 + 840])
+      })
+    ))
+
   it.effect("no trigger = run once now; replaceExisting; explicit nextRunTime; null = added paused", () =>
     withScheduler((scheduler) =>
       Effect.gen(function*() {
