@@ -1,11 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import * as Job from "../../src/job/Job.js"
-import { compareJobs } from "../../src/stores/JobStore.js"
 import { JobIndex } from "../../src/stores/MemoryJobStore.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import { every } from "../testing/testTriggers.js"
-import { suite } from "./jobStoreSuite.js"
+import { byScheduleOrder, suite } from "./jobStoreSuite.js"
 
 suite("MemoryJobStore", MemoryJobStore.layer)
 
@@ -72,7 +71,7 @@ describe("MemoryJobStore index: a pass takes the due jobs out at once", () => {
               index.restore(job)
             }
           })
-          const sorted = [...model.values()].sort(compareJobs)
+          const sorted = [...model.values()].sort(byScheduleOrder)
           expect(index.all().map((j) => j.id)).toEqual(sorted.map((j) => j.id))
           const limit = now + 200
           expect(index.due(limit).map((j) => j.id)).toEqual(
