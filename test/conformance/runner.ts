@@ -87,24 +87,12 @@ const runChainCase = (c: any): Outcome => {
 
 const DAY = 86_400_000
 
-/** Does the zone change its UTC offset at local midnight (old offset) somewhere in [from, to]? */
+/** Does the zone change its UTC offset at local midnight (old offset) somewhere near [from, to]? */
 const midnightTransitionIn = (zoneName: string, from: number, to: number): boolean => {
   const zone = getZone(zoneName)
   if (zone === undefined || !(to >= from)) return false
-  for (let t = from; t < to + DAY; t += DAY) {
-    const a = Math.min(t, to + DAY)
-    const b = a + DAY
-    const before = zone.offsetAt(a)
-    if (zone.offsetAt(b) === before) continue
-    let lo = a
-    let hi = b
-    while (hi - lo > 1000) {
-      const mid = lo + Math.floor((hi - lo) / 2)
-      if (zone.offsetAt(mid) === before) lo = mid
-      else hi = mid
-    }
-    const wall = Math.round((hi + before) / 1000) * 1000
-    if (wall % DAY === 0 && hi >= from - DAY && hi <= to + DAY) return true
+  for (let x = zone.nextTransition(from - DAY, to + DAY); x !== undefined; x = zone.nextTransition(x, to + DAY)) {
+    if ((x + zone.offsetAt(x - 1000)) % DAY === 0) return true
   }
   return false
 }

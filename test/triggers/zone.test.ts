@@ -59,4 +59,22 @@ describe("zone", () => {
     expect(berlin.offsetAt(Date.UTC(2050, 6, 1)) / 60_000).toBe(120)
     expect(berlin.offsetAt(Date.UTC(2050, 0, 1)) / 60_000).toBe(60)
   })
+
+  it("lists offset changes from its transition table", () => {
+    const ny = getZone("America/New_York")!
+    const spring = Date.UTC(2024, 2, 10, 7)
+    const fall = Date.UTC(2024, 10, 3, 6)
+    expect(ny.nextTransition(Date.UTC(2024, 0, 1), Date.UTC(2025, 0, 1))).toBe(spring)
+    expect(ny.nextTransition(spring, Date.UTC(2025, 0, 1))).toBe(fall)
+    expect(ny.nextTransition(spring - 1, spring)).toBe(spring) // (after, limit]
+    expect(ny.nextTransition(spring, fall - 1)).toBeUndefined()
+    expect(ny.nextTransition(fall, Date.UTC(2030, 0, 1))).toBe(Date.UTC(2025, 2, 9, 7)) // across a year
+    expect(getZone("Asia/Kolkata")!.nextTransition(Date.UTC(2000, 0, 1), Date.UTC(2030, 0, 1))).toBeUndefined()
+    expect(getZone("UTC")!.nextTransition(0, Date.UTC(2030, 0, 1))).toBeUndefined()
+    // every change it reports is one: the offset differs on either side
+    const berlin = getZone("Europe/Berlin")!
+    for (let t = berlin.nextTransition(Date.UTC(1990, 0, 1), Date.UTC(2060, 0, 1)); t !== undefined; t = berlin.nextTransition(t, Date.UTC(2060, 0, 1))) {
+      expect(berlin.offsetAt(t - 1000)).not.toBe(berlin.offsetAt(t))
+    }
+  })
 })

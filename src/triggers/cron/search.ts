@@ -39,7 +39,8 @@
  * |F ∩ [a, b)|, all without enumerating F: `countFires` multiplies matching days by matching
  * times of day, month by month, and enumerates only the gap window of each spring-forward.
  *
- * Zone assumption (zone.ts): offset changes are at least a week apart, at most one per 48 hours.
+ * Zone assumption (zone.ts): at most one offset change per 48 hours; changes come from
+ * `Zone.nextTransition` (the zone's cached transition table).
  *
  * @internal
  */
@@ -56,7 +57,7 @@ export const nextFire = (m: Matcher, zone: Zone, s: number): number | undefined 
   if (oa === os && ob === os) return nextFireNear(m, zone, s, os)
   // one offset change X within a day of s: the candidates of each side, by arithmetic
   const elapsed = m.everyHour
-  const x = oa !== os ? bisect(zone, s - DAY_MS, s, oa) : bisect(zone, s, s + DAY_MS, os)
+  const x = oa !== os ? changeIn(zone, s - DAY_MS, s) : changeIn(zone, s, s + DAY_MS)
   const o1 = oa !== os ? oa : os
   const o2 = zone.offsetAt(x)
   let best = Infinity
@@ -114,7 +115,7 @@ export const prevFire = (m: Matcher, zone: Zone, u: number): number | undefined 
   const ob = zone.offsetAt(uS + DAY_MS)
   if (oa === ou && ob === ou) return prevFireNear(m, zone, uS, ou)
   const elapsed = m.everyHour
-  const x = oa !== ou ? bisect(zone, uS - DAY_MS, uS, oa) : bisect(zone, uS, uS + DAY_MS, ou)
+  const x = oa !== ou ? changeIn(zone, uS - DAY_MS, uS) : changeIn(zone, uS, uS + DAY_MS)
   const o1 = oa !== ou ? oa : ou
   const o2 = zone.offsetAt(x)
   let best = -Infinity
@@ -176,16 +177,8 @@ interface Piece {
 }
 
 /** The first instant in (lo, hi] whose offset differs from `offset` (whole seconds). */
-const bisect = (zone: Zone, lo: number, hi: number, offset: number): number => {
-  while (hi - lo > 1000) {
-    const mid = lo + Math.floor((hi - lo) / 2000) * 1000
-    if (zone.offsetAt(mid) === offset) lo = mid
-    else hi = mid
-  }
-  return hi
-}
-
-const PROBE = 6 * DAY_MS
+/** The offset change in (lo, hi], known to exist (`offsetAt(lo)` differs from `offsetAt(hi)`). */
+const changeIn = (zone: Zone, lo: number, hi: number): number => zone.nextTransition(lo, hi) ?? hi
 
 /** Splits [a, b) into pieces of constant UTC offset. */
 const pieces = (zone: Zone, a: number, b: number): Array<Piece> => {
@@ -196,27 +189,16 @@ const pieces = (zone: Zone, a: number, b: number): Array<Piece> => {
   let before = offset
   const back = zone.offsetAt(a - 2 * DAY_MS)
   if (back !== offset) {
-    changeAt = bisect(zone, a - 2 * DAY_MS, a, back)
+    changeAt = changeIn(zone, a - 2 * DAY_MS, a)
     before = back
   }
   let start = a
-  let t = a
-  while (t < b) {
-    const u = Math.min(t + PROBE, Math.ceil(b / 1000) * 1000)
-    const ou = zone.offsetAt(u)
-    if (ou !== offset) {
-      const x = bisect(zone, t, u, offset)
-      if (x < b) {
-        out.push({ start, end: x, offset, changeAt, before })
-        before = offset
-        offset = zone.offsetAt(x)
-        changeAt = x
-        start = x
-        t = x
-        continue
-      }
-    }
-    t = u
+  for (let x = zone.nextTransition(a, b); x !== undefined && x < b; x = zone.nextTransition(x, b)) {
+    out.push({ start, end: x, offset, changeAt, before })
+    before = offset
+    offset = zone.offsetAt(x)
+    changeAt = x
+    start = x
   }
   out.push({ start, end: b, offset, changeAt, before })
   return out

@@ -5,7 +5,8 @@
  * clock reading stand for" from a per-zone cache of UTC offset transitions: each calendar year of a
  * zone is read once through luxon/Intl (weekly samples, then a binary search to the second for each
  * change), after which every query is a lookup in a short sorted array. The last segment found is
- * remembered, so walking a chain of fire times mostly hits a one-comparison fast path.
+ * remembered, so walking a chain of fire times mostly hits a one-comparison fast path, and
+ * `nextTransition` reads the changes straight from that table (no probing or bisection by callers).
  *
  * A "wall" value is a wall-clock reading encoded as milliseconds since the epoch as if it were UTC
  * (`Date.UTC(y, m - 1, d, h, mi, s)`); an instant is `wall - offset`.
@@ -39,6 +40,8 @@ export interface Zone {
   readonly resolve: (wall: number) => WallResolution
   /** `resolve(wall)`, picking one occurrence of an ambiguous reading. */
   readonly toInstant: (wall: number, prefer: "earlier" | "later") => number
+  /** The first instant in (`after`, `limit`] at which the UTC offset changes, or `undefined`. */
+  readonly nextTransition: (after: number, limit: number) => number | undefined
 }
 
 interface YearData {
@@ -146,7 +149,25 @@ class CachedZone implements Zone {
     const r = this.resolve(wall)
     return prefer === "earlier" ? r.earlier : r.later
   }
+
+  nextTransition = (after: number, limit: number): number | undefined => {
+    if (!(limit > after)) return undefined
+    const lastYear = Math.min(yearOf(Math.min(limit, MAX_INSTANT)), 275_000)
+    let previous: YearData | undefined
+    for (let y = yearOf(after); y <= lastYear; y++) {
+      const data = this.#year(y)
+      // a change exactly at a year's start is the previous year's last offset giving way
+      if (previous !== undefined && data.offsets[0] !== previous.offsets[previous.offsets.length - 1]) {
+        return data.start > after && data.start <= limit ? data.start : undefined
+      }
+      for (const t of data.at) if (t > after) return t <= limit ? t : undefined
+      previous = data
+    }
+    return undefined
+  }
 }
+
+const MAX_INSTANT = 8.64e15
 
 class FixedZone implements Zone {
   constructor(readonly name: string, readonly offset: number) {}
@@ -156,6 +177,7 @@ class FixedZone implements Zone {
     return { kind: "unique", earlier: instant, later: instant }
   }
   toInstant = (wall: number, _prefer: "earlier" | "later"): number => wall - this.offset
+  nextTransition = (_after: number, _limit: number): number | undefined => undefined
 }
 
 const zones = new Map<string, Zone | null>()
