@@ -1,36 +1,102 @@
 /**
- * The lock the scheduler loop takes due jobs through. With one scheduler on one store it is a
- * no-op; persistent stores shared by several schedulers provide leasing implementations.
+ * The lease policy the scheduler claims jobs with (ARCHITECTURE §2 `Lock`): who this scheduler is
+ * (`owner`, a random id per process start, never the host name) and how long a claim lasts. It
+ * never holds a critical section around a pass: the store's `acquire` / `release` are atomic, and
+ * a job leased by a live owner is not handed to another.
+ *
+ * - {@link single}: one scheduler on its store (the default for the memory store): leases are
+ *   taken and cleared within one pass; no heartbeat.
+ * - {@link leased}: several schedulers on one store (the default for persistent stores). Its
+ *   heartbeat (renewing the leases of running runs every `leaseMs / 3`) and the recovery of runs
+ *   whose owner died come with the multi-process work; the settings and the owner id are here.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 
 /**
- * Runs the loop's "take due jobs, advance them" step for one store as a critical section.
+ * The lease policy.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockService {
+  /** `single`: one scheduler per store; `leased`: several schedulers share stores. */
+  readonly mode: "single" | "leased"
+  /** This scheduler's id in leases and runs (random per process start). */
+  readonly owner: string
+  /** How long a claim (and a run's lease) lasts, in ms. */
+  readonly leaseMs: number
+}
+
+/**
+ * The lease policy in use.
  *
  * @since 0.1.0
  * @category tags
  */
-export class Lock extends Context.Tag("effect-apscheduler/Lock")<Lock, {
-  /** Runs `effect` while holding the lock of the store `store` (an alias). */
-  readonly withLock: <A, E, R>(store: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-}>() {}
+export class Lock extends Context.Tag("effect-apscheduler/Lock")<Lock, LockService>() {}
 
 /**
- * The no-op lock service (one scheduler per store).
+ * The default lease: 30 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_LEASE_MS = 30_000
+
+/**
+ * A random owner id (128 bits, hex), drawn from `Random`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const noop: Lock["Type"] = Lock.of({ withLock: (_store, effect) => effect })
+export const makeOwner: Effect.Effect<string> = Effect.gen(function*() {
+  let id = ""
+  for (let i = 0; i < 8; i++) id += (yield* Random.nextIntBetween(0, 0x10000)).toString(16).padStart(4, "0")
+  return id
+})
 
 /**
- * The no-op lock layer.
+ * Options of the lease policies.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockOptions {
+  /** The owner id (default: random per start). */
+  readonly owner?: string | undefined
+  /** Lease length in ms (default {@link DEFAULT_LEASE_MS}). */
+  readonly leaseMs?: number | undefined
+}
+
+const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<LockService> =>
+  Effect.map(options.owner === undefined ? makeOwner : Effect.succeed(options.owner), (owner) =>
+    Lock.of({ mode, owner, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS }))
+
+/**
+ * The single-scheduler policy (the default when none is provided).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSingle = (options: LockOptions = {}): Effect.Effect<LockService> => build("single", options)
+
+/**
+ * The single-scheduler policy as a layer.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerNoop: Layer.Layer<Lock> = Layer.succeed(Lock, noop)
+export const single = (options: LockOptions = {}): Layer.Layer<Lock> => Layer.effect(Lock, makeSingle(options))
+
+/**
+ * The shared-store policy as a layer: several schedulers on one store.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const leased = (options: LockOptions = {}): Layer.Layer<Lock> => Layer.effect(Lock, build("leased", options))
