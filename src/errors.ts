@@ -191,3 +191,21 @@ export class WorkerError extends Schema.TaggedError<WorkerError>()("WorkerError"
     return `Worker failed: ${this.reason}`
   }
 }
+
+/**
+ * A run stopped before it ended: the scheduler shut down without waiting (or, with leases, the
+ * run's lease was lost). The run ends in the `interrupted` state with one `JOB_ERROR` event
+ * carrying this error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunInterruptedError extends Schema.TaggedError<RunInterruptedError>()("RunInterruptedError", {
+  jobId: Schema.String,
+  scheduledTime: Schema.Number,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Run of job '${this.jobId}' scheduled at ${new Date(this.scheduledTime).toISOString()} was interrupted: ${this.reason}`
+  }
+}

@@ -1,6 +1,8 @@
 /**
- * The executor contract: runs a job for its run times, counts running instances per job, refuses
- * runs beyond `maxInstances` (`JOB_MAX_INSTANCES`), reports results as events.
+ * The executor contract: runs the runs that the store's `release` handed out, reports each run's
+ * end to a sink (which the scheduler turns into the store's `complete`) and publishes the
+ * execution events (`JOB_EXECUTED`, `JOB_ERROR`, `JOB_MISSED` for a run that starts later than the
+ * grace time). `maxInstances` is decided by the store (live runs), not here.
  *
  * APScheduler: `BaseExecutor`.
  *
@@ -9,16 +11,28 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Job } from "../job/Job.js"
-import type { Instant } from "../triggers/Trigger.js"
+import type { Completion, Run } from "../stores/JobStore.js"
 
 /**
- * What `submit` did: the job was queued (`JOB_SUBMITTED` published) or refused because
- * `maxInstances` runs are under way (`JOB_MAX_INSTANCES` published).
+ * The runs of one job to run, in order (one instance: run one after the other).
  *
  * @since 0.1.0
  * @category models
  */
-export type SubmitResult = "submitted" | "maxInstances"
+export interface Submission {
+  readonly job: Job
+  readonly runs: ReadonlyArray<Run>
+}
+
+/**
+ * Where an executor reports the end of every run it was given (exactly once per run).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CompletionSink {
+  readonly done: (job: Job, completion: Completion) => void
+}
 
 /**
  * An executor.
@@ -28,16 +42,16 @@ export type SubmitResult = "submitted" | "maxInstances"
  */
 export class Executor extends Context.Tag("effect-apscheduler/Executor")<Executor, {
   /**
-   * Submits one job for its run times: publishes `JOB_SUBMITTED` and queues the runs, or publishes
-   * `JOB_MAX_INSTANCES` and does nothing. Runs publish `JOB_EXECUTED`, `JOB_ERROR` or (a run
-   * that starts later than the grace time) `JOB_MISSED`. APScheduler: `submit_job`.
+   * Queues a batch of submissions (one call per batch); each run's end goes to `sink`.
+   * APScheduler: `submit_job`.
    */
-  readonly submit: (job: Job, runTimes: ReadonlyArray<Instant>) => Effect.Effect<SubmitResult>
-  /** How many instances of the job are queued or running. */
-  readonly instances: (jobId: string) => number
+  readonly submit: (batch: ReadonlyArray<Submission>, sink: CompletionSink) => Effect.Effect<void>
+  /** How many runs are queued or running. */
+  readonly pending: () => number
   /**
-   * Stops accepting nothing new but: with `wait`, waits for the queued and running jobs; without,
-   * interrupts them and drops the queue. The executor stays usable. APScheduler: `shutdown`.
+   * With `wait`, waits for the queued and running runs; without, interrupts them (each ends
+   * `interrupted`, with one `JOB_ERROR`) and drops the queue (each dropped run ends `interrupted`
+   * too). The executor stays usable. APScheduler: `shutdown`.
    */
   readonly shutdown: (wait: boolean) => Effect.Effect<void>
 }>() {}

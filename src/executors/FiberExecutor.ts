@@ -50,10 +50,10 @@ export const make = (
     return yield* makeBase({
       maxWorkers: Math.max(1, Math.floor(options.maxWorkers ?? DEFAULT_MAX_WORKERS)),
       direct: (job) => (isTaskRef(job.task) ? undefined : job.task),
-      execute: (job) =>
+      execute: (job, context) =>
         isTaskRef(job.task)
-          ? Effect.flatMap(registry.resolve(job.task), (fn) => invoke(fn, job.args, job.kwargs))
-          : invoke(job.task, job.args, job.kwargs)
+          ? Effect.flatMap(registry.resolve(job.task), (fn) => invoke(fn, job.args, job.kwargs, context))
+          : invoke(job.task, job.args, job.kwargs, context)
     })
   })
 

@@ -211,10 +211,16 @@ export interface JobStoreService {
   readonly getAll: Effect.Effect<ReadonlyArray<Job>, StoreError>
   /** Leases up to `limit` due jobs to `owner`; see the module doc. */
   readonly acquire: (claim: Claim) => Effect.Effect<Acquired, StoreError>
-  /** Records the plans of leased jobs; one outcome per decision, in order. See the module doc. */
+  /**
+   * Records the plans of leased jobs; one outcome per decision, in order. See the module doc.
+   * The runs to start are held by `owner` until `now + runLeaseMs` (renewed by the `Lock`'s
+   * heartbeat), or, with `runLeaseMs: null` (`Lock.single`), until they complete; omitted, until
+   * the end of the job's lease.
+   */
   readonly release: (
     owner: string,
-    decisions: ReadonlyArray<Decision>
+    decisions: ReadonlyArray<Decision>,
+    runLeaseMs?: number | null
   ) => Effect.Effect<ReadonlyArray<ReleaseOutcome>, StoreError>
   /** Stores the ends of runs; `true` per accepted completion, `false` for a stale one (refused). */
   readonly complete: (completions: ReadonlyArray<Completion>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
@@ -255,11 +261,3 @@ export const compareJobs = (a: Job, b: Job): number => {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
-/**
- * An idempotency key of a run: `${jobId}@${scheduled time as ISO-8601 UTC with milliseconds}`.
- *
- * @since 0.1.0
- * @category utils
- */
-export const idempotencyKey = (jobId: string, scheduledTime: Instant): string =>
-  `${jobId}@${new Date(Math.floor(scheduledTime)).toISOString()}`

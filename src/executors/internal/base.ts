@@ -5,70 +5,60 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
+import { RunInterruptedError } from "../../errors.js"
 import { EventBus } from "../../events/EventBus.js"
-import { JobError, JobExecuted, JobMaxInstances, JobMissed, JobSubmitted } from "../../events/SchedulerEvent.js"
+import { JobError, JobExecuted, JobMissed } from "../../events/SchedulerEvent.js"
+import { JobContext, LazyRunContext } from "../../job/JobContext.js"
 import type { Job, JobFunction } from "../../job/Job.js"
-import type { Instant } from "../../triggers/Trigger.js"
-import { Executor, type SubmitResult } from "../Executor.js"
-import { describeFailure, isPromiseLike, toEffect } from "./invoke.js"
+import type { Completion, Run } from "../../stores/JobStore.js"
+import { type CompletionSink, Executor, type Submission } from "../Executor.js"
+import { call, describeFailure, isPromiseLike, toEffect } from "./invoke.js"
 
-/**
- * A synchronous `submit`: `"submitted"`, or the Effect that finishes a refused submission (its
- * warning; `JOB_MAX_INSTANCES` is already published). The scheduler's loop calls it in place of
- * `submit` for the executors built by {@link makeBase}.
- */
-export type UnsafeSubmit = (job: Job, runTimes: ReadonlyArray<Instant>) => "submitted" | Effect.Effect<SubmitResult>
-
-// the synchronous submit of each executor built here (keyed by the very object: a wrapper has none)
-const unsafeSubmits = new WeakMap<Executor["Type"], UnsafeSubmit>()
-
-/** The synchronous submit of an executor built by {@link makeBase} (that very object), if any. */
-export const unsafeSubmitOf = (executor: Executor["Type"]): UnsafeSubmit | undefined => unsafeSubmits.get(executor)
-
+/** The runs of one submission and how far they have been reported. */
 interface Item {
   readonly job: Job
-  readonly runTimes: ReadonlyArray<Instant>
+  readonly runs: ReadonlyArray<Run>
+  readonly sink: CompletionSink
+  /** The index of the first run whose end is not reported yet. */
+  next: number
 }
 
-/** How many queued runs a worker handles before it yields to other fibers. */
+/** How many queued items a worker handles before it yields to other fibers. */
 const BATCH = 256
 
-const hasKeys = (o: object): boolean => {
-  for (const _ in o) return true
-  return false
-}
-
 /**
- * The machinery shared by executors: a queue served by `maxWorkers` worker fibers, instance
- * counting, APScheduler's `run_job` (late start → `JOB_MISSED`, else run → `JOB_EXECUTED` /
- * `JOB_ERROR`) and shutdown. `execute` runs one run of one job. When `direct(job)` gives a
- * function, it is called in place and only a `Promise` / `Effect` result goes through the
- * fiber machinery (synchronous jobs cost no extra fiber operations).
+ * The machinery shared by executors: a queue served by `maxWorkers` worker fibers, APScheduler's
+ * `run_job` (late start → `JOB_MISSED`, else run → `JOB_EXECUTED` / `JOB_ERROR`), the run context,
+ * the report of every run's end to the submission's sink, and shutdown.
+ *
+ * `execute(job, context)` runs one run of one job as an Effect. When `direct(job)` gives a
+ * function, it is called in place (inside the run context) and only a `Promise` / `Effect` result
+ * goes through the fiber machinery, so synchronous jobs cost no extra fiber operations.
  */
 export const makeBase = (options: {
   readonly maxWorkers: number
-  readonly execute: (job: Job, runTime: Instant) => Effect.Effect<unknown, unknown>
+  readonly execute: (job: Job, context: LazyRunContext) => Effect.Effect<unknown, unknown>
   readonly direct?: (job: Job) => JobFunction | undefined
 }): Effect.Effect<Executor["Type"], never, EventBus | Scope.Scope> =>
   Effect.gen(function*() {
     const bus = yield* EventBus
     const clock = yield* Effect.clock
     const workers = yield* FiberSet.make<never, never>()
-    const instances = new Map<string, number>()
-    // FIFO of queued runs: an array with a moving head
+    // FIFO of queued items: an array with a moving head
     let items: Array<Item> = []
     let head = 0
-    let pending = 0 // queued + running items
+    let pending = 0 // runs queued or running
     let idle: Deferred.Deferred<void> | undefined
     // idle workers, each waiting on its own Deferred; one is woken at a time (see notify)
     let waiting: Array<Deferred.Deferred<void>> = []
     let wakePending = false // a woken worker has not looked at the queue yet
+    let stopReason = "interrupted"
 
-    const release = (job: Job) => {
-      const n = (instances.get(job.id) ?? 1) - 1
-      if (n <= 0) instances.delete(job.id)
-      else instances.set(job.id, n)
+    /** Reports the end of the item's next run (exactly once per run). */
+    const report = (item: Item, completion: Completion) => {
+      item.next++
       pending--
+      item.sink.done(item.job, completion)
       if (pending === 0 && idle !== undefined) {
         const d = idle
         idle = undefined
@@ -76,81 +66,130 @@ export const makeBase = (options: {
       }
     }
 
-    /**
-     * Wakes one idle worker, unless one woken earlier has not reached the queue yet (it will take
-     * this item too). A worker that leaves queued items behind (it starts an asynchronous run)
-     * notifies again, so queued runs still get up to `maxWorkers` workers; synchronous runs,
-     * which one worker runs in batches, no longer wake every idle worker for nothing.
-     */
-    const notify = () => {
-      if (wakePending || waiting.length === 0) return
-      wakePending = true
-      Deferred.unsafeDone(waiting.pop()!, Exit.void)
+    const completion = (
+      run: Run,
+      state: Completion["state"],
+      startedAt: number | null,
+      extra?: { readonly result?: unknown; readonly error?: string }
+    ): Completion => ({
+      jobId: run.jobId,
+      scheduledTime: run.scheduledTime,
+      fence: run.fence,
+      state,
+      startedAt,
+      finishedAt: clock.unsafeCurrentTimeMillis(),
+      ...extra
+    })
+
+    const succeeded = (item: Item, run: Run, startedAt: number, retval: unknown) => {
+      const job = item.job
+      if (bus.hasSubscribers()) {
+        bus.unsafePublish(new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: run.scheduledTime, retval }))
+      }
+      report(item, completion(run, "succeeded", startedAt, { result: retval }))
     }
 
-    const late = (job: Job, runTime: Instant, now: Instant) =>
-      job.misfireGraceTime !== null && now - runTime > job.misfireGraceTime * 1000
-
-    const reportMissed = (job: Job, runTime: Instant, now: Instant) =>
-      Effect.zipRight(
-        Effect.logWarning(`Run time of job "${job.name}" was missed by ${(now - runTime) / 1000} s`),
-        bus.publish(new JobMissed({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime }))
-      )
-
-    const reportError = (job: Job, runTime: Instant, cause: Cause.Cause<unknown>) => {
+    const failed = (item: Item, run: Run, startedAt: number, cause: Cause.Cause<unknown>) => {
+      const job = item.job
       const { exception, traceback } = describeFailure(cause)
-      return Effect.zipRight(
-        Effect.logError(`Job "${job.name}" raised an exception`, cause),
-        bus.publish(new JobError({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, exception, traceback }))
+      bus.unsafePublish(
+        new JobError({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: run.scheduledTime, exception, traceback })
       )
+      report(item, completion(run, "failed", startedAt, { error: traceback }))
+      return Effect.logError(`Job "${job.name}" raised an exception`, cause)
     }
 
-    const finish = (job: Job, runTime: Instant, effect: Effect.Effect<unknown, unknown>): Effect.Effect<void> =>
-      effect.pipe(
-        Effect.matchCauseEffect({
-          onSuccess: (retval) =>
-            bus.publish(new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval })),
-          onFailure: (cause) =>
-            Cause.isInterruptedOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : reportError(job, runTime, cause)
+    const interrupted = (item: Item, run: Run, startedAt: number | null, context?: LazyRunContext) => {
+      const job = item.job
+      const error = new RunInterruptedError({ jobId: job.id, scheduledTime: run.scheduledTime, reason: stopReason })
+      context?.abort(error)
+      bus.unsafePublish(
+        new JobError({
+          jobId: job.id,
+          jobstore: job.jobstore,
+          scheduledRunTime: run.scheduledTime,
+          exception: error,
+          traceback: error.message
         })
       )
+      report(item, completion(run, "interrupted", startedAt, { error: error.message }))
+    }
 
-    const runOne = (job: Job, runTime: Instant): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        const now = clock.unsafeCurrentTimeMillis()
-        return late(job, runTime, now) ? reportMissed(job, runTime, now) : finish(job, runTime, options.execute(job, runTime))
-      })
+    /** The runs of an item not reported yet end interrupted (shutdown without waiting). */
+    const interruptRest = (item: Item) => {
+      while (item.next < item.runs.length) interrupted(item, item.runs[item.next]!, null)
+    }
 
-    /** The runs of `item` from index `from` on, through the fiber machinery. */
-    const slowRun = (item: Item, from: number): Effect.Effect<void> =>
-      Effect.forEach(item.runTimes.slice(from), (t) => runOne(item.job, t), { discard: true })
+    const missed = (item: Item, run: Run, now: number) => {
+      const job = item.job
+      bus.unsafePublish(new JobMissed({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: run.scheduledTime }))
+      report(item, completion(run, "missed", null))
+      return Effect.logWarning(`Run time of job "${job.name}" was missed by ${(now - run.scheduledTime) / 1000} s`)
+    }
+
+    const late = (job: Job, run: Run, now: number) =>
+      job.misfireGraceTime !== null && now - run.scheduledTime > job.misfireGraceTime * 1000
+
+    /** The end of one run whose result is an Effect (a promise is one too), reported on exit. */
+    const finish = (
+      item: Item,
+      run: Run,
+      startedAt: number,
+      context: LazyRunContext,
+      effect: Effect.Effect<unknown, unknown>
+    ): Effect.Effect<void> =>
+      effect.pipe(
+        Effect.provideService(JobContext, context),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            if (Exit.isSuccess(exit)) {
+              succeeded(item, run, startedAt, exit.value)
+              return Effect.void
+            }
+            if (Cause.isInterruptedOnly(exit.cause)) {
+              interrupted(item, run, startedAt, context)
+              return Effect.void
+            }
+            return failed(item, run, startedAt, exit.cause)
+          })
+        ),
+        Effect.catchAllCause(() => Effect.void)
+      )
 
     /**
-     * Runs one item; synchronous results are handled in place. Returns `undefined` when the item
-     * is done, or the Effect that completes it.
+     * Runs the item's runs from `item.next` on; synchronous results are handled in place. Returns
+     * `undefined` when the item is done, or the Effect that completes it.
      */
     const runItem = (item: Item): Effect.Effect<void> | undefined => {
-      const { job, runTimes } = item
+      const { job, runs } = item
       const fn = options.direct?.(job)
-      if (fn === undefined) return slowRun(item, 0)
-      for (let i = 0; i < runTimes.length; i++) {
-        const runTime = runTimes[i]!
+      while (item.next < runs.length) {
+        const run = runs[item.next]!
         const now = clock.unsafeCurrentTimeMillis()
-        if (late(job, runTime, now)) return Effect.zipRight(reportMissed(job, runTime, now), slowRun(item, i + 1))
-        let result: unknown
-        try {
-          result = hasKeys(job.kwargs) ? fn(...job.args, job.kwargs) : fn(...job.args)
-        } catch (error) {
-          return Effect.zipRight(reportError(job, runTime, Cause.fail(error)), slowRun(item, i + 1))
+        if (late(job, run, now)) {
+          const log = missed(item, run, now)
+          return Effect.zipRight(log, Effect.suspend(() => runItem(item) ?? Effect.void))
         }
-        if (Effect.isEffect(result) || isPromiseLike(result)) {
-          return Effect.zipRight(finish(job, runTime, toEffect(result)), slowRun(item, i + 1))
-        }
-        if (bus.hasSubscribers()) {
-          bus.unsafePublish(
-            new JobExecuted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTime: runTime, retval: result })
+        const context = new LazyRunContext(job.id, run.scheduledTime, run.fence, run.attempt)
+        if (fn === undefined) {
+          return Effect.zipRight(
+            finish(item, run, now, context, options.execute(job, context)),
+            Effect.suspend(() => runItem(item) ?? Effect.void)
           )
         }
+        let result: unknown
+        try {
+          result = call(fn, job.args, job.kwargs, context)
+        } catch (error) {
+          return Effect.zipRight(failed(item, run, now, Cause.fail(error)), Effect.suspend(() => runItem(item) ?? Effect.void))
+        }
+        if (Effect.isEffect(result) || isPromiseLike(result)) {
+          return Effect.zipRight(
+            finish(item, run, now, context, toEffect(result)),
+            Effect.suspend(() => runItem(item) ?? Effect.void)
+          )
+        }
+        succeeded(item, run, now, result)
       }
       return undefined
     }
@@ -167,9 +206,19 @@ export const makeBase = (options: {
     }
 
     /**
+     * Wakes one idle worker, unless one woken earlier has not reached the queue yet (it will take
+     * this item too). A worker that leaves queued items behind (it starts an asynchronous run)
+     * notifies again, so queued runs still get up to `maxWorkers` workers.
+     */
+    const notify = () => {
+      if (wakePending || waiting.length === 0) return
+      wakePending = true
+      Deferred.unsafeDone(waiting.pop()!, Exit.void)
+    }
+
+    /**
      * A worker: runs queued items (synchronous ones in batches), waits when there are none. Woken
-     * by a submit, it goes straight to the queue (no extra yield first, as `Effect.forever` would
-     * add: the loop submitting more jobs would run again before the woken worker starts any).
+     * by a submit, it goes straight to the queue.
      */
     const worker: Effect.Effect<never> = Effect.suspend(() => {
       wakePending = false
@@ -192,11 +241,10 @@ export const makeBase = (options: {
             Effect.catchAllCause((cause) =>
               Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.logError("Executor failure", cause)
             ),
-            Effect.ensuring(Effect.sync(() => release(item.job))),
+            Effect.onExit(() => Effect.sync(() => interruptRest(item))),
             Effect.zipRight(yieldThenWork)
           )
         }
-        release(item.job)
       }
       return yieldThenWork
     })
@@ -209,31 +257,15 @@ export const makeBase = (options: {
     )
     yield* spawn
 
-    const unsafeSubmit: UnsafeSubmit = (job, runTimes) => {
-      const n = instances.get(job.id) ?? 0
-      if (n >= job.maxInstances) {
-        bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
-        return Effect.as(
-          Effect.logWarning(
-            `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
-          ),
-          "maxInstances" as const
-        )
-      }
-      instances.set(job.id, n + 1)
-      pending++
-      if (bus.hasSubscribers()) {
-        bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: job.jobstore, scheduledRunTimes: runTimes }))
-      }
-      items.push({ job, runTimes })
-      notify()
-      return "submitted"
-    }
-
-    const submit = (job: Job, runTimes: ReadonlyArray<Instant>): Effect.Effect<SubmitResult> =>
-      Effect.suspend(() => {
-        const result = unsafeSubmit(job, runTimes)
-        return typeof result === "string" ? Effect.succeed(result) : result
+    const submit = (batch: ReadonlyArray<Submission>, sink: CompletionSink): Effect.Effect<void> =>
+      Effect.sync(() => {
+        for (let i = 0; i < batch.length; i++) {
+          const { job, runs } = batch[i]!
+          if (runs.length === 0) continue
+          pending += runs.length
+          items.push({ job, runs, sink, next: 0 })
+        }
+        notify()
       })
 
     const shutdown = (wait: boolean): Effect.Effect<void> =>
@@ -244,19 +276,15 @@ export const makeBase = (options: {
           return Deferred.await(idle)
         }
         return Effect.gen(function*() {
-          for (let item = takeItem(); item !== undefined; item = takeItem()) release(item.job)
+          stopReason = "the scheduler shut down without waiting"
+          for (let item = takeItem(); item !== undefined; item = takeItem()) interruptRest(item)
           yield* FiberSet.clear(workers)
+          stopReason = "interrupted"
           waiting = []
           wakePending = false
           yield* spawn
         })
       })
 
-    const executor = Executor.of({
-      submit,
-      instances: (jobId) => instances.get(jobId) ?? 0,
-      shutdown
-    })
-    unsafeSubmits.set(executor, unsafeSubmit)
-    return executor
+    return Executor.of({ submit, pending: () => pending, shutdown })
   })

@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import { type RunContext, runWith } from "../../job/JobContext.js"
 import type { JobFunction } from "../../job/Job.js"
 
 const hasKeys = (o: object): boolean => {
@@ -11,23 +12,32 @@ const hasKeys = (o: object): boolean => {
 export const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
   u !== null && typeof u === "object" && typeof (u as PromiseLike<unknown>).then === "function"
 
-/** A job's result (plain value, promise or Effect) as an Effect. */
+/** A job's result that is an Effect or a promise, as an Effect (anything else: a success). */
 export const toEffect = (result: unknown): Effect.Effect<unknown, unknown> => {
   if (Effect.isEffect(result)) return result as Effect.Effect<unknown, unknown>
   if (isPromiseLike(result)) return Effect.tryPromise({ try: () => result, catch: (e) => e })
   return Effect.succeed(result)
 }
 
-/** Calls a job function; its result (value, promise or Effect) becomes an Effect. */
+/** Calls a job function with its arguments (the kwargs object last, when it has keys), in its run context. */
+export const call = (
+  fn: JobFunction,
+  args: ReadonlyArray<unknown>,
+  kwargs: Readonly<Record<string, unknown>>,
+  context: RunContext
+): unknown => runWith(context, () => (hasKeys(kwargs) ? fn(...args, kwargs) : fn(...args)))
+
+/** {@link call} as an Effect: its result (value, promise or Effect) becomes the Effect's. */
 export const invoke = (
   fn: JobFunction,
   args: ReadonlyArray<unknown>,
-  kwargs: Readonly<Record<string, unknown>>
+  kwargs: Readonly<Record<string, unknown>>,
+  context: RunContext
 ): Effect.Effect<unknown, unknown> =>
   Effect.suspend(() => {
     let result: unknown
     try {
-      result = hasKeys(kwargs) ? fn(...args, kwargs) : fn(...args)
+      result = call(fn, args, kwargs, context)
     } catch (error) {
       return Effect.fail(error)
     }

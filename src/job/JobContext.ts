@@ -1,0 +1,117 @@
+/**
+ * What a running job knows about its run: job id, scheduled time, fencing token, attempt, an
+ * idempotency key and an `AbortSignal` that fires when the run must stop (the scheduler shuts
+ * down without waiting; later also a lost lease). Effect jobs read it from the {@link JobContext}
+ * service (and are interrupted instead); plain and promise jobs call {@link current} — at the
+ * start of the job, or anywhere in its asynchronous continuation (Node's `AsyncLocalStorage`).
+ *
+ * A job guards its own side effects with the fence (a fenced write: `… WHERE fence < $fence`) or
+ * the idempotency key; exactly-once is impossible for a side effect that can use neither.
+ *
+ * @example
+ * ```ts
+ * import { JobContext } from "effect-apscheduler"
+ *
+ * const report = async () => {
+ *   const ctx = JobContext.current()!
+ *   await fetch(url, { method: "POST", headers: { "Idempotency-Key": ctx.idempotencyKey }, signal: ctx.signal })
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { AsyncLocalStorage } from "node:async_hooks"
+import * as Context from "effect/Context"
+import type { Instant } from "../triggers/Trigger.js"
+
+/**
+ * The context of one run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunContext {
+  readonly jobId: string
+  /** The planned time of the run (before its start). */
+  readonly scheduledTime: Instant
+  /** The fencing token: larger for every later run of the job (and for a re-run after a crash). */
+  readonly fence: number
+  /** 1 for the first start of this run; more for a recovery re-run. */
+  readonly attempt: number
+  /** `${jobId}@${scheduledTime as ISO-8601 UTC with milliseconds}`: the same key everywhere. */
+  readonly idempotencyKey: string
+  /** Fires when the run must stop. */
+  readonly signal: AbortSignal
+}
+
+/**
+ * The run context as an Effect service (provided to Effect jobs).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class JobContext extends Context.Tag("effect-apscheduler/JobContext")<JobContext, RunContext>() {}
+
+const storage = new AsyncLocalStorage<RunContext>()
+
+/**
+ * The context of the run in progress (in a job function and its asynchronous continuation), or
+ * `undefined` outside a run.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const current = (): RunContext | undefined => storage.getStore()
+
+/**
+ * Calls `f` with `context` as the current run context.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const runWith = <A>(context: RunContext, f: () => A): A => storage.run(context, f)
+
+/**
+ * The idempotency key of a run: `${jobId}@${scheduled time as ISO-8601 UTC with milliseconds}`
+ * (`report@2026-12-01T09:00:00.000Z`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const idempotencyKey = (jobId: string, scheduledTime: Instant): string =>
+  `${jobId}@${new Date(Math.floor(scheduledTime)).toISOString()}`
+
+/**
+ * A run context whose signal (and the key) are made only when read; `abort` fires the signal if
+ * anybody has read it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export class LazyRunContext implements RunContext {
+  #controller: AbortController | undefined
+  #aborted: { readonly reason: unknown } | undefined
+  #key: string | undefined
+  constructor(
+    readonly jobId: string,
+    readonly scheduledTime: Instant,
+    readonly fence: number,
+    readonly attempt: number
+  ) {}
+  get idempotencyKey(): string {
+    return this.#key ??= idempotencyKey(this.jobId, this.scheduledTime)
+  }
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#aborted !== undefined) this.#controller.abort(this.#aborted.reason)
+    }
+    return this.#controller.signal
+  }
+  /** Fires the signal (at once if it was read, else when it is). */
+  abort(reason: unknown): void {
+    if (this.#aborted !== undefined) return
+    this.#aborted = { reason }
+    this.#controller?.abort(reason)
+  }
+}
