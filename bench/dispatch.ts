@@ -45,7 +45,7 @@ const round = Effect.gen(function*() {
   return end - start
 }).pipe(
   Effect.scoped,
-  Effect.provide(SchedulerModule.layer({ timezone: "UTC" })),
+  Effect.provide(SchedulerModule.layerDefault({ timezone: "UTC" })),
   Logger.withMinimumLogLevel(LogLevel.Warning)
 )
 

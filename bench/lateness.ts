@@ -54,7 +54,7 @@ const round = Effect.gen(function*() {
   return lateness
 }).pipe(
   Effect.scoped,
-  Effect.provide(SchedulerModule.layer({ timezone: "UTC" })),
+  Effect.provide(SchedulerModule.layerDefault({ timezone: "UTC" })),
   Logger.withMinimumLogLevel(LogLevel.Warning)
 )
 

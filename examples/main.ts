@@ -48,7 +48,7 @@ const program = Effect.gen(function*() {
 })
 
 Effect.runPromise(
-  program.pipe(Effect.provide(Scheduler.layer({ timezone: "UTC" })), Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning))
+  program.pipe(Effect.provide(Scheduler.layerDefault({ timezone: "UTC" })), Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning))
 ).catch((error) => {
   console.error(error)
   process.exitCode = 1

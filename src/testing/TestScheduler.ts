@@ -49,7 +49,7 @@ export const layer = (
   config: SchedulerConfigInput = {},
   options: Scheduler.SchedulerLayerOptions = {}
 ): Layer.Layer<Scheduler.Scheduler | EventBus | TaskRegistry | Plugins, ConfigError | PluginLookupError> =>
-  Scheduler.layer({ timezone: "UTC", ...config }, { start: true, waitOnClose: false, ...options })
+  Scheduler.layerDefault({ timezone: "UTC", ...config }, { start: true, waitOnClose: false, ...options })
 
 /**
  * Lets every fiber that is ready run (jobs, listeners, the loop) without moving the clock.

@@ -66,7 +66,7 @@ describe("Scheduler.layer", () => {
         const job = yield* scheduler.addJob(() => 1, { id: "a", executor: "processpool" })
         expect(job).toMatchObject({ maxInstances: 3, coalesce: false })
       }).pipe(
-        Effect.provide(SchedulerModule.layer({
+        Effect.provide(SchedulerModule.layerDefault({
           "apscheduler.timezone": "Europe/Berlin",
           "apscheduler.job_defaults.coalesce": "false",
           "apscheduler.job_defaults.max_instances": "3",

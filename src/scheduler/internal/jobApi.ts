@@ -1,0 +1,285 @@
+/**
+ * The job API (APScheduler's `add_job`, `modify_job`, … `print_jobs`): pending jobs while the
+ * scheduler is stopped, the stores' job operations once it runs, and the events of each change.
+ * Every store write bumps the job's version, so a job changed while the loop holds it is planned
+ * again instead of being overwritten by the loop.
+ */
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { ConflictingIdError, JobLookupError, PluginLookupError } from "../../errors.js"
+import { AllJobsRemoved, JobAdded, JobModified, JobRemoved } from "../../events/SchedulerEvent.js"
+import * as Job from "../../job/Job.js"
+import type { JobStoreService } from "../../stores/JobStore.js"
+import type { AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
+import { type Core, lookupStore, type Pending, wakeupIfRunning } from "./core.js"
+import { table } from "./formatting.js"
+import {
+  firstRunTime,
+  invalid,
+  isPlainObject,
+  randomHexId,
+  resolveTrigger,
+  validateFields,
+  validateTask
+} from "./validation.js"
+
+type Found =
+  | { readonly _tag: "pending"; readonly entry: Pending }
+  | { readonly _tag: "stored"; readonly store: JobStoreService; readonly job: Job.Job }
+
+/** The job API over a scheduler's core. */
+export const makeJobApi = (core: Core) => {
+  const { state, bus, locked } = core
+
+  /** APScheduler `_real_add_job`. */
+  const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean) =>
+    Effect.gen(function*() {
+      const store = yield* lookupStore(core, job.jobstore)
+      if (computeNext) {
+        const now = yield* Clock.currentTimeMillis
+        job = Job.modify(job, { nextRunTime: yield* firstRunTime(job.trigger, now) })
+      }
+      yield* store.add(job, replaceExisting)
+      yield* Effect.logInfo(`Added job "${job.name}" to job store "${job.jobstore}"`)
+      yield* bus.publish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
+      yield* wakeupIfRunning(core)
+      return job
+    })
+
+  const checkStoreAlias = (jobstore: string | undefined) =>
+    jobstore !== undefined && !state.stores.has(jobstore) && state.status !== "stopped"
+      ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias: jobstore }))
+      : Effect.void
+
+  const addJob = (task: Job.Task | string, o: AddJobOptions = {}) =>
+    Effect.gen(function*() {
+      if (!isPlainObject(o as unknown)) return yield* invalid("options", "expected an object")
+      const now = yield* Clock.currentTimeMillis
+      const validTask = yield* validateTask(task)
+      const fields = yield* validateFields(core, { ...o, task: undefined })
+      const jobstore = o.jobstore ?? "default"
+      if (typeof jobstore !== "string") return yield* invalid("jobstore", "expected an alias")
+      if (!state.stores.has(jobstore) && jobstore !== "default") {
+        return yield* new PluginLookupError({ kind: "jobstore", alias: jobstore })
+      }
+      if (o.replaceExisting !== undefined && typeof o.replaceExisting !== "boolean") {
+        return yield* invalid("replaceExisting", "expected a boolean")
+      }
+      const trigger = yield* resolveTrigger(core, o.trigger, o.triggerArgs, now)
+      const defaults = state.config.jobDefaults
+      const job = Job.make({
+        id: fields.id ?? (yield* randomHexId),
+        name: fields.name,
+        task: validTask,
+        args: fields.args,
+        kwargs: fields.kwargs,
+        trigger,
+        executor: fields.executor,
+        jobstore,
+        misfireGraceTime: "misfireGraceTime" in fields ? fields.misfireGraceTime : defaults.misfireGraceTime,
+        coalesce: fields.coalesce ?? defaults.coalesce,
+        maxInstances: fields.maxInstances ?? defaults.maxInstances,
+        nextRunTime: fields.nextRunTime ?? null
+      })
+      const computeNext = fields.nextRunTime === undefined
+      const replaceExisting = o.replaceExisting ?? false
+      return yield* locked(Effect.suspend(() => {
+        if (state.status === "stopped") {
+          const i = state.pending.findIndex((p) => p.job.id === job.id)
+          if (i >= 0) {
+            if (!replaceExisting) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
+            state.pending.splice(i, 1)
+          }
+          state.pending.push({ job, replaceExisting, computeNext })
+          return Effect.as(
+            Effect.logInfo(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
+            job
+          )
+        }
+        return realAdd(job, replaceExisting, computeNext)
+      }))
+    })
+
+  /** APScheduler `_lookup_job`: pending jobs first, then the stores. */
+  const findJob = (jobId: string, jobstore: string | undefined) =>
+    Effect.gen(function*() {
+      if (state.status === "stopped") {
+        const entry = state.pending.find((p) =>
+          p.job.id === jobId && (jobstore === undefined || p.job.jobstore === jobstore)
+        )
+        if (entry !== undefined) return Option.some<Found>({ _tag: "pending", entry })
+      }
+      for (const [alias, owned] of state.stores) {
+        if (jobstore !== undefined && alias !== jobstore) continue
+        const job = yield* owned.service.lookup(jobId)
+        if (Option.isSome(job)) return Option.some<Found>({ _tag: "stored", store: owned.service, job: job.value })
+      }
+      return Option.none<Found>()
+    })
+
+  const findOrFail = (jobId: string, jobstore: string | undefined) =>
+    Effect.flatMap(findJob(jobId, jobstore), Option.match({
+      onNone: () => Effect.fail(new JobLookupError({ jobId })),
+      onSome: Effect.succeed
+    }))
+
+  const applyChanges = (found: Found, update: (job: Job.Job) => Job.Job, recompute?: boolean) =>
+    Effect.gen(function*() {
+      if (found._tag === "pending") {
+        found.entry.job = update(found.entry.job)
+        if (recompute !== undefined) found.entry.computeNext = recompute
+        return found.entry.job
+      }
+      const job = update(found.job)
+      yield* found.store.update(job)
+      yield* bus.publish(new JobModified({ jobId: job.id, jobstore: job.jobstore }))
+      yield* Effect.logInfo(`Modified job "${job.name}"`)
+      yield* wakeupIfRunning(core)
+      return job
+    })
+
+  const modifyJob = (jobId: string, changes: JobChanges, jobstore?: string) =>
+    Effect.gen(function*() {
+      if (!isPlainObject(changes as unknown)) return yield* invalid("changes", "expected an object")
+      if ("id" in changes) return yield* invalid("id", "the id of a job cannot be changed")
+      if ("jobstore" in changes) return yield* invalid("jobstore", "a job cannot be moved to another job store")
+      const now = yield* Clock.currentTimeMillis
+      const fields = yield* validateFields(core, changes)
+      if (changes.trigger !== undefined) {
+        fields.trigger = yield* resolveTrigger(core, changes.trigger, changes.triggerArgs, now)
+      }
+      return yield* locked(Effect.gen(function*() {
+        const found = yield* findOrFail(jobId, jobstore)
+        return yield* applyChanges(
+          found,
+          (job) => Job.modify(job, fields),
+          changes.nextRunTime !== undefined ? false : undefined
+        )
+      }))
+    })
+
+  const rescheduleJob = (
+    jobId: string,
+    trigger: TriggerInput,
+    triggerArgs?: Readonly<Record<string, unknown>>,
+    jobstore?: string
+  ) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const compiled = yield* resolveTrigger(core, trigger, triggerArgs, now)
+      const next = yield* firstRunTime(compiled, now)
+      return yield* locked(Effect.gen(function*() {
+        const found = yield* findOrFail(jobId, jobstore)
+        return yield* applyChanges(found, (job) => Job.modify(job, { trigger: compiled, nextRunTime: next }), true)
+      }))
+    })
+
+  const pauseJob = (jobId: string, jobstore?: string) =>
+    locked(Effect.gen(function*() {
+      const found = yield* findOrFail(jobId, jobstore)
+      return yield* applyChanges(found, (job) => Job.modify(job, { nextRunTime: null }), false)
+    }))
+
+  const removeFound = (found: Found) =>
+    Effect.gen(function*() {
+      if (found._tag === "pending") {
+        state.pending = state.pending.filter((p) => p !== found.entry)
+        return
+      }
+      yield* found.store.remove(found.job.id)
+      yield* bus.publish(new JobRemoved({ jobId: found.job.id, jobstore: found.job.jobstore }))
+      yield* Effect.logInfo(`Removed job ${found.job.id}`)
+    })
+
+  const resumeJob = (jobId: string, jobstore?: string) =>
+    locked(Effect.gen(function*() {
+      const found = yield* findOrFail(jobId, jobstore)
+      if (found._tag === "pending") {
+        found.entry.computeNext = true
+        return Option.some(found.entry.job)
+      }
+      const now = yield* Clock.currentTimeMillis
+      const next = yield* firstRunTime(found.job.trigger, now)
+      if (next === null) {
+        yield* removeFound(found)
+        return Option.none()
+      }
+      return Option.some(yield* applyChanges(found, (job) => Job.modify(job, { nextRunTime: next })))
+    }))
+
+  const removeJob = (jobId: string, jobstore?: string) =>
+    locked(Effect.gen(function*() {
+      yield* checkStoreAlias(jobstore)
+      yield* removeFound(yield* findOrFail(jobId, jobstore))
+    }))
+
+  const removeAllJobs = (jobstore?: string) =>
+    locked(Effect.gen(function*() {
+      yield* checkStoreAlias(jobstore)
+      if (state.status === "stopped") {
+        state.pending = state.pending.filter((p) => jobstore !== undefined && p.job.jobstore !== jobstore)
+      }
+      for (const [alias, owned] of state.stores) {
+        if (jobstore === undefined || alias === jobstore) yield* owned.service.removeAll
+      }
+      yield* bus.publish(new AllJobsRemoved({ alias: jobstore }))
+    }))
+
+  const getJob = (jobId: string, jobstore?: string) =>
+    Effect.map(findJob(jobId, jobstore), Option.map((f) => (f._tag === "pending" ? f.entry.job : f.job)))
+
+  const getJobs = (jobstore?: string) =>
+    Effect.gen(function*() {
+      yield* checkStoreAlias(jobstore)
+      const out: Array<Job.Job> = []
+      if (state.status === "stopped") {
+        for (const p of state.pending) if (jobstore === undefined || p.job.jobstore === jobstore) out.push(p.job)
+      }
+      for (const [alias, owned] of state.stores) {
+        if (jobstore === undefined || alias === jobstore) out.push(...(yield* owned.service.getAll))
+      }
+      return out
+    })
+
+  const printJobs = (jobstore?: string) =>
+    Effect.gen(function*() {
+      const zone = state.config.timezone
+      const lines: Array<string> = []
+      if (state.status === "stopped") {
+        lines.push("Pending jobs:")
+        const jobs = state.pending.filter((p) => jobstore === undefined || p.job.jobstore === jobstore).map((p) =>
+          p.job
+        )
+        if (jobs.length === 0) lines.push("    No pending jobs")
+        else lines.push(...table(zone, jobs, new Set(state.pending.filter((p) => p.computeNext).map((p) => p.job.id))))
+      } else {
+        yield* checkStoreAlias(jobstore)
+        for (const alias of [...state.stores.keys()].sort()) {
+          if (jobstore !== undefined && alias !== jobstore) continue
+          lines.push(`Jobstore ${alias}:`)
+          const jobs = yield* state.stores.get(alias)!.service.getAll
+          if (jobs.length === 0) lines.push("    No scheduled jobs")
+          else lines.push(...table(zone, jobs, new Set()))
+        }
+      }
+      const text = lines.join("\n") + "\n"
+      yield* Console.log(text.trimEnd())
+      return text
+    })
+
+  return {
+    realAdd,
+    addJob,
+    modifyJob,
+    rescheduleJob,
+    pauseJob,
+    resumeJob,
+    removeJob,
+    removeAllJobs,
+    getJob,
+    getJobs,
+    printJobs
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * The scheduler loop: APScheduler's `_process_jobs` on the claiming store contract, one path for
+ * every store and executor. Per store and pass: `acquire` a batch (leased to this scheduler),
+ * plan it with the pure `planRuns` in plain code, `release` it (the store records the runs and
+ * hands out the ones to start), publish the events, hand the runs to the executors in one call
+ * per executor, and go on while batches come back full — the first batch starts before the rest
+ * are planned. Then sleep until the earliest next run time (or lease end) or a wake-up.
+ *
+ * The number of fiber operations per batch is constant however many jobs are due. A batch
+ * (acquire → release → submit) is uninterruptible, so a released run is always handed to an
+ * executor and a lease is never left behind by a shutdown.
+ *
+ * Runs' ends come back from the executors through a completion sink per store; they are stored
+ * with `complete` in batches, at the start of every pass and by a flusher fiber between passes.
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import type { StoreError } from "../../errors.js"
+import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted } from "../../events/SchedulerEvent.js"
+import type { CompletionSink, Submission } from "../../executors/Executor.js"
+import type * as Job from "../../job/Job.js"
+import { planRuns } from "../../planning/planRuns.js"
+import type { Completion, Decision, JobStoreService } from "../../stores/JobStore.js"
+import type { Instant } from "../../triggers/Trigger.js"
+import type { Core } from "./core.js"
+import { formatTime } from "./formatting.js"
+import { Signal } from "./signal.js"
+
+/**
+ * The longest single sleep of the loop: one day (the live clock never wakes from sleeps over
+ * 2^31−1 ms; longer waits are several sleeps).
+ */
+export const MAX_SLEEP_MS = 86_400_000
+
+/** How many jobs the loop claims per `acquire`. */
+export const BATCH_SIZE = 256
+
+/** The completions of runs from one store, waiting for `complete`. */
+class CompletionBuffer implements CompletionSink {
+  items: Array<Completion> = []
+  constructor(readonly alias: string, readonly store: JobStoreService, readonly signal: Signal) {}
+  done(_job: Job.Job, completion: Completion): void {
+    this.items.push(completion)
+    if (this.items.length === 1) this.signal.raise()
+  }
+}
+
+/** The loop of a scheduler's core. */
+export const makeLoop = (core: Core) => {
+  const { state, bus, lock } = core
+  const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
+  const claim = { owner: lock.owner, limit: BATCH_SIZE, leaseMs: lock.leaseMs }
+  const completed = new Signal()
+  const buffers = new Map<string, CompletionBuffer>()
+
+  const sinkOf = (alias: string, store: JobStoreService): CompletionBuffer => {
+    let buffer = buffers.get(alias)
+    if (buffer === undefined || buffer.store !== store) {
+      buffer = new CompletionBuffer(alias, store, completed)
+      buffers.set(alias, buffer)
+    }
+    return buffer
+  }
+
+  /** Stores the completions buffered so far: one `complete` per store. */
+  const flush: Effect.Effect<void> = Effect.suspend(() => {
+    const work: Array<Effect.Effect<void>> = []
+    for (const buffer of buffers.values()) {
+      if (buffer.items.length === 0) continue
+      const items = buffer.items
+      buffer.items = []
+      work.push(
+        buffer.store.complete(items).pipe(
+          Effect.flatMap((accepted) => {
+            const refused = items.filter((_, i) => !accepted[i])
+            return refused.length === 0 ? Effect.void : Effect.logWarning(
+              `Job store "${buffer.alias}" refused ${refused.length} stale completion(s)`,
+              refused.map((c) => `${c.jobId}@${new Date(c.scheduledTime).toISOString()} fence ${c.fence}`)
+            )
+          }),
+          Effect.catchAll((error) =>
+            Effect.zipRight(
+              Effect.sync(() => {
+                buffer.items = items.concat(buffer.items) // kept for the next flush
+              }),
+              Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, error)
+            )
+          )
+        )
+      )
+    }
+    return work.length === 0 ? Effect.void : Effect.all(work, { discard: true })
+  })
+
+  /** Stores completions as they come (between passes); retries after a store error. */
+  const flusher: Effect.Effect<never> = Effect.gen(function*() {
+    while (true) {
+      completed.clear()
+      yield* flush
+      let pendingItems = false
+      for (const buffer of buffers.values()) if (buffer.items.length > 0) pendingItems = true
+      yield* completed.wait(pendingItems ? state.config.jobstoreRetryInterval * 1000 : undefined, MAX_SLEEP_MS)
+    }
+  })
+
+  const zone = () => state.config.timezone
+
+  /** Jobs whose executor is gone are removed (APScheduler logs and removes them). */
+  const removeOrphans = (alias: string, store: JobStoreService, orphans: ReadonlyArray<Job.Job>) =>
+    Effect.forEach(orphans, (job) =>
+      Effect.gen(function*() {
+        yield* Effect.logError(
+          `Executor lookup ("${job.executor}") failed for job "${job.name}" -- removing it from the job store`
+        )
+        yield* Effect.catchTag(store.remove(job.id), "JobLookupError", () => Effect.void)
+        yield* bus.publish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+      }), { discard: true })
+
+  /**
+   * One batch of one store: acquire, plan, release, publish, submit. Returns whether the batch was
+   * full (more may be due).
+   */
+  const batch = (alias: string, store: JobStoreService): Effect.Effect<boolean, StoreError> =>
+    Effect.gen(function*() {
+      const acquired = yield* store.acquire(claim)
+      const jobs = acquired.jobs
+      if (jobs.length === 0) return false
+      const now = acquired.now
+      // jitter samples come from Random, one draw per jittered job (none for most batches)
+      let jittered = 0
+      for (let i = 0; i < jobs.length; i++) if (jobs[i]!.job.trigger.jitter) jittered++
+      const samples = jittered === 0 ? [] : yield* Effect.all(Array.from({ length: jittered }, () => Random.next))
+      let sample = 0
+      const decisions: Array<Decision> = []
+      let orphans: Array<Job.Job> | undefined
+      for (let i = 0; i < jobs.length; i++) {
+        const leased = jobs[i]!
+        const job = leased.job
+        if (!state.executors.has(job.executor)) {
+          ;(orphans ??= []).push(job)
+          continue
+        }
+        const plan = planRuns({
+          nextRunTime: job.nextRunTime!,
+          trigger: job.trigger,
+          now,
+          misfireGraceTime: job.misfireGraceTime,
+          coalesce: job.coalesce,
+          jitterSample: job.trigger.jitter ? samples[sample++] : undefined
+        })
+        decisions.push({ leased, plan })
+      }
+      if (orphans !== undefined) yield* removeOrphans(alias, store, orphans)
+      if (decisions.length === 0) return jobs.length >= claim.limit
+      const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
+
+      // events in APScheduler's order per job (missed, removed, then submitted / max instances)
+      const notices: Array<string> = []
+      const watched = bus.hasSubscribers()
+      let byExecutor: Map<string, Array<Submission>> | undefined
+      let firstExecutor: string | undefined
+      let firstBatch: Array<Submission> | undefined
+      for (let i = 0; i < decisions.length; i++) {
+        const outcome = outcomes[i]!
+        if (outcome._tag === "Refused") continue
+        const { leased: { job }, plan } = decisions[i]!
+        const summary = plan.missedSummary
+        if (summary !== undefined) {
+          notices.push(
+            `Run time of job "${job.name}" was missed: ${summary.count} run(s) from ${formatTime(zone(), summary.first)} to ${
+              formatTime(zone(), summary.last)
+            }`
+          )
+          for (const t of plan.missed) bus.unsafePublish(new JobMissed({ jobId: job.id, jobstore: alias, scheduledRunTime: t }))
+          if (summary.count > plan.missed.length) {
+            bus.unsafePublish(
+              new JobMissedBacklog({
+                jobId: job.id,
+                jobstore: alias,
+                first: summary.first,
+                last: summary.last,
+                count: summary.count
+              })
+            )
+          }
+        }
+        if (plan.jobRemoved && watched) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+        if (outcome.skipped) {
+          bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: alias, scheduledRunTimes: plan.runTimes }))
+          notices.push(
+            `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
+          )
+          continue
+        }
+        const runs = outcome.runs
+        if (runs.length === 0) continue
+        if (watched) {
+          bus.unsafePublish(
+            new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
+          )
+        }
+        const submission: Submission = { job, runs }
+        if (firstExecutor === undefined || firstExecutor === job.executor) {
+          firstExecutor = job.executor
+          ;(firstBatch ??= []).push(submission)
+        } else {
+          byExecutor ??= new Map()
+          const list = byExecutor.get(job.executor)
+          if (list === undefined) byExecutor.set(job.executor, [submission])
+          else list.push(submission)
+        }
+      }
+      const sink = sinkOf(alias, store)
+      if (firstBatch !== undefined) yield* state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink)
+      if (byExecutor !== undefined) {
+        for (const [executor, submissions] of byExecutor) {
+          yield* state.executors.get(executor)!.service.submit(submissions, sink)
+        }
+      }
+      if (notices.length > 0) yield* Effect.forEach(notices, (n) => Effect.logWarning(n), { discard: true })
+      return jobs.length >= claim.limit
+    }).pipe(Effect.uninterruptible)
+
+  /** Every batch due in one store, then its next wake-up time. */
+  const passStore = (alias: string, store: JobStoreService): Effect.Effect<Option.Option<Instant>, StoreError> =>
+    Effect.gen(function*() {
+      while (yield* batch(alias, store)) {
+        if (state.status !== "running") return Option.none()
+        yield* Effect.yieldNow() // let the executors start the batch before the next is planned
+      }
+      return yield* store.getNextRunTime
+    })
+
+  /** One pass over every store; the delay until the next pass (`undefined` = until woken). */
+  const processJobs: Effect.Effect<number | undefined> = Effect.gen(function*() {
+    if (state.status !== "running") return undefined
+    yield* flush
+    const start = yield* Clock.currentTimeMillis
+    let nextWakeup: Instant | undefined
+    for (const [alias, owned] of [...state.stores]) {
+      const result = yield* Effect.either(passStore(alias, owned.service))
+      if (result._tag === "Left") {
+        yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
+        const retry = start + state.config.jobstoreRetryInterval * 1000
+        if (nextWakeup === undefined || retry < nextWakeup) nextWakeup = retry
+      } else if (Option.isSome(result.right)) {
+        const t = result.right.value
+        if (nextWakeup === undefined || t < nextWakeup) nextWakeup = t
+      }
+    }
+    if (state.status !== "running" || nextWakeup === undefined) return undefined
+    const later = yield* Clock.currentTimeMillis
+    return Math.max(nextWakeup - later, 0)
+  })
+
+  /** The loop: pass, then wait for the next due time or a wake-up. */
+  const loop: Effect.Effect<never> = Effect.gen(function*() {
+    while (true) {
+      core.wake.clear() // signals raised before this pass are served by it
+      const wait = yield* processJobs.pipe(
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.as(Effect.logError("Unexpected error in the scheduler loop", cause), 1000)
+        )
+      )
+      if (wait === 0) yield* Effect.yieldNow()
+      else yield* core.wake.wait(wait, MAX_SLEEP_MS)
+    }
+  })
+
+  return { loop, flusher, flush }
+}

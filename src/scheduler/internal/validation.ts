@@ -1,0 +1,138 @@
+/**
+ * Validation of the job API's input at the boundary: tasks, job options, instants, triggers.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Random from "effect/Random"
+import { InvalidArgumentError, PluginLookupError, type TriggerError } from "../../errors.js"
+import type { Executor } from "../../executors/Executor.js"
+import * as Job from "../../job/Job.js"
+import { isTaskRef, TaskRef } from "../../job/TaskRef.js"
+import { validateMisfireGraceTime } from "../../planning/planRuns.js"
+import type { JobStoreService } from "../../stores/JobStore.js"
+import type { CompiledTrigger, Instant } from "../../triggers/Trigger.js"
+import type { JobChanges, TriggerInput } from "../Scheduler.js"
+import type { Core } from "./core.js"
+
+/** Is the value a compiled trigger? */
+export const isTrigger = (u: unknown): u is CompiledTrigger =>
+  typeof u === "object" && u !== null && typeof (u as CompiledTrigger).next === "function" &&
+  typeof (u as CompiledTrigger).fastForward === "function"
+
+/** Is the value a job store service (not a plugin configuration)? */
+export const isStoreService = (u: unknown): u is JobStoreService =>
+  typeof u === "object" && u !== null && typeof (u as JobStoreService).acquire === "function"
+
+/** Is the value an executor service (not a plugin configuration)? */
+export const isExecutorService = (u: unknown): u is Executor["Type"] =>
+  typeof u === "object" && u !== null && typeof (u as Executor["Type"]).submit === "function"
+
+/** An `InvalidArgumentError`. */
+export const invalid = (field: string, reason: string) => new InvalidArgumentError({ field, reason })
+
+/** A plain object (not an array, not a Date). */
+export const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Date)
+
+const toInstant = (field: string, value: Instant | Date | null): Either.Either<Instant | null, InvalidArgumentError> => {
+  if (value === null) return Either.right(null)
+  if (value instanceof Date) {
+    const t = value.getTime()
+    return Number.isFinite(t) ? Either.right(t) : Either.left(invalid(field, "invalid Date"))
+  }
+  if (typeof value === "number" && Number.isFinite(value)) return Either.right(value)
+  return Either.left(invalid(field, "expected an Instant (epoch ms), a Date or null"))
+}
+
+/** A random 32-digit hex job id, from `Random`. */
+export const randomHexId: Effect.Effect<string> = Effect.gen(function*() {
+  let id = ""
+  for (let i = 0; i < 8; i++) id += (yield* Random.nextIntBetween(0, 0x10000)).toString(16).padStart(4, "0")
+  return id
+})
+
+/** A task: a function, a `TaskRef`, or a task reference text. */
+export const validateTask = (task: unknown): Either.Either<Job.Task, InvalidArgumentError> => {
+  if (typeof task === "function") return Either.right(task as Job.JobFunction)
+  if (isTaskRef(task)) return Either.right(task)
+  if (typeof task === "string" && task.trim() !== "") return Either.right(new TaskRef({ ref: task }))
+  return Either.left(invalid("task", "expected a function, a TaskRef or a task reference string"))
+}
+
+/** Validates the plain options shared by addJob and modifyJob. */
+export const validateFields = (core: Core, o: JobChanges & { readonly id?: string | undefined }) =>
+  Effect.gen(function*() {
+    const out: { -readonly [K in keyof Job.Job]?: Job.Job[K] } = {}
+    if (o.id !== undefined) {
+      if (typeof o.id !== "string" || o.id === "") return yield* invalid("id", "expected a non-empty string")
+      out.id = o.id
+    }
+    if (o.name !== undefined) {
+      if (typeof o.name !== "string") return yield* invalid("name", "expected a string")
+      out.name = o.name
+    }
+    if (o.task !== undefined) out.task = yield* validateTask(o.task)
+    if (o.args !== undefined) {
+      if (!Array.isArray(o.args)) return yield* invalid("args", "expected an array")
+      out.args = o.args
+    }
+    if (o.kwargs !== undefined) {
+      if (!isPlainObject(o.kwargs)) return yield* invalid("kwargs", "expected a plain object")
+      out.kwargs = o.kwargs
+    }
+    if ("misfireGraceTime" in o) out.misfireGraceTime = yield* validateMisfireGraceTime(o.misfireGraceTime)
+    if (o.coalesce !== undefined) {
+      if (typeof o.coalesce !== "boolean") return yield* invalid("coalesce", "expected a boolean")
+      out.coalesce = o.coalesce
+    }
+    if (o.maxInstances !== undefined) {
+      if (typeof o.maxInstances !== "number" || !Number.isInteger(o.maxInstances) || o.maxInstances < 1) {
+        return yield* invalid("maxInstances", "expected a positive integer")
+      }
+      out.maxInstances = o.maxInstances
+    }
+    if (o.executor !== undefined) {
+      if (typeof o.executor !== "string") return yield* invalid("executor", "expected an alias")
+      if (!core.state.executors.has(o.executor) && o.executor !== "default") {
+        return yield* new PluginLookupError({ kind: "executor", alias: o.executor })
+      }
+      out.executor = o.executor
+    }
+    if (o.nextRunTime !== undefined) out.nextRunTime = yield* toInstant("nextRunTime", o.nextRunTime)
+    return out
+  })
+
+/** A trigger from an alias + options, a spec object, or a compiled trigger; none = run once, now. */
+export const resolveTrigger = (
+  core: Core,
+  trigger: TriggerInput | undefined,
+  triggerArgs: Readonly<Record<string, unknown>> | undefined,
+  now: Instant
+): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> =>
+  Effect.suspend((): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> => {
+    if (isTrigger(trigger)) return Effect.succeed(trigger)
+    const context = { timezone: core.state.config.timezone, now }
+    let alias: string
+    let opts: Readonly<Record<string, unknown>>
+    if (trigger === undefined) {
+      alias = "date"
+      opts = { runDate: new Date(now) } // encoded with six fraction digits
+    } else if (typeof trigger === "string") {
+      alias = trigger
+      opts = triggerArgs ?? {}
+      if (!isPlainObject(opts)) return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+    } else if (isPlainObject(trigger) && typeof trigger.type === "string") {
+      const { type, ...rest } = trigger
+      alias = type
+      opts = { ...rest, ...triggerArgs }
+    } else {
+      return Effect.fail(invalid("trigger", "expected an alias, a spec object with a 'type', or a compiled trigger"))
+    }
+    const plugin = core.plugins.trigger(alias)
+    if (plugin === undefined) return Effect.fail(new PluginLookupError({ kind: "trigger", alias }))
+    return plugin(opts, context)
+  })
+
+/** The first run time of a trigger at `now` (jitter drawn from `Random`); `null` = none. */
+export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Effect<Instant | null> =>
+  Effect.map(trigger.jitter ? Random.next : Effect.succeed(undefined), (sample) => trigger.next(undefined, now, sample) ?? null)
