@@ -1,6 +1,6 @@
 /**
- * FiberExecutor on its own (no scheduler): instance counting, max instances, the worker bound,
- * shutdown with and without waiting.
+ * FiberExecutor on its own (no scheduler, no store): every run's end reaches the sink once, the
+ * worker bound, the run context, late starts, failures, shutdown with and without waiting.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -8,63 +8,80 @@ import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import * as EventBus from "../../src/events/EventBus.js"
 import type { SchedulerEvent } from "../../src/events/SchedulerEvent.js"
+import type { CompletionSink } from "../../src/executors/Executor.js"
 import * as FiberExecutor from "../../src/executors/FiberExecutor.js"
 import * as Job from "../../src/job/Job.js"
+import * as JobContext from "../../src/job/JobContext.js"
 import * as TaskRegistry from "../../src/job/TaskRegistry.js"
+import type { Completion, Run } from "../../src/stores/JobStore.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { every } from "../testing/testTriggers.js"
 
+const T0 = Date.UTC(2024, 0, 1)
+
 const setup = (maxWorkers: number) =>
   Effect.gen(function*() {
+    yield* TestClock.setTime(T0)
     const bus = yield* EventBus.make
     const events = yield* bus.subscribe
     const executor = yield* FiberExecutor.make({ maxWorkers }).pipe(
       Effect.provideService(EventBus.EventBus, bus),
       Effect.provideService(TaskRegistry.TaskRegistry, yield* TaskRegistry.make())
     )
-    return { executor, events }
+    const completions: Array<Completion> = []
+    const sink: CompletionSink = { done: (_job, c) => void completions.push(c) }
+    return { executor, events, completions, sink }
   })
 
+/** A run as `release` hands it out. */
+const run = (jobId: string, scheduledTime: number, fence: number): Run => ({
+  jobId,
+  scheduledTime,
+  recordedAt: scheduledTime,
+  state: "ready",
+  fence,
+  attempt: 1,
+  acquiredBy: "me",
+  acquiredUntil: null,
+  startedAt: null,
+  finishedAt: null,
+  result: undefined,
+  error: null,
+  count: 1,
+  lastTime: scheduledTime
+})
+
 const tags = (events: ReadonlyArray<SchedulerEvent>) => events.map((e) => `${e._tag} ${"jobId" in e ? e.jobId : ""}`)
+const trigger = every(10, T0)
+const job = (id: string, task: Job.JobFunction, extra: Partial<Parameters<typeof Job.make>[0]> = {}) =>
+  Job.make({ id, task, trigger, nextRunTime: T0, misfireGraceTime: null, ...extra })
 
 describe("FiberExecutor", () => {
-  const trigger = every(10, 0)
-
-  it.scoped("counts instances and refuses runs beyond maxInstances", () =>
+  it.scoped("reports every run's end to the sink once, with its fence, and publishes JobExecuted", () =>
     Effect.gen(function*() {
-      const { events, executor } = yield* setup(10)
-      const job = Job.make({ id: "slow", task: () => Effect.sleep("10 seconds"), trigger, nextRunTime: 0, maxInstances: 2 })
-      expect(yield* executor.submit(job, [0])).toBe("submitted")
-      expect(yield* executor.submit(job, [0])).toBe("submitted")
-      expect(yield* executor.submit(job, [0])).toBe("maxInstances")
-      expect(executor.instances("slow")).toBe(2)
+      const { completions, events, executor, sink } = yield* setup(10)
+      const a = job("a", () => "A")
+      const b = job("b", () => Effect.succeed("B"))
+      yield* executor.submit([{ job: a, runs: [run("a", T0, 1), run("a", T0 + 1, 2)] }, { job: b, runs: [run("b", T0, 7)] }], sink)
       yield* TestScheduler.settle
-      yield* TestClock.adjust("10 seconds")
-      yield* TestScheduler.settle
-      expect(executor.instances("slow")).toBe(0)
-      expect(tags(yield* TestScheduler.drain(events))).toEqual([
-        "JobSubmitted slow",
-        "JobSubmitted slow",
-        "JobMaxInstances slow",
-        "JobExecuted slow",
-        "JobExecuted slow"
+      expect(completions.map((c) => [c.jobId, c.fence, c.state, c.result])).toEqual([
+        ["a", 1, "succeeded", "A"],
+        ["a", 2, "succeeded", "A"],
+        ["b", 7, "succeeded", "B"]
       ])
+      expect(tags(yield* TestScheduler.drain(events))).toEqual(["JobExecuted a", "JobExecuted a", "JobExecuted b"])
+      expect(executor.pending()).toBe(0)
     }))
 
   it.scoped("runs at most maxWorkers asynchronous jobs at once, in submission order", () =>
     Effect.gen(function*() {
-      const { executor } = yield* setup(2)
+      const { executor, sink } = yield* setup(2)
       const started: Array<string> = []
-      for (const id of ["a", "b", "c", "d"]) {
-        const job = Job.make({
-          id,
-          task: () => Effect.zipRight(Effect.sync(() => started.push(id)), Effect.sleep("5 seconds")),
-          trigger,
-          nextRunTime: 0,
-          misfireGraceTime: null
-        })
-        yield* executor.submit(job, [0])
-      }
+      const batch = ["a", "b", "c", "d"].map((id) => ({
+        job: job(id, () => Effect.zipRight(Effect.sync(() => started.push(id)), Effect.sleep("5 seconds"))),
+        runs: [run(id, T0, 1)]
+      }))
+      yield* executor.submit(batch, sink)
       yield* TestScheduler.settle
       expect(started).toEqual(["a", "b"])
       yield* TestClock.adjust("5 seconds")
@@ -72,37 +89,105 @@ describe("FiberExecutor", () => {
       expect(started).toEqual(["a", "b", "c", "d"])
     }))
 
-  it.scoped("shutdown(true) waits for queued and running jobs; shutdown(false) interrupts them", () =>
+  it.scoped("a run gets its context: plain, promise (after await) and Effect jobs", () =>
     Effect.gen(function*() {
-      const { executor } = yield* setup(1)
-      let finished = 0
-      const job = (id: string) =>
-        Job.make({
-          id,
-          task: () => Effect.zipRight(Effect.sleep("5 seconds"), Effect.sync(() => finished++)),
-          trigger,
-          nextRunTime: 0,
-          misfireGraceTime: null
-        })
-      yield* executor.submit(job("a"), [0])
-      yield* executor.submit(job("b"), [0])
+      const { completions, executor, sink } = yield* setup(10)
+      const seen: Array<unknown> = []
+      const plain = job("plain", () => {
+        const ctx = JobContext.current()!
+        seen.push([ctx.jobId, ctx.fence, ctx.attempt, ctx.idempotencyKey, ctx.signal.aborted])
+      })
+      const promise = job("promise", async () => {
+        await Promise.resolve()
+        seen.push(JobContext.current()?.idempotencyKey)
+      })
+      const effect = job("effect", () => Effect.map(JobContext.JobContext, (ctx) => seen.push(ctx.fence)))
+      yield* executor.submit([
+        { job: plain, runs: [run("plain", T0, 3)] },
+        { job: promise, runs: [run("promise", T0 + 1000, 4)] },
+        { job: effect, runs: [run("effect", T0, 5)] }
+      ], sink)
+      yield* TestScheduler.settle
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
+      yield* TestScheduler.settle
+      expect(seen).toContainEqual(["plain", 3, 1, "plain@2024-01-01T00:00:00.000Z", false])
+      expect(seen).toContain("promise@2024-01-01T00:00:01.000Z")
+      expect(seen).toContain(5)
+      expect(JobContext.current()).toBeUndefined()
+      expect(completions.map((c) => c.state)).toEqual(["succeeded", "succeeded", "succeeded"])
+    }))
+
+  it.scoped("a run that starts later than its grace time ends missed (JobMissed), without running", () =>
+    Effect.gen(function*() {
+      const { completions, events, executor, sink } = yield* setup(1)
+      let ran = 0
+      const late = job("late", () => ran++, { misfireGraceTime: 1 })
+      yield* executor.submit([{ job: late, runs: [run("late", T0 - 5000, 1), run("late", T0, 2)] }], sink)
+      yield* TestScheduler.settle
+      expect(ran).toBe(1)
+      expect(completions.map((c) => [c.fence, c.state])).toEqual([[1, "missed"], [2, "succeeded"]])
+      expect(tags(yield* TestScheduler.drain(events))).toEqual(["JobMissed late", "JobExecuted late"])
+    }))
+
+  it.scoped("a failing run ends failed with its error (JobError), the next run still runs", () =>
+    Effect.gen(function*() {
+      const { completions, events, executor, sink } = yield* setup(1)
+      const boom = job("boom", () => {
+        throw new Error("boom")
+      })
+      const ok = job("ok", () => Promise.resolve(1))
+      yield* executor.submit([{ job: boom, runs: [run("boom", T0, 1)] }, { job: ok, runs: [run("ok", T0, 1)] }], sink)
+      yield* TestScheduler.settle
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
+      yield* TestScheduler.settle
+      expect(completions.map((c) => [c.jobId, c.state])).toEqual([["boom", "failed"], ["ok", "succeeded"]])
+      expect(completions[0]!.error).toContain("boom")
+      expect(tags(yield* TestScheduler.drain(events))).toEqual(["JobError boom", "JobExecuted ok"])
+    }))
+
+  it.scoped("shutdown(true) waits for queued and running runs", () =>
+    Effect.gen(function*() {
+      const { completions, executor, sink } = yield* setup(1)
+      const slow = (id: string) => job(id, () => Effect.sleep("5 seconds"))
+      yield* executor.submit([{ job: slow("a"), runs: [run("a", T0, 1)] }, { job: slow("b"), runs: [run("b", T0, 1)] }], sink)
       const waiting = yield* Effect.fork(executor.shutdown(true))
       yield* TestScheduler.settle
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.join(waiting)
-      expect(finished).toBe(2)
-      yield* executor.submit(job("c"), [0])
-      yield* executor.submit(job("d"), [0])
+      expect(completions.map((c) => [c.jobId, c.state])).toEqual([["a", "succeeded"], ["b", "succeeded"]])
+    }))
+
+  it.scoped("shutdown(false): running and queued runs end interrupted, one JobError each; the signal fires; usable after", () =>
+    Effect.gen(function*() {
+      const { completions, events, executor, sink } = yield* setup(1)
+      let signal: AbortSignal | undefined
+      const hanging = job("hang", () => {
+        signal = JobContext.current()!.signal
+        return new Promise(() => {})
+      })
+      const effectJob = job("eff", () => Effect.never)
+      yield* executor.submit([
+        { job: hanging, runs: [run("hang", T0, 1), run("hang", T0 + 1, 2)] },
+        { job: effectJob, runs: [run("eff", T0, 1)] }
+      ], sink)
       yield* TestScheduler.settle
+      expect(signal?.aborted).toBe(false)
       yield* executor.shutdown(false)
-      expect(executor.instances("c") + executor.instances("d")).toBe(0)
-      yield* TestClock.adjust("10 seconds")
-      expect(finished).toBe(2)
-      // still usable afterwards
-      yield* executor.submit(job("e"), [0])
+      expect(signal?.aborted).toBe(true)
+      expect(completions.filter((c) => c.state === "interrupted").map((c) => `${c.jobId}#${c.fence}`).sort()).toEqual([
+        "eff#1",
+        "hang#1",
+        "hang#2"
+      ])
+      const errors = (yield* TestScheduler.drain(events)).filter((e) => e._tag === "JobError")
+      expect(errors.map((e) => (e as { exception: { _tag: string } }).exception._tag)).toEqual([
+        "RunInterruptedError",
+        "RunInterruptedError",
+        "RunInterruptedError"
+      ])
+      expect(executor.pending()).toBe(0)
+      yield* executor.submit([{ job: job("e", () => 1), runs: [run("e", T0, 1)] }], sink)
       yield* TestScheduler.settle
-      yield* TestClock.adjust("5 seconds")
-      yield* TestScheduler.settle
-      expect(finished).toBe(3)
+      expect(completions.at(-1)).toMatchObject({ jobId: "e", state: "succeeded" })
     }))
 })

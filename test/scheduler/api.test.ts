@@ -355,10 +355,11 @@ describe("job stores", () => {
         const inner = yield* MemoryJobStore.make
         const flaky = JobStore.of({
           ...inner,
-          getDueJobs: (now) =>
-            now < T0 + 5 * SEC
-              ? Effect.fail(new StoreError({ store: "flaky", operation: "getDueJobs", reason: "connection lost" }))
-              : inner.getDueJobs(now)
+          acquire: (claim) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              now < T0 + 5 * SEC
+                ? Effect.fail(new StoreError({ store: "flaky", operation: "acquire", reason: "connection lost" }))
+                : inner.acquire(claim))
         })
         yield* scheduler.addJobstore("flaky", flaky)
         yield* scheduler.addJob(() => Clock.currentTimeMillis, {

@@ -12,7 +12,9 @@ import type * as Ev from "../../src/events/SchedulerEvent.js"
 import { JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
-import { Lock } from "../../src/stores/Lock.js"
+import { JobStore } from "../../src/stores/JobStore.js"
+import * as Lock from "../../src/stores/Lock.js"
+import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { HOUR, SEC, T0, withScheduler } from "./helpers.js"
 
@@ -39,18 +41,35 @@ describe("long backlogs", () => {
 })
 
 describe("Lock", () => {
-  it.effect("the loop takes due jobs through the Lock in context, per store alias", () =>
+  it.effect("a job leased by another owner runs only after that lease ends; runs carry this scheduler's owner", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
-      const calls: Array<string> = []
-      const lock = Layer.succeed(Lock, Lock.of({ withLock: (store, effect) => Effect.zipRight(Effect.sync(() => calls.push(store)), effect) }))
+      const store = yield* MemoryJobStore.make
       yield* Effect.gen(function*() {
         const scheduler = yield* Scheduler
-        yield* scheduler.addJob(() => 1, { id: "a", trigger: "interval", triggerArgs: { seconds: 10 } })
+        expect(scheduler.lock.owner).toBe("me")
+        yield* scheduler.addJob(() => 1, {
+          id: "a",
+          trigger: "interval",
+          triggerArgs: { seconds: 10 },
+          misfireGraceTime: null
+        })
+        yield* scheduler.pause
         yield* TestScheduler.advance(10 * SEC)
-      }).pipe(Effect.provide(TestScheduler.layer().pipe(Layer.provide(lock))))
-      expect(calls.length).toBeGreaterThan(0)
-      expect(new Set(calls)).toEqual(new Set(["default"]))
+        const peer = yield* store.acquire({ owner: "peer", limit: 10, leaseMs: 25 * SEC })
+        expect(peer.jobs.map((l) => l.job.id)).toEqual(["a"])
+        yield* scheduler.resume
+        expect(TestScheduler.executed(yield* TestScheduler.advance(24 * SEC))).toEqual([])
+        // the lease ends at +35 s: the scheduler takes the job over and runs the coalesced time
+        expect(TestScheduler.executed(yield* TestScheduler.advance(1 * SEC))).toEqual([T0 + 30 * SEC])
+        expect(TestScheduler.executed(yield* TestScheduler.advance(5 * SEC))).toEqual([T0 + 40 * SEC])
+      }).pipe(
+        Effect.provide(
+          TestScheduler.layer().pipe(
+            Layer.provide(Layer.mergeAll(Layer.succeed(JobStore, store), Lock.single({ owner: "me" })))
+          )
+        )
+      )
     }))
 })
 
