@@ -20,6 +20,7 @@ import * as WorkerThreads from "node:worker_threads"
 import { TaskLookupError, WorkerError } from "../errors.js"
 import { EventBus } from "../events/EventBus.js"
 import type { Job } from "../job/Job.js"
+import type { LazyRunContext } from "../job/JobContext.js"
 import { isTaskRef, parseModuleRef } from "../job/TaskRef.js"
 import type { TaskRegistry } from "../job/TaskRegistry.js"
 import { Executor } from "./Executor.js"
@@ -110,7 +111,7 @@ export const make = (
       return handle !== undefined ? Effect.succeed(handle) : spawn
     })
 
-    const execute = (job: Job): Effect.Effect<unknown, unknown> => {
+    const execute = (job: Job, context: LazyRunContext): Effect.Effect<unknown, unknown> => {
       if (!isTaskRef(job.task) || parseModuleRef(job.task.ref) === undefined) {
         return Effect.fail(
           new TaskLookupError({
@@ -119,7 +120,12 @@ export const make = (
           })
         )
       }
-      const request: RunRequest = { task: job.task.ref, args: job.args, kwargs: job.kwargs }
+      const request: RunRequest = {
+        task: job.task.ref,
+        args: job.args,
+        kwargs: job.kwargs,
+        context: { jobId: context.jobId, scheduledTime: context.scheduledTime, fence: context.fence, attempt: context.attempt }
+      }
       return Effect.acquireUseRelease(
         acquire,
         (handle) =>

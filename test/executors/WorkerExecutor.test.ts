@@ -69,6 +69,18 @@ describe("WorkerExecutor", () => {
       })
     ), 30_000)
 
+  it.effect("a task in a worker thread reads its run context (job id, fence, attempt, idempotency key)", () =>
+    run((scheduler, events) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(`${TASKS}:context`, { id: "ctx", executor: "processpool" })
+        const [e] = yield* done(events)
+        expect(e).toMatchObject({
+          _tag: "JobExecuted",
+          retval: { jobId: "ctx", fence: 1, attempt: 1, key: `ctx@${new Date(T0).toISOString()}` }
+        })
+      })
+    ), 30_000)
+
   it.effect("a hanging worker job: later runs are refused (max instances), others run, shutdown terminates it", () =>
     run((scheduler, events) =>
       Effect.gen(function*() {

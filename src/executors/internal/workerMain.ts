@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
+import { LazyRunContext, runWith } from "../../job/JobContext.js"
 import type { RunRequest, TaskFailure } from "./workerProtocol.js"
 
 const specifier = (module: string): string =>
@@ -26,7 +27,10 @@ const run = (request: RunRequest) =>
       const fn = mod[request.task.slice(i + 1)]
       if (typeof fn !== "function") throw new Error(`'${request.task}' is not a function export`)
       const hasKwargs = Object.keys(request.kwargs).length > 0
-      return await (hasKwargs ? fn(...request.args, request.kwargs) : fn(...request.args))
+      const { attempt, fence, jobId, scheduledTime } = request.context
+      // the signal of this context never fires: an interrupted run terminates its worker thread
+      const context = new LazyRunContext(jobId, scheduledTime, fence, attempt)
+      return await runWith(context, () => (hasKwargs ? fn(...request.args, request.kwargs) : fn(...request.args)))
     },
     catch: toFailure
   })
