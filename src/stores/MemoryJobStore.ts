@@ -9,12 +9,18 @@
  *   O(k log n) for k jobs, the others untouched. A live lease is thereby skipped for free, an
  *   expired one is due again, and `getNextRunTime` (the heap's top, O(1)) is also the end of the
  *   earliest lease. Add, update, remove are O(log n).
- * - Runs live in a store-level history per job id (a `Map` by scheduled time), which outlives the
- *   job: a removed job's runs can still be completed and read. `removeAll` removes jobs only; the
- *   history is left to the purge.
- * - Purge, amortized in `release` / `complete`: a finished run (or one that never started) is
- *   dropped once older than the retention (by `finishedAt`, else `recordedAt`), and a job keeps at
- *   most `maxRunsPerJob` runs (the oldest finished go first). Live runs are never purged.
+ * - Runs live in a history per job id (a `Map` by scheduled time) that hangs on the job's entry
+ *   and outlives the job: a removed job's runs can still be completed and read, and a job added
+ *   again with the same id takes its history back (its fences go on increasing, its live runs
+ *   count for `maxInstances`). `removeAll` removes jobs only: the history is left to the purge.
+ *   Run records are immutable: `complete` stores a new record, so a run `release` returned is a
+ *   snapshot. `maxInstances` counts the live runs whose lease (the job's lease when released) has
+ *   not expired.
+ * - Purge, amortized in `release` / `complete` (never a scan of all runs): a finished run (or one
+ *   that never started) is dropped once older than the retention (by `finishedAt`, else
+ *   `recordedAt`; each job's ended runs queue in the order they ended, and a heap of jobs by their
+ *   oldest ended run finds the next to drop), and a job keeps at most `maxRunsPerJob` runs (the
+ *   first ended go first). Live runs are never purged.
  *
  * APScheduler: `MemoryJobStore`.
  *
@@ -63,7 +69,7 @@ interface Entry {
   version: number
   acquiredBy: string | null
   acquiredUntil: number | null
-  /** The job's run history, once it has one (the same object as in the store's history map). */
+  /** The job's run history, once it has one. */
   history: History | undefined
 }
 
@@ -141,7 +147,8 @@ const ascending = (times: ReadonlyArray<Instant>): boolean => {
 export class JobIndex {
   private readonly heap: Array<Entry> = []
   private readonly byId = new Map<string, Entry>()
-  private readonly histories = new Map<string, History>()
+  /** The histories of job ids with no job (removed jobs whose runs are kept); the others hang on their entry. */
+  private readonly orphans = new Map<string, History>()
   /** Histories with finished runs, a min-heap by `purgeKey` (root operations and pushes only). */
   private readonly purgeHeap: Array<History> = []
   private readonly retentionMs: number
@@ -180,8 +187,9 @@ export class JobIndex {
       version: 1,
       acquiredBy: null,
       acquiredUntil: null,
-      history: this.histories.get(job.id)
+      history: this.orphans.get(job.id)
     }
+    if (entry.history !== undefined) this.orphans.delete(job.id)
     this.byId.set(job.id, entry)
     this.place(entry)
     return true
@@ -205,10 +213,10 @@ export class JobIndex {
 
   /** Removes every job (run history stays until purged). */
   clear(): void {
+    for (const entry of this.byId.values()) this.orphan(entry)
     for (const entry of this.heap) entry.pos = -1
     this.heap.length = 0
     this.byId.clear()
-    for (const history of this.histories.values()) this.forgetIfEmpty(history)
   }
 
   /** The earliest effective due time (a leased job counts with its lease end). */
@@ -271,11 +279,13 @@ export class JobIndex {
 
   /** The runs kept for a job id, ordered by scheduled time. */
   runs(jobId: string): Array<Run> {
-    const history = this.histories.get(jobId)
+    const history = this.historyOf(jobId)
     if (history === undefined) return []
     const out = Array.from(history.runs.values())
     for (let i = 1; i < out.length; i++) {
-      if (out[i]!.scheduledTime < out[i - 1]!.scheduledTime) return out.sort((a, b) => a.scheduledTime - b.scheduledTime)
+      if (out[i]!.scheduledTime < out[i - 1]!.scheduledTime) {
+        return out.sort((a, b) => a.scheduledTime - b.scheduledTime)
+      }
     }
     return out
   }
@@ -344,7 +354,7 @@ export class JobIndex {
   }
 
   private completeOne(c: Completion): boolean {
-    const history = this.histories.get(c.jobId)
+    const history = this.historyOf(c.jobId)
     if (history === undefined) return false
     const run = history.runs.get(c.scheduledTime)
     if (run === undefined || run.fence !== c.fence || !isLive(run.state)) return false
@@ -411,9 +421,12 @@ export class JobIndex {
       purgeKey: 0,
       inPurge: false
     }
-    this.histories.set(jobId, history)
     entry.history = history
     return history
+  }
+
+  private historyOf(jobId: string): History | undefined {
+    return this.byId.get(jobId)?.history ?? this.orphans.get(jobId)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -504,12 +517,17 @@ export class JobIndex {
     heap[pos] = history
   }
 
-  /** Forgets a history with no runs left once its job is gone (else it keeps the fence sequence). */
+  /** Forgets an orphaned history with no runs left (a job's own history keeps its fence sequence). */
   private forgetIfEmpty(history: History): void {
-    if (
-      history.runs.size === 0 && !history.inPurge && !this.byId.has(history.jobId) &&
-      this.histories.get(history.jobId) === history
-    ) this.histories.delete(history.jobId)
+    if (history.runs.size === 0 && !history.inPurge && this.orphans.get(history.jobId) === history) {
+      this.orphans.delete(history.jobId)
+    }
+  }
+
+  /** Keeps the history of a job being removed, while it has runs (or waits in the purge queue). */
+  private orphan(entry: Entry): void {
+    const history = entry.history
+    if (history !== undefined && (history.runs.size > 0 || history.inPurge)) this.orphans.set(entry.id, history)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -524,7 +542,7 @@ export class JobIndex {
   private drop(entry: Entry): void {
     this.byId.delete(entry.id)
     if (entry.pos >= 0) this.removeAt(entry.pos)
-    if (entry.history !== undefined) this.forgetIfEmpty(entry.history)
+    this.orphan(entry)
   }
 
   private clearLease(entry: Entry): void {
@@ -558,7 +576,10 @@ export class JobIndex {
     this.siftUp(entry.pos)
   }
 
-  /** Removes the entry at `pos`: its hole sinks to a leaf along the smaller children, the last entry fills it and sifts up (one comparison per level instead of two). */
+  /**
+   * Removes the entry at `pos`: its hole sinks to a leaf along the smaller children, then the last
+   * entry fills it and sifts up (one comparison per level instead of two).
+   */
   private removeAt(pos: number): void {
     const heap = this.heap
     heap[pos]!.pos = -1

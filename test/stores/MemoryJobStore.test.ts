@@ -66,7 +66,7 @@ describe("MemoryJobStore", () => {
       })
     ))
 
-  it.effect("runs older than the retention are purged (by finishedAt, or recordedAt when never started); live runs stay", () =>
+  it.effect("runs older than the retention are purged (by finishedAt, else recordedAt); live runs stay", () =>
     withStore(
       (store) =>
         Effect.gen(function*() {
@@ -265,7 +265,10 @@ describe("MemoryJobStore index: acquire and release against a model of the heap 
                 if (o.next === undefined) model.delete(leased.job.id)
                 else Object.assign(m, { nextRunTime: now + o.next, by: null, until: null })
               }
-              const p = plan({ nextRunTime: o.next === undefined ? undefined : now + o.next, jobRemoved: o.next === undefined })
+              const p = plan({
+                nextRunTime: o.next === undefined ? undefined : now + o.next,
+                jobRemoved: o.next === undefined
+              })
               const [outcome] = index.release(o.owner, [{ leased, plan: p }], now)
               expect(outcome!._tag).toBe(tag)
               break

@@ -529,7 +529,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
-    it.effect("maxInstances: live runs make a release skipped (skipped runs recorded); after complete runs start again", () =>
+    it.effect("maxInstances: live runs make a release skipped (skipped runs recorded); after complete runs start", () =>
       run((store) =>
         Effect.gen(function*() {
           yield* TestClock.setTime(T0)
