@@ -17,7 +17,8 @@
  * loop's plans into row decisions, and decodes rows one by one, recompiling their trigger specs.
  * A job row that cannot be decoded is logged, reported to the driver's `quarantine` (kept aside,
  * never deleted, its lease cleared) and left out of every result; a run row that cannot be
- * decoded is logged and left out.
+ * decoded is logged and left out. Runs that ended are purged after the retention period
+ * (`purgeRuns`, before each `release` and `complete`); a job's runs outlive it until then.
  *
  * @since 0.1.0
  */
@@ -36,6 +37,7 @@ import {
   compareJobs,
   type Completion,
   type Decision,
+  DEFAULT_RUN_RETENTION_MS,
   JobStore,
   type LeasedJob,
   type ReleaseOutcome,
@@ -111,6 +113,11 @@ export interface EncodedRun {
   readonly error: string | null
   readonly count: number
   readonly lastTime: Instant
+  /**
+   * When the run ended: `finishedAt` once completed, `recordedAt` for a run that never starts
+   * (missed, skipped); `null` while live. Not part of {@link Run}: the purge's index.
+   */
+  readonly endedAt: Instant | null
 }
 
 /**
@@ -140,8 +147,11 @@ export interface RowDecision {
   readonly id: string
   /** The version the job had when it was acquired (compare-and-set). */
   readonly version: number
-  /** The job's new next run time and its record re-encoded with it; `null`: remove the job. */
-  readonly next: { readonly nextRunTime: Instant; readonly data: string } | null
+  /**
+   * The job's new next run time (`null`: paused) and its record re-encoded with it; `null`:
+   * remove the job.
+   */
+  readonly next: { readonly nextRunTime: Instant | null; readonly data: string } | null
   /** The runs to record, missed ones first, in time order. */
   readonly runs: ReadonlyArray<PlannedRun>
   /** The job's `maxInstances`: how many live runs it may have. */
@@ -201,8 +211,9 @@ export interface EncodedDriver {
   /** The store's name in errors and logs. */
   readonly name: string
   /**
-   * Inserts a job row with `version = 1`, `fenceSeq = 0` and no lease; `ConflictingIdError` when
-   * the id exists (a quarantined row included).
+   * Inserts a job row with `version = 1`, no lease and `fenceSeq` = the greatest `fence` among
+   * the runs kept for its id (`0` when none: a re-added job's fences keep increasing while its
+   * history is kept); `ConflictingIdError` when the id exists (a quarantined row included).
    */
   readonly insert: (job: EncodedJob) => Effect.Effect<void, ConflictingIdError | StoreError>
   /**
@@ -252,11 +263,11 @@ export interface EncodedDriver {
    * 3. Inserts each planned run whose key `(jobId, scheduledTime)` is new (a second insert of a
    *    key is a no-op: SQL primary key + `ON CONFLICT DO NOTHING` / `INSERT IGNORE`), with
    *    `recordedAt = now`, `startedAt = finishedAt = result = error = null`, `count`, `lastTime`
-   *    as planned, and: `missed` / `skipped`: `fence = 0`, `attempt = 0`, no lease; `ready`:
-   *    `fence = ++fenceSeq` (in time order), `attempt = 1`, `acquiredBy = owner`,
-   *    `acquiredUntil` = the job's lease end.
-   * 4. Deletes the job row (`next === null`) or sets its `nextRunTime` and `data` and `fenceSeq`;
-   *    clears its lease; `version` is unchanged.
+   *    as planned, and: `missed` / `skipped`: `fence = 0`, `attempt = 0`, no lease,
+   *    `endedAt = now`; `ready`: `fence = ++fenceSeq` (in time order), `attempt = 1`,
+   *    `acquiredBy = owner`, `acquiredUntil` = the job's lease end, `endedAt = null`.
+   * 4. Deletes the job row (`next === null`; its runs stay) or sets its `nextRunTime` (`null`:
+   *    paused), `data` and `fenceSeq`; clears its lease; `version` is unchanged.
    * Returns one outcome per decision: `Released` with the new `ready` runs in time order.
    */
   readonly release: (
@@ -266,12 +277,19 @@ export interface EncodedDriver {
   /**
    * One atomic step: for each completion, a compare-and-set on the run with key
    * `(jobId, scheduledTime)`, `fence` equal and state `ready` or `running`; sets `state`,
-   * `startedAt`, `finishedAt`, `result`, `error` and clears the run's lease. `true` per run
-   * updated, `false` when refused (stale fence, finished, or no such run).
+   * `startedAt`, `finishedAt`, `result`, `error`, `endedAt = finishedAt` and clears the run's
+   * lease. `true` per run updated, `false` when refused (stale fence, finished, or no such run).
    */
   readonly complete: (completions: ReadonlyArray<EncodedCompletion>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
   /** The run rows of a job, ordered by scheduled time. */
   readonly selectRuns: (jobId: string) => Effect.Effect<ReadonlyArray<EncodedRun>, StoreError>
+  /**
+   * Deletes the runs that ended before `now - retentionMs` (`endedAt < now - retentionMs`; live
+   * runs, with `endedAt = null`, are never purged). SQL: one `DELETE` over an index on
+   * `ended_at`. Called before each `release` and `complete`; a driver may throttle it (at most
+   * once a minute by its clock, say).
+   */
+  readonly purgeRuns: (retentionMs: number) => Effect.Effect<void, StoreError>
   /**
    * Keeps a job row that cannot be decoded aside: it stays stored (never deleted), its lease is
    * cleared, and no query returns it any more (SQL: a nullable `quarantined` reason column that
@@ -390,8 +408,8 @@ export const encodeDecision = (decision: Decision): Either.Either<RowDecision, s
     runs.push({ scheduledTime: summary.first, state: "missed", count: summary.count, lastTime: summary.last })
   }
   for (const t of plan.runTimes) runs.push({ scheduledTime: t, state: "ready", count: 1, lastTime: t })
-  const nextRunTime = plan.jobRemoved ? undefined : plan.nextRunTime
-  if (nextRunTime === undefined) return Either.right({ id: job.id, version, next: null, runs, maxInstances: job.maxInstances })
+  if (plan.jobRemoved) return Either.right({ id: job.id, version, next: null, runs, maxInstances: job.maxInstances })
+  const nextRunTime = plan.nextRunTime ?? null
   return Either.mapBoth(encodeJob(Job.modify(job, { nextRunTime })), {
     onLeft: (e) => e.message,
     onRight: (row): RowDecision => ({
@@ -409,12 +427,25 @@ export const encodeDecision = (decision: Decision): Either.Either<RowDecision, s
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Options of an encoded store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedOptions {
+  /** How long finished runs are kept, in ms (default `DEFAULT_RUN_RETENTION_MS`, 7 days). */
+  readonly runRetentionMs?: number | undefined
+}
+
+/**
  * Builds a job store over a driver.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeEncoded = (driver: EncodedDriver): JobStore["Type"] => {
+export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {}): JobStore["Type"] => {
+  const purge = driver.purgeRuns(options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS)
+
   /** Decodes a job row; a bad one is logged and quarantined (`undefined`). */
   const decodeOne = (row: EncodedRow): Effect.Effect<Job.Job | undefined, StoreError> => {
     const decoded = decodeRow(row)
@@ -485,6 +516,7 @@ export const makeEncoded = (driver: EncodedDriver): JobStore["Type"] => {
         if (Either.isLeft(row)) return yield* Effect.dieMessage(`release: ${row.left}`)
         rows.push(row.right)
       }
+      yield* purge
       const outcomes = yield* driver.release(owner, rows)
       const result: Array<ReleaseOutcome> = []
       for (const outcome of outcomes) {
@@ -515,16 +547,19 @@ export const makeEncoded = (driver: EncodedDriver): JobStore["Type"] => {
     acquire,
     release,
     complete: (completions) =>
-      completions.length === 0 ? Effect.succeed([]) : driver.complete(completions.map((c) => ({
-        jobId: c.jobId,
-        scheduledTime: c.scheduledTime,
-        fence: c.fence,
-        state: c.state,
-        startedAt: c.startedAt,
-        finishedAt: c.finishedAt,
-        result: encodeResult(c.result),
-        error: c.error ?? null
-      }))),
+      completions.length === 0 ? Effect.succeed([]) : Effect.zipRight(
+        purge,
+        driver.complete(completions.map((c) => ({
+          jobId: c.jobId,
+          scheduledTime: c.scheduledTime,
+          fence: c.fence,
+          state: c.state,
+          startedAt: c.startedAt,
+          finishedAt: c.finishedAt,
+          result: encodeResult(c.result),
+          error: c.error ?? null
+        })))
+      ),
     getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns)
   })
 }

@@ -14,6 +14,7 @@ import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import {
   decodeRow,
   type EncodedDriver,
+  type EncodedJob,
   type EncodedRow,
   type EncodedRun,
   encodeJob,
@@ -69,20 +70,25 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
   const atomically = <A>(f: (now: number) => A) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => f(now)))
   const isLiveLease = (until: number | null, now: number) => until !== null && now < until
+  /** A new job row: its fences go on from the runs kept for its id. */
+  const fresh = (job: EncodedJob): JobCell => {
+    let fenceSeq = 0
+    for (const r of runs.get(job.id)?.values() ?? []) fenceSeq = Math.max(fenceSeq, r.fence)
+    return { ...job, version: 1, fenceSeq, acquiredBy: null, acquiredUntil: null, quarantined: null }
+  }
   return {
     name: "reference",
     insert: (job) =>
       Effect.suspend(() => {
         if (jobs.has(job.id)) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
-        jobs.set(job.id, { ...job, version: 1, fenceSeq: 0, acquiredBy: null, acquiredUntil: null, quarantined: null })
+        jobs.set(job.id, fresh(job))
         return Effect.void
       }),
     upsert: (job) =>
       Effect.sync(() => {
         const c = jobs.get(job.id)
-        if (c === undefined) {
-          jobs.set(job.id, { ...job, version: 1, fenceSeq: 0, acquiredBy: null, acquiredUntil: null, quarantined: null })
-        } else {
+        if (c === undefined) jobs.set(job.id, fresh(job))
+        else {
           c.nextRunTime = job.nextRunTime
           c.data = job.data
           c.version++
@@ -167,7 +173,8 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
               result: null,
               error: null,
               count: p.count,
-              lastTime: p.lastTime
+              lastTime: p.lastTime,
+              endedAt: ready ? null : now
             }
             table.set(p.scheduledTime, run)
             if (ready) started.push(run)
@@ -195,6 +202,7 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
             finishedAt: x.finishedAt,
             result: x.result,
             error: x.error,
+            endedAt: x.finishedAt,
             acquiredBy: null,
             acquiredUntil: null
           })
@@ -203,6 +211,13 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
       ),
     selectRuns: (jobId) =>
       Effect.sync(() => [...(runs.get(jobId)?.values() ?? [])].sort((a, b) => a.scheduledTime - b.scheduledTime)),
+    purgeRuns: (retentionMs) =>
+      atomically((now) => {
+        for (const [jobId, table] of runs) {
+          for (const [t, r] of table) if (r.endedAt !== null && r.endedAt < now - retentionMs) table.delete(t)
+          if (table.size === 0) runs.delete(jobId)
+        }
+      }),
     quarantine: (id, reason) =>
       Effect.sync(() => {
         const c = jobs.get(id)
@@ -476,6 +491,35 @@ describe("EncodedJobStore rows", () => {
         ["succeeded", undefined, null, null, T0, T0 + 1],
         ["failed", undefined, "boom", null, T0, T0 + 1]
       ])
+    }))
+
+  it.effect("runs outlive their job; a re-added job's fences go on from them; ended runs are purged after the retention", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const tables = makeTables()
+      const store = makeEncoded(referenceDriver(tables), { runRetentionMs: 60_000 })
+      yield* store.add(job("a", T0, { coalesce: false, maxInstances: 9 }))
+      const first = yield* store.acquire(claim)
+      yield* store.release("A", [{
+        leased: first.jobs[0]!,
+        plan: plan({ missed: [T0 - 2], runTimes: [T0 - 1, T0], nextRunTime: T0 + 10_000 })
+      }])
+      yield* store.remove("a")
+      expect((yield* store.getRuns("a")).map((r) => r.fence)).toEqual([0, 1, 2])
+      yield* store.add(job("a", T0 + 10_000))
+      expect(tables.jobs.get("a")!.fenceSeq).toBe(2)
+      // T0 - 1 ends at T0 + 1; T0 is still running (live runs are never purged)
+      expect(yield* store.complete([{ jobId: "a", scheduledTime: T0 - 1, fence: 1, state: "succeeded", startedAt: T0, finishedAt: T0 + 1 }]))
+        .toEqual([true])
+      expect(tables.runs.get("a")!.get(T0 - 1)!.endedAt).toBe(T0 + 1)
+      yield* TestClock.setTime(T0 + 60_001)
+      yield* store.complete([{ jobId: "a", scheduledTime: T0 + 5, fence: 9, state: "failed", startedAt: null, finishedAt: T0 }])
+      expect((yield* store.getRuns("a")).map((r) => [r.scheduledTime, r.state])).toEqual([[T0 - 1, "succeeded"], [T0, "ready"]])
+      yield* TestClock.setTime(T0 + 60_002)
+      const second = yield* store.acquire(claim)
+      const [outcome] = yield* store.release("A", [{ leased: second.jobs[0]!, plan: plan({ runTimes: [T0 + 10_000], nextRunTime: T0 + 20_000 }) }])
+      expect(outcome).toMatchObject({ runs: [{ scheduledTime: T0 + 10_000, fence: 3 }] })
+      expect((yield* store.getRuns("a")).map((r) => [r.scheduledTime, r.state])).toEqual([[T0, "ready"], [T0 + 10_000, "ready"]])
     }))
 
   it.effect("a run row that cannot be decoded is left out of getRuns, not deleted", () =>
