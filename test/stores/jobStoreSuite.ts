@@ -2,15 +2,21 @@
  * The JobStore contract, written once and run for every store implementation:
  * `suite("MemoryJobStore", MemoryJobStore.layer)`. Jobs use task references, JSON arguments and
  * compiled trigger specs, so persistent stores can run it unchanged. Each test starts with
- * `removeAll`, so a shared (costly) store layer works too.
+ * `removeAll`, so a shared (costly) store layer works too; run history outlives `removeAll`, so the
+ * claim tests use job ids of their own. Time is the `TestClock` of `it.effect` (the store's clock
+ * when its layer is built inside the test): each claim test sets it first. Run plans are built by
+ * hand (plain objects of the `RunPlan` shape), never by the scheduler's code.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
 import * as Job from "../../src/job/Job.js"
 import * as TaskRef from "../../src/job/TaskRef.js"
-import { JobStore } from "../../src/stores/JobStore.js"
+import type { RunPlan } from "../../src/planning/planRuns.js"
+import type { Completion, ReleaseOutcome, Run } from "../../src/stores/JobStore.js"
+import { JobStore, MAX_LISTED_MISSES } from "../../src/stores/JobStore.js"
 import { unsafeCompile } from "../../src/triggers/compile.js"
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -40,6 +46,63 @@ const same = (a: Job.Job, b: Job.Job) => {
     task: String(b.task)
   })
 }
+
+export const A = "owner-a"
+export const B = "owner-b"
+export const LEASE = 30_000
+
+/** A run plan built by hand (the shape `planRuns` returns): nothing to do unless given. */
+export const plan = (fields: Partial<RunPlan> = {}): RunPlan => ({
+  due: true,
+  runTimes: [],
+  missed: [],
+  missedSummary: undefined,
+  nextRunTime: undefined,
+  jobRemoved: false,
+  ...fields
+})
+
+/** Acquires with a default limit (100) and lease ({@link LEASE}). */
+export const acquire = (
+  store: JobStore["Type"],
+  claim: { readonly owner: string; readonly limit?: number; readonly leaseMs?: number }
+) => store.acquire({ owner: claim.owner, limit: claim.limit ?? 100, leaseMs: claim.leaseMs ?? LEASE })
+
+/** The jobs {@link acquire} leased. */
+export const acquired = (
+  store: JobStore["Type"],
+  claim: { readonly owner: string; readonly limit?: number; readonly leaseMs?: number }
+) => Effect.map(acquire(store, claim), (a) => a.jobs.map((l) => l.job))
+
+/** Acquires as `owner`, expecting job `id` among the leased ones, and returns its lease. */
+export const lease = (store: JobStore["Type"], owner: string, id: string, leaseMs = LEASE) =>
+  Effect.map(acquire(store, { owner, leaseMs }), (a) => {
+    const leased = a.jobs.find((l) => l.job.id === id)
+    expect(leased, `${owner} acquires ${id}`).toBeDefined()
+    return leased!
+  })
+
+/** One claim cycle of one job: acquire it as `owner`, release it with `p`; the outcome. */
+export const cycle = (store: JobStore["Type"], owner: string, id: string, p: RunPlan) =>
+  Effect.flatMap(lease(store, owner, id), (leased) =>
+    Effect.map(store.release(owner, [{ leased, plan: p }]), (outcomes) => outcomes[0]!))
+
+/** The runs an outcome started (fails the test when it was refused). */
+export const started = (outcome: ReleaseOutcome): ReadonlyArray<Run> => {
+  expect(outcome._tag).toBe("Released")
+  return outcome._tag === "Released" ? outcome.runs : []
+}
+
+/** A completion of a run. */
+export const completion = (run: Run, fields: Partial<Completion> = {}): Completion => ({
+  jobId: run.jobId,
+  scheduledTime: run.scheduledTime,
+  fence: run.fence,
+  state: "succeeded",
+  startedAt: run.scheduledTime,
+  finishedAt: run.scheduledTime + 5,
+  ...fields
+})
 
 /**
  * Runs the JobStore contract against a store layer.
@@ -128,20 +191,6 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
-    it.effect("getDueJobs returns the due jobs in order, never paused ones", () =>
-      run((store) =>
-        Effect.gen(function*() {
-          yield* store.add(makeJob("late", T0 + 10_000))
-          yield* store.add(makeJob("b", T0))
-          yield* store.add(makeJob("a", T0))
-          yield* store.add(makeJob("early", T0 - 5_000))
-          yield* store.add(makeJob("paused", null))
-          expect(ids(yield* store.getDueJobs(T0 - 10_000))).toEqual([])
-          expect(ids(yield* store.getDueJobs(T0))).toEqual(["early", "a", "b"])
-          expect(ids(yield* store.getDueJobs(T0 + 10_000))).toEqual(["early", "a", "b", "late"])
-        })
-      ))
-
     it.effect("getNextRunTime is the earliest next run time, ignoring paused jobs", () =>
       run((store) =>
         Effect.gen(function*() {
@@ -162,11 +211,16 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
           yield* store.add(makeJob("a", T0))
           yield* store.add(makeJob("b", T0 + 1000))
           yield* store.update(makeJob("a", null))
-          expect(ids(yield* store.getDueJobs(T0 + 1000))).toEqual(["b"])
           expect(ids(yield* store.getAll)).toEqual(["b", "a"])
+          expect(yield* store.getNextRunTime).toEqual(Option.some(T0 + 1000))
           yield* store.update(makeJob("a", T0 + 500))
-          expect(ids(yield* store.getDueJobs(T0 + 1000))).toEqual(["a", "b"])
           expect(yield* store.getNextRunTime).toEqual(Option.some(T0 + 500))
+          yield* TestClock.setTime(T0 + 1000)
+          expect(ids(yield* acquired(store, { owner: A }))).toEqual(["a", "b"])
+          yield* store.update(makeJob("a", null))
+          yield* store.update(makeJob("b", null))
+          yield* TestClock.setTime(T0 + 100_000)
+          expect(ids(yield* acquired(store, { owner: A }))).toEqual([])
         })
       ))
 
@@ -198,13 +252,14 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
           const expected = [...model].map(([id, t]) => makeJob(id, t)).sort(byScheduleOrder).map((j) => j.id)
           expect(ids(yield* store.getAll)).toEqual(expected)
           const now = T0 + 25_000
-          expect(ids(yield* store.getDueJobs(now))).toEqual(
-            [...model].filter(([, t]) => t !== null && t <= now).map(([id, t]) => makeJob(id, t)).sort(byScheduleOrder)
-              .map((j) => j.id)
-          )
           const times = [...model.values()].filter((t): t is number => t !== null)
           expect(yield* store.getNextRunTime).toEqual(
             times.length === 0 ? Option.none() : Option.some(Math.min(...times))
+          )
+          yield* TestClock.setTime(now)
+          expect(ids(yield* acquired(store, { owner: A, limit: 1000 }))).toEqual(
+            [...model].filter(([, t]) => t !== null && t <= now).map(([id, t]) => makeJob(id, t)).sort(byScheduleOrder)
+              .map((j) => j.id)
           )
         })
       ))
@@ -221,7 +276,450 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
           })
           yield* store.add(job)
           same(Option.getOrThrow(yield* store.lookup("full")), job)
-          same((yield* store.getDueJobs(T0))[0]!, job)
+          yield* TestClock.setTime(T0)
+          same((yield* acquired(store, { owner: A }))[0]!, job)
+        })
+      ))
+
+    // -- claims: acquire / release / complete / getRuns ----------------------------------------
+    // Run history outlives removeAll, so each test below uses job ids of its own.
+
+    it.effect("acquire leases the due jobs in order, never paused or future ones, with the store's now", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("acq-late", T0 + 10_000))
+          yield* store.add(makeJob("acq-b", T0))
+          yield* store.add(makeJob("acq-a", T0))
+          yield* store.add(makeJob("acq-early", T0 - 5_000))
+          yield* store.add(makeJob("acq-paused", null))
+          const got = yield* acquire(store, { owner: A })
+          expect(got.now).toBe(T0)
+          expect(ids(got.jobs.map((l) => l.job))).toEqual(["acq-early", "acq-a", "acq-b"])
+          for (const l of got.jobs) expect(typeof l.version).toBe("number")
+          yield* TestClock.setTime(T0 + 10_000)
+          const later = yield* acquire(store, { owner: B })
+          expect(later.now).toBe(T0 + 10_000)
+          expect(ids(later.jobs.map((l) => l.job))).toEqual(["acq-late"])
+        })
+      ))
+
+    it.effect("acquire takes at most limit jobs, the earliest first; the others stay due", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0 + 10)
+          for (const i of [5, 3, 1, 4, 2]) yield* store.add(makeJob(`lim-${i}`, T0 + i))
+          expect(ids(yield* acquired(store, { owner: A, limit: 2 }))).toEqual(["lim-1", "lim-2"])
+          expect(ids(yield* acquired(store, { owner: B, limit: 2 }))).toEqual(["lim-3", "lim-4"])
+          expect(ids(yield* acquired(store, { owner: "owner-c", limit: 10 }))).toEqual(["lim-5"])
+          expect(ids(yield* acquired(store, { owner: "owner-d", limit: 10 }))).toEqual([])
+        })
+      ))
+
+    it.effect("a job leased by another owner is not acquired while its lease is live", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("live-x", T0))
+          const leased = yield* lease(store, A, "live-x")
+          yield* TestClock.adjust(LEASE - 1000)
+          expect(yield* acquired(store, { owner: B })).toEqual([])
+          const [outcome] = yield* store.release(A, [{ leased, plan: plan({ nextRunTime: T0 + 60_000 }) }])
+          expect(outcome!._tag).toBe("Released")
+        })
+      ))
+
+    it.effect("an expired lease is acquired again; the jobs come ordered by next run time", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("exp-x", T0))
+          yield* store.add(makeJob("exp-y", T0 + 1000))
+          yield* lease(store, A, "exp-x")
+          yield* TestClock.adjust(LEASE + 1)
+          expect(ids(yield* acquired(store, { owner: B }))).toEqual(["exp-x", "exp-y"])
+        })
+      ))
+
+    it.effect("getNextRunTime counts the lease end of a leased job", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("nrt-x", T0))
+          yield* store.add(makeJob("nrt-y", T0 + 60_000))
+          expect(yield* store.getNextRunTime).toEqual(Option.some(T0))
+          const leased = yield* lease(store, A, "nrt-x")
+          expect(yield* store.getNextRunTime).toEqual(Option.some(T0 + LEASE))
+          yield* store.release(A, [{ leased, plan: plan({ nextRunTime: T0 + 10_000 }) }])
+          expect(yield* store.getNextRunTime).toEqual(Option.some(T0 + 10_000))
+        })
+      ))
+
+    it.effect("release by a stale owner is refused and records nothing", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("stale-x", T0))
+          const byA = yield* lease(store, A, "stale-x")
+          yield* TestClock.adjust(LEASE + 1)
+          const byB = yield* lease(store, B, "stale-x")
+          const p = plan({ runTimes: [T0], nextRunTime: T0 + 60_000 })
+          expect(yield* store.release(A, [{ leased: byA, plan: p }])).toEqual([{ _tag: "Refused" }])
+          // an owner that never held the lease
+          expect(yield* store.release("owner-c", [{ leased: byB, plan: p }])).toEqual([{ _tag: "Refused" }])
+          expect(yield* store.getRuns("stale-x")).toEqual([])
+          expect(Option.getOrThrow(yield* store.lookup("stale-x")).nextRunTime).toBe(T0)
+          const [outcome] = yield* store.release(B, [{ leased: byB, plan: p }])
+          expect(started(outcome!).map((r) => [r.scheduledTime, r.acquiredBy])).toEqual([[T0, B]])
+          expect(Option.getOrThrow(yield* store.lookup("stale-x")).nextRunTime).toBe(T0 + 60_000)
+        })
+      ))
+
+    it.effect("release after the lease expired is refused", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("late-x", T0))
+          const leased = yield* lease(store, A, "late-x")
+          yield* TestClock.adjust(LEASE + 1)
+          const p = plan({ runTimes: [T0], nextRunTime: T0 + 60_000 })
+          expect(yield* store.release(A, [{ leased, plan: p }])).toEqual([{ _tag: "Refused" }])
+          expect(yield* store.getRuns("late-x")).toEqual([])
+        })
+      ))
+
+    it.effect("release for a changed version is refused and the job is acquired again at once", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("ver-x", T0))
+          yield* store.add(makeJob("ver-y", T0))
+          const first = (yield* acquire(store, { owner: A })).jobs
+          expect(ids(first.map((l) => l.job))).toEqual(["ver-x", "ver-y"])
+          yield* store.update(makeJob("ver-x", T0, { name: "renamed" }))
+          const p = plan({ runTimes: [T0], nextRunTime: T0 + 60_000 })
+          const outcomes = yield* store.release(A, first.map((leased) => ({ leased, plan: p })))
+          expect(outcomes.map((o) => o._tag)).toEqual(["Refused", "Released"])
+          expect(yield* store.getRuns("ver-x")).toEqual([])
+          expect((yield* store.getRuns("ver-y")).length).toBe(1)
+          const again = yield* lease(store, A, "ver-x")
+          expect(again.job.name).toBe("renamed")
+          expect(again.version).toBeGreaterThan(first[0]!.version)
+          const [outcome] = yield* store.release(A, [{ leased: again, plan: p }])
+          expect(started(outcome!).map((r) => r.scheduledTime)).toEqual([T0])
+        })
+      ))
+
+    it.effect("add with replaceExisting bumps the version: a leased job's release is refused", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("rep-x", T0))
+          const leased = yield* lease(store, A, "rep-x")
+          yield* store.add(makeJob("rep-x", T0), true)
+          expect(yield* store.release(A, [{ leased, plan: plan({ nextRunTime: T0 + 1 }) }])).toEqual([
+            { _tag: "Refused" }
+          ])
+          expect((yield* lease(store, A, "rep-x")).version).toBeGreaterThan(leased.version)
+        })
+      ))
+
+    it.effect("release of a removed job is refused", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("gone-x", T0))
+          const leased = yield* lease(store, A, "gone-x")
+          yield* store.remove("gone-x")
+          const p = plan({ runTimes: [T0], nextRunTime: T0 + 60_000 })
+          expect(yield* store.release(A, [{ leased, plan: p }])).toEqual([{ _tag: "Refused" }])
+          expect(yield* store.getRuns("gone-x")).toEqual([])
+          expect(Option.isNone(yield* store.lookup("gone-x"))).toBe(true)
+        })
+      ))
+
+    it.effect("release records the runs to start, advances the job or removes it, and clears the lease", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("adv-x", T0))
+          yield* store.add(makeJob("adv-y", T0))
+          const leased = (yield* acquire(store, { owner: A })).jobs
+          const [x, y] = yield* store.release(A, [
+            { leased: leased[0]!, plan: plan({ runTimes: [T0], nextRunTime: T0 + 10_000 }) },
+            { leased: leased[1]!, plan: plan({ runTimes: [T0], nextRunTime: undefined, jobRemoved: true }) }
+          ])
+          const [run] = started(x!)
+          expect(run).toMatchObject({
+            jobId: "adv-x",
+            scheduledTime: T0,
+            recordedAt: T0,
+            state: "ready",
+            attempt: 1,
+            acquiredBy: A,
+            acquiredUntil: T0 + LEASE,
+            startedAt: null,
+            finishedAt: null,
+            count: 1,
+            lastTime: T0
+          })
+          expect(run!.fence).toBeGreaterThan(0)
+          expect(started(y!).map((r) => r.jobId)).toEqual(["adv-y"])
+          expect(Option.getOrThrow(yield* store.lookup("adv-x")).nextRunTime).toBe(T0 + 10_000)
+          expect(Option.isNone(yield* store.lookup("adv-y"))).toBe(true)
+          expect((yield* store.getRuns("adv-y")).map((r) => r.state)).toEqual(["ready"])
+          // the lease is cleared: the job's next run time counts again, and it is due then
+          expect(yield* store.getNextRunTime).toEqual(Option.some(T0 + 10_000))
+          expect(yield* acquired(store, { owner: B })).toEqual([])
+          yield* TestClock.setTime(T0 + 10_000)
+          expect(ids(yield* acquired(store, { owner: B }))).toEqual(["adv-x"])
+        })
+      ))
+
+    it.effect("release without runs to start only moves the job", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("idle-x", T0))
+          const outcome = yield* cycle(store, A, "idle-x", plan({ due: false, nextRunTime: T0 + 5000 }))
+          expect(outcome).toEqual({ _tag: "Released", runs: [], skipped: false })
+          expect(yield* store.getRuns("idle-x")).toEqual([])
+          expect(Option.getOrThrow(yield* store.lookup("idle-x")).nextRunTime).toBe(T0 + 5000)
+          expect(yield* store.getNextRunTime).toEqual(Option.some(T0 + 5000))
+        })
+      ))
+
+    it.effect("one (jobId, scheduledTime) never gets a second run", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("dup-x", T0, { maxInstances: 5 }))
+          const p = plan({ runTimes: [T0], nextRunTime: T0 })
+          expect(started(yield* cycle(store, A, "dup-x", p)).length).toBe(1)
+          // the same plan released again on the next claim: nothing new
+          expect(yield* cycle(store, A, "dup-x", p)).toEqual({ _tag: "Released", runs: [], skipped: false })
+          const [first] = yield* store.getRuns("dup-x")
+          expect(yield* store.complete([completion(first!)])).toEqual([true])
+          expect(started(yield* cycle(store, B, "dup-x", p))).toEqual([])
+          expect((yield* store.getRuns("dup-x")).map((r) => [r.scheduledTime, r.state])).toEqual([[T0, "succeeded"]])
+          // one key twice in one plan: one run
+          yield* store.add(makeJob("dup-y", T0, { maxInstances: 5 }))
+          const runs = started(
+            yield* cycle(store, A, "dup-y", plan({ runTimes: [T0, T0, T0 + 1000], nextRunTime: T0 + 2000 }))
+          )
+          expect(runs.map((r) => r.scheduledTime)).toEqual([T0, T0 + 1000])
+          expect((yield* store.getRuns("dup-y")).map((r) => r.scheduledTime)).toEqual([T0, T0 + 1000])
+        })
+      ))
+
+    it.effect("fences increase per job, in time order within a release", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("fen-x", T0, { maxInstances: 3 }))
+          const [f0, f1] = started(
+            yield* cycle(store, A, "fen-x", plan({ runTimes: [T0, T0 + 1000], nextRunTime: T0 + 2000 }))
+          ).map((r) => r.fence)
+          expect(f0).toBeGreaterThan(0)
+          expect(f1).toBeGreaterThan(f0!)
+          yield* TestClock.setTime(T0 + 2000)
+          const [f2] = started(yield* cycle(store, B, "fen-x", plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3000 })))
+            .map((r) => r.fence)
+          expect(f2).toBeGreaterThan(f1!)
+        })
+      ))
+
+    it.effect("maxInstances: live runs make a release skipped (skipped runs recorded); after complete runs start", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("mi-x", T0, { maxInstances: 1 }))
+          const [r0] = started(yield* cycle(store, A, "mi-x", plan({ runTimes: [T0], nextRunTime: T0 + 10_000 })))
+          yield* TestClock.setTime(T0 + 10_000)
+          expect(yield* cycle(store, A, "mi-x", plan({ runTimes: [T0 + 10_000], nextRunTime: T0 + 20_000 }))).toEqual({
+            _tag: "Released",
+            runs: [],
+            skipped: true
+          })
+          expect((yield* store.getRuns("mi-x")).map((r) => [r.scheduledTime, r.state, r.fence])).toEqual([
+            [T0, "ready", r0!.fence],
+            [T0 + 10_000, "skipped", 0]
+          ])
+          expect(Option.getOrThrow(yield* store.lookup("mi-x")).nextRunTime).toBe(T0 + 20_000)
+          expect(yield* store.complete([completion(r0!)])).toEqual([true])
+          yield* TestClock.setTime(T0 + 20_000)
+          const outcome = yield* cycle(store, A, "mi-x", plan({ runTimes: [T0 + 20_000], nextRunTime: T0 + 30_000 }))
+          expect(outcome._tag === "Released" && outcome.skipped).toBe(false)
+          expect(started(outcome).map((r) => r.scheduledTime)).toEqual([T0 + 20_000])
+        })
+      ))
+
+    it.effect("maxInstances does not count a live run whose lease has expired", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("mie-x", T0, { maxInstances: 1 }))
+          yield* cycle(store, A, "mie-x", plan({ runTimes: [T0], nextRunTime: T0 + LEASE + 1 }))
+          yield* TestClock.setTime(T0 + LEASE + 1)
+          const runs = started(
+            yield* cycle(store, A, "mie-x", plan({ runTimes: [T0 + LEASE + 1], nextRunTime: T0 + 60_000 }))
+          )
+          expect(runs.map((r) => r.scheduledTime)).toEqual([T0 + LEASE + 1])
+        })
+      ))
+
+    it.effect("a stale fence cannot complete a run; neither can a completion for an unknown run", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("sf-x", T0))
+          const [r] = started(yield* cycle(store, A, "sf-x", plan({ runTimes: [T0], nextRunTime: T0 + 10_000 })))
+          expect(
+            yield* store.complete([
+              completion(r!, { fence: r!.fence + 1 }),
+              completion(r!, { fence: r!.fence - 1 }),
+              completion(r!, { scheduledTime: T0 + 1 }),
+              completion(r!, { jobId: "sf-unknown" })
+            ])
+          ).toEqual([false, false, false, false])
+          expect((yield* store.getRuns("sf-x")).map((x) => x.state)).toEqual(["ready"])
+          expect(yield* store.complete([completion(r!)])).toEqual([true])
+          expect((yield* store.getRuns("sf-x")).map((x) => x.state)).toEqual(["succeeded"])
+        })
+      ))
+
+    it.effect("completing a run twice is refused the second time", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("twice-x", T0))
+          const [r] = started(yield* cycle(store, A, "twice-x", plan({ runTimes: [T0], nextRunTime: T0 + 10_000 })))
+          expect(yield* store.complete([completion(r!), completion(r!, { state: "failed", error: "late" })])).toEqual([
+            true,
+            false
+          ])
+          expect(yield* store.complete([completion(r!, { state: "failed", error: "again" })])).toEqual([false])
+          const [kept] = yield* store.getRuns("twice-x")
+          expect([kept!.state, kept!.error]).toEqual(["succeeded", null])
+        })
+      ))
+
+    it.effect(`missed times are recorded one by one up to ${MAX_LISTED_MISSES}, above as one summary run`, () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("ms-x", T0 - MAX_LISTED_MISSES * 1000))
+          const missed = Array.from({ length: MAX_LISTED_MISSES }, (_, i) => T0 - (MAX_LISTED_MISSES - i) * 1000)
+          const outcome = yield* cycle(
+            store,
+            A,
+            "ms-x",
+            plan({
+              missed,
+              missedSummary: { first: missed[0]!, last: missed[missed.length - 1]!, count: missed.length },
+              runTimes: [T0],
+              nextRunTime: T0 + 1000
+            })
+          )
+          expect(started(outcome).map((r) => r.scheduledTime)).toEqual([T0])
+          const runs = yield* store.getRuns("ms-x")
+          expect(runs.length).toBe(MAX_LISTED_MISSES + 1)
+          expect(runs.slice(0, -1).map((r) => [r.scheduledTime, r.state, r.fence, r.count, r.lastTime])).toEqual(
+            missed.map((t) => [t, "missed", 0, 1, t])
+          )
+          expect(runs[MAX_LISTED_MISSES]!.state).toBe("ready")
+
+          const first = T0 - 500_000
+          yield* store.add(makeJob("ms-y", first))
+          yield* cycle(
+            store,
+            A,
+            "ms-y",
+            plan({ missedSummary: { first, last: T0 - 1000, count: 250 }, nextRunTime: T0 + 1000 })
+          )
+          expect((yield* store.getRuns("ms-y")).map((r) => [r.scheduledTime, r.state, r.fence, r.count, r.lastTime]))
+            .toEqual([[first, "missed", 0, 250, T0 - 1000]])
+        })
+      ))
+
+    it.effect("getRuns returns a job's runs ordered by scheduled time, with their states and outcomes", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("gr-x", T0, { maxInstances: 5 }))
+          const [a] = started(yield* cycle(store, A, "gr-x", plan({ runTimes: [T0], nextRunTime: T0 + 1000 })))
+          yield* TestClock.setTime(T0 + 1000)
+          // a hand-built plan that records an earlier time later
+          const [b] = started(
+            yield* cycle(
+              store,
+              A,
+              "gr-x",
+              plan({
+                missed: [T0 - 2000],
+                missedSummary: { first: T0 - 2000, last: T0 - 2000, count: 1 },
+                runTimes: [T0 + 1000],
+                nextRunTime: T0 + 2000
+              })
+            )
+          )
+          expect(
+            yield* store.complete([
+              completion(a!, { startedAt: T0 + 1, finishedAt: T0 + 2, result: { ok: 1 } }),
+              completion(b!, { state: "failed", startedAt: T0 + 1001, finishedAt: T0 + 1002, error: "boom" })
+            ])
+          ).toEqual([true, true])
+          const runs = yield* store.getRuns("gr-x")
+          expect(runs.map((r) => [r.scheduledTime, r.state])).toEqual([
+            [T0 - 2000, "missed"],
+            [T0, "succeeded"],
+            [T0 + 1000, "failed"]
+          ])
+          expect(runs[0]).toMatchObject({ recordedAt: T0 + 1000, fence: 0, startedAt: null, finishedAt: null })
+          expect(runs[1]).toMatchObject({
+            recordedAt: T0,
+            fence: a!.fence,
+            attempt: 1,
+            acquiredBy: null,
+            acquiredUntil: null,
+            startedAt: T0 + 1,
+            finishedAt: T0 + 2,
+            result: { ok: 1 },
+            error: null
+          })
+          expect(runs[2]).toMatchObject({
+            recordedAt: T0 + 1000,
+            fence: b!.fence,
+            startedAt: T0 + 1001,
+            finishedAt: T0 + 1002,
+            error: "boom"
+          })
+          expect(yield* store.getRuns("gr-unknown")).toEqual([])
+        })
+      ))
+
+    it.effect("a removed job's runs can still be completed and read", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("rm-x", T0))
+          yield* store.add(makeJob("rm-y", T0))
+          const leased = (yield* acquire(store, { owner: A })).jobs
+          expect(ids(leased.map((l) => l.job))).toEqual(["rm-x", "rm-y"])
+          const [ox, oy] = yield* store.release(A, [
+            { leased: leased[0]!, plan: plan({ runTimes: [T0], nextRunTime: undefined, jobRemoved: true }) },
+            { leased: leased[1]!, plan: plan({ runTimes: [T0], nextRunTime: T0 + 10_000 }) }
+          ])
+          const [x] = started(ox!)
+          const [y] = started(oy!)
+          yield* store.remove("rm-y")
+          expect(Option.isNone(yield* store.lookup("rm-x"))).toBe(true)
+          expect(yield* store.complete([completion(x!), completion(y!, { state: "interrupted" })])).toEqual([
+            true,
+            true
+          ])
+          expect((yield* store.getRuns("rm-x")).map((r) => r.state)).toEqual(["succeeded"])
+          expect((yield* store.getRuns("rm-y")).map((r) => r.state)).toEqual(["interrupted"])
         })
       ))
   })
