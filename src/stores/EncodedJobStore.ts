@@ -1,10 +1,24 @@
 /**
- * A job store over a driver that keeps jobs as versioned JSON rows: what every persistent store
- * (SQL, Redis, MongoDB) builds on. The driver only stores and orders rows (`id`, `nextRunTime`,
- * `data`); this module encodes jobs as {@link Job.JobRecord}s (task references and JSON
- * arguments only: a function or a non-JSON argument is refused at add time) and decodes rows one
- * by one, recompiling their trigger specs. A row that cannot be decoded is logged, reported to
- * the driver's `quarantine` (kept aside, never deleted) and left out of the results.
+ * A job store over a driver that keeps jobs and their runs as rows of plain data: what every
+ * persistent store (SQL, Redis, MongoDB) builds on. The rows are persisted schema version
+ * {@link SCHEMA_VERSION} (ARCHITECTURE §2):
+ *
+ * - jobs ({@link EncodedRow}): `id`, `nextRunTime` (`null` = paused), `data` (the job as a JSON
+ *   {@link Job.JobRecord}: task reference, JSON arguments, versioned trigger spec, options),
+ *   `version`, `fenceSeq`, `acquiredBy`, `acquiredUntil`;
+ * - runs ({@link EncodedRun}): a {@link Run} keyed `(jobId, scheduledTime)`, its result as JSON
+ *   text.
+ *
+ * Every time is epoch milliseconds (a `BIGINT` in SQL). The driver only stores rows and applies
+ * the claiming primitives at row level — `acquire`, `release`, `complete`, each one atomic step in
+ * its backend — with every decision that must be atomic handed to it as data ({@link RowDecision}),
+ * so it never decodes a job. This module encodes jobs (task references and JSON arguments only: a
+ * function or a non-JSON argument is refused at add time with `InvalidArgumentError`), turns the
+ * loop's plans into row decisions, and decodes rows one by one, recompiling their trigger specs.
+ * A job row that cannot be decoded is logged, reported to the driver's `quarantine` (kept aside,
+ * never deleted, its lease cleared) and left out of every result; a run row that cannot be
+ * decoded is logged and left out. Runs that ended are purged after the retention period
+ * (`purgeRuns`, before each `release` and `complete`); a job's runs outlive it until then.
  *
  * @since 0.1.0
  */
@@ -17,23 +31,178 @@ import { type ConflictingIdError, JobLookupError, type StoreError } from "../err
 import * as Job from "../job/Job.js"
 import { compile } from "../triggers/compile.js"
 import type { Instant } from "../triggers/Trigger.js"
-import { JobStore } from "./JobStore.js"
+import {
+  type Acquired,
+  type Claim,
+  compareJobs,
+  type Completion,
+  type Decision,
+  DEFAULT_RUN_RETENTION_MS,
+  JobStore,
+  type LeasedJob,
+  type ReleaseOutcome,
+  type Run,
+  type RunState
+} from "./JobStore.js"
 
 /**
- * A stored row: the job's id, its next run time (indexed; `null` = paused) and its JSON record.
+ * The version of the persisted schema (the tables / keys / collections of jobs and runs and their
+ * columns), for the migrations of persistent stores; distinct from {@link Job.RECORD_VERSION}, the
+ * version of the JSON record in a job row's `data`. A store that finds a newer schema version
+ * than it knows refuses to claim.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SCHEMA_VERSION = 1
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What a user write (add, update) stores of a job: its id, its next run time (indexed; `null` =
+ * paused) and its JSON record. The driver keeps the other columns of the row.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EncodedRow {
+export interface EncodedJob {
   readonly id: string
   readonly nextRunTime: Instant | null
   readonly data: string
 }
 
 /**
- * What a persistent backend implements. Queries return rows ordered by next run time then id,
- * paused rows (no next run time) last.
+ * A stored job row (schema version 1).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedRow extends EncodedJob {
+  /** Bumped by every user write (`1` after the first); `release` compares and sets on it. */
+  readonly version: number
+  /** The last fencing token given to a run of the job (`0`: none yet). */
+  readonly fenceSeq: number
+  /** The owner leasing the job (set by `acquire`, cleared by `release`), else `null`. */
+  readonly acquiredBy: string | null
+  /** The end of the lease, else `null`; a lease until `t` is live while `now < t`. */
+  readonly acquiredUntil: Instant | null
+}
+
+/**
+ * A stored run row (schema version 1): a {@link Run} with its result as JSON text. Keyed
+ * `(jobId, scheduledTime)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedRun {
+  readonly jobId: string
+  readonly scheduledTime: Instant
+  readonly recordedAt: Instant
+  readonly state: RunState
+  readonly fence: number
+  readonly attempt: number
+  readonly acquiredBy: string | null
+  readonly acquiredUntil: Instant | null
+  readonly startedAt: Instant | null
+  readonly finishedAt: Instant | null
+  /** The result as JSON text; `null` when there is none or it is not JSON-encodable. */
+  readonly result: string | null
+  readonly error: string | null
+  readonly count: number
+  readonly lastTime: Instant
+  /**
+   * When the run ended: `finishedAt` once completed, `recordedAt` for a run that never starts
+   * (missed, skipped); `null` while live. Not part of {@link Run}: the purge's index.
+   */
+  readonly endedAt: Instant | null
+}
+
+/**
+ * A run that `release` is asked to record: a missed time (or a missed summary: the first time,
+ * how many, the last) or a time to start (`"ready"`; the driver records it `"skipped"` when the
+ * job has `maxInstances` live runs).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlannedRun {
+  readonly scheduledTime: Instant
+  readonly state: "missed" | "ready"
+  /** How many times a missed summary stands for; `1` otherwise. */
+  readonly count: number
+  /** The last missed time of a summary; `scheduledTime` otherwise. */
+  readonly lastTime: Instant
+}
+
+/**
+ * The row-level decision for one leased job, for {@link EncodedDriver.release}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RowDecision {
+  readonly id: string
+  /** The version the job had when it was acquired (compare-and-set). */
+  readonly version: number
+  /**
+   * The job's new next run time (`null`: paused) and its record re-encoded with it; `null`:
+   * remove the job.
+   */
+  readonly next: { readonly nextRunTime: Instant | null; readonly data: string } | null
+  /** The runs to record, missed ones first, in time order. */
+  readonly runs: ReadonlyArray<PlannedRun>
+  /** The job's `maxInstances`: how many live runs it may have. */
+  readonly maxInstances: number
+}
+
+/**
+ * What {@link EncodedDriver.release} did with one decision; `runs` are the new `ready` runs, in
+ * time order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RowOutcome =
+  | { readonly _tag: "Refused" }
+  | { readonly _tag: "Released"; readonly runs: ReadonlyArray<EncodedRun>; readonly skipped: boolean }
+
+/**
+ * A run's end at row level, for {@link EncodedDriver.complete}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedCompletion {
+  readonly jobId: string
+  readonly scheduledTime: Instant
+  readonly fence: number
+  readonly state: Completion["state"]
+  readonly startedAt: Instant | null
+  readonly finishedAt: Instant
+  readonly result: string | null
+  readonly error: string | null
+}
+
+/**
+ * What {@link EncodedDriver.acquire} returns: the driver's clock and the leased rows (with their
+ * new lease), ordered by next run time then id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AcquiredRows {
+  readonly now: Instant
+  readonly rows: ReadonlyArray<EncodedRow>
+}
+
+/**
+ * What a persistent backend implements. Queries leave quarantined rows out and return job rows
+ * ordered by next run time then id, paused rows (no next run time) last. `now` is the driver's one
+ * clock source: Effect's `Clock`, or the database's clock (ARCHITECTURE §2). Numbers are returned
+ * as numbers (a driver converts PostgreSQL's BIGINT strings).
  *
  * @since 0.1.0
  * @category models
@@ -41,55 +210,232 @@ export interface EncodedRow {
 export interface EncodedDriver {
   /** The store's name in errors and logs. */
   readonly name: string
-  /** Inserts a row; `ConflictingIdError` when the id exists. */
-  readonly insert: (row: EncodedRow) => Effect.Effect<void, ConflictingIdError | StoreError>
-  /** Inserts or replaces a row. */
-  readonly upsert: (row: EncodedRow) => Effect.Effect<void, StoreError>
-  /** Replaces a row; `false` when there is none with its id. */
-  readonly update: (row: EncodedRow) => Effect.Effect<boolean, StoreError>
-  /** Deletes a row; `false` when there is none. */
+  /**
+   * Inserts a job row with `version = 1`, no lease and `fenceSeq` = the greatest `fence` among
+   * the runs kept for its id (`0` when none: a re-added job's fences keep increasing while its
+   * history is kept); `ConflictingIdError` when the id exists (a quarantined row included).
+   */
+  readonly insert: (job: EncodedJob) => Effect.Effect<void, ConflictingIdError | StoreError>
+  /**
+   * Inserts a job row as {@link insert}, or replaces the `nextRunTime` and `data` of an existing
+   * one as {@link update} does (`version = version + 1`), lifting a quarantine. One atomic step
+   * (SQL: `INSERT … ON CONFLICT (id) DO UPDATE` / `ON DUPLICATE KEY UPDATE`).
+   */
+  readonly upsert: (job: EncodedJob) => Effect.Effect<void, StoreError>
+  /**
+   * Replaces the `nextRunTime` and `data` of a (not quarantined) job row and bumps its version in
+   * the same write (SQL: `UPDATE … SET version = version + 1`); keeps `fenceSeq` and the lease (a
+   * leased job's `release` is then refused). `false` when there is no such row.
+   */
+  readonly update: (job: EncodedJob) => Effect.Effect<boolean, StoreError>
+  /** Deletes a job row (quarantined or not); its runs stay. `false` when there is none. */
   readonly delete: (id: string) => Effect.Effect<boolean, StoreError>
-  /** Deletes every row (quarantined ones included). */
+  /** Deletes every job row, quarantined ones included; the runs stay. */
   readonly deleteAll: Effect.Effect<void, StoreError>
-  /** The row with this id. */
+  /** The job row with this id. */
   readonly select: (id: string) => Effect.Effect<Option.Option<EncodedRow>, StoreError>
-  /** The rows with `nextRunTime <= now`, ordered. */
-  readonly selectDue: (now: Instant) => Effect.Effect<ReadonlyArray<EncodedRow>, StoreError>
-  /** The smallest next run time. */
-  readonly selectNextRunTime: Effect.Effect<Option.Option<Instant>, StoreError>
-  /** Every row, ordered. */
+  /** Every job row, ordered. */
   readonly selectAll: Effect.Effect<ReadonlyArray<EncodedRow>, StoreError>
-  /** Keeps a row that cannot be decoded aside (it is not returned by the queries any more). */
-  readonly quarantine?: ((id: string, reason: string) => Effect.Effect<void, StoreError>) | undefined
+  /**
+   * When the loop should look again: the minimum over rows with a next run time of
+   * `max(nextRunTime, acquiredUntil)` (`acquiredUntil` counted when not `null`), so a job leased
+   * by a peer is looked at again when its lease ends.
+   */
+  readonly getNextRunTime: Effect.Effect<Option.Option<Instant>, StoreError>
+  /**
+   * One atomic step: reads `now`, selects up to `limit` rows with `nextRunTime <= now` that are
+   * not leased by a live lease (`acquiredUntil === null || acquiredUntil <= now`), ordered by next
+   * run time then id, sets `acquiredBy = owner, acquiredUntil = now + leaseMs` on them and
+   * returns them with the new lease. SQL: one transaction (`SELECT … FOR UPDATE SKIP LOCKED` then
+   * `UPDATE … WHERE id IN (…)`; SQLite `BEGIN IMMEDIATE`); Redis: one Lua script; MongoDB: a
+   * transaction.
+   */
+  readonly acquire: (claim: Claim) => Effect.Effect<AcquiredRows, StoreError>
+  /**
+   * One atomic step for the whole batch (SQL: one transaction; Redis: one Lua script), reading
+   * `now` once; the decisions are applied in order, each one:
+   * 1. Refused (nothing written) when the row is gone or quarantined, `acquiredBy !== owner`, or
+   *    the lease expired (`acquiredUntil <= now`). When the lease is the owner's and live but the
+   *    version differs (a user write meanwhile): clear the lease and refuse.
+   * 2. `live` = the job's runs in state `ready` / `running` whose `acquiredUntil` is `null` or
+   *    `> now`. When the decision has `ready` runs and `live >= maxInstances`, they are all
+   *    recorded `skipped` instead (`skipped: true`).
+   * 3. Inserts each planned run whose key `(jobId, scheduledTime)` is new (a second insert of a
+   *    key is a no-op: SQL primary key + `ON CONFLICT DO NOTHING` / `INSERT IGNORE`), with
+   *    `recordedAt = now`, `startedAt = finishedAt = result = error = null`, `count`, `lastTime`
+   *    as planned, and: `missed` / `skipped`: `fence = 0`, `attempt = 0`, no lease,
+   *    `endedAt = now`; `ready`: `fence = ++fenceSeq` (in time order), `attempt = 1`,
+   *    `acquiredBy = owner`, `acquiredUntil` = the job's lease end, `endedAt = null`.
+   * 4. Deletes the job row (`next === null`; its runs stay) or sets its `nextRunTime` (`null`:
+   *    paused), `data` and `fenceSeq`; clears its lease; `version` is unchanged.
+   * Returns one outcome per decision: `Released` with the new `ready` runs in time order.
+   */
+  readonly release: (
+    owner: string,
+    decisions: ReadonlyArray<RowDecision>
+  ) => Effect.Effect<ReadonlyArray<RowOutcome>, StoreError>
+  /**
+   * One atomic step: for each completion, a compare-and-set on the run with key
+   * `(jobId, scheduledTime)`, `fence` equal and state `ready` or `running`; sets `state`,
+   * `startedAt`, `finishedAt`, `result`, `error`, `endedAt = finishedAt` and clears the run's
+   * lease. `true` per run updated, `false` when refused (stale fence, finished, or no such run).
+   */
+  readonly complete: (completions: ReadonlyArray<EncodedCompletion>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /** The run rows of a job, ordered by scheduled time. */
+  readonly selectRuns: (jobId: string) => Effect.Effect<ReadonlyArray<EncodedRun>, StoreError>
+  /**
+   * Deletes the runs that ended before `now - retentionMs` (`endedAt < now - retentionMs`; live
+   * runs, with `endedAt = null`, are never purged). SQL: one `DELETE` over an index on
+   * `ended_at`. Called before each `release` and `complete`; a driver may throttle it (at most
+   * once a minute by its clock, say).
+   */
+  readonly purgeRuns: (retentionMs: number) => Effect.Effect<void, StoreError>
+  /**
+   * Keeps a job row that cannot be decoded aside: it stays stored (never deleted), its lease is
+   * cleared, and no query returns it any more (SQL: a nullable `quarantined` reason column that
+   * every query filters on). An upsert of its id or a delete ends the quarantine.
+   */
+  readonly quarantine: (id: string, reason: string) => Effect.Effect<void, StoreError>
 }
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
 
 const decodeRecord = Schema.decodeUnknownEither(Schema.parseJson(Job.JobRecord))
 
 /**
- * Encodes a job as a row; fails with `InvalidArgumentError` for a function task or non-JSON
- * arguments.
+ * Encodes a job for a user write; fails with `InvalidArgumentError` (field `task`, `args` or
+ * `kwargs`) for a function task or non-JSON arguments.
  *
  * @since 0.1.0
  * @category encoding
  */
-export const encodeRow = (job: Job.Job) =>
-  Either.map(Job.toRecord(job), (record): EncodedRow => ({
+export const encodeJob = (job: Job.Job) =>
+  Either.map(Job.toRecord(job), (record): EncodedJob => ({
     id: job.id,
     nextRunTime: job.nextRunTime,
     data: JSON.stringify(record)
   }))
 
 /**
- * Decodes a row into a job; the error says why it cannot be.
+ * Decodes a job row into a job (its next run time is the row's column); the error says why it
+ * cannot be.
  *
  * @since 0.1.0
  * @category encoding
  */
-export const decodeRow = (row: EncodedRow): Either.Either<Job.Job, string> =>
+export const decodeRow = (row: EncodedJob): Either.Either<Job.Job, string> =>
   Either.flatMap(
     Either.mapLeft(decodeRecord(row.data), (e) => ParseResult.TreeFormatter.formatErrorSync(e)),
-    (record) => Either.mapLeft(Job.fromRecord(record, compile), (e) => e.message)
+    (record) =>
+      record.id !== row.id
+        ? Either.left(`the record's id "${record.id}" is not the row's`)
+        : Either.map(
+          Either.mapLeft(Job.fromRecord(record, compile), (e) => e.message),
+          (job) => job.nextRunTime === row.nextRunTime ? job : Job.modify(job, { nextRunTime: row.nextRunTime })
+        )
   )
+
+/**
+ * A run's result as JSON text: `null` when there is none (`undefined`) or it is not
+ * JSON-encodable ({@link Job.isJsonEncodable}).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeResult = (result: unknown): string | null =>
+  result !== undefined && Job.isJsonEncodable(result) ? JSON.stringify(result) : null
+
+const RunState = Schema.Literal(
+  "ready",
+  "running",
+  "succeeded",
+  "failed",
+  "interrupted",
+  "missed",
+  "skipped",
+  "abandoned"
+)
+
+const RunRow = Schema.Struct({
+  jobId: Schema.String,
+  scheduledTime: Schema.Number,
+  recordedAt: Schema.Number,
+  state: RunState,
+  fence: Schema.Number,
+  attempt: Schema.Number,
+  acquiredBy: Schema.NullOr(Schema.String),
+  acquiredUntil: Schema.NullOr(Schema.Number),
+  startedAt: Schema.NullOr(Schema.Number),
+  finishedAt: Schema.NullOr(Schema.Number),
+  result: Schema.NullOr(Schema.parseJson()),
+  error: Schema.NullOr(Schema.String),
+  count: Schema.Number,
+  lastTime: Schema.Number
+})
+
+const decodeRunRow = Schema.decodeUnknownEither(RunRow)
+
+/**
+ * Decodes a run row (its result from JSON text; `null` is no result); the error says why it
+ * cannot be.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const decodeRun = (row: EncodedRun): Either.Either<Run, string> =>
+  Either.mapBoth(decodeRunRow(row), {
+    onLeft: (e) => ParseResult.TreeFormatter.formatErrorSync(e),
+    onRight: (r): Run => ({ ...r, result: r.result === null ? undefined : r.result })
+  })
+
+/**
+ * Turns the loop's plan for a leased job into its row-level decision: the missed times one run
+ * each (or one summary run keyed by the first, when the plan lists fewer than it missed), the run
+ * times as `ready` runs, and the job's new next run time with its record re-encoded (or removal).
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeDecision = (decision: Decision): Either.Either<RowDecision, string> => {
+  const { leased: { job, version }, plan } = decision
+  const runs: Array<PlannedRun> = []
+  const summary = plan.missedSummary
+  if (summary === undefined || plan.missed.length === summary.count) {
+    for (const t of plan.missed) runs.push({ scheduledTime: t, state: "missed", count: 1, lastTime: t })
+  } else {
+    runs.push({ scheduledTime: summary.first, state: "missed", count: summary.count, lastTime: summary.last })
+  }
+  for (const t of plan.runTimes) runs.push({ scheduledTime: t, state: "ready", count: 1, lastTime: t })
+  if (plan.jobRemoved) return Either.right({ id: job.id, version, next: null, runs, maxInstances: job.maxInstances })
+  const nextRunTime = plan.nextRunTime ?? null
+  return Either.mapBoth(encodeJob(Job.modify(job, { nextRunTime })), {
+    onLeft: (e) => e.message,
+    onRight: (row): RowDecision => ({
+      id: job.id,
+      version,
+      next: { nextRunTime, data: row.data },
+      runs,
+      maxInstances: job.maxInstances
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Options of an encoded store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EncodedOptions {
+  /** How long finished runs are kept, in ms (default `DEFAULT_RUN_RETENTION_MS`, 7 days). */
+  readonly runRetentionMs?: number | undefined
+}
 
 /**
  * Builds a job store over a driver.
@@ -97,28 +443,97 @@ export const decodeRow = (row: EncodedRow): Either.Either<Job.Job, string> =>
  * @since 0.1.0
  * @category constructors
  */
-export const makeEncoded = (driver: EncodedDriver): JobStore["Type"] => {
+export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {}): JobStore["Type"] => {
+  const purge = driver.purgeRuns(options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS)
+
+  /** Decodes a job row; a bad one is logged and quarantined (`undefined`). */
+  const decodeOne = (row: EncodedRow): Effect.Effect<Job.Job | undefined, StoreError> => {
+    const decoded = decodeRow(row)
+    if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+    return Effect.logError(`Unable to restore job "${row.id}" from job store "${driver.name}" -- keeping it aside`)
+      .pipe(
+        Effect.annotateLogs({ reason: decoded.left }),
+        Effect.zipRight(driver.quarantine(row.id, decoded.left)),
+        Effect.as(undefined)
+      )
+  }
+
   const decodeAll = (rows: ReadonlyArray<EncodedRow>) =>
     Effect.gen(function*() {
       const jobs: Array<Job.Job> = []
       for (const row of rows) {
-        const decoded = decodeRow(row)
-        if (Either.isRight(decoded)) {
-          jobs.push(decoded.right)
-          continue
-        }
-        yield* Effect.logError(`Unable to restore job "${row.id}" from job store "${driver.name}" -- keeping it aside`)
-          .pipe(Effect.annotateLogs({ reason: decoded.left }))
-        if (driver.quarantine !== undefined) yield* driver.quarantine(row.id, decoded.left)
+        const job = yield* decodeOne(row)
+        if (job !== undefined) jobs.push(job)
       }
       return jobs
     })
 
+  /** Decodes run rows; a bad one is logged and left out (run history is never acted on). */
+  const decodeRuns = (rows: ReadonlyArray<EncodedRun>) =>
+    Effect.gen(function*() {
+      const runs: Array<Run> = []
+      for (const row of rows) {
+        const decoded = decodeRun(row)
+        if (Either.isRight(decoded)) runs.push(decoded.right)
+        else {
+          yield* Effect.logError(
+            `Unable to read run ${row.jobId}@${row.scheduledTime} from job store "${driver.name}" -- leaving it out`
+          ).pipe(Effect.annotateLogs({ reason: decoded.left }))
+        }
+      }
+      return runs
+    })
+
+  const acquire = (claim: Claim): Effect.Effect<Acquired, StoreError> =>
+    Effect.gen(function*() {
+      const jobs: Array<LeasedJob> = []
+      let now: Instant
+      // a bad row is quarantined (its lease cleared) and does not take a place in the batch:
+      // claim again for the places it took, until a claim brings no bad row or runs dry
+      for (;;) {
+        const want = claim.limit - jobs.length
+        const got = yield* driver.acquire({ ...claim, limit: want })
+        now = got.now
+        let bad = 0
+        for (const row of got.rows) {
+          const job = yield* decodeOne(row)
+          if (job === undefined) bad++
+          else jobs.push({ job, version: row.version })
+        }
+        if (bad === 0 || got.rows.length < want) break
+      }
+      jobs.sort((a, b) => compareJobs(a.job, b.job))
+      return { now, jobs }
+    })
+
+  const release = (owner: string, decisions: ReadonlyArray<Decision>) =>
+    Effect.gen(function*() {
+      if (decisions.length === 0) return []
+      const rows: Array<RowDecision> = []
+      for (const decision of decisions) {
+        const row = encodeDecision(decision)
+        // a leased job was decoded from its record, so it encodes again
+        if (Either.isLeft(row)) return yield* Effect.dieMessage(`release: ${row.left}`)
+        rows.push(row.right)
+      }
+      yield* purge
+      const outcomes = yield* driver.release(owner, rows)
+      const result: Array<ReleaseOutcome> = []
+      for (const outcome of outcomes) {
+        result.push(
+          outcome._tag === "Refused"
+            ? outcome
+            : { _tag: "Released", runs: yield* decodeRuns(outcome.runs), skipped: outcome.skipped }
+        )
+      }
+      return result
+    })
+
   return JobStore.of({
     add: (job, replaceExisting = false) =>
-      Effect.flatMap(encodeRow(job), (row) => (replaceExisting ? driver.upsert(row) : driver.insert(row))),
+      Effect.flatMap(encodeJob(job), (row) => (replaceExisting ? driver.upsert(row) : driver.insert(row))),
     update: (job) =>
-      Effect.flatMap(encodeRow(job), (row) =>
+      Effect.flatMap(encodeJob(job), (row) =>
         Effect.flatMap(driver.update(row), (found) =>
           found ? Effect.void : Effect.fail(new JobLookupError({ jobId: job.id })))),
     remove: (jobId) =>
@@ -126,11 +541,25 @@ export const makeEncoded = (driver: EncodedDriver): JobStore["Type"] => {
     removeAll: driver.deleteAll,
     lookup: (jobId) =>
       Effect.flatMap(driver.select(jobId), (row) =>
-        Option.isNone(row)
-          ? Effect.succeedNone
-          : Effect.map(decodeAll([row.value]), (jobs) => Option.fromNullable(jobs[0]))),
-    getDueJobs: (now) => Effect.flatMap(driver.selectDue(now), decodeAll),
-    getNextRunTime: driver.selectNextRunTime,
-    getAll: Effect.flatMap(driver.selectAll, decodeAll)
+        Option.isNone(row) ? Effect.succeedNone : Effect.map(decodeOne(row.value), Option.fromNullable)),
+    getNextRunTime: driver.getNextRunTime,
+    getAll: Effect.flatMap(driver.selectAll, decodeAll),
+    acquire,
+    release,
+    complete: (completions) =>
+      completions.length === 0 ? Effect.succeed([]) : Effect.zipRight(
+        purge,
+        driver.complete(completions.map((c) => ({
+          jobId: c.jobId,
+          scheduledTime: c.scheduledTime,
+          fence: c.fence,
+          state: c.state,
+          startedAt: c.startedAt,
+          finishedAt: c.finishedAt,
+          result: encodeResult(c.result),
+          error: c.error ?? null
+        })))
+      ),
+    getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns)
   })
 }
