@@ -265,14 +265,16 @@ export interface EncodedDriver {
    *    `recordedAt = now`, `startedAt = finishedAt = result = error = null`, `count`, `lastTime`
    *    as planned, and: `missed` / `skipped`: `fence = 0`, `attempt = 0`, no lease,
    *    `endedAt = now`; `ready`: `fence = ++fenceSeq` (in time order), `attempt = 1`,
-   *    `acquiredBy = owner`, `acquiredUntil` = the job's lease end, `endedAt = null`.
+   *    `acquiredBy = owner`, `acquiredUntil` = `now + runLeaseMs` (`null` with `runLeaseMs: null`:
+   *    held until completed; the job's lease end when `undefined`), `endedAt = null`.
    * 4. Deletes the job row (`next === null`; its runs stay) or sets its `nextRunTime` (`null`:
    *    paused), `data` and `fenceSeq`; clears its lease; `version` is unchanged.
    * Returns one outcome per decision: `Released` with the new `ready` runs in time order.
    */
   readonly release: (
     owner: string,
-    decisions: ReadonlyArray<RowDecision>
+    decisions: ReadonlyArray<RowDecision>,
+    runLeaseMs?: number | null
   ) => Effect.Effect<ReadonlyArray<RowOutcome>, StoreError>
   /**
    * One atomic step: for each completion, a compare-and-set on the run with key
@@ -506,7 +508,7 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       return { now, jobs }
     })
 
-  const release = (owner: string, decisions: ReadonlyArray<Decision>) =>
+  const release = (owner: string, decisions: ReadonlyArray<Decision>, runLeaseMs?: number | null) =>
     Effect.gen(function*() {
       if (decisions.length === 0) return []
       const rows: Array<RowDecision> = []
@@ -517,7 +519,7 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
         rows.push(row.right)
       }
       yield* purge
-      const outcomes = yield* driver.release(owner, rows)
+      const outcomes = yield* driver.release(owner, rows, runLeaseMs)
       const result: Array<ReleaseOutcome> = []
       for (const outcome of outcomes) {
         result.push(

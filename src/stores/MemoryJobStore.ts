@@ -262,10 +262,16 @@ export class JobIndex {
   }
 
   /** Records the plans of leased jobs; one outcome per decision, in order (see `JobStore`). */
-  release(owner: string, decisions: ReadonlyArray<Decision>, now: Instant): Array<ReleaseOutcome> {
+  release(
+    owner: string,
+    decisions: ReadonlyArray<Decision>,
+    now: Instant,
+    runLeaseMs?: number | null
+  ): Array<ReleaseOutcome> {
     this.purge(now)
     const out: Array<ReleaseOutcome> = new Array(decisions.length)
-    for (let i = 0; i < decisions.length; i++) out[i] = this.releaseOne(owner, decisions[i]!, now)
+    const runLease = runLeaseMs === undefined ? undefined : runLeaseMs === null ? null : now + runLeaseMs
+    for (let i = 0; i < decisions.length; i++) out[i] = this.releaseOne(owner, decisions[i]!, now, runLease)
     return out
   }
 
@@ -293,11 +299,12 @@ export class JobIndex {
   // -------------------------------------------------------------------------------------------
   // release / complete
 
-  private releaseOne(owner: string, decision: Decision, now: Instant): ReleaseOutcome {
+  /** `runLease`: the runs' lease end (`null`: held until completed; `undefined`: the job's lease end). */
+  private releaseOne(owner: string, decision: Decision, now: Instant, runLease: Instant | null | undefined): ReleaseOutcome {
     const leased = decision.leased
     const entry = this.byId.get(leased.job.id)
     if (
-      entry === undefined || entry.acquiredBy !== owner || entry.acquiredUntil === null || entry.acquiredUntil < now
+      entry === undefined || entry.acquiredBy !== owner || entry.acquiredUntil === null || entry.acquiredUntil <= now
     ) return REFUSED
     if (entry.version !== leased.version) {
       // changed while leased: planned again at once
@@ -306,6 +313,7 @@ export class JobIndex {
     }
     const job = entry.job
     const plan = decision.plan
+    const runUntil = runLease === undefined ? entry.acquiredUntil : runLease
     let history = entry.history
     const summary = plan.missedSummary
     const missed = plan.missed
@@ -330,7 +338,7 @@ export class JobIndex {
         for (let i = 0; i < ordered.length; i++) {
           const t = ordered[i]!
           if (t <= history.latest && history.runs.has(t)) continue
-          const run = newRun(job.id, t, now, "ready", ++history.fenceSeq, owner, entry.acquiredUntil, 1, t)
+          const run = newRun(job.id, t, now, "ready", ++history.fenceSeq, owner, runUntil, 1, t)
           history.runs.set(t, run)
           if (t > history.latest) history.latest = t
           history.live.push(run)
@@ -658,7 +666,8 @@ const service = (index: JobIndex, clock: Clock.Clock): JobStoreService =>
         const now = clock.unsafeCurrentTimeMillis()
         return { now, jobs: index.acquire(claim.owner, claim.limit, claim.leaseMs, now) }
       }),
-    release: (owner, decisions) => Effect.sync(() => index.release(owner, decisions, clock.unsafeCurrentTimeMillis())),
+    release: (owner, decisions, runLeaseMs) =>
+      Effect.sync(() => index.release(owner, decisions, clock.unsafeCurrentTimeMillis(), runLeaseMs)),
     complete: (completions) => Effect.sync(() => index.complete(completions, clock.unsafeCurrentTimeMillis())),
     getRuns: (jobId) => Effect.sync(() => index.runs(jobId))
   })

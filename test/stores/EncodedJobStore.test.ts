@@ -133,7 +133,7 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
         }
         return { now, rows: rows.map(snapshot) }
       }),
-    release: (owner, decisions) =>
+    release: (owner, decisions, runLeaseMs) =>
       atomically((now) =>
         decisions.map((d) => {
           const c = jobs.get(d.id)
@@ -167,7 +167,7 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
               fence: ready ? ++c.fenceSeq : 0,
               attempt: ready ? 1 : 0,
               acquiredBy: ready ? owner : null,
-              acquiredUntil: ready ? c.acquiredUntil : null,
+              acquiredUntil: !ready ? null : runLeaseMs === undefined ? c.acquiredUntil : runLeaseMs === null ? null : now + runLeaseMs,
               startedAt: null,
               finishedAt: null,
               result: null,
@@ -590,8 +590,7 @@ describe("EncodedJobStore quarantine", () => {
     }))
 })
 
-// The loop claims with acquire / release once the scheduler is rewritten on the new contract.
-describe.skip("a scheduler on an encoded store", () => {
+describe("a scheduler on an encoded store", () => {
   it.effect("runs task references; refuses functions and non-JSON arguments before storing", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(Date.UTC(2024, 0, 1))
