@@ -64,10 +64,10 @@ describe("one loop path", () => {
       expect(wrapped).toEqual(plain)
     }))
 
-  it.effect("1,000 jobs due at once are claimed in batches: 4 acquires, 4 releases and 4 submits", () =>
+  it.effect("1,000 jobs due at once are claimed in growing batches (32, 64, 128, 256, 256, 256, 8): 7 acquires, releases and submits", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
-      const calls = { acquire: 0, acquired: 0, release: 0, submit: 0 }
+      const calls = { acquire: 0, acquired: 0, release: 0, submit: 0, sizes: [] as Array<number> }
       const counting = Layer.merge(
         Layer.effect(
           JobStore,
@@ -76,7 +76,10 @@ describe("one loop path", () => {
             acquire: (claim) =>
               Effect.tap(store.acquire(claim), (a) =>
                 Effect.sync(() => {
-                  if (a.jobs.length > 0) calls.acquire++
+                  if (a.jobs.length > 0) {
+                    calls.acquire++
+                    calls.sizes.push(a.jobs.length)
+                  }
                   calls.acquired += a.jobs.length
                 })),
             release: (owner, decisions, lease) =>
@@ -102,7 +105,7 @@ describe("one loop path", () => {
         return TestScheduler.executed(yield* TestScheduler.advance(SEC))
       }).pipe(Effect.provide(schedulerWith(counting)))
       expect(executed.length).toBe(1000)
-      expect(calls).toEqual({ acquire: 4, acquired: 1000, release: 4, submit: 4 })
+      expect(calls).toEqual({ acquire: 7, acquired: 1000, release: 7, submit: 7, sizes: [32, 64, 128, 256, 256, 256, 8] })
     }))
 
   it.effect("every run is recorded: getRuns shows fences, attempts and outcomes (succeeded, failed)", () =>

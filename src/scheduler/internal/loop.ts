@@ -35,8 +35,14 @@ import { Signal } from "./signal.js"
  */
 export const MAX_SLEEP_MS = 86_400_000
 
-/** How many jobs the loop claims per `acquire`. */
+/** The most jobs the loop claims per `acquire`. */
 export const BATCH_SIZE = 256
+
+/**
+ * The first `acquire` of a pass claims this many jobs; each full batch doubles the next, up to
+ * `BATCH_SIZE` (a slow start: the first runs of a burst start after 32 jobs are planned, not 256).
+ */
+export const FIRST_BATCH_SIZE = 32
 
 /** The completions of runs from one store, waiting for `complete`. */
 class CompletionBuffer implements CompletionSink {
@@ -52,7 +58,11 @@ class CompletionBuffer implements CompletionSink {
 export const makeLoop = (core: Core) => {
   const { state, bus, lock } = core
   const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
-  const claim = { owner: lock.owner, limit: BATCH_SIZE, leaseMs: lock.leaseMs }
+  const claims: Array<{ owner: string; limit: number; leaseMs: number }> = []
+  for (let limit = FIRST_BATCH_SIZE; ; limit = Math.min(limit * 2, BATCH_SIZE)) {
+    claims.push({ owner: lock.owner, limit, leaseMs: lock.leaseMs })
+    if (limit === BATCH_SIZE) break
+  }
   const completed = new Signal()
   const buffers = new Map<string, CompletionBuffer>()
 
@@ -120,10 +130,14 @@ export const makeLoop = (core: Core) => {
       }), { discard: true })
 
   /**
-   * One batch of one store: acquire, plan, release, publish, submit. Returns whether the batch was
-   * full (more may be due).
+   * One batch of one store: acquire (up to `claim.limit` jobs), plan, release, publish, submit.
+   * Returns whether the batch was full (more may be due).
    */
-  const batch = (alias: string, store: JobStoreService): Effect.Effect<boolean, StoreError> =>
+  const batch = (
+    alias: string,
+    store: JobStoreService,
+    claim: (typeof claims)[number]
+  ): Effect.Effect<boolean, StoreError> =>
     Effect.gen(function*() {
       const acquired = yield* store.acquire(claim)
       const jobs = acquired.jobs
@@ -227,7 +241,8 @@ export const makeLoop = (core: Core) => {
   /** Every batch due in one store, then its next wake-up time. */
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Option.Option<Instant>, StoreError> =>
     Effect.gen(function*() {
-      while (yield* batch(alias, store)) {
+      let round = 0
+      while (yield* batch(alias, store, claims[Math.min(round++, claims.length - 1)]!)) {
         if (state.status !== "running") return Option.none()
         yield* Effect.yieldNow() // let the executors start the batch before the next is planned
       }
