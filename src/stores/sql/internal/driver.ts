@@ -1,0 +1,664 @@
+/**
+ * The row-level driver of the SQL job stores (`EncodedDriver`) over one `SqlClient`, for SQLite,
+ * PostgreSQL and MySQL / MariaDB. Every query is parameterised; table names are identifiers
+ * built from a validated prefix.
+ *
+ * Atomic steps are transactions on a reserved connection that this module begins and ends
+ * itself (COMMIT / ROLLBACK uninterruptibly, their failures as `StoreError`, never defects):
+ * SQLite `BEGIN IMMEDIATE` (the write lock at once; `SQLITE_BUSY` is retried with a schedule),
+ * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
+ * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
+ * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
+ * `UPDATE` by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery).
+ *
+ * Batches are set-based: a `release` of n decisions is a constant number of statements (lock the
+ * jobs, count their live runs, find the run keys that exist, insert the runs, update the jobs):
+ * PostgreSQL passes columns as arrays (`unnest`), SQLite uses `UPDATE … FROM (VALUES …)`, MySQL
+ * `INSERT … ON DUPLICATE KEY UPDATE` over rows it has locked.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { Connection } from "@effect/sql/SqlConnection"
+import type { SqlError } from "@effect/sql/SqlError"
+import type { Fragment } from "@effect/sql/Statement"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
+import { ConflictingIdError, StoreError } from "../../../errors.js"
+import type {
+  EncodedCompletion,
+  EncodedDriver,
+  EncodedJob,
+  EncodedRow,
+  EncodedRun,
+  RowDecision,
+  RowOutcome
+} from "../../EncodedJobStore.js"
+import { SCHEMA_VERSION } from "../../EncodedJobStore.js"
+import type { RunState } from "../../JobStore.js"
+import { tables } from "../migrations.js"
+
+/** The SQL dialects of the store. */
+export type Dialect = "sqlite" | "pg" | "mysql"
+
+/** Where `now` comes from. */
+export type ClockSource = "effect" | "database"
+
+/** What the driver needs. */
+export interface DriverOptions {
+  readonly name: string
+  readonly prefix: string
+  readonly clock: ClockSource
+  /** SQLite: how long to keep retrying a busy database (ms). */
+  readonly busyRetryMs: number
+  /** How often (at most) ended runs are purged, in ms of the store's clock. */
+  readonly purgeEveryMs: number
+}
+
+type Row = Record<string, unknown>
+
+const num = (v: unknown): number => typeof v === "number" ? v : Number(v)
+const numOrNull = (v: unknown): number | null => v === null || v === undefined ? null : num(v)
+const strOrNull = (v: unknown): string | null => v === null || v === undefined ? null : String(v)
+
+/** The number of rows a statement's raw result says it changed. */
+const affected = (raw: unknown): number => {
+  const r = raw as { changes?: number; rowCount?: number | null; affectedRows?: number }
+  return num(r.changes ?? r.rowCount ?? r.affectedRows ?? 0)
+}
+
+const isBusy = (e: SqlError): boolean => {
+  const code = (e.cause as { code?: unknown } | undefined)?.code
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+}
+
+const describe = (e: SqlError): string => {
+  const cause = e.cause as { message?: unknown; code?: unknown } | undefined
+  const detail = cause?.message !== undefined ? String(cause.message) : String(e.cause ?? "")
+  return `${e.message}${detail === "" ? "" : `: ${detail}`}`
+}
+
+const JOB_COLUMNS = "id, next_run_time, data, version, fence_seq, acquired_by, acquired_until"
+const RUN_COLUMNS =
+  "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at"
+
+const toJobRow = (r: Row): EncodedRow => ({
+  id: String(r.id),
+  nextRunTime: numOrNull(r.next_run_time),
+  data: String(r.data),
+  version: num(r.version),
+  fenceSeq: num(r.fence_seq),
+  acquiredBy: strOrNull(r.acquired_by),
+  acquiredUntil: numOrNull(r.acquired_until)
+})
+
+const toRun = (r: Row): EncodedRun => ({
+  jobId: String(r.job_id),
+  scheduledTime: num(r.scheduled_time),
+  recordedAt: num(r.recorded_at),
+  state: String(r.state) as RunState,
+  fence: num(r.fence),
+  attempt: num(r.attempt),
+  acquiredBy: strOrNull(r.acquired_by),
+  acquiredUntil: numOrNull(r.acquired_until),
+  startedAt: numOrNull(r.started_at),
+  finishedAt: numOrNull(r.finished_at),
+  result: strOrNull(r.result),
+  error: strOrNull(r.error),
+  count: num(r.miss_count),
+  lastTime: num(r.last_time),
+  endedAt: numOrNull(r.ended_at)
+})
+
+const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
+  r.jobId,
+  r.scheduledTime,
+  r.recordedAt,
+  r.state,
+  r.fence,
+  r.attempt,
+  r.acquiredBy,
+  r.acquiredUntil,
+  r.startedAt,
+  r.finishedAt,
+  r.result,
+  r.error,
+  r.count,
+  r.lastTime,
+  r.endedAt
+]
+
+const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
+
+/** Rows per multi-row statement (SQLite binds at most 32,766 parameters; runs have 15 columns). */
+const CHUNK = 500
+
+/**
+ * Builds the driver over the `SqlClient` in context (its transforms disabled: the driver reads
+ * its own column names).
+ */
+export const make = (
+  options: DriverOptions
+): Effect.Effect<EncodedDriver & { readonly schemaVersion: Effect.Effect<number, StoreError> }, never, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const dialect: Dialect = sql.onDialectOrElse({
+      sqlite: () => "sqlite" as const,
+      pg: () => "pg" as const,
+      mysql: () => "mysql" as const,
+      orElse: () => "sqlite" as const
+    })
+    const t = tables(options.prefix)
+    const J = sql(t.jobs)
+    const R = sql(t.runs)
+    const M = sql(t.migrations)
+    const forUpdate = dialect === "sqlite" ? sql`` : sql` FOR UPDATE`
+    const skipLocked = dialect === "sqlite" ? sql`` : sql` FOR UPDATE SKIP LOCKED`
+    const lit = (s: string) => sql.literal(s)
+
+    /** `column IN (values)`; PostgreSQL: `column = ANY($1)` (one array parameter). */
+    const inList = (column: string, values: ReadonlyArray<unknown>): Fragment =>
+      dialect === "pg" ? sql`${lit(column)} = ANY(${values as Array<unknown>})` : sql`${lit(column)} IN ${sql.in(values)}`
+
+    /** Runs a statement whose SQL text varies with its input (MySQL: not prepared server-side). */
+    const varying = <A extends object>(s: { readonly unprepared: Effect.Effect<ReadonlyArray<A>, SqlError> } & Effect.Effect<ReadonlyArray<A>, SqlError>) =>
+      dialect === "mysql" ? s.unprepared : s
+
+    // -- errors and retries ------------------------------------------------------------------------
+
+    const fail = (operation: string, reason: string) => new StoreError({ store: options.name, operation, reason })
+
+    /** Sleeps between busy retries on the live clock (a `TestClock` must not stall a busy retry). */
+    const liveClock = Clock.make()
+
+    /** SQLite: retries a busy database (another connection holds the write lock) with backoff. */
+    const retryBusy = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+      const loop = (attempt: number, deadline: number): Effect.Effect<A, E, R> =>
+        Effect.catchIf(
+          effect,
+          (e) =>
+            (e as { _tag?: string })._tag === "SqlError" && isBusy(e as SqlError) &&
+            liveClock.unsafeCurrentTimeMillis() < deadline,
+          () =>
+            Random.next.pipe(
+              Effect.flatMap((r) => Effect.withClock(Effect.sleep(Math.min(50, 2 * 1.5 ** attempt) * (0.5 + r)), liveClock)),
+              Effect.zipRight(Effect.suspend(() => loop(attempt + 1, deadline)))
+            )
+        )
+      return Effect.suspend(() => loop(0, liveClock.unsafeCurrentTimeMillis() + options.busyRetryMs))
+    }
+
+    /** Maps SQL errors to `StoreError` (SQLite: retrying a busy database first). */
+    const guard = (operation: string) => <A, E, R>(effect: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, Exclude<E, SqlError> | StoreError, R> =>
+      Effect.catchIf(
+        dialect === "sqlite" ? retryBusy(effect) : effect,
+        (e): e is SqlError => (e as { _tag?: string })._tag === "SqlError",
+        (e) => Effect.fail(fail(operation, describe(e)))
+      ) as Effect.Effect<A, Exclude<E, SqlError> | StoreError, R>
+
+    const begin = dialect === "sqlite"
+      ? "BEGIN IMMEDIATE"
+      : dialect === "mysql"
+      ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION"
+      : "BEGIN"
+
+    const endWith = (conn: Connection, statement: "COMMIT" | "ROLLBACK") =>
+      conn.executeUnprepared(statement, [], undefined)
+
+    /**
+     * One transaction on a reserved connection: begun with the dialect's statement, committed on
+     * success, rolled back otherwise; the end is uninterruptible, and its failure is a
+     * `StoreError` (never a defect).
+     */
+    const transaction = (operation: string) => <A, E, R>(body: Effect.Effect<A, E, R>) =>
+      guard(operation)(
+        Effect.uninterruptibleMask((restore) =>
+          Effect.scoped(
+            Effect.gen(function*() {
+              const conn = yield* restore(sql.reserve)
+              yield* restore(conn.executeUnprepared(begin, [], undefined))
+              const exit = yield* Effect.exit(
+                restore(Effect.provideService(body, SqlClient.TransactionConnection, [conn, 0] as const))
+              )
+              if (Exit.isSuccess(exit)) {
+                const committed = yield* Effect.exit(endWith(conn, "COMMIT"))
+                if (Exit.isSuccess(committed)) return exit.value
+                yield* Effect.ignore(endWith(conn, "ROLLBACK"))
+                return yield* Effect.failCause(committed.cause)
+              }
+              const rolledBack = yield* Effect.exit(endWith(conn, "ROLLBACK"))
+              if (Exit.isFailure(rolledBack)) {
+                yield* Effect.logWarning(`Job store "${options.name}": ROLLBACK failed in ${operation}`).pipe(
+                  Effect.annotateLogs({ cause: Cause.pretty(rolledBack.cause) })
+                )
+              }
+              return yield* Effect.failCause(exit.cause)
+            })
+          ) as Effect.Effect<A, E | SqlError, Exclude<R, Scope.Scope>>
+        )
+      )
+
+    // -- time -------------------------------------------------------------------------------------
+
+    const databaseNow = sql.onDialectOrElse({
+      pg: () => sql`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now`,
+      mysql: () => sql`SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) AS now`,
+      orElse: () => sql`SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS now`
+    })
+
+    /** The store's current time: Effect's `Clock` or the database's. */
+    const now: Effect.Effect<number, SqlError> = options.clock === "effect"
+      ? Clock.currentTimeMillis
+      : Effect.map(databaseNow, (rows) => num(rows[0]!.now))
+
+    // -- schema version ---------------------------------------------------------------------------
+
+    const readSchemaVersion = Effect.map(
+      sql`SELECT MAX(migration_id) AS v FROM ${M}`,
+      (rows) => rows.length === 0 || rows[0]!.v === null ? 0 : num(rows[0]!.v)
+    )
+
+    /** Fails (refusing to claim) when the database holds a schema newer than this store knows. */
+    const checkSchema = Effect.flatMap(readSchemaVersion, (v) =>
+      v > SCHEMA_VERSION
+        ? Effect.fail(fail(
+          "acquire",
+          `the database holds schema version ${v}, newer than version ${SCHEMA_VERSION} that this store knows: refusing to claim jobs (upgrade effect-apscheduler)`
+        ))
+        : Effect.void)
+
+    // -- user writes --------------------------------------------------------------------------------
+
+    const nextFence = sql`(SELECT COALESCE(MAX(fence), 0) FROM ${R} WHERE job_id = `
+
+    const insert = (job: EncodedJob) =>
+      guard("add")(
+        Effect.flatMap(
+          dialect === "mysql"
+            ? sql`INSERT IGNORE INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw
+            : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`.raw,
+          (raw) => affected(raw) === 0 ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void
+        )
+      )
+
+    const upsert = (job: EncodedJob) =>
+      guard("add")(
+        Effect.asVoid(
+          dialect === "mysql"
+            ? sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), data = VALUES(data), version = version + 1, quarantined = NULL`
+            : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO UPDATE SET next_run_time = excluded.next_run_time, data = excluded.data, version = ${J}.version + 1, quarantined = NULL`
+        )
+      )
+
+    const update = (job: EncodedJob) =>
+      guard("update")(
+        Effect.map(
+          sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`.raw,
+          (raw) => affected(raw) > 0
+        )
+      )
+
+    const remove = (id: string) =>
+      guard("remove")(Effect.map(sql`DELETE FROM ${J} WHERE id = ${id}`.raw, (raw) => affected(raw) > 0))
+
+    const deleteAll = guard("removeAll")(Effect.asVoid(sql`DELETE FROM ${J}`))
+
+    // -- reads --------------------------------------------------------------------------------------
+
+    const select = (id: string) =>
+      guard("lookup")(
+        Effect.map(
+          sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE id = ${id} AND quarantined IS NULL`,
+          (rows) => rows.length === 0 ? Option.none() : Option.some(toJobRow(rows[0]!))
+        )
+      )
+
+    const selectAll = guard("getAll")(
+      Effect.map(
+        sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE quarantined IS NULL ORDER BY (next_run_time IS NULL), next_run_time, id`,
+        (rows) => rows.map(toJobRow)
+      )
+    )
+
+    // the earliest next run time of a job not leased (index order), and the earliest
+    // max(next_run_time, acquired_until) of the leased ones (few, by their index)
+    const getNextRunTime = guard("getNextRunTime")(
+      Effect.map(
+        sql`SELECT (SELECT next_run_time FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NULL AND quarantined IS NULL ORDER BY next_run_time LIMIT 1) AS free, (SELECT MIN(CASE WHEN acquired_until > next_run_time THEN acquired_until ELSE next_run_time END) FROM ${J} WHERE acquired_until IS NOT NULL AND next_run_time IS NOT NULL AND quarantined IS NULL) AS leased`,
+        (rows) => {
+          const free = numOrNull(rows[0]?.free)
+          const leased = numOrNull(rows[0]?.leased)
+          return Option.fromNullable(free === null ? leased : leased === null ? free : Math.min(free, leased))
+        }
+      )
+    )
+
+    // -- acquire --------------------------------------------------------------------------------------
+
+    const acquire = ({ leaseMs, limit, owner }: { readonly owner: string; readonly limit: number; readonly leaseMs: number }) =>
+      transaction("acquire")(
+        Effect.gen(function*() {
+          yield* checkSchema
+          const at = yield* now
+          if (limit <= 0) return { now: at, rows: [] }
+          const until = at + leaseMs
+          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL ORDER BY next_run_time, id LIMIT ${Math.floor(limit)}${skipLocked}`
+          if (selected.length === 0) return { now: at, rows: [] }
+          const ids = selected.map((r) => String(r.id))
+          yield* varying(sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${inList("id", ids)}`)
+          return {
+            now: at,
+            rows: selected.map((r) => ({ ...toJobRow(r), acquiredBy: owner, acquiredUntil: until }))
+          }
+        })
+      )
+
+    // -- release --------------------------------------------------------------------------------------
+
+    /** Inserts run rows; a key that exists is left alone. */
+    const insertRuns = (runs: ReadonlyArray<EncodedRun>) =>
+      Effect.forEach(
+        dialect === "pg" ? [runs] : chunks(runs, CHUNK),
+        (chunk) => {
+          if (chunk.length === 0) return Effect.void
+          if (dialect === "pg") {
+            const col = <A>(f: (r: EncodedRun) => A) => chunk.map(f)
+            return Effect.asVoid(
+              sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT * FROM unnest(${col((r) => r.jobId)}::text[], ${
+                col((r) => r.scheduledTime)
+              }::bigint[], ${col((r) => r.recordedAt)}::bigint[], ${col((r) => r.state)}::text[], ${
+                col((r) => r.fence)
+              }::bigint[], ${col((r) => r.attempt)}::int[], ${col((r) => r.acquiredBy)}::text[], ${
+                col((r) => r.acquiredUntil)
+              }::bigint[], ${col((r) => r.startedAt)}::bigint[], ${col((r) => r.finishedAt)}::bigint[], ${
+                col((r) => r.result)
+              }::text[], ${col((r) => r.error)}::text[], ${col((r) => r.count)}::bigint[], ${
+                col((r) => r.lastTime)
+              }::bigint[], ${col((r) => r.endedAt)}::bigint[]) ON CONFLICT DO NOTHING`
+            )
+          }
+          const values = sql.csv(chunk.map((r) => sql`(${sql.csv(runValues(r).map((v) => sql`${v}`))})`))
+          return Effect.asVoid(
+            dialect === "mysql"
+              ? sql`INSERT IGNORE INTO ${R} (${lit(RUN_COLUMNS)}) VALUES ${values}`.unprepared
+              : sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) VALUES ${values} ON CONFLICT DO NOTHING`
+          )
+        },
+        { discard: true }
+      )
+
+    interface JobUpdate {
+      readonly id: string
+      readonly nextRunTime: number | null
+      readonly data: string
+      readonly fenceSeq: number
+    }
+
+    /** Sets the next run time, record and fence sequence of jobs, clearing their leases. */
+    const updateJobs = (updates: ReadonlyArray<JobUpdate>) =>
+      Effect.forEach(
+        dialect === "pg" ? [updates] : chunks(updates, CHUNK),
+        (chunk) => {
+          if (chunk.length === 0) return Effect.void
+          if (dialect === "pg") {
+            return Effect.asVoid(
+              sql`UPDATE ${J} AS j SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM unnest(${
+                chunk.map((u) => u.id)
+              }::text[], ${chunk.map((u) => u.nextRunTime)}::bigint[], ${chunk.map((u) => u.data)}::text[], ${
+                chunk.map((u) => u.fenceSeq)
+              }::bigint[]) AS v(id, nrt, data, fs) WHERE j.id = v.id`
+            )
+          }
+          if (dialect === "mysql") {
+            const values = sql.csv(chunk.map((u) => sql`(${u.id}, ${u.nextRunTime}, ${u.data}, 0, ${u.fenceSeq})`))
+            return Effect.asVoid(
+              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES ${values} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), data = VALUES(data), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
+                .unprepared
+            )
+          }
+          const values = sql.csv(chunk.map((u) => sql`(${u.id}, ${u.nextRunTime}, ${u.data}, ${u.fenceSeq})`))
+          return Effect.asVoid(
+            sql`UPDATE ${J} SET next_run_time = v.column2, data = v.column3, fence_seq = v.column4, acquired_by = NULL, acquired_until = NULL FROM (VALUES ${values}) AS v WHERE ${J}.id = v.column1`
+          )
+        },
+        { discard: true }
+      )
+
+    const clearLeases = (ids: ReadonlyArray<string>) =>
+      ids.length === 0
+        ? Effect.void
+        : Effect.asVoid(varying(sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${inList("id", ids)}`))
+
+    const deleteJobs = (ids: ReadonlyArray<string>) =>
+      ids.length === 0 ? Effect.void : Effect.asVoid(varying(sql`DELETE FROM ${J} WHERE ${inList("id", ids)}`))
+
+    const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
+      decisions.length === 0 ? Effect.succeed([]) : transaction("release")(
+        Effect.gen(function*() {
+          const at = yield* now
+          const ids = [...new Set(decisions.map((d) => d.id))]
+          const locked = yield* varying(
+            sql`SELECT id, version, fence_seq, acquired_by, acquired_until, quarantined FROM ${J} WHERE ${inList("id", ids)}${forUpdate}`
+          )
+          const jobs = new Map(locked.map((r) => [String(r.id), r]))
+          const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
+          const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
+          const clear: Array<string> = []
+          const seen = new Set<string>()
+          decisions.forEach((d, index) => {
+            const row = jobs.get(d.id)
+            const first = !seen.has(d.id)
+            seen.add(d.id)
+            const until = row === undefined ? null : numOrNull(row.acquired_until)
+            if (
+              !first || row === undefined || row.quarantined !== null || strOrNull(row.acquired_by) !== owner ||
+              until === null || !(at < until)
+            ) {
+              outcomes[index] = { _tag: "Refused" }
+            } else if (num(row.version) !== d.version) {
+              clear.push(d.id)
+              outcomes[index] = { _tag: "Refused" }
+            } else accepted.push({ index, d, row })
+          })
+
+          // live runs (maxInstances) and existing run keys of the jobs that start runs
+          const starting = accepted.filter((a) => a.d.runs.some((p) => p.state === "ready"))
+          const live = new Map<string, number>()
+          const existing = new Set<string>()
+          if (starting.length > 0) {
+            const startingIds = starting.map((a) => a.d.id)
+            const counted = yield* varying(
+              sql`SELECT job_id, COUNT(*) AS n FROM ${R} WHERE ${inList("job_id", startingIds)} AND state IN ('ready', 'running') AND (acquired_until IS NULL OR acquired_until > ${at}) GROUP BY job_id`
+            )
+            for (const r of counted) live.set(String(r.job_id), num(r.n))
+            let lo = Infinity
+            let hi = -Infinity
+            for (const a of starting) {
+              for (const p of a.d.runs) {
+                if (p.scheduledTime < lo) lo = p.scheduledTime
+                if (p.scheduledTime > hi) hi = p.scheduledTime
+              }
+            }
+            const keys = yield* varying(
+              sql`SELECT job_id, scheduled_time FROM ${R} WHERE ${inList("job_id", startingIds)} AND scheduled_time >= ${lo} AND scheduled_time <= ${hi}`
+            )
+            for (const r of keys) existing.add(key(String(r.job_id), num(r.scheduled_time)))
+          }
+
+          const inserts: Array<EncodedRun> = []
+          const updates: Array<JobUpdate> = []
+          const removed: Array<string> = []
+          for (const { d, index, row } of accepted) {
+            const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
+            let fenceSeq = num(row.fence_seq)
+            const jobLease = numOrNull(row.acquired_until)
+            const started: Array<EncodedRun> = []
+            const planned = new Set<number>()
+            for (const p of [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)) {
+              if (planned.has(p.scheduledTime) || existing.has(key(d.id, p.scheduledTime))) continue
+              planned.add(p.scheduledTime)
+              const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
+              const ready = state === "ready"
+              const run: EncodedRun = {
+                jobId: d.id,
+                scheduledTime: p.scheduledTime,
+                recordedAt: at,
+                state,
+                fence: ready ? ++fenceSeq : 0,
+                attempt: ready ? 1 : 0,
+                acquiredBy: ready ? owner : null,
+                acquiredUntil: !ready ? null : runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs,
+                startedAt: null,
+                finishedAt: null,
+                result: null,
+                error: null,
+                count: p.count,
+                lastTime: p.lastTime,
+                endedAt: ready ? null : at
+              }
+              inserts.push(run)
+              if (ready) started.push(run)
+            }
+            if (d.next === null) removed.push(d.id)
+            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, data: d.next.data, fenceSeq })
+            outcomes[index] = { _tag: "Released", runs: started, skipped }
+          }
+          yield* insertRuns(inserts)
+          yield* updateJobs(updates)
+          yield* deleteJobs(removed)
+          yield* clearLeases(clear)
+          return outcomes as Array<RowOutcome>
+        })
+      )
+
+    // -- complete --------------------------------------------------------------------------------------
+
+    interface RunEnd {
+      readonly c: EncodedCompletion
+      readonly row: Row
+    }
+
+    const writeEnds = (ends: ReadonlyArray<RunEnd>) =>
+      Effect.forEach(
+        dialect === "pg" ? [ends] : chunks(ends, CHUNK),
+        (chunk) => {
+          if (chunk.length === 0) return Effect.void
+          if (dialect === "pg") {
+            const col = <A>(f: (c: EncodedCompletion) => A) => chunk.map((e) => f(e.c))
+            return Effect.asVoid(
+              sql`UPDATE ${R} AS r SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM unnest(${
+                col((c) => c.jobId)
+              }::text[], ${col((c) => c.scheduledTime)}::bigint[], ${col((c) => c.state)}::text[], ${
+                col((c) => c.startedAt)
+              }::bigint[], ${col((c) => c.finishedAt)}::bigint[], ${col((c) => c.result)}::text[], ${
+                col((c) => c.error)
+              }::text[]) AS v(job_id, st, state, s, f, res, err) WHERE r.job_id = v.job_id AND r.scheduled_time = v.st`
+            )
+          }
+          if (dialect === "mysql") {
+            const values = sql.csv(
+              chunk.map(({ c, row }) =>
+                sql`(${c.jobId}, ${c.scheduledTime}, ${num(row.recorded_at)}, ${c.state}, ${num(row.fence)}, ${
+                  num(row.attempt)
+                }, ${num(row.miss_count)}, ${num(row.last_time)}, ${c.startedAt}, ${c.finishedAt}, ${c.result}, ${c.error}, ${c.finishedAt})`
+              )
+            )
+            return Effect.asVoid(
+              sql`INSERT INTO ${R} (job_id, scheduled_time, recorded_at, state, fence, attempt, miss_count, last_time, started_at, finished_at, result, error, ended_at) VALUES ${values} ON DUPLICATE KEY UPDATE state = VALUES(state), started_at = VALUES(started_at), finished_at = VALUES(finished_at), result = VALUES(result), error = VALUES(error), ended_at = VALUES(ended_at), acquired_by = NULL, acquired_until = NULL`
+                .unprepared
+            )
+          }
+          const values = sql.csv(
+            chunk.map(({ c }) =>
+              sql`(${c.jobId}, ${c.scheduledTime}, ${c.state}, ${c.startedAt}, ${c.finishedAt}, ${c.result}, ${c.error})`
+            )
+          )
+          return Effect.asVoid(
+            sql`UPDATE ${R} SET state = v.column3, started_at = v.column4, finished_at = v.column5, result = v.column6, error = v.column7, ended_at = v.column5, acquired_by = NULL, acquired_until = NULL FROM (VALUES ${values}) AS v WHERE ${R}.job_id = v.column1 AND ${R}.scheduled_time = v.column2`
+          )
+        },
+        { discard: true }
+      )
+
+    const complete = (completions: ReadonlyArray<EncodedCompletion>) =>
+      completions.length === 0 ? Effect.succeed([]) : transaction("complete")(
+        Effect.gen(function*() {
+          const jobIds = [...new Set(completions.map((c) => c.jobId))]
+          const times = [...new Set(completions.map((c) => c.scheduledTime))]
+          const found = yield* varying(
+            sql`SELECT job_id, scheduled_time, state, fence, recorded_at, attempt, miss_count, last_time FROM ${R} WHERE ${
+              inList("job_id", jobIds)
+            } AND ${inList("scheduled_time", times)}${forUpdate}`
+          )
+          const runs = new Map<string, { row: Row; state: string }>()
+          for (const r of found) runs.set(key(String(r.job_id), num(r.scheduled_time)), { row: r, state: String(r.state) })
+          const ends: Array<RunEnd> = []
+          const accepted = completions.map((c) => {
+            const run = runs.get(key(c.jobId, c.scheduledTime))
+            if (run === undefined || num(run.row.fence) !== c.fence || (run.state !== "ready" && run.state !== "running")) {
+              return false
+            }
+            run.state = c.state
+            ends.push({ c, row: run.row })
+            return true
+          })
+          yield* writeEnds(ends)
+          return accepted
+        })
+      )
+
+    // -- runs --------------------------------------------------------------------------------------
+
+    const selectRuns = (jobId: string) =>
+      guard("getRuns")(
+        Effect.map(
+          sql`SELECT ${lit(RUN_COLUMNS)} FROM ${R} WHERE job_id = ${jobId} ORDER BY scheduled_time`,
+          (rows) => rows.map(toRun)
+        )
+      )
+
+    let lastPurge: number | undefined
+    const purgeRuns = (retentionMs: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (clockNow) => {
+        if (lastPurge !== undefined && Math.abs(clockNow - lastPurge) < options.purgeEveryMs) return Effect.void
+        lastPurge = clockNow
+        return guard("purgeRuns")(
+          Effect.flatMap(now, (at) => Effect.asVoid(sql`DELETE FROM ${R} WHERE ended_at < ${at - retentionMs}`))
+        )
+      })
+
+    const quarantine = (id: string, reason: string) =>
+      guard("quarantine")(
+        Effect.asVoid(
+          sql`UPDATE ${J} SET quarantined = ${reason}, acquired_by = NULL, acquired_until = NULL WHERE id = ${id}`
+        )
+      )
+
+    return {
+      name: options.name,
+      insert,
+      upsert,
+      update,
+      delete: remove,
+      deleteAll,
+      select,
+      selectAll,
+      getNextRunTime,
+      acquire,
+      release,
+      complete,
+      selectRuns,
+      purgeRuns,
+      quarantine,
+      schemaVersion: guard("schemaVersion")(readSchemaVersion)
+    }
+  })

@@ -1,0 +1,168 @@
+/**
+ * The migrations of the SQL job stores, run by `@effect/sql`'s `Migrator` inside the store layer
+ * (table `<prefix>_migrations`). Migration `n` creates persisted schema version `n`
+ * (`SCHEMA_VERSION`); every statement is `IF NOT EXISTS`, so a peer that re-runs one does no harm.
+ *
+ * Schema version 1 (ARCHITECTURE §2), every time a `BIGINT` of epoch milliseconds:
+ * - `<prefix>_jobs`: `id` (primary key, byte-ordered), `next_run_time` (`NULL` = paused),
+ *   `data` (the job's JSON record), `version`, `fence_seq`, `acquired_by`, `acquired_until`,
+ *   `quarantined` (why the row cannot be read; `NULL` for every readable row). Indexes:
+ *   `(next_run_time, id)` (the due query and the ordered listing) and `acquired_until` (the leased
+ *   rows, for the next wake-up).
+ * - `<prefix>_runs`: primary key `(job_id, scheduled_time)`; `recorded_at`, `state`, `fence`,
+ *   `attempt`, `acquired_by`, `acquired_until`, `started_at`, `finished_at`, `result` (JSON
+ *   text), `error`, `miss_count`, `last_time`, `ended_at`. Indexes: the live runs of a job
+ *   (`maxInstances`) and `ended_at` (the purge).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+
+/**
+ * The tables of a store with a given prefix.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Tables {
+  readonly jobs: string
+  readonly runs: string
+  readonly migrations: string
+}
+
+/**
+ * The table names for a prefix: `<prefix>_jobs`, `<prefix>_runs`, `<prefix>_migrations`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tables = (prefix: string): Tables => ({
+  jobs: `${prefix}_jobs`,
+  runs: `${prefix}_runs`,
+  migrations: `${prefix}_migrations`
+})
+
+/**
+ * Migration 1: creates schema version 1 (jobs and runs with their indexes) for the client's
+ * dialect.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
+export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.Effect<void, SqlError> => {
+  const t = tables(prefix)
+  const J = sql(t.jobs)
+  const R = sql(t.runs)
+  const ix = (name: string) => sql(`${prefix}_${name}`)
+  const statements = sql.onDialectOrElse({
+    pg: () => [
+      sql`CREATE TABLE IF NOT EXISTS ${J} (
+  id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+  next_run_time BIGINT,
+  data TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  fence_seq BIGINT NOT NULL,
+  acquired_by TEXT,
+  acquired_until BIGINT,
+  quarantined TEXT
+)`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_next")} ON ${J} (next_run_time, id)`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_leased")} ON ${J} (acquired_until) WHERE acquired_until IS NOT NULL`,
+      sql`CREATE TABLE IF NOT EXISTS ${R} (
+  job_id TEXT COLLATE "C" NOT NULL,
+  scheduled_time BIGINT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  fence BIGINT NOT NULL,
+  attempt INTEGER NOT NULL,
+  acquired_by TEXT,
+  acquired_until BIGINT,
+  started_at BIGINT,
+  finished_at BIGINT,
+  result TEXT,
+  error TEXT,
+  miss_count BIGINT NOT NULL,
+  last_time BIGINT NOT NULL,
+  ended_at BIGINT,
+  PRIMARY KEY (job_id, scheduled_time)
+)`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
+    ],
+    mysql: () => [
+      // indexes inline: each table appears with its indexes at once (MySQL commits DDL at once,
+      // and a peer that lost the migration race waits for the runs table, the last one)
+      sql`CREATE TABLE IF NOT EXISTS ${J} (
+  id VARCHAR(255) NOT NULL,
+  next_run_time BIGINT NULL,
+  data LONGTEXT NOT NULL,
+  version BIGINT NOT NULL,
+  fence_seq BIGINT NOT NULL,
+  acquired_by VARCHAR(255) NULL,
+  acquired_until BIGINT NULL,
+  quarantined TEXT NULL,
+  PRIMARY KEY (id),
+  INDEX ${ix("jobs_next")} (next_run_time, id),
+  INDEX ${ix("jobs_leased")} (acquired_until)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      sql`CREATE TABLE IF NOT EXISTS ${R} (
+  job_id VARCHAR(255) NOT NULL,
+  scheduled_time BIGINT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  state VARCHAR(16) NOT NULL,
+  fence BIGINT NOT NULL,
+  attempt INT NOT NULL,
+  acquired_by VARCHAR(255) NULL,
+  acquired_until BIGINT NULL,
+  started_at BIGINT NULL,
+  finished_at BIGINT NULL,
+  result LONGTEXT NULL,
+  error LONGTEXT NULL,
+  miss_count BIGINT NOT NULL,
+  last_time BIGINT NOT NULL,
+  ended_at BIGINT NULL,
+  PRIMARY KEY (job_id, scheduled_time),
+  INDEX ${ix("runs_live")} (job_id, state),
+  INDEX ${ix("runs_ended")} (ended_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`
+    ],
+    orElse: () => [
+      // SQLite: BIGINT has INTEGER affinity (64-bit); TEXT compares byte-wise (BINARY)
+      sql`CREATE TABLE IF NOT EXISTS ${J} (
+  id TEXT NOT NULL PRIMARY KEY,
+  next_run_time BIGINT,
+  data TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  fence_seq BIGINT NOT NULL,
+  acquired_by TEXT,
+  acquired_until BIGINT,
+  quarantined TEXT
+)`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_next")} ON ${J} (next_run_time, id)`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_leased")} ON ${J} (acquired_until) WHERE acquired_until IS NOT NULL`,
+      sql`CREATE TABLE IF NOT EXISTS ${R} (
+  job_id TEXT NOT NULL,
+  scheduled_time BIGINT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  fence BIGINT NOT NULL,
+  attempt INTEGER NOT NULL,
+  acquired_by TEXT,
+  acquired_until BIGINT,
+  started_at BIGINT,
+  finished_at BIGINT,
+  result TEXT,
+  error TEXT,
+  miss_count BIGINT NOT NULL,
+  last_time BIGINT NOT NULL,
+  ended_at BIGINT,
+  PRIMARY KEY (job_id, scheduled_time)
+) WITHOUT ROWID`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
+    ]
+  })
+  return Effect.asVoid(Effect.forEach(statements, (s) => s, { discard: true }))
+}
