@@ -12,6 +12,13 @@ export * as JobStore from "./stores/JobStore.js"
 export * as JobContext from "./job/JobContext.js"
 export * as MemoryJobStore from "./stores/MemoryJobStore.js"
 export * as EncodedJobStore from "./stores/EncodedJobStore.js"
+/**
+ * The SQL job store (SQLite, PostgreSQL, MySQL / MariaDB) over `@effect/sql`; each dialect's
+ * client library is imported only when a store of that dialect is built.
+ *
+ * @since 0.1.0
+ */
+export * as SqlJobStore from "./stores/sql/SqlJobStore.js"
 export * as Lock from "./stores/Lock.js"
 export * as Executor from "./executors/Executor.js"
 export * as FiberExecutor from "./executors/FiberExecutor.js"

@@ -117,7 +117,22 @@ const workerExecutor: ExecutorPlugin = (options) =>
   Effect.flatMap(maxWorkersOption(options), (maxWorkers) => WorkerExecutor.make({ maxWorkers }))
 
 /**
- * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job store `memory`;
+ * The SQL job stores (`sql` / `sqlalchemy`: a URL picks the dialect, none is a SQLite file;
+ * `sqlite`): the store module, and through it the dialect's client library, is imported only when
+ * such a store is configured.
+ */
+const sqlJobStore = (kind: "sql" | "sqlite"): JobStorePlugin => (options) =>
+  Effect.flatMap(
+    Effect.tryPromise({
+      try: () => import("../stores/sql/SqlJobStore.js"),
+      catch: (cause) => new ConfigError({ key: "type", reason: `cannot load the SQL job store: ${String(cause)}` })
+    }),
+    (SqlJobStore) => SqlJobStore.fromPluginOptions(options, kind)
+  )
+
+/**
+ * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job stores `memory`,
+ * `sql` / `sqlalchemy` (SQLite, PostgreSQL or MySQL / MariaDB by URL) and `sqlite`;
  * executors `default`, `threadpool`, `asyncio` (fibers) and `processpool` (worker threads).
  *
  * @since 0.1.0
@@ -132,7 +147,10 @@ export const builtins: Required<PluginsOptions> = {
     or: builtinTrigger("or")
   },
   jobstores: {
-    memory: () => MemoryJobStore.make
+    memory: () => MemoryJobStore.make,
+    sql: sqlJobStore("sql"),
+    sqlalchemy: sqlJobStore("sql"),
+    sqlite: sqlJobStore("sqlite")
   },
   executors: {
     default: fiberExecutor,
