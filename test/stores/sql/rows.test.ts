@@ -1,0 +1,157 @@
+/**
+ * Rows of a SQL store that cannot be read, and schemas newer than the store knows: against SQLite,
+ * PostgreSQL (and MariaDB for the schema version), each in a table prefix of its own.
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import type { StoreError } from "../../../src/errors.js"
+import { EventBus } from "../../../src/events/EventBus.js"
+import { JOB_EXECUTED } from "../../../src/events/SchedulerEvent.js"
+import * as SchedulerModule from "../../../src/scheduler/Scheduler.js"
+import { Scheduler } from "../../../src/scheduler/Scheduler.js"
+import { SCHEMA_VERSION } from "../../../src/stores/EncodedJobStore.js"
+import { JobStore } from "../../../src/stores/JobStore.js"
+import { tables } from "../../../src/stores/sql/migrations.js"
+import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
+import * as TestScheduler from "../../../src/testing/TestScheduler.js"
+import { acquired, A, makeJob } from "../jobStoreSuite.js"
+import { dropTables, mysqlClient, pgClient, uniquePrefix } from "./helpers.js"
+
+const T0 = Date.UTC(2024, 0, 1)
+
+interface Backend {
+  readonly name: string
+  readonly client: () => Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope>
+  readonly prefixes: Array<string>
+}
+
+const backends: ReadonlyArray<Backend> = [
+  { name: "SQLite", client: () => SqlJobStore.sqliteClient({ filename: ":memory:" }), prefixes: [] },
+  { name: "PostgreSQL", client: pgClient, prefixes: [] },
+  { name: "MariaDB", client: mysqlClient, prefixes: [] }
+]
+
+afterAll(async () => {
+  for (const b of backends) {
+    if (b.name === "SQLite") continue
+    for (const prefix of b.prefixes) await dropTables(b.client(), prefix)
+  }
+})
+
+/** A client, and a store over it in a table prefix of its own. */
+const open = (backend: Backend) =>
+  Effect.gen(function*() {
+    const sql = yield* backend.client()
+    const prefix = uniquePrefix("rows")
+    backend.prefixes.push(prefix)
+    const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql)
+    return { sql, prefix, store, t: tables(prefix) }
+  })
+
+/** Collects the log messages of `effect`. */
+const logged = <A, E, R>(effect: Effect.Effect<A, E, R>, into: Array<string>) =>
+  Effect.provide(effect, Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void into.push(String(message)))))
+
+for (const backend of backends.filter((b) => b.name !== "MariaDB")) {
+  describe(`SqlJobStore rows that cannot be read (${backend.name})`, () => {
+    it.scoped("are quarantined: reported, kept aside, never deleted; the other jobs are claimed", () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const { sql, store, t } = yield* open(backend)
+        for (const [id, time] of [["bad", T0 - 3], ["badjson", T0 - 2], ["g1", T0 - 1], ["g2", T0]] as const) {
+          yield* store.add(makeJob(id, time))
+        }
+        yield* sql`UPDATE ${sql(t.jobs)} SET data = ${"{\"version\":99}"} WHERE id = ${"bad"}`
+        yield* sql`UPDATE ${sql(t.jobs)} SET data = ${"{not json"} WHERE id = ${"badjson"}`
+        const logs: Array<string> = []
+        const got = yield* logged(acquired(store, { owner: A, limit: 2 }), logs)
+        expect(got.map((j) => j.id)).toEqual(["g1", "g2"])
+        expect(logs.filter((m) => m.includes("Unable to restore job")).sort()).toEqual([
+          expect.stringContaining("\"bad\""),
+          expect.stringContaining("\"badjson\"")
+        ])
+        const rows = yield* sql<{ id: string; quarantined: string | null; acquired_by: string | null }>`SELECT id, quarantined, acquired_by FROM ${
+          sql(t.jobs)
+        } ORDER BY id`
+        expect(rows.map((r) => [r.id, r.quarantined !== null, r.acquired_by])).toEqual([
+          ["bad", true, null],
+          ["badjson", true, null],
+          ["g1", false, A],
+          ["g2", false, A]
+        ])
+        expect(rows[0]!.quarantined).toContain("version")
+        expect((yield* store.getAll).map((j) => j.id)).toEqual(["g1", "g2"])
+        expect(Option.isNone(yield* store.lookup("bad"))).toBe(true)
+        // the id stays taken; replacing the job ends the quarantine
+        expect((yield* Effect.flip(store.add(makeJob("bad", T0))))._tag).toBe("ConflictingIdError")
+        yield* store.add(makeJob("bad", T0 + 5), true)
+        expect(Option.getOrThrow(yield* store.lookup("bad")).nextRunTime).toBe(T0 + 5)
+      }))
+
+    it.scoped("a scheduler on the store runs the other jobs", () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const { sql, store, t } = yield* open(backend)
+        const calls: Array<string> = []
+        yield* Effect.gen(function*() {
+          const scheduler = yield* Scheduler
+          const subscription = yield* EventBus.subscribe
+          yield* scheduler.start()
+          for (const id of ["a", "b", "c"]) {
+            yield* scheduler.addJob("tick", { id, args: [id], trigger: "interval", triggerArgs: { seconds: 10 } })
+          }
+          yield* sql`UPDATE ${sql(t.jobs)} SET data = ${"[]"} WHERE id = ${"b"}`
+          // a real store's I/O ends after `adjust` returns: wait for each wake-up's runs
+          for (let i = 0; i < 2; i++) {
+            yield* TestClock.adjust("10 seconds")
+            yield* TestScheduler.take(subscription, 2, JOB_EXECUTED)
+          }
+          yield* TestScheduler.settle
+        }).pipe(
+          Effect.scoped,
+          Effect.provide(
+            SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: { tick: (id: string) => void calls.push(id) } })
+              .pipe(Layer.provide(Layer.succeed(JobStore, store)))
+          )
+        )
+        expect(calls.sort()).toEqual(["a", "a", "c", "c"])
+        const [row] = yield* sql<{ quarantined: string | null }>`SELECT quarantined FROM ${sql(t.jobs)} WHERE id = ${"b"}`
+        expect(row!.quarantined).toEqual(expect.any(String))
+      }))
+  })
+}
+
+for (const backend of backends) {
+  describe(`SqlJobStore schema versions (${backend.name})`, () => {
+    it.scoped(`records schema version ${SCHEMA_VERSION}; refuses to claim from a newer one, and says so`, () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const { prefix, sql, store, t } = yield* open(backend)
+        const [{ v }] = yield* sql<{ v: unknown }>`SELECT MAX(migration_id) AS v FROM ${sql(t.migrations)}`
+        expect(Number(v)).toBe(SCHEMA_VERSION)
+        yield* store.add(makeJob("due", T0))
+        expect((yield* acquired(store, { owner: A })).map((j) => j.id)).toEqual(["due"])
+        // a newer release migrated the database
+        yield* sql`INSERT INTO ${sql(t.migrations)} (migration_id, name) VALUES (${SCHEMA_VERSION + 1}, ${"future"})`
+        yield* TestClock.adjust("1 minute")
+        const refused = yield* Effect.flip(store.acquire({ owner: A, limit: 10, leaseMs: 1000 }))
+        expect(refused).toMatchObject({ _tag: "StoreError", operation: "acquire" })
+        expect(refused.reason).toContain(`schema version ${SCHEMA_VERSION + 1}`)
+        // a store opened on it now: built (with a warning), reads, refuses to claim
+        const logs: Array<string> = []
+        const again = yield* logged(
+          Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql),
+          logs
+        )
+        expect(logs.some((m) => m.includes(`schema version ${SCHEMA_VERSION + 1}`))).toBe(true)
+        expect((yield* again.getAll).map((j) => j.id)).toEqual(["due"])
+        expect((yield* Effect.flip(again.acquire({ owner: A, limit: 10, leaseMs: 1000 })))._tag).toBe("StoreError")
+      }))
+  })
+}
