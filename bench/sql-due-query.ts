@@ -1,0 +1,89 @@
+/**
+ * BENCH due-query: one `acquire` + `release` of 1,000 due jobs among 100,000 stored, through the
+ * store (one run recorded per job, each job moved on by an hour), for SQLite (a file),
+ * PostgreSQL and MariaDB; median of 5 rounds (the 1,000 jobs are made due again between rounds).
+ * Target: ≤ 20 ms each. `npm run bench -- due-query` runs it; extra arguments pick backends.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Job from "../src/job/Job.js"
+import * as TaskRef from "../src/job/TaskRef.js"
+import type { Decision } from "../src/stores/JobStore.js"
+import { tables } from "../src/stores/sql/migrations.js"
+import * as SqlJobStore from "../src/stores/sql/SqlJobStore.js"
+import { unsafeCompile } from "../src/triggers/compile.js"
+import { type Backend, backends, benchPrefix, median, seed } from "./_sql.js"
+
+const JOBS = 100_000
+const DUE = 1_000
+const ROUNDS = 5
+const HOUR = 3_600_000
+
+const trigger = unsafeCompile({ type: "interval", hours: 1, startDate: "2024-01-01T00:00:00Z", timezone: "UTC" })
+const task = TaskRef.make("report")
+
+const bench = (backend: Backend) =>
+  Effect.gen(function*() {
+    const prefix = benchPrefix("due")
+    yield* Effect.addFinalizer(() => Effect.ignore(backend.cleanup(prefix)))
+    const sql = yield* backend.client
+    const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql)
+    const now = Date.now()
+    // 1,000 due (the last minute), 99,000 later (the next 24 hours)
+    const jobs = Array.from({ length: JOBS }, (_, i) =>
+      Job.make({
+        id: `job-${String(i).padStart(6, "0")}`,
+        task,
+        args: [i],
+        trigger,
+        nextRunTime: i < DUE ? now - 60_000 + i : now + 60_000 + Math.floor((i / JOBS) * 24 * HOUR)
+      }))
+    yield* seed(sql, prefix, jobs)
+    const dueIds = jobs.slice(0, DUE).map((j) => j.id)
+    const t = tables(prefix)
+    const times: Array<number> = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const start = performance.now()
+      const { jobs: leased, now: at } = yield* store.acquire({ owner: "bench", limit: DUE, leaseMs: 30_000 })
+      const decisions: Array<Decision> = leased.map((l) => ({
+        leased: l,
+        plan: {
+          due: true,
+          runTimes: [l.job.nextRunTime!],
+          missed: [],
+          missedSummary: undefined,
+          nextRunTime: l.job.nextRunTime! + HOUR,
+          jobRemoved: false
+        }
+      }))
+      const outcomes = yield* store.release("bench", decisions, null)
+      times.push(performance.now() - start)
+      const started = outcomes.filter((o) => o._tag === "Released" && o.runs.length === 1).length
+      if (leased.length !== DUE || started !== DUE) {
+        throw new Error(`${backend.name}: acquired ${leased.length}, started ${started}, expected ${DUE}`)
+      }
+      // the runs end (not measured); the jobs are due again for the next round (new scheduled times: new run keys)
+      yield* store.complete(outcomes.flatMap((o) =>
+        o._tag === "Released"
+          ? o.runs.map((r) => ({ ...r, state: "succeeded" as const, startedAt: at, finishedAt: at }))
+          : []
+      ))
+      yield* sql`UPDATE ${sql(t.jobs)} SET next_run_time = next_run_time - ${2 * HOUR} WHERE ${
+        sql.in("id", dueIds)
+      }`.unprepared
+    }
+    console.log(
+      `BENCH due-query backend=${backend.name} ms=${median(times).toFixed(2)} jobs=${JOBS} due=${DUE} rounds_ms=${
+        times.map((x) => x.toFixed(1)).join(",")
+      }`
+    )
+  }).pipe(Effect.scoped)
+
+const main = Effect.forEach(backends(), bench, { discard: true }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
+
+Effect.runPromise(main).catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
