@@ -44,6 +44,7 @@ const bench = (backend: Backend) =>
     const dueIds = jobs.slice(0, DUE).map((j) => j.id)
     const t = tables(prefix)
     const times: Array<number> = []
+    const split: Array<string> = []
     for (let round = 0; round < ROUNDS; round++) {
       const start = performance.now()
       const { jobs: leased, now: at } = yield* store.acquire({ owner: "bench", limit: DUE, leaseMs: 30_000 })
@@ -58,8 +59,10 @@ const bench = (backend: Backend) =>
           jobRemoved: false
         }
       }))
+      const mid = performance.now()
       const outcomes = yield* store.release("bench", decisions, null)
       times.push(performance.now() - start)
+      split.push(`${(mid - start).toFixed(0)}+${(performance.now() - mid).toFixed(0)}`)
       const started = outcomes.filter((o) => o._tag === "Released" && o.runs.length === 1).length
       if (leased.length !== DUE || started !== DUE) {
         throw new Error(`${backend.name}: acquired ${leased.length}, started ${started}, expected ${DUE}`)
@@ -67,7 +70,14 @@ const bench = (backend: Backend) =>
       // the runs end (not measured); the jobs are due again for the next round (new scheduled times: new run keys)
       yield* store.complete(outcomes.flatMap((o) =>
         o._tag === "Released"
-          ? o.runs.map((r) => ({ ...r, state: "succeeded" as const, startedAt: at, finishedAt: at }))
+          ? o.runs.map((r) => ({
+            jobId: r.jobId,
+            scheduledTime: r.scheduledTime,
+            fence: r.fence,
+            state: "succeeded" as const,
+            startedAt: at,
+            finishedAt: at
+          }))
           : []
       ))
       yield* sql`UPDATE ${sql(t.jobs)} SET next_run_time = next_run_time - ${2 * HOUR} WHERE ${
@@ -77,7 +87,7 @@ const bench = (backend: Backend) =>
     console.log(
       `BENCH due-query backend=${backend.name} ms=${median(times).toFixed(2)} jobs=${JOBS} due=${DUE} rounds_ms=${
         times.map((x) => x.toFixed(1)).join(",")
-      }`
+      } acquire+release_ms=${split.join(",")}`
     )
   }).pipe(Effect.scoped)
 

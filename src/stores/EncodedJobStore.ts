@@ -386,11 +386,53 @@ const decodeRunRow = Schema.decodeUnknownEither(RunRow)
  * @since 0.1.0
  * @category encoding
  */
-export const decodeRun = (row: EncodedRun): Either.Either<Run, string> =>
-  Either.mapBoth(decodeRunRow(row), {
+export const decodeRun = (row: EncodedRun): Either.Either<Run, string> => {
+  // the common case without the Schema machinery (a release returns up to a batch of runs): the
+  // same checks as `RunRow`, which reports why a row fails
+  if (isRunRow(row)) {
+    let result: unknown = undefined
+    if (row.result !== null) {
+      try {
+        result = JSON.parse(row.result) ?? undefined
+      } catch {
+        result = invalid
+      }
+    }
+    if (result !== invalid) {
+      return Either.right({
+        jobId: row.jobId,
+        scheduledTime: row.scheduledTime,
+        recordedAt: row.recordedAt,
+        state: row.state,
+        fence: row.fence,
+        attempt: row.attempt,
+        acquiredBy: row.acquiredBy,
+        acquiredUntil: row.acquiredUntil,
+        startedAt: row.startedAt,
+        finishedAt: row.finishedAt,
+        result,
+        error: row.error,
+        count: row.count,
+        lastTime: row.lastTime
+      })
+    }
+  }
+  return Either.mapBoth(decodeRunRow(row), {
     onLeft: (e) => ParseResult.TreeFormatter.formatErrorSync(e),
     onRight: (r): Run => ({ ...r, result: r.result === null ? undefined : r.result })
   })
+}
+
+const invalid: unique symbol = Symbol("invalid")
+const runStates: ReadonlySet<unknown> = new Set(RunState.literals)
+const isNum = (u: unknown) => typeof u === "number"
+const isNumOrNull = (u: unknown) => u === null || typeof u === "number"
+const isStrOrNull = (u: unknown) => u === null || typeof u === "string"
+const isRunRow = (r: EncodedRun): boolean =>
+  typeof r.jobId === "string" && isNum(r.scheduledTime) && isNum(r.recordedAt) && runStates.has(r.state) &&
+  isNum(r.fence) && isNum(r.attempt) && isStrOrNull(r.acquiredBy) && isNumOrNull(r.acquiredUntil) &&
+  isNumOrNull(r.startedAt) && isNumOrNull(r.finishedAt) && isStrOrNull(r.result) && isStrOrNull(r.error) &&
+  isNum(r.count) && isNum(r.lastTime)
 
 /**
  * Turns the loop's plan for a leased job into its row-level decision: the missed times one run
@@ -439,6 +481,9 @@ export interface EncodedOptions {
   readonly runRetentionMs?: number | undefined
 }
 
+/** How many decoded jobs an encoded store keeps for rows whose record has not changed. */
+const DECODED_CACHE_SIZE = 200_000
+
 /**
  * Builds a job store over a driver.
  *
@@ -448,10 +493,28 @@ export interface EncodedOptions {
 export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {}): JobStore["Type"] => {
   const purge = driver.purgeRuns(options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS)
 
+  // the jobs last decoded or released, by id, with the record they came from: a row whose record
+  // is unchanged is not decoded again (decoding is a function of the record; the next run time is
+  // the row's column). Bounded: cleared when it outgrows DECODED_CACHE_SIZE.
+  const decodedCache = new Map<string, { readonly data: string; readonly job: Job.Job }>()
+  const remember = (id: string, data: string, job: Job.Job) => {
+    if (decodedCache.size >= DECODED_CACHE_SIZE) decodedCache.clear()
+    decodedCache.set(id, { data, job })
+  }
+
   /** Decodes a job row; a bad one is logged and quarantined (`undefined`). */
   const decodeOne = (row: EncodedRow): Effect.Effect<Job.Job | undefined, StoreError> => {
+    const hit = decodedCache.get(row.id)
+    if (hit !== undefined && hit.data === row.data) {
+      return Effect.succeed(
+        hit.job.nextRunTime === row.nextRunTime ? hit.job : Job.modify(hit.job, { nextRunTime: row.nextRunTime })
+      )
+    }
     const decoded = decodeRow(row)
-    if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+    if (Either.isRight(decoded)) {
+      remember(row.id, row.data, decoded.right)
+      return Effect.succeed(decoded.right)
+    }
     return Effect.logError(`Unable to restore job "${row.id}" from job store "${driver.name}" -- keeping it aside`)
       .pipe(
         Effect.annotateLogs({ reason: decoded.left }),
@@ -521,7 +584,12 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       yield* purge
       const outcomes = yield* driver.release(owner, rows, runLeaseMs)
       const result: Array<ReleaseOutcome> = []
-      for (const outcome of outcomes) {
+      for (let i = 0; i < outcomes.length; i++) {
+        const outcome = outcomes[i]!
+        const next = rows[i]!.next
+        if (outcome._tag === "Released" && next !== null) {
+          remember(rows[i]!.id, next.data, Job.modify(decisions[i]!.leased.job, { nextRunTime: next.nextRunTime }))
+        }
         result.push(
           outcome._tag === "Refused"
             ? outcome

@@ -109,7 +109,9 @@ export const makeLoop = (core: Core) => {
   const flusher: Effect.Effect<never> = Effect.gen(function*() {
     while (true) {
       completed.clear()
-      yield* flush
+      // uninterruptible: completions taken from the buffer are stored (or put back) before the
+      // flusher stops, so a shutdown never drops one in flight
+      yield* Effect.uninterruptible(flush)
       let pendingItems = false
       for (const buffer of buffers.values()) if (buffer.items.length > 0) pendingItems = true
       yield* completed.wait(pendingItems ? state.config.jobstoreRetryInterval * 1000 : undefined, MAX_SLEEP_MS)

@@ -38,7 +38,7 @@ import type {
   RowOutcome
 } from "../../EncodedJobStore.js"
 import { SCHEMA_VERSION } from "../../EncodedJobStore.js"
-import type { RunState } from "../../JobStore.js"
+import type { Claim, RunState } from "../../JobStore.js"
 import { tables } from "../migrations.js"
 
 /** The SQL dialects of the store. */
@@ -131,16 +131,36 @@ const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
   r.endedAt
 ]
 
-const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
+/** A column of a derived table ({@link rowsOf}). */
+interface Column {
+  readonly name: string
+  readonly type: "id" | "text" | "bigint" | "int"
 }
+
+const PG_TYPES = { id: "text", text: "text", bigint: "bigint", int: "int" } as const
+const MYSQL_TYPES = { id: "VARCHAR(255)", text: "LONGTEXT", bigint: "BIGINT", int: "INT" } as const
+
+const RUN_TABLE: ReadonlyArray<Column> = [
+  { name: "job_id", type: "id" },
+  { name: "scheduled_time", type: "bigint" },
+  { name: "recorded_at", type: "bigint" },
+  { name: "state", type: "id" },
+  { name: "fence", type: "bigint" },
+  { name: "attempt", type: "int" },
+  { name: "acquired_by", type: "id" },
+  { name: "acquired_until", type: "bigint" },
+  { name: "started_at", type: "bigint" },
+  { name: "finished_at", type: "bigint" },
+  { name: "result", type: "text" },
+  { name: "error", type: "text" },
+  { name: "miss_count", type: "bigint" },
+  { name: "last_time", type: "bigint" },
+  { name: "ended_at", type: "bigint" }
+]
+
 
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
 
-/** Rows per multi-row statement (SQLite binds at most 32,766 parameters; runs have 15 columns). */
-const CHUNK = 500
 
 /**
  * Builds the driver over the `SqlClient` in context (its transforms disabled: the driver reads
@@ -165,13 +185,41 @@ export const make = (
     const skipLocked = dialect === "sqlite" ? sql`` : sql` FOR UPDATE SKIP LOCKED`
     const lit = (s: string) => sql.literal(s)
 
-    /** `column IN (values)`; PostgreSQL: `column = ANY($1)` (one array parameter). */
-    const inList = (column: string, values: ReadonlyArray<unknown>): Fragment =>
-      dialect === "pg" ? sql`${lit(column)} = ANY(${values as Array<unknown>})` : sql`${lit(column)} IN ${sql.in(values)}`
+    /**
+     * PostgreSQL and SQLite: `column IN (ids)` with the ids as one parameter, so the statement's
+     * text never varies with the batch (prepared once): PostgreSQL `= ANY($1)` (an array), SQLite
+     * `json_each` (MySQL joins {@link idsTable} instead).
+     */
+    const idIn = (column: string, ids: ReadonlyArray<string>): Fragment =>
+      dialect === "pg"
+        ? sql`${lit(column)} = ANY(${ids as Array<string>})`
+        : sql`${lit(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`
 
-    /** Runs a statement whose SQL text varies with its input (MySQL: not prepared server-side). */
-    const varying = <A extends object>(s: { readonly unprepared: Effect.Effect<ReadonlyArray<A>, SqlError> } & Effect.Effect<ReadonlyArray<A>, SqlError>) =>
-      dialect === "mysql" ? s.unprepared : s
+    /**
+     * MySQL / MariaDB: the ids as a derived table `ids(v)` to join first (`STRAIGHT_JOIN`): an
+     * `IN (subquery)` in an `UPDATE` or `DELETE` is evaluated per row of the table there.
+     */
+    const idsTable = (ids: ReadonlyArray<string>): Fragment =>
+      sql`JSON_TABLE(${JSON.stringify(ids)}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) AS ids`
+
+    /**
+     * A derived table `alias(column, …)` of `rows` passed as one parameter per column
+     * (PostgreSQL: `unnest` of arrays) or as one JSON parameter (SQLite: `json_each`; MySQL:
+     * `JSON_TABLE`).
+     */
+    const rowsOf = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
+      const names = columns.map((c) => c.name).join(", ")
+      if (dialect === "pg") {
+        const arrays = columns.map((c, i) => sql`${rows.map((r) => r[i]) as Array<unknown>}::${lit(PG_TYPES[c.type])}[]`)
+        return sql`unnest(${sql.csv(arrays)}) AS ${lit(alias)}(${lit(names)})`
+      }
+      if (dialect === "sqlite") {
+        const picks = columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c.name}`).join(", ")
+        return sql`(SELECT ${lit(picks)} FROM json_each(${JSON.stringify(rows)})) AS ${lit(alias)}`
+      }
+      const defs = columns.map((c, i) => `${c.name} ${MYSQL_TYPES[c.type]} PATH '$[${i}]'`).join(", ")
+      return sql`JSON_TABLE(${JSON.stringify(rows)}, '$[*]' COLUMNS (${lit(defs)})) AS ${lit(alias)}`
+    }
 
     // -- errors and retries ------------------------------------------------------------------------
 
@@ -344,7 +392,28 @@ export const make = (
 
     // -- acquire --------------------------------------------------------------------------------------
 
-    const acquire = ({ leaseMs, limit, owner }: { readonly owner: string; readonly limit: number; readonly leaseMs: number }) =>
+    /**
+     * PostgreSQL and SQLite on Effect's clock: one statement (atomic by itself) that picks the due
+     * rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`), leases them and returns them, unless the schema
+     * is newer than this store knows; when it leases nothing, the schema is checked on its own.
+     */
+    const acquireOneStatement = ({ leaseMs, limit, owner }: Claim) =>
+      guard("acquire")(
+        Effect.gen(function*() {
+          const at = yield* now
+          const until = at + leaseMs
+          const n = Math.max(0, Math.floor(limit))
+          const pick = sql`SELECT id FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}`
+          const rows = n === 0 ? [] : dialect === "pg"
+            ? yield* sql`WITH picked AS (${pick} FOR UPDATE SKIP LOCKED) UPDATE ${J} AS j SET acquired_by = ${owner}, acquired_until = ${until} FROM picked WHERE j.id = picked.id RETURNING j.id, j.next_run_time, j.data, j.version, j.fence_seq, j.acquired_by, j.acquired_until`
+            : yield* sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE id IN (${pick}) RETURNING ${lit(JOB_COLUMNS)}`
+          if (rows.length === 0) yield* checkSchema
+          return { now: at, rows: rows.map(toJobRow) }
+        })
+      )
+
+    /** MySQL / MariaDB, or the database's clock: `SELECT … FOR UPDATE SKIP LOCKED`, then `UPDATE` by ids. */
+    const acquireInTransaction = ({ leaseMs, limit, owner }: Claim) =>
       transaction("acquire")(
         Effect.gen(function*() {
           yield* checkSchema
@@ -354,7 +423,9 @@ export const make = (
           const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL ORDER BY next_run_time, id LIMIT ${Math.floor(limit)}${skipLocked}`
           if (selected.length === 0) return { now: at, rows: [] }
           const ids = selected.map((r) => String(r.id))
-          yield* varying(sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${inList("id", ids)}`)
+          yield* (dialect === "mysql"
+            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = ${owner}, j.acquired_until = ${until}`
+            : sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`)
           return {
             now: at,
             rows: selected.map((r) => ({ ...toJobRow(r), acquiredBy: owner, acquiredUntil: until }))
@@ -362,39 +433,21 @@ export const make = (
         })
       )
 
+    const acquire = (claim: Claim) =>
+      dialect !== "mysql" && options.clock === "effect" ? acquireOneStatement(claim) : acquireInTransaction(claim)
+
     // -- release --------------------------------------------------------------------------------------
 
     /** Inserts run rows; a key that exists is left alone. */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>) =>
-      Effect.forEach(
-        dialect === "pg" ? [runs] : chunks(runs, CHUNK),
-        (chunk) => {
-          if (chunk.length === 0) return Effect.void
-          if (dialect === "pg") {
-            const col = <A>(f: (r: EncodedRun) => A) => chunk.map(f)
-            return Effect.asVoid(
-              sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT * FROM unnest(${col((r) => r.jobId)}::text[], ${
-                col((r) => r.scheduledTime)
-              }::bigint[], ${col((r) => r.recordedAt)}::bigint[], ${col((r) => r.state)}::text[], ${
-                col((r) => r.fence)
-              }::bigint[], ${col((r) => r.attempt)}::int[], ${col((r) => r.acquiredBy)}::text[], ${
-                col((r) => r.acquiredUntil)
-              }::bigint[], ${col((r) => r.startedAt)}::bigint[], ${col((r) => r.finishedAt)}::bigint[], ${
-                col((r) => r.result)
-              }::text[], ${col((r) => r.error)}::text[], ${col((r) => r.count)}::bigint[], ${
-                col((r) => r.lastTime)
-              }::bigint[], ${col((r) => r.endedAt)}::bigint[]) ON CONFLICT DO NOTHING`
-            )
-          }
-          const values = sql.csv(chunk.map((r) => sql`(${sql.csv(runValues(r).map((v) => sql`${v}`))})`))
-          return Effect.asVoid(
-            dialect === "mysql"
-              ? sql`INSERT IGNORE INTO ${R} (${lit(RUN_COLUMNS)}) VALUES ${values}`.unprepared
-              : sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) VALUES ${values} ON CONFLICT DO NOTHING`
-          )
-        },
-        { discard: true }
+    const insertRuns = (runs: ReadonlyArray<EncodedRun>) => {
+      if (runs.length === 0) return Effect.void
+      const v = rowsOf("v", RUN_TABLE, runs.map(runValues))
+      return Effect.asVoid(
+        dialect === "mysql"
+          ? sql`INSERT IGNORE INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v}`
+          : sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} WHERE true ON CONFLICT DO NOTHING`
       )
+    }
 
     interface JobUpdate {
       readonly id: string
@@ -403,52 +456,54 @@ export const make = (
       readonly fenceSeq: number
     }
 
+    const JOB_UPDATE: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "nrt", type: "bigint" },
+      { name: "data", type: "text" },
+      { name: "fs", type: "bigint" }
+    ]
+
     /** Sets the next run time, record and fence sequence of jobs, clearing their leases. */
-    const updateJobs = (updates: ReadonlyArray<JobUpdate>) =>
-      Effect.forEach(
-        dialect === "pg" ? [updates] : chunks(updates, CHUNK),
-        (chunk) => {
-          if (chunk.length === 0) return Effect.void
-          if (dialect === "pg") {
-            return Effect.asVoid(
-              sql`UPDATE ${J} AS j SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM unnest(${
-                chunk.map((u) => u.id)
-              }::text[], ${chunk.map((u) => u.nextRunTime)}::bigint[], ${chunk.map((u) => u.data)}::text[], ${
-                chunk.map((u) => u.fenceSeq)
-              }::bigint[]) AS v(id, nrt, data, fs) WHERE j.id = v.id`
-            )
-          }
-          if (dialect === "mysql") {
-            const values = sql.csv(chunk.map((u) => sql`(${u.id}, ${u.nextRunTime}, ${u.data}, 0, ${u.fenceSeq})`))
-            return Effect.asVoid(
-              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES ${values} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), data = VALUES(data), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
-                .unprepared
-            )
-          }
-          const values = sql.csv(chunk.map((u) => sql`(${u.id}, ${u.nextRunTime}, ${u.data}, ${u.fenceSeq})`))
-          return Effect.asVoid(
-            sql`UPDATE ${J} SET next_run_time = v.column2, data = v.column3, fence_seq = v.column4, acquired_by = NULL, acquired_until = NULL FROM (VALUES ${values}) AS v WHERE ${J}.id = v.column1`
-          )
-        },
-        { discard: true }
+    const updateJobs = (updates: ReadonlyArray<JobUpdate>) => {
+      if (updates.length === 0) return Effect.void
+      const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.data, u.fenceSeq]))
+      return Effect.asVoid(
+        dialect === "mysql"
+          ? sql`UPDATE ${v} STRAIGHT_JOIN ${J} AS j ON j.id = v.id SET j.next_run_time = v.nrt, j.data = v.data, j.fence_seq = v.fs, j.acquired_by = NULL, j.acquired_until = NULL`
+          : dialect === "pg"
+          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
+          : sql`UPDATE ${J} SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
       )
+    }
 
     const clearLeases = (ids: ReadonlyArray<string>) =>
       ids.length === 0
         ? Effect.void
-        : Effect.asVoid(varying(sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${inList("id", ids)}`))
+        : Effect.asVoid(
+          dialect === "mysql"
+            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL`
+            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)}`
+        )
 
     const deleteJobs = (ids: ReadonlyArray<string>) =>
-      ids.length === 0 ? Effect.void : Effect.asVoid(varying(sql`DELETE FROM ${J} WHERE ${inList("id", ids)}`))
+      ids.length === 0 ? Effect.void : Effect.asVoid(
+        dialect === "mysql"
+          ? sql`DELETE j FROM ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v`
+          : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
+      )
 
     const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
       decisions.length === 0 ? Effect.succeed([]) : transaction("release")(
         Effect.gen(function*() {
           const at = yield* now
           const ids = [...new Set(decisions.map((d) => d.id))]
-          const locked = yield* varying(
-            sql`SELECT id, version, fence_seq, acquired_by, acquired_until, quarantined FROM ${J} WHERE ${inList("id", ids)}${forUpdate}`
-          )
+          const locked = yield* (dialect === "mysql"
+            ? sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
+              idsTable(ids)
+            } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+            : sql`SELECT id, version, fence_seq, acquired_by, acquired_until, quarantined FROM ${J} WHERE ${
+              idIn("id", ids)
+            }${forUpdate}`)
           const jobs = new Map(locked.map((r) => [String(r.id), r]))
           const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
           const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
@@ -476,9 +531,12 @@ export const make = (
           const existing = new Set<string>()
           if (starting.length > 0) {
             const startingIds = starting.map((a) => a.d.id)
-            const counted = yield* varying(
-              sql`SELECT job_id, COUNT(*) AS n FROM ${R} WHERE ${inList("job_id", startingIds)} AND state IN ('ready', 'running') AND (acquired_until IS NULL OR acquired_until > ${at}) GROUP BY job_id`
-            )
+            const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
+            const counted = yield* (dialect === "mysql"
+              ? sql`SELECT r.job_id, COUNT(*) AS n FROM ${
+                idsTable(startingIds)
+              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id`
+              : sql`SELECT r.job_id, COUNT(*) AS n FROM ${R} AS r WHERE ${idIn("r.job_id", startingIds)} AND ${isLive} GROUP BY r.job_id`)
             for (const r of counted) live.set(String(r.job_id), num(r.n))
             let lo = Infinity
             let hi = -Infinity
@@ -488,9 +546,13 @@ export const make = (
                 if (p.scheduledTime > hi) hi = p.scheduledTime
               }
             }
-            const keys = yield* varying(
-              sql`SELECT job_id, scheduled_time FROM ${R} WHERE ${inList("job_id", startingIds)} AND scheduled_time >= ${lo} AND scheduled_time <= ${hi}`
-            )
+            const keys = yield* (dialect === "mysql"
+              ? sql`SELECT r.job_id, r.scheduled_time FROM ${
+                idsTable(startingIds)
+              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
+              : sql`SELECT job_id, scheduled_time FROM ${R} WHERE ${
+                idIn("job_id", startingIds)
+              } AND scheduled_time >= ${lo} AND scheduled_time <= ${hi}`)
             for (const r of keys) existing.add(key(String(r.job_id), num(r.scheduled_time)))
           }
 
@@ -542,73 +604,54 @@ export const make = (
 
     // -- complete --------------------------------------------------------------------------------------
 
-    interface RunEnd {
-      readonly c: EncodedCompletion
-      readonly row: Row
+    const RUN_END: ReadonlyArray<Column> = [
+      { name: "job_id", type: "id" },
+      { name: "st", type: "bigint" },
+      { name: "state", type: "id" },
+      { name: "s", type: "bigint" },
+      { name: "f", type: "bigint" },
+      { name: "res", type: "text" },
+      { name: "err", type: "text" }
+    ]
+
+    /** Stores the ends of runs (their compare-and-set already decided). */
+    const writeEnds = (ends: ReadonlyArray<EncodedCompletion>) => {
+      if (ends.length === 0) return Effect.void
+      const v = rowsOf(
+        "v",
+        RUN_END,
+        ends.map((c) => [c.jobId, c.scheduledTime, c.state, c.startedAt, c.finishedAt, c.result, c.error])
+      )
+      return Effect.asVoid(
+        dialect === "mysql"
+          ? sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = v.job_id AND r.scheduled_time = v.st SET r.state = v.state, r.started_at = v.s, r.finished_at = v.f, r.result = v.res, r.error = v.err, r.ended_at = v.f, r.acquired_by = NULL, r.acquired_until = NULL`
+          : dialect === "pg"
+          ? sql`UPDATE ${R} AS r SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE r.job_id = v.job_id AND r.scheduled_time = v.st`
+          : sql`UPDATE ${R} SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${R}.job_id = v.job_id AND ${R}.scheduled_time = v.st`
+      )
     }
 
-    const writeEnds = (ends: ReadonlyArray<RunEnd>) =>
-      Effect.forEach(
-        dialect === "pg" ? [ends] : chunks(ends, CHUNK),
-        (chunk) => {
-          if (chunk.length === 0) return Effect.void
-          if (dialect === "pg") {
-            const col = <A>(f: (c: EncodedCompletion) => A) => chunk.map((e) => f(e.c))
-            return Effect.asVoid(
-              sql`UPDATE ${R} AS r SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM unnest(${
-                col((c) => c.jobId)
-              }::text[], ${col((c) => c.scheduledTime)}::bigint[], ${col((c) => c.state)}::text[], ${
-                col((c) => c.startedAt)
-              }::bigint[], ${col((c) => c.finishedAt)}::bigint[], ${col((c) => c.result)}::text[], ${
-                col((c) => c.error)
-              }::text[]) AS v(job_id, st, state, s, f, res, err) WHERE r.job_id = v.job_id AND r.scheduled_time = v.st`
-            )
-          }
-          if (dialect === "mysql") {
-            const values = sql.csv(
-              chunk.map(({ c, row }) =>
-                sql`(${c.jobId}, ${c.scheduledTime}, ${num(row.recorded_at)}, ${c.state}, ${num(row.fence)}, ${
-                  num(row.attempt)
-                }, ${num(row.miss_count)}, ${num(row.last_time)}, ${c.startedAt}, ${c.finishedAt}, ${c.result}, ${c.error}, ${c.finishedAt})`
-              )
-            )
-            return Effect.asVoid(
-              sql`INSERT INTO ${R} (job_id, scheduled_time, recorded_at, state, fence, attempt, miss_count, last_time, started_at, finished_at, result, error, ended_at) VALUES ${values} ON DUPLICATE KEY UPDATE state = VALUES(state), started_at = VALUES(started_at), finished_at = VALUES(finished_at), result = VALUES(result), error = VALUES(error), ended_at = VALUES(ended_at), acquired_by = NULL, acquired_until = NULL`
-                .unprepared
-            )
-          }
-          const values = sql.csv(
-            chunk.map(({ c }) =>
-              sql`(${c.jobId}, ${c.scheduledTime}, ${c.state}, ${c.startedAt}, ${c.finishedAt}, ${c.result}, ${c.error})`
-            )
-          )
-          return Effect.asVoid(
-            sql`UPDATE ${R} SET state = v.column3, started_at = v.column4, finished_at = v.column5, result = v.column6, error = v.column7, ended_at = v.column5, acquired_by = NULL, acquired_until = NULL FROM (VALUES ${values}) AS v WHERE ${R}.job_id = v.column1 AND ${R}.scheduled_time = v.column2`
-          )
-        },
-        { discard: true }
-      )
+    const RUN_KEY: ReadonlyArray<Column> = [{ name: "job_id", type: "id" }, { name: "st", type: "bigint" }]
 
     const complete = (completions: ReadonlyArray<EncodedCompletion>) =>
       completions.length === 0 ? Effect.succeed([]) : transaction("complete")(
         Effect.gen(function*() {
-          const jobIds = [...new Set(completions.map((c) => c.jobId))]
-          const times = [...new Set(completions.map((c) => c.scheduledTime))]
-          const found = yield* varying(
-            sql`SELECT job_id, scheduled_time, state, fence, recorded_at, attempt, miss_count, last_time FROM ${R} WHERE ${
-              inList("job_id", jobIds)
-            } AND ${inList("scheduled_time", times)}${forUpdate}`
-          )
-          const runs = new Map<string, { row: Row; state: string }>()
-          for (const r of found) runs.set(key(String(r.job_id), num(r.scheduled_time)), { row: r, state: String(r.state) })
-          const ends: Array<RunEnd> = []
+          const keys = rowsOf("k", RUN_KEY, completions.map((c) => [c.jobId, c.scheduledTime]))
+          const found = yield* (dialect === "mysql"
+            ? sql`SELECT r.job_id, r.scheduled_time, r.state, r.fence FROM ${keys} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st FOR UPDATE`
+            : dialect === "pg"
+            ? sql`SELECT r.job_id, r.scheduled_time, r.state, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st FOR UPDATE OF r`
+            : sql`SELECT r.job_id, r.scheduled_time, r.state, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st`)
+          const runs = new Map<string, { fence: number; state: string }>()
+          for (const r of found) {
+            runs.set(key(String(r.job_id), num(r.scheduled_time)), { fence: num(r.fence), state: String(r.state) })
+          }
+          const ends: Array<EncodedCompletion> = []
           const accepted = completions.map((c) => {
             const run = runs.get(key(c.jobId, c.scheduledTime))
-            if (run === undefined || num(run.row.fence) !== c.fence || (run.state !== "ready" && run.state !== "running")) {
-              return false
-            }
-            run.state = c.state
-            ends.push({ c, row: run.row })
+            if (run === undefined || run.fence !== c.fence || (run.state !== "ready" && run.state !== "running")) return false
+            run.state = c.state // a second completion in this batch is refused
+            ends.push(c)
             return true
           })
           yield* writeEnds(ends)
