@@ -127,6 +127,27 @@ for (const backend of backends.filter((b) => b.name !== "MariaDB")) {
   })
 }
 
+for (const backend of backends.filter((b) => b.name !== "SQLite")) {
+  describe(`SqlJobStore migrations (${backend.name})`, () => {
+    it.live("peers migrating one fresh database at once all come up with schema version 1", () =>
+      Effect.gen(function*() {
+        const prefix = uniquePrefix("race")
+        backend.prefixes.push(prefix)
+        const stores = yield* Effect.all(
+          Array.from({ length: 4 }, () =>
+            Effect.flatMap(backend.client(), (sql) =>
+              Effect.provideService(SqlJobStore.make({ tablePrefix: prefix }), SqlClient.SqlClient, sql))),
+          { concurrency: "unbounded" }
+        )
+        yield* stores[0]!.add(makeJob("one", T0))
+        for (const store of stores) expect((yield* store.getAll).map((j) => j.id)).toEqual(["one"])
+        const sql = yield* backend.client()
+        const rows = yield* sql<{ migration_id: unknown }>`SELECT migration_id FROM ${sql(tables(prefix).migrations)}`
+        expect(rows.map((r) => Number(r.migration_id))).toEqual([SCHEMA_VERSION])
+      }).pipe(Effect.scoped))
+  })
+}
+
 for (const backend of backends) {
   describe(`SqlJobStore schema versions (${backend.name})`, () => {
     it.scoped(`records schema version ${SCHEMA_VERSION}; refuses to claim from a newer one, and says so`, () =>
