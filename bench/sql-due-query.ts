@@ -1,7 +1,7 @@
 /**
  * BENCH due-query: one `acquire` + `release` of 1,000 due jobs among 100,000 stored, through the
  * store (one run recorded per job, each job moved on by an hour), for SQLite (a file),
- * PostgreSQL and MariaDB; median of 5 rounds (the 1,000 jobs are made due again between rounds).
+ * PostgreSQL and MariaDB; median of 9 rounds (the 1,000 jobs are made due again between rounds).
  * Target: ≤ 20 ms each. `npm run bench -- due-query` runs it; extra arguments pick backends.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -18,7 +18,7 @@ import { type Backend, backends, benchPrefix, median, seed } from "./_sql.js"
 
 const JOBS = 100_000
 const DUE = 1_000
-const ROUNDS = 5
+const ROUNDS = 9
 const HOUR = 3_600_000
 
 const trigger = unsafeCompile({ type: "interval", hours: 1, startDate: "2024-01-01T00:00:00Z", timezone: "UTC" })

@@ -45,12 +45,12 @@ afterAll(async () => {
 })
 
 /** A client, and a store over it in a table prefix of its own. */
-const open = (backend: Backend) =>
+const open = (backend: Backend, clock: SqlJobStore.ClockSource = "effect") =>
   Effect.gen(function*() {
     const sql = yield* backend.client()
     const prefix = uniquePrefix("rows")
     backend.prefixes.push(prefix)
-    const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql)
+    const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock }), SqlClient.SqlClient, sql)
     return { sql, prefix, store, t: tables(prefix) }
   })
 
@@ -149,6 +149,35 @@ for (const backend of backends.filter((b) => b.name !== "SQLite")) {
 }
 
 for (const backend of backends) {
+  describe(`SqlJobStore on the database's clock (${backend.name})`, () => {
+    it.scoped("acquire and release judge due times and leases by the server's time, not Effect's Clock", () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0) // Effect's clock far in the past: not used
+        const { store } = yield* open(backend, "database")
+        const wall = Date.now()
+        yield* store.add(makeJob("due", wall - 60_000))
+        yield* store.add(makeJob("later", wall + 3_600_000))
+        const got = yield* store.acquire({ owner: A, limit: 10, leaseMs: 30_000 })
+        expect(Math.abs(got.now - wall)).toBeLessThan(10_000)
+        expect(got.jobs.map((l) => l.job.id)).toEqual(["due"])
+        const [outcome] = yield* store.release(A, [{
+          leased: got.jobs[0]!,
+          plan: {
+            due: true,
+            runTimes: [wall - 60_000],
+            missed: [],
+            missedSummary: undefined,
+            nextRunTime: wall + 60_000,
+            jobRemoved: false
+          }
+        }])
+        expect(outcome).toMatchObject({ _tag: "Released", runs: [{ scheduledTime: wall - 60_000, fence: 1 }] })
+        const [run] = outcome!._tag === "Released" ? outcome!.runs : []
+        expect(Math.abs(run!.recordedAt - wall)).toBeLessThan(10_000)
+        expect(run!.acquiredUntil).toBe(got.now + 30_000) // the job's lease end
+      }))
+  })
+
   describe(`SqlJobStore schema versions (${backend.name})`, () => {
     it.scoped(`records schema version ${SCHEMA_VERSION}; refuses to claim from a newer one, and says so`, () =>
       Effect.gen(function*() {
