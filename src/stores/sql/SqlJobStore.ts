@@ -34,12 +34,15 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
+import * as path from "node:path"
 import { ConfigError, StoreError } from "../../errors.js"
 import { makeEncoded, SCHEMA_VERSION } from "../EncodedJobStore.js"
 import { JobStore, type JobStoreService } from "../JobStore.js"
@@ -240,13 +243,57 @@ const connectError = (store: string) => (e: { readonly message?: string; readonl
     reason: `${e.message ?? "failed"}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`
   })
 
+/** The SQLite clients open in this process, by absolute file name, with their users. */
+const sqliteClients = new Map<string, {
+  users: number
+  readonly client: Deferred.Deferred<SqlClient.SqlClient, StoreError>
+  readonly scope: Scope.CloseableScope
+}>()
+
 /**
- * A SQLite client for a file (WAL, the chosen `synchronous`, a short busy timeout).
+ * A SQLite client for a file (WAL, the chosen `synchronous`, a short busy timeout). Stores of one
+ * process on one file share one client (one connection, whose transactions take turns), so they
+ * never wait on each other's locks: the first opener's `synchronous` and busy timeout apply; the
+ * file is closed when its last user's scope closes. `":memory:"` is a private database each time.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const sqliteClient = (
+  options: Pick<SqliteOptions, "filename" | "synchronous" | "busyTimeoutMs" | "name">
+): Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope> => {
+  if (options.filename === ":memory:" || options.filename === "") return openSqlite(options)
+  const key = path.resolve(options.filename)
+  const release = Effect.suspend(() => {
+    const entry = sqliteClients.get(key)
+    if (entry === undefined || --entry.users > 0) return Effect.void
+    sqliteClients.delete(key)
+    return Scope.close(entry.scope, Exit.void)
+  })
+  return Effect.acquireRelease(
+    Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const entry = sqliteClients.get(key)
+        if (entry !== undefined) {
+          entry.users++
+          return Effect.onError(restore(Deferred.await(entry.client)), () => release)
+        }
+        return Effect.gen(function*() {
+          const scope = yield* Scope.make()
+          const client = yield* Deferred.make<SqlClient.SqlClient, StoreError>()
+          sqliteClients.set(key, { users: 1, client, scope })
+          const opened = yield* Effect.exit(restore(Scope.extend(openSqlite(options), scope)))
+          yield* Deferred.done(client, opened)
+          if (Exit.isFailure(opened)) yield* release
+          return yield* opened
+        })
+      })
+    ),
+    () => release
+  )
+}
+
+const openSqlite = (
   options: Pick<SqliteOptions, "filename" | "synchronous" | "busyTimeoutMs" | "name">
 ): Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
