@@ -158,9 +158,7 @@ const RUN_TABLE: ReadonlyArray<Column> = [
   { name: "ended_at", type: "bigint" }
 ]
 
-
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
-
 
 /**
  * Builds the driver over the `SqlClient` in context (its transforms disabled: the driver reads
@@ -273,7 +271,9 @@ export const make = (
           Effect.scoped(
             Effect.gen(function*() {
               const conn = yield* restore(sql.reserve)
-              yield* restore(conn.executeUnprepared(begin, [], undefined))
+              // not interruptible from BEGIN on: a transaction begun is always ended here, so a
+              // connection never goes back to its pool inside one
+              yield* conn.executeUnprepared(begin, [], undefined)
               const exit = yield* Effect.exit(
                 restore(Effect.provideService(body, SqlClient.TransactionConnection, [conn, 0] as const))
               )
