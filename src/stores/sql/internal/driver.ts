@@ -11,10 +11,15 @@
  * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
  * `UPDATE` by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery).
  *
+ * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
+ * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
+ *
  * Batches are set-based: a `release` of n decisions is a constant number of statements (lock the
- * jobs, count their live runs, find the run keys that exist, insert the runs, update the jobs):
- * PostgreSQL passes columns as arrays (`unnest`), SQLite uses `UPDATE … FROM (VALUES …)`, MySQL
- * `INSERT … ON DUPLICATE KEY UPDATE` over rows it has locked.
+ * jobs, count their live runs, find the run keys that exist, insert the runs, update the jobs), a
+ * `complete` two (lock the runs by key, update the accepted ones); the rows go as one parameter
+ * (PostgreSQL: arrays and `unnest`; SQLite: JSON and `json_each`; MySQL: JSON and `JSON_TABLE`,
+ * joined first), so the statements' text never varies with the batch. A transaction the database picked as a deadlock victim (or
+ * a serialization failure) is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -73,6 +78,12 @@ const affected = (raw: unknown): number => {
 const isBusy = (e: SqlError): boolean => {
   const code = (e.cause as { code?: unknown } | undefined)?.code
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+}
+
+/** PostgreSQL serialization failure / deadlock, MySQL deadlock / lock wait timeout: retry the transaction. */
+const isTransient = (e: SqlError): boolean => {
+  const cause = e.cause as { code?: unknown; errno?: unknown } | undefined
+  return cause?.code === "40001" || cause?.code === "40P01" || cause?.errno === 1213 || cause?.errno === 1205
 }
 
 const describe = (e: SqlError): string => {
@@ -267,7 +278,7 @@ export const make = (
      */
     const transaction = (operation: string) => <A, E, R>(body: Effect.Effect<A, E, R>) =>
       guard(operation)(
-        Effect.uninterruptibleMask((restore) =>
+        retryTransient(Effect.uninterruptibleMask((restore) =>
           Effect.scoped(
             Effect.gen(function*() {
               const conn = yield* restore(sql.reserve)
@@ -292,7 +303,15 @@ export const make = (
               return yield* Effect.failCause(exit.cause)
             })
           ) as Effect.Effect<A, E | SqlError, Exclude<R, Scope.Scope>>
-        )
+        ))
+      )
+
+    /** Runs a transaction again (up to 3 times) when the database chose it as a deadlock victim. */
+    const retryTransient = <A, E, R>(effect: Effect.Effect<A, E, R>, attempt = 0): Effect.Effect<A, E, R> =>
+      Effect.catchIf(
+        effect,
+        (e) => attempt < 3 && (e as { _tag?: string })._tag === "SqlError" && isTransient(e as SqlError),
+        () => Effect.suspend(() => retryTransient(effect, attempt + 1))
       )
 
     // -- time -------------------------------------------------------------------------------------
