@@ -148,6 +148,55 @@ for (const backend of backends.filter((b) => b.name !== "SQLite")) {
   })
 }
 
+for (const backend of backends.filter((b) => b.name !== "SQLite")) {
+  describe(`SqlJobStore concurrent claims (${backend.name})`, () => {
+    it.live("four owners on their own connections claim 300 due jobs: each runs once", () =>
+      Effect.gen(function*() {
+        const prefix = uniquePrefix("conc")
+        backend.prefixes.push(prefix)
+        const stores = yield* Effect.all(
+          Array.from({ length: 4 }, () =>
+            Effect.flatMap(backend.client(), (sql) =>
+              Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql))),
+          { concurrency: "unbounded" }
+        )
+        const due = Date.now() - 1000
+        for (let i = 0; i < 300; i++) yield* stores[0]!.add(makeJob(`c${i}`, due))
+        const started = yield* Effect.all(
+          stores.map((store, n) =>
+            Effect.gen(function*() {
+              const owner = `owner-${n}`
+              const mine: Array<string> = []
+              for (;;) {
+                const { jobs } = yield* store.acquire({ owner, limit: 16, leaseMs: 60_000 })
+                if (jobs.length === 0) return mine
+                const outcomes = yield* store.release(
+                  owner,
+                  jobs.map((leased) => ({
+                    leased,
+                    plan: {
+                      due: true,
+                      runTimes: [due],
+                      missed: [],
+                      missedSummary: undefined,
+                      nextRunTime: due + 3_600_000,
+                      jobRemoved: false
+                    }
+                  }))
+                )
+                for (const o of outcomes) if (o._tag === "Released") mine.push(...o.runs.map((r) => r.jobId))
+              }
+            })
+          ),
+          { concurrency: "unbounded" }
+        )
+        const all = started.flat()
+        expect(all.length).toBe(300)
+        expect(new Set(all).size).toBe(300)
+      }).pipe(Effect.scoped))
+  })
+}
+
 for (const backend of backends) {
   describe(`SqlJobStore on the database's clock (${backend.name})`, () => {
     it.scoped("acquire and release judge due times and leases by the server's time, not Effect's Clock", () =>
