@@ -4,6 +4,7 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -20,7 +21,7 @@ import { JobStore } from "../../../src/stores/JobStore.js"
 import { tables } from "../../../src/stores/sql/migrations.js"
 import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
 import * as TestScheduler from "../../../src/testing/TestScheduler.js"
-import { acquired, A, makeJob } from "../jobStoreSuite.js"
+import { A, acquired, lease, makeJob, plan, started } from "../jobStoreSuite.js"
 import { dropTables, mysqlClient, pgClient, uniquePrefix } from "./helpers.js"
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -196,6 +197,38 @@ for (const backend of backends.filter((b) => b.name !== "SQLite")) {
       }).pipe(Effect.scoped))
   })
 }
+
+describe("SqlJobStore transactions (PostgreSQL)", () => {
+  const backend = backends.find((b) => b.name === "PostgreSQL")!
+  it.scoped("a COMMIT that fails is a StoreError (not a defect); nothing of the release is kept", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const { sql, store, t } = yield* open(backend)
+      // a deferred constraint trigger raises at COMMIT
+      const fn = sql(`${t.runs}_refuse`)
+      yield* sql`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$`
+      yield* sql`CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON ${sql(t.runs)} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${fn}()`
+      yield* store.add(makeJob("c", T0))
+      const leased = yield* lease(store, A, "c")
+      const exit = yield* Effect.exit(store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 10_000 }) }]))
+      expect(exit._tag).toBe("Failure")
+      if (exit._tag === "Failure") {
+        expect(Cause.isFailType(exit.cause)).toBe(true)
+        expect(Cause.squash(exit.cause)).toMatchObject({ _tag: "StoreError", operation: "release" })
+        expect(String((Cause.squash(exit.cause) as Error).message)).toContain("refused at commit")
+      }
+      expect(yield* store.getRuns("c")).toEqual([])
+      const [row] = yield* sql<{ acquired_by: string | null; next_run_time: unknown }>`SELECT acquired_by, next_run_time FROM ${
+        sql(t.jobs)
+      } WHERE id = ${"c"}`
+      expect([row!.acquired_by, Number(row!.next_run_time)]).toEqual([A, T0]) // still leased, not advanced
+      // the database accepts commits again: the same release goes through
+      yield* sql`DROP TRIGGER refuse ON ${sql(t.runs)}`
+      const [outcome] = yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 10_000 }) }])
+      expect(started(outcome!).map((r) => r.scheduledTime)).toEqual([T0])
+      yield* sql`DROP FUNCTION ${fn}()`
+    }))
+})
 
 for (const backend of backends) {
   describe(`SqlJobStore on the database's clock (${backend.name})`, () => {
