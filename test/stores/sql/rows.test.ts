@@ -287,3 +287,17 @@ for (const backend of backends) {
       }))
   })
 }
+
+describe("SqlJobStore job ids (MariaDB)", () => {
+  const backend = backends.find((b) => b.name === "MariaDB")!
+  it.scoped("an id longer than the column is a StoreError, never a truncated id", () =>
+    Effect.gen(function*() {
+      const { store } = yield* open(backend)
+      const id = "x".repeat(300)
+      const error = yield* Effect.flip(store.add(makeJob(id, T0)))
+      expect(error._tag).toBe("StoreError")
+      expect(yield* store.getAll).toEqual([])
+      yield* store.add(makeJob("x".repeat(255), T0))
+      expect((yield* Effect.flip(store.add(makeJob("x".repeat(255), T0))))._tag).toBe("ConflictingIdError")
+    }))
+})

@@ -351,7 +351,12 @@ export const make = (
       guard("add")(
         Effect.flatMap(
           dialect === "mysql"
-            ? sql`INSERT IGNORE INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw
+            // a plain INSERT (INSERT IGNORE would also turn a too long id into a truncated one)
+            ? Effect.catchIf(
+              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw,
+              (e) => (e.cause as { errno?: unknown } | undefined)?.errno === 1062, // ER_DUP_ENTRY
+              () => Effect.succeed({ affectedRows: 0 })
+            )
             : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`.raw,
           (raw) => affected(raw) === 0 ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void
         )
@@ -463,7 +468,7 @@ export const make = (
       const v = rowsOf("v", RUN_TABLE, runs.map(runValues))
       return Effect.asVoid(
         dialect === "mysql"
-          ? sql`INSERT IGNORE INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v}`
+          ? sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
           : sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} WHERE true ON CONFLICT DO NOTHING`
       )
     }
