@@ -44,13 +44,22 @@ export const BATCH_SIZE = 256
  */
 export const FIRST_BATCH_SIZE = 32
 
-/** The completions of runs from one store, waiting for `complete`. */
+/**
+ * The completions of runs from one store, waiting for `complete`. The first one wakes the flusher,
+ * unless a pass is under way (`busy`): that pass's end wakes it, so storing ends never delays the
+ * next batch of a burst.
+ */
 class CompletionBuffer implements CompletionSink {
   items: Array<Completion> = []
-  constructor(readonly alias: string, readonly store: JobStoreService, readonly signal: Signal) {}
+  constructor(
+    readonly alias: string,
+    readonly store: JobStoreService,
+    readonly signal: Signal,
+    readonly busy: () => boolean
+  ) {}
   done(_job: Job.Job, completion: Completion): void {
     this.items.push(completion)
-    if (this.items.length === 1) this.signal.raise()
+    if (this.items.length === 1 && !this.busy()) this.signal.raise()
   }
 }
 
@@ -65,11 +74,13 @@ export const makeLoop = (core: Core) => {
   }
   const completed = new Signal()
   const buffers = new Map<string, CompletionBuffer>()
+  let passing = false
+  const busy = () => passing
 
   const sinkOf = (alias: string, store: JobStoreService): CompletionBuffer => {
     let buffer = buffers.get(alias)
     if (buffer === undefined || buffer.store !== store) {
-      buffer = new CompletionBuffer(alias, store, completed)
+      buffer = new CompletionBuffer(alias, store, completed, busy)
       buffers.set(alias, buffer)
     }
     return buffer
@@ -249,6 +260,17 @@ export const makeLoop = (core: Core) => {
       return yield* store.getNextRunTime
     })
 
+  /** Ends a store's pass: the completions that came in during it go to the flusher. */
+  const endPass = Effect.sync(() => {
+    passing = false
+    for (const buffer of buffers.values()) {
+      if (buffer.items.length > 0) {
+        completed.raise()
+        break
+      }
+    }
+  })
+
   /** One pass over every store; the delay until the next pass (`undefined` = until woken). */
   const processJobs: Effect.Effect<number | undefined> = Effect.gen(function*() {
     if (state.status !== "running") return undefined
@@ -256,7 +278,8 @@ export const makeLoop = (core: Core) => {
     const start = yield* Clock.currentTimeMillis
     let nextWakeup: Instant | undefined
     for (const [alias, owned] of [...state.stores]) {
-      const result = yield* Effect.either(passStore(alias, owned.service))
+      passing = true
+      const result = yield* Effect.either(passStore(alias, owned.service).pipe(Effect.ensuring(endPass)))
       if (result._tag === "Left") {
         yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
         const retry = start + state.config.jobstoreRetryInterval * 1000
