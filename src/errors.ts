@@ -171,10 +171,13 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
  */
 export class TaskLookupError extends Schema.TaggedError<TaskLookupError>()("TaskLookupError", {
   task: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** The job whose task it is, when the lookup was for a job. */
+  jobId: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `Cannot resolve task '${this.task}': ${this.reason}`
+    const of = this.jobId === undefined ? "" : ` of job '${this.jobId}'`
+    return `Cannot resolve task '${this.task}'${of}: ${this.reason}`
   }
 }
 

@@ -32,6 +32,7 @@ import {
   SchedulerAlreadyRunningError,
   SchedulerNotRunningError,
   type StoreError,
+  type TaskLookupError,
   type TriggerError
 } from "../errors.js"
 import * as EventBus from "../events/EventBus.js"
@@ -142,7 +143,13 @@ export interface JobChanges {
  * @since 0.1.0
  * @category errors
  */
-export type AddJobError = InvalidArgumentError | TriggerError | PluginLookupError | ConflictingIdError | StoreError
+export type AddJobError =
+  | InvalidArgumentError
+  | TriggerError
+  | PluginLookupError
+  | ConflictingIdError
+  | TaskLookupError
+  | StoreError
 
 /**
  * Errors of changing an existing job.
@@ -150,7 +157,13 @@ export type AddJobError = InvalidArgumentError | TriggerError | PluginLookupErro
  * @since 0.1.0
  * @category errors
  */
-export type ModifyJobError = InvalidArgumentError | TriggerError | PluginLookupError | JobLookupError | StoreError
+export type ModifyJobError =
+  | InvalidArgumentError
+  | TriggerError
+  | PluginLookupError
+  | JobLookupError
+  | TaskLookupError
+  | StoreError
 
 /**
  * A job store given to `addJobstore`: a store service, or a plugin configuration

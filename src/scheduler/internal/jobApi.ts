@@ -8,9 +8,10 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { ConflictingIdError, JobLookupError, PluginLookupError } from "../../errors.js"
+import { ConflictingIdError, JobLookupError, PluginLookupError, TaskLookupError } from "../../errors.js"
 import { AllJobsRemoved, JobAdded, JobModified, JobRemoved } from "../../events/SchedulerEvent.js"
 import * as Job from "../../job/Job.js"
+import { isTaskRef } from "../../job/TaskRef.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
 import type { AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
 import { type Core, lookupStore, type Pending, wakeupIfRunning } from "./core.js"
@@ -33,10 +34,28 @@ type Found =
 export const makeJobApi = (core: Core) => {
   const { state, bus, locked } = core
 
+  /**
+   * A job's task must be one its executor can run (when the executor is there yet) and, for a
+   * reference, resolve through the registry (a registered name, or an allowed import with that
+   * function export): else `TaskLookupError` naming the job, before anything is stored.
+   * APScheduler resolves textual references when a job is made.
+   */
+  const checkTask = (job: Job.Job): Effect.Effect<void, TaskLookupError> =>
+    Effect.suspend(() => {
+      const task = isTaskRef(job.task) ? job.task.ref : job.task.name || "<function>"
+      const refused = state.executors.get(job.executor)?.service.refusal?.(job.task)
+      if (refused !== undefined) return Effect.fail(new TaskLookupError({ task, reason: refused, jobId: job.id }))
+      if (!isTaskRef(job.task)) return Effect.void
+      return Effect.asVoid(
+        Effect.mapError(core.registry.resolve(job.task), (e) => new TaskLookupError({ ...e, jobId: job.id }))
+      )
+    })
+
   /** APScheduler `_real_add_job`. */
   const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean) =>
     Effect.gen(function*() {
       const store = yield* lookupStore(core, job.jobstore)
+      yield* checkTask(job)
       if (computeNext) {
         const now = yield* Clock.currentTimeMillis
         job = Job.modify(job, { nextRunTime: yield* firstRunTime(job.trigger, now) })
@@ -85,6 +104,7 @@ export const makeJobApi = (core: Core) => {
       })
       const computeNext = fields.nextRunTime === undefined
       const replaceExisting = o.replaceExisting ?? false
+      yield* checkTask(job) // a pending job too (its executor, when configured at start, checks again then)
       return yield* locked(Effect.suspend(() => {
         if (state.status === "stopped") {
           const i = state.pending.findIndex((p) => p.job.id === job.id)
@@ -133,6 +153,7 @@ export const makeJobApi = (core: Core) => {
         return found.entry.job
       }
       const job = update(found.job)
+      if (job.task !== found.job.task || job.executor !== found.job.executor) yield* checkTask(job)
       yield* found.store.update(job)
       yield* bus.publish(new JobModified({ jobId: job.id, jobstore: job.jobstore }))
       yield* Effect.logInfo(`Modified job "${job.name}"`)
