@@ -46,7 +46,7 @@ import {
   type SchedulerEvent
 } from "../events/SchedulerEvent.js"
 import { Executor } from "../executors/Executor.js"
-import type * as Job from "../job/Job.js"
+import * as Job from "../job/Job.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
 import { JobStore, type JobStoreService, type Run } from "../stores/JobStore.js"
 import { Lock, type LockService, makeSingle } from "../stores/Lock.js"
@@ -357,8 +357,12 @@ export const make = (
         }
         const toAdd = state.pending
         state.pending = []
+        const defaults = state.config.jobDefaults
         for (const p of toAdd) {
-          yield* jobs.realAdd(p.job, p.replaceExisting, p.computeNext).pipe(
+          // the job defaults of the configuration as it is now (APScheduler fills them here too)
+          const filled: Partial<Job.Job> = {}
+          for (const k of p.defaulted) (filled as Record<string, unknown>)[k] = defaults[k]
+          yield* jobs.realAdd(Job.modify(p.job, filled), p.replaceExisting, p.computeNext).pipe(
             Effect.catchAll((e) => Effect.logError(`Cannot add pending job "${p.job.id}"`, e))
           )
         }

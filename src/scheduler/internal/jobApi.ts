@@ -16,6 +16,7 @@ import type { JobStoreService } from "../../stores/JobStore.js"
 import type { AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
 import { type Core, lookupStore, type Pending, wakeupIfRunning } from "./core.js"
 import { table } from "./formatting.js"
+import { ADD_JOB_KEYS, JOB_CHANGE_KEYS, normalizeKeys } from "./options.js"
 import {
   firstRunTime,
   invalid,
@@ -72,9 +73,10 @@ export const makeJobApi = (core: Core) => {
       ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias: jobstore }))
       : Effect.void
 
-  const addJob = (task: Job.Task | string, o: AddJobOptions = {}) =>
+  const addJob = (task: Job.Task | string, options: AddJobOptions = {}) =>
     Effect.gen(function*() {
-      if (!isPlainObject(o as unknown)) return yield* invalid("options", "expected an object")
+      if (!isPlainObject(options as unknown)) return yield* invalid("options", "expected an object")
+      const o: AddJobOptions = yield* normalizeKeys(options as Readonly<Record<string, unknown>>, ADD_JOB_KEYS)
       const now = yield* Clock.currentTimeMillis
       const validTask = yield* validateTask(task)
       const fields = yield* validateFields(core, { ...o, task: undefined })
@@ -112,7 +114,8 @@ export const makeJobApi = (core: Core) => {
             if (!replaceExisting) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
             state.pending.splice(i, 1)
           }
-          state.pending.push({ job, replaceExisting, computeNext })
+          const defaulted = (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
+          state.pending.push({ job, replaceExisting, computeNext, defaulted })
           return Effect.as(
             Effect.logInfo(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
             job
@@ -161,11 +164,18 @@ export const makeJobApi = (core: Core) => {
       return job
     })
 
-  const modifyJob = (jobId: string, changes: JobChanges, jobstore?: string) =>
+  const modifyJob = (jobId: string, given: JobChanges, jobstore?: string) =>
     Effect.gen(function*() {
-      if (!isPlainObject(changes as unknown)) return yield* invalid("changes", "expected an object")
-      if ("id" in changes) return yield* invalid("id", "the id of a job cannot be changed")
-      if ("jobstore" in changes) return yield* invalid("jobstore", "a job cannot be moved to another job store")
+      if (!isPlainObject(given as unknown)) return yield* invalid("changes", "expected an object")
+      if ("id" in given) return yield* invalid("id", "the id of a job cannot be changed")
+      if ("jobstore" in given) return yield* invalid("jobstore", "a job cannot be moved to another job store")
+      const changes: JobChanges = yield* normalizeKeys(given as Readonly<Record<string, unknown>>, JOB_CHANGE_KEYS)
+      if (changes.triggerArgs !== undefined && changes.trigger === undefined) {
+        return yield* invalid(
+          "triggerArgs",
+          "needs `trigger` (the alias its options belong to); to change the schedule use rescheduleJob(id, trigger, triggerArgs)"
+        )
+      }
       const now = yield* Clock.currentTimeMillis
       const fields = yield* validateFields(core, changes)
       if (changes.trigger !== undefined) {

@@ -13,6 +13,7 @@ import type { JobStoreService } from "../../stores/JobStore.js"
 import type { CompiledTrigger, Instant } from "../../triggers/Trigger.js"
 import type { JobChanges, TriggerInput } from "../Scheduler.js"
 import type { Core } from "./core.js"
+import { camelCase, checkSpellings } from "./options.js"
 
 /** Is the value a compiled trigger? */
 export const isTrigger = (u: unknown): u is CompiledTrigger =>
@@ -34,13 +35,20 @@ export const invalid = (field: string, reason: string) => new InvalidArgumentErr
 export const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Date)
 
+/** The largest instant a `Date` holds (ms from the epoch, either way). */
+const MAX_INSTANT = 8.64e15
+
 const toInstant = (field: string, value: Instant | Date | null): Either.Either<Instant | null, InvalidArgumentError> => {
   if (value === null) return Either.right(null)
   if (value instanceof Date) {
     const t = value.getTime()
     return Number.isFinite(t) ? Either.right(t) : Either.left(invalid(field, "invalid Date"))
   }
-  if (typeof value === "number" && Number.isFinite(value)) return Either.right(value)
+  if (typeof value === "number" && Number.isFinite(value)) {
+    return Math.abs(value) <= MAX_INSTANT
+      ? Either.right(value)
+      : Either.left(invalid(field, `${value} is outside the range of a Date (±8.64e15 ms from 1970)`))
+  }
   return Either.left(invalid(field, "expected an Instant (epoch ms), a Date or null"))
 }
 
@@ -121,9 +129,23 @@ export const resolveTrigger = (
       alias = trigger
       opts = triggerArgs ?? {}
       if (!isPlainObject(opts)) return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+      const twice = checkSpellings(opts, "triggerArgs.")
+      if (Either.isLeft(twice)) return Effect.fail(twice.left)
     } else if (isPlainObject(trigger) && typeof trigger.type === "string") {
       const { type, ...rest } = trigger
       alias = type
+      if (triggerArgs !== undefined && !isPlainObject(triggerArgs)) {
+        return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+      }
+      for (const [given, path] of [[rest, "trigger."], [triggerArgs ?? {}, "triggerArgs."]] as const) {
+        const twice = checkSpellings(given, path)
+        if (Either.isLeft(twice)) return Effect.fail(twice.left)
+      }
+      for (const key of Object.keys(triggerArgs ?? {})) {
+        if (Object.keys(rest).some((k) => camelCase(k) === camelCase(key))) {
+          return Effect.fail(invalid(`triggerArgs.${key}`, "is given in the trigger spec too"))
+        }
+      }
       opts = { ...rest, ...triggerArgs }
     } else {
       return Effect.fail(invalid("trigger", "expected an alias, a spec object with a 'type', or a compiled trigger"))
