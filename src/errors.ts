@@ -22,6 +22,23 @@ export class TriggerError extends Schema.TaggedError<TriggerError>()("TriggerErr
 }
 
 /**
+ * A trigger that is not one of ours (a plugin, or a compiled trigger given as is) returned a fire
+ * time that is not an instant (NaN, out of a Date's range) or not after the previous fire. At add
+ * time the job is refused; in the loop, the job is paused and the error logged.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TriggerOutputError extends Schema.TaggedError<TriggerOutputError>()("TriggerOutputError", {
+  trigger: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Trigger ${this.trigger} ${this.reason}`
+  }
+}
+
+/**
  * Bad input at a public boundary (job options, configuration values, planning options).
  *
  * @since 0.1.0

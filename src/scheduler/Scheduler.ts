@@ -259,7 +259,7 @@ export interface SchedulerService {
   /** Removes an executor (waiting for its jobs unless `wait: false`). APScheduler: `remove_executor`. */
   readonly removeExecutor: (alias: string, options?: { readonly wait?: boolean }) => Effect.Effect<void, PluginLookupError>
   /** Adds an event listener for the codes in `mask`; returns its id. APScheduler: `add_listener`. */
-  readonly addListener: (listener: EventBus.Listener, mask?: number) => Effect.Effect<number>
+  readonly addListener: (listener: EventBus.Listener, mask?: number) => Effect.Effect<number, InvalidArgumentError>
   /** Removes a listener. APScheduler: `remove_listener`. */
   readonly removeListener: (listener: number | EventBus.Listener) => Effect.Effect<void>
   /** The events matching `mask`, as a stream. */

@@ -5,6 +5,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { EVENT_ALL, JOB_ERROR, JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
+import * as TestScheduler from "../../src/testing/TestScheduler.js"
+import type { CompiledTrigger } from "../../src/triggers/Trigger.js"
 import { withScheduler } from "./helpers.js"
 
 const fn = () => 1
@@ -102,6 +106,67 @@ describe("job options", () => {
         }
         const ok = yield* scheduler.addJob(fn, { id: "ok", nextRunTime: 8.64e15 })
         expect(ok.nextRunTime).toBe(8.64e15)
+      })
+    ))
+})
+
+describe("custom triggers and listeners", () => {
+  /** A trigger of our own making: fires every 10 s, then returns `bad` once it has fired `after` times. */
+  const flaky = (bad: (previous: number) => number, after: number): CompiledTrigger => {
+    let first: number | undefined
+    return {
+      spec: { type: "flaky" },
+      timezone: "UTC",
+      jitter: undefined,
+      next: (previous, now) => {
+        if (previous === undefined) return (first = Math.ceil(now / 10_000) * 10_000 + 10_000)
+        return previous >= first! + (after - 1) * 10_000 ? bad(previous) : previous + 10_000
+      },
+      fastForward: (previous, target) => ({ count: 0, last: undefined, next: previous + 10_000 >= target ? previous + 10_000 : target }),
+      toString: () => "flaky"
+    }
+  }
+
+  it.effect("a custom trigger whose first fire time is NaN or out of range is refused at add time", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        for (const bad of [NaN, 1e20, Infinity]) {
+          const e = yield* Effect.flip(scheduler.addJob(fn, { trigger: { ...flaky(() => bad, 0), next: () => bad } }))
+          expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "trigger" })
+          expect(e.message).toContain(`returned ${bad}`)
+        }
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
+  it.effect("a custom trigger that later returns NaN, or a time not after the last fire, pauses its job at that pass (its run there is not started); time still moves and the others run", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(fn, { id: "nan", trigger: flaky(() => NaN, 2) })
+        yield* scheduler.addJob(fn, { id: "stuck", trigger: flaky((previous) => previous, 2) })
+        yield* scheduler.addJob(fn, { id: "fine", trigger: "interval", triggerArgs: { seconds: 10 } })
+        const events = yield* TestScheduler.advance("60 seconds")
+        const ran = (id: string) => events.filter((e) => e._tag === "JobExecuted" && e.jobId === id).length
+        expect(ran("fine")).toBe(6)
+        // the second pass plans the run at +20 s and fails on the fire after it: nothing is started there
+        expect(ran("nan")).toBe(1)
+        expect(ran("stuck")).toBe(1)
+        for (const id of ["nan", "stuck"]) {
+          expect(Option.getOrThrow(yield* scheduler.getJob(id)).nextRunTime).toBe(null) // paused, kept
+        }
+      })
+    ))
+
+  it.effect("addListener refuses a listener that is not a function and a mask that is not event codes", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const notFn = yield* Effect.flip(scheduler.addListener(42 as never))
+        expect(notFn).toMatchObject({ _tag: "InvalidArgumentError", field: "listener" })
+        for (const mask of ["abc", 0, -1, 1.5, EVENT_ALL + 1]) {
+          const e = yield* Effect.flip(scheduler.addListener(() => {}, mask as never))
+          expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "mask" })
+        }
+        expect(typeof (yield* scheduler.addListener(() => {}, JOB_EXECUTED | JOB_ERROR))).toBe("number")
       })
     ))
 })

@@ -22,7 +22,7 @@ import type { StoreError } from "../../errors.js"
 import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type * as Job from "../../job/Job.js"
-import { planRuns } from "../../planning/planRuns.js"
+import { planRuns, type RunPlan } from "../../planning/planRuns.js"
 import type { Completion, Decision, JobStoreService } from "../../stores/JobStore.js"
 import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
@@ -43,6 +43,16 @@ export const BATCH_SIZE = 256
  * `BATCH_SIZE` (a slow start: the first runs of a burst start after 32 jobs are planned, not 256).
  */
 export const FIRST_BATCH_SIZE = 32
+
+/** The plan of a job whose trigger failed: no runs, no next run time (the store pauses it). */
+const PAUSED: RunPlan = {
+  due: true,
+  runTimes: [],
+  missed: [],
+  missedSummary: undefined,
+  nextRunTime: undefined,
+  jobRemoved: false
+}
 
 /**
  * The completions of runs from one store, waiting for `complete`. The first one wakes the flusher,
@@ -161,6 +171,7 @@ export const makeLoop = (core: Core) => {
       let sample = 0
       const decisions: Array<Decision> = []
       let orphans: Array<Job.Job> | undefined
+      let broken: Array<{ readonly job: Job.Job; readonly error: unknown }> | undefined
       for (let i = 0; i < jobs.length; i++) {
         const leased = jobs[i]!
         const job = leased.job
@@ -168,17 +179,28 @@ export const makeLoop = (core: Core) => {
           ;(orphans ??= []).push(job)
           continue
         }
-        const plan = planRuns({
-          nextRunTime: job.nextRunTime!,
-          trigger: job.trigger,
-          now,
-          misfireGraceTime: job.misfireGraceTime,
-          coalesce: job.coalesce,
-          jitterSample: job.trigger.jitter ? samples[sample++] : undefined
-        })
+        let plan: RunPlan
+        try {
+          plan = planRuns({
+            nextRunTime: job.nextRunTime!,
+            trigger: job.trigger,
+            now,
+            misfireGraceTime: job.misfireGraceTime,
+            coalesce: job.coalesce,
+            jitterSample: job.trigger.jitter ? samples[sample++] : undefined
+          })
+        } catch (error) {
+          // a trigger that is not ours gave a bad fire time (TriggerOutputError): the job is paused
+          plan = PAUSED
+          ;(broken ??= []).push({ job, error })
+        }
         decisions.push({ leased, plan })
       }
       if (orphans !== undefined) yield* removeOrphans(alias, store, orphans)
+      if (broken !== undefined) {
+        yield* Effect.forEach(broken, ({ error, job }) =>
+          Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error), { discard: true })
+      }
       if (decisions.length === 0) return jobs.length >= claim.limit
       const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
 

@@ -4,7 +4,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Random from "effect/Random"
-import { InvalidArgumentError, PluginLookupError, type TriggerError } from "../../errors.js"
+import { InvalidArgumentError, PluginLookupError, type TriggerError, TriggerOutputError } from "../../errors.js"
 import type { Executor } from "../../executors/Executor.js"
 import * as Job from "../../job/Job.js"
 import { isTaskRef, TaskRef } from "../../job/TaskRef.js"
@@ -14,6 +14,7 @@ import type { CompiledTrigger, Instant } from "../../triggers/Trigger.js"
 import type { JobChanges, TriggerInput } from "../Scheduler.js"
 import type { Core } from "./core.js"
 import { camelCase, checkSpellings } from "./options.js"
+import { builtins } from "../Plugins.js"
 
 /** Is the value a compiled trigger? */
 export const isTrigger = (u: unknown): u is CompiledTrigger =>
@@ -110,6 +111,48 @@ export const validateFields = (core: Core, o: JobChanges & { readonly id?: strin
     return out
   })
 
+const isInstant = (t: unknown): t is Instant => typeof t === "number" && Number.isFinite(t) && Math.abs(t) <= MAX_INSTANT
+
+/**
+ * A trigger that is not one of ours, checked on every call: a fire time must be an instant and
+ * come after the previous fire (else the loop could never get past it); anything else throws
+ * `TriggerOutputError`.
+ */
+export const guardTrigger = (trigger: CompiledTrigger): CompiledTrigger => {
+  const name = () => String(trigger)
+  const check = (what: string, t: Instant | undefined, after?: Instant): Instant | undefined => {
+    if (t === undefined) return t
+    if (!isInstant(t)) {
+      throw new TriggerOutputError({
+        trigger: name(),
+        reason: `${what} returned ${String(t)}: expected an instant (epoch ms within the range of a Date) or undefined`
+      })
+    }
+    if (after !== undefined && !(t > after)) {
+      throw new TriggerOutputError({ trigger: name(), reason: `${what} returned ${t}, not after the previous fire ${after}` })
+    }
+    return t
+  }
+  return {
+    spec: trigger.spec,
+    timezone: trigger.timezone,
+    jitter: trigger.jitter,
+    next: (previousFire, now, jitterSample) => check("next()", trigger.next(previousFire, now, jitterSample), previousFire),
+    fastForward: (previousFire, target) => {
+      const ff = trigger.fastForward(previousFire, target)
+      if (!(Number.isInteger(ff.count) && ff.count >= 0)) {
+        throw new TriggerOutputError({ trigger: name(), reason: `fastForward() returned count ${String(ff.count)}` })
+      }
+      return {
+        count: ff.count,
+        last: check("fastForward().last", ff.last, previousFire),
+        next: check("fastForward().next", ff.next, previousFire)
+      }
+    },
+    toString: name
+  }
+}
+
 /** A trigger from an alias + options, a spec object, or a compiled trigger; none = run once, now. */
 export const resolveTrigger = (
   core: Core,
@@ -118,7 +161,7 @@ export const resolveTrigger = (
   now: Instant
 ): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> =>
   Effect.suspend((): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> => {
-    if (isTrigger(trigger)) return Effect.succeed(trigger)
+    if (isTrigger(trigger)) return Effect.succeed(guardTrigger(trigger))
     const context = { timezone: core.state.config.timezone, now }
     let alias: string
     let opts: Readonly<Record<string, unknown>>
@@ -152,9 +195,20 @@ export const resolveTrigger = (
     }
     const plugin = core.plugins.trigger(alias)
     if (plugin === undefined) return Effect.fail(new PluginLookupError({ kind: "trigger", alias }))
-    return plugin(opts, context)
+    const ours = (builtins.triggers as Record<string, unknown>)[alias] === plugin
+    return ours ? plugin(opts, context) : Effect.map(plugin(opts, context), guardTrigger)
   })
 
-/** The first run time of a trigger at `now` (jitter drawn from `Random`); `null` = none. */
-export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Effect<Instant | null> =>
-  Effect.map(trigger.jitter ? Random.next : Effect.succeed(undefined), (sample) => trigger.next(undefined, now, sample) ?? null)
+/**
+ * The first run time of a trigger at `now` (jitter drawn from `Random`); `null` = none. A guarded
+ * trigger's bad output is an `InvalidArgumentError` (field `trigger`).
+ */
+export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Effect<Instant | null, InvalidArgumentError> =>
+  Effect.flatMap(trigger.jitter ? Random.next : Effect.succeed(undefined), (sample) => {
+    try {
+      return Effect.succeed(trigger.next(undefined, now, sample) ?? null)
+    } catch (e) {
+      if (e instanceof TriggerOutputError) return Effect.fail(invalid("trigger", e.message))
+      throw e
+    }
+  })
