@@ -131,6 +131,20 @@ describe("one loop path", () => {
       }).pipe(Effect.provide(TestScheduler.layer()))
     }))
 
+  it.effect("a job that returns Effect.interrupt ends once: one JobError (RunInterruptedError), its run recorded interrupted", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        yield* scheduler.addJob(() => Effect.interrupt, { id: "i", trigger: "date", triggerArgs: { runDate: new Date(T0 + SEC) } })
+        const events = yield* TestScheduler.advance(10 * SEC)
+        const ends = events.filter((e) => e._tag === "JobExecuted" || e._tag === "JobError")
+        expect(ends.map((e) => e._tag)).toEqual(["JobError"])
+        expect((ends[0] as { exception: unknown }).exception).toMatchObject({ _tag: "RunInterruptedError", jobId: "i" })
+        expect((yield* scheduler.getRuns("i")).map((r) => r.state)).toEqual(["interrupted"])
+      }).pipe(Effect.provide(TestScheduler.layer()))
+    }))
+
   it.effect("a run gets job id, scheduled time, fence, attempt and the idempotency key", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
