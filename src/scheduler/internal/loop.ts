@@ -56,8 +56,8 @@ const PAUSED: RunPlan = {
 
 /**
  * The completions of runs from one store, waiting for `complete`. The first one wakes the flusher,
- * unless a pass is under way (`busy`): that pass's end wakes it, so storing ends never delays the
- * next batch of a burst.
+ * unless a pass is under way (`busy`): the pass stores them between its batches and its end wakes
+ * the flusher for the rest, so the flusher never competes with a burst.
  */
 class CompletionBuffer implements CompletionSink {
   items: Array<Completion> = []
@@ -278,6 +278,9 @@ export const makeLoop = (core: Core) => {
       while (yield* batch(alias, store, claims[Math.min(round++, claims.length - 1)]!)) {
         if (state.status !== "running") return Option.none()
         yield* Effect.yieldNow() // let the executors start the batch before the next is planned
+        // the ends that came in meanwhile are stored before more is planned: a pass that never
+        // runs out of due jobs (a loop behind its jobs) still keeps the live-run counts true
+        yield* flush
       }
       return yield* store.getNextRunTime
     })
