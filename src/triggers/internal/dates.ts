@@ -6,7 +6,10 @@
  *   and an optional `Z` or `±HH:MM`. A date alone means midnight.
  * - Without an offset the string is a wall time in the trigger's zone, read like pytz
  *   `localize(is_dst=False)`: a time inside a gap is shifted forward by the gap length, an ambiguous
- *   one is the standard-time (later) occurrence. An explicit offset wins over the zone.
+ *   one is the standard-time occurrence (the one whose DST offset is zero: the later one, but the
+ *   earlier one where tzdata has negative DST — Europe/Dublin every October since 1971,
+ *   Africa/Windhoek 1994–2017, Africa/Casablanca at Ramadan since 2019; see `zone.ts`). An explicit
+ *   offset wins over the zone.
  * - A JS `Date` or a luxon `DateTime` is an instant as it is.
  * - A bare number is rejected: seconds or milliseconds cannot be told apart.
  *
@@ -78,7 +81,7 @@ export const parseDateString = (text: string, field: string): Either.Either<Pars
 export const parseDateInput = (value: unknown, field: string, zone: Zone): Either.Either<Instant, TriggerError> => {
   if (typeof value === "string") {
     return Either.map(parseDateString(value, field), ({ offsetMinutes, wall }) =>
-      offsetMinutes === undefined ? zone.toInstant(wall, "later") : wall - offsetMinutes * 60_000
+      offsetMinutes === undefined ? zone.toInstant(wall, "standard") : wall - offsetMinutes * 60_000
     )
   }
   if (value instanceof Date) {
