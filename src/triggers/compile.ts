@@ -11,9 +11,10 @@ import { TriggerError } from "../errors.js"
 import { makeAnd, makeOr } from "./Combining.js"
 import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
 import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
-import { encodeDateInput } from "./internal/dates.js"
+import { encodeDateInput, encodeInstant } from "./internal/dates.js"
+import { toMicros, toMillis } from "./internal/micros.js"
 import { resolveZone } from "./internal/specCommon.js"
-import { compileInterval, intervalMillis, IntervalTriggerSpec } from "./IntervalTrigger.js"
+import { compileInterval, intervalMicros, IntervalTriggerSpec } from "./IntervalTrigger.js"
 import type { CompiledTrigger, Instant } from "./Trigger.js"
 
 /**
@@ -284,8 +285,9 @@ export const withDefaults = (
   if (spec.type === "interval" && spec.startDate === undefined && defaults.now !== undefined) {
     const specZone = resolveZone(spec.timezone)
     if (Either.isLeft(specZone)) return Either.left(specZone.left)
-    const start = defaults.now + intervalMillis(spec)
-    const startDate = encodeDateInput(new Date(Math.floor(start)), "startDate", specZone.right)
+    // APScheduler: start_date = now + interval, to the microsecond
+    const start = toMillis(toMicros(defaults.now) + intervalMicros(spec))
+    const startDate = encodeInstant(start, "startDate", specZone.right)
     if (Either.isLeft(startDate)) return Either.left(startDate.left)
     return Either.right({ ...spec, startDate: startDate.right })
   }

@@ -128,3 +128,15 @@ describe("planRuns next to a UTC-offset change (a fire exactly 24 h before it)",
       .toEqual({ count: 2, last: "2024-11-02T06:00:00.000Z", next: "2024-11-02T07:00:00.000Z" })
   })
 })
+
+describe("planRuns in whole microseconds", () => {
+  it("a run late by exactly the grace time runs (interval 0.333333 s, 42 intervals + 1 s late, grace 1 s)", () => {
+    const trigger = unsafeCompile({ type: "interval", seconds: 0.333333, startDate: "2024-01-01 00:00:00", timezone: "UTC" })
+    const fire42 = T0 * 1000 + 42 * 333_333
+    const plan = planRuns({ nextRunTime: T0, trigger, now: (fire42 + 1_000_000) / 1000, misfireGraceTime: 1, coalesce: false })
+    expect(Math.round(plan.runTimes[0]! * 1000)).toBe(fire42)
+    expect(plan.runTimes).toHaveLength(4) // fires 42..45
+    expect(plan.missedSummary?.count).toBe(42)
+    expect(Math.round(plan.missedSummary!.last * 1000)).toBe(fire42 - 333_333)
+  })
+})

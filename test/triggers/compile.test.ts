@@ -64,6 +64,13 @@ describe("specFromOptions", () => {
     expect(unsafeCompile(date).next(undefined, 0)).toBe(Date.UTC(2024, 5, 1, 6, 30))
   })
 
+  it("an interval without startDate starts at now + interval to the microsecond (seconds 0.333333)", () => {
+    const now = Date.UTC(2024, 0, 1, 12)
+    const spec = Either.getOrThrow(specFromOptions("interval", { seconds: 0.333333 }, { timezone: "UTC", now }))
+    expect(spec).toMatchObject({ startDate: "2024-01-01T12:00:00.333333+00:00" })
+    expect(Math.round(unsafeCompile(spec).next(undefined, now)! * 1000)).toBe(now * 1000 + 333_333)
+  })
+
   it("a Date keeps its milliseconds through the encoded spec", () => {
     const t = Date.UTC(2024, 0, 5, 9, 0, 0, 840)
     const spec = Either.getOrThrow(specFromOptions("date", { run_date: new Date(t) }, { timezone: "Asia/Kolkata" }))

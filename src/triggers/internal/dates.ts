@@ -19,6 +19,7 @@ import * as Either from "effect/Either"
 import { DateTime } from "luxon"
 import { TriggerError } from "../../errors.js"
 import type { Instant } from "../Trigger.js"
+import { toMicros } from "./micros.js"
 import type { Zone } from "./zone.js"
 
 const DATE_REGEX =
@@ -113,4 +114,18 @@ export const encodeDateInput = (value: unknown, field: string, zone: Zone | unde
     return Either.right((dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'000'ZZ"))
   }
   return rejectOther(value, field)
+}
+
+/**
+ * An instant (epoch ms, microseconds as a fraction) as an ISO string with six fraction digits and
+ * the offset of `zone`, so that reading it back gives the same whole microseconds.
+ */
+export const encodeInstant = (instant: Instant, field: string, zone: Zone | undefined): Either.Either<string, TriggerError> => {
+  const us = toMicros(instant)
+  if (!Number.isFinite(us)) return fail(field, "Invalid date")
+  const ms = Math.floor(us / 1000)
+  const sub = String(us - ms * 1000).padStart(3, "0")
+  const dt = DateTime.fromMillis(ms, { zone: zone?.name ?? "UTC" })
+  const valid = dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })
+  return valid.isValid ? Either.right(valid.toFormat(`yyyy-MM-dd'T'HH:mm:ss.SSS'${sub}'ZZ`)) : fail(field, "Invalid date")
 }
