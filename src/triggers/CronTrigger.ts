@@ -244,8 +244,9 @@ export const compileCron = (spec: CronTriggerSpec): Either.Either<CronTrigger, T
 export interface CrontabOptions {
   readonly timezone?: string | undefined
   /**
-   * `"standard"` (default): Vixie cron (0 and 7 = Sunday, day fields ORed when both are restricted,
-   * macros such as `@daily`). `"apscheduler"`: APScheduler's `from_crontab` (0 = Monday, ANDed).
+   * `"standard"` (default): Vixie cron / cronie (0 and 7 = Sunday, the day fields ORed unless one
+   * of them starts with `*`, macros such as `@daily`). `"apscheduler"`: APScheduler's
+   * `from_crontab` (0 = Monday, ANDed).
    */
   readonly flavor?: "standard" | "apscheduler" | undefined
 }
