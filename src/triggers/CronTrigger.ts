@@ -25,6 +25,7 @@ import {
 } from "./cron/expressions.js"
 import { Matcher } from "./cron/matcher.js"
 import { countFires, nextFire, prevFire } from "./cron/search.js"
+import { SET, withShape } from "./internal/chainShape.js"
 import { readBounds, resolveZone } from "./internal/specCommon.js"
 import type { Zone } from "./internal/zone.js"
 import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
@@ -232,7 +233,7 @@ export const compileCron = (spec: CronTriggerSpec): Either.Either<CronTrigger, T
     second: second!,
     dayOr: spec.dayMatch === "or"
   })
-  return Either.right(new CronTrigger(spec, timezone, jitter, zone, matcher, startDate, endDate))
+  return Either.right(withShape(new CronTrigger(spec, timezone, jitter, zone, matcher, startDate, endDate), SET))
 }
 
 /**

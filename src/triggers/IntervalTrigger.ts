@@ -9,6 +9,7 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
+import { withShape } from "./internal/chainShape.js"
 import { addMul, timedeltaMicros, timedeltaSeconds, toMicros, toMillis } from "./internal/micros.js"
 import { readBounds, resolveZone } from "./internal/specCommon.js"
 import { applyJitter, type CompiledTrigger, type Instant } from "./Trigger.js"
@@ -104,10 +105,10 @@ export const compileInterval = (spec: IntervalTriggerSpec): Either.Either<Compil
   const { end, start } = bounds.right
   const startUs = start === undefined ? undefined : toMicros(start)
   const jitter = spec.jitter
-  const bounded = (t: Instant): Instant | undefined => (end === undefined || t <= end) && !Number.isNaN(t) ? t : undefined
+  const bounded = (t: Instant): Instant | undefined => Number.isFinite(t) && (end === undefined || t <= end) ? t : undefined
   /** The k-th fire time after `fromUs` (k >= 0). */
   const fireAt = (fromUs: number, k: number): Instant => toMillis(addMul(fromUs, interval, k))
-  return Either.right({
+  return Either.right(withShape<CompiledTrigger>({
     spec,
     timezone,
     jitter,
@@ -151,5 +152,5 @@ export const compileInterval = (spec: IntervalTriggerSpec): Either.Either<Compil
       }
     },
     toString: () => `interval[${formatTimedelta(interval)}]`
-  })
+  }, { kind: "step", intervalUs: interval, end }))
 }
