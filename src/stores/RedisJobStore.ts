@@ -297,21 +297,52 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
       release: (owner, decisions, runLeaseMs) =>
         decisions.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
           const lease = runLeaseMs === undefined ? "" : runLeaseMs === null ? "null" : String(Math.ceil(runLeaseMs))
-          const reply = yield* claim("release", "release", [
-            yield* now,
-            prefix,
-            owner,
-            lease,
-            token(),
-            memoTtl,
-            JSON.stringify(decisions)
-          ])
-          const outcomes = JSON.parse(String(reply)) as Array<
-            { _tag: "Refused" } | { _tag: "Released"; skipped: boolean; runs: Array<Record<string, unknown>> }
-          >
-          return outcomes.map((o): RowOutcome =>
-            o._tag === "Refused" ? o : { _tag: "Released", skipped: o.skipped, runs: o.runs.map(normalizeRun) }
-          )
+          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length]
+          for (const d of decisions) {
+            args.push(
+              d.id,
+              d.version,
+              d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
+              d.next === null ? "" : d.next.data,
+              d.maxInstances,
+              d.runs.length
+            )
+            for (const r of d.runs) args.push(String(r.scheduledTime), r.state === "ready" ? "r" : "m", r.count, String(r.lastTime))
+          }
+          const lines = String(yield* claim("release", "release", args)).split("\n")
+          const at = Number(lines[0])
+          return decisions.map((d, i): RowOutcome => {
+            const line = lines[i + 1]!
+            if (line === "R") return { _tag: "Refused" }
+            const [skipped, jobUntil, ...started] = line.split(" ")
+            const runUntil = runLeaseMs === undefined ? Number(jobUntil) : runLeaseMs === null ? null : at + Math.ceil(runLeaseMs)
+            return {
+              _tag: "Released",
+              skipped: skipped === "1",
+              runs: started.map((item): EncodedRun => {
+                const colon = item.indexOf(":")
+                const t = Number(item.slice(0, colon))
+                const planned = d.runs.find((r) => r.scheduledTime === t)
+                return {
+                  jobId: d.id,
+                  scheduledTime: t,
+                  recordedAt: at,
+                  state: "ready",
+                  fence: Number(item.slice(colon + 1)),
+                  attempt: 1,
+                  acquiredBy: owner,
+                  acquiredUntil: runUntil,
+                  startedAt: null,
+                  finishedAt: null,
+                  result: null,
+                  error: null,
+                  count: planned?.count ?? 1,
+                  lastTime: planned?.lastTime ?? t,
+                  endedAt: null
+                }
+              })
+            }
+          })
         }),
       complete: (completions) =>
         completions.length === 0 ? Effect.succeed([]) : Effect.map(

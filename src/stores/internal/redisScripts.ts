@@ -199,7 +199,12 @@ return { now, untl, ids, hmget(K_JOBS, ids), hmget(K_NEXT, ids), hmget(K_VERSION
 
 /**
  * release. ARGV: now, prefix, owner, run lease (\`''\`: the job's lease end, \`'null'\`: until
- * completed, else ms), token, memo ttl (s), decisions (JSON). Returns the outcomes as JSON text.
+ * completed, else ms), token, memo ttl (s), then the decisions flat (no JSON to decode): their
+ * count, and per decision id, version, next (\`'-'\` remove, \`''\` paused, else the next run
+ * time), data, maxInstances, the number of runs, and per run scheduled time, state (\`m\` missed,
+ * \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
+ * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
+ * separated by newlines: a compact answer that is also the memo.
  */
 export const RELEASE = HEADER + `
 local prefix, owner, run_lease, token, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -209,85 +214,118 @@ if memo ~= false then return memo end
 local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
-local decisions = cjson.decode(ARGV[7])
-local out = {}
-for _, d in ipairs(decisions) do
+local now_text = s(now)
+-- read the decisions
+local decisions = {}
+local ids = {}
+local a = 8
+for i = 1, tonumber(ARGV[7]) do
+  local d = { id = ARGV[a], version = tonumber(ARGV[a + 1]), next = ARGV[a + 2], data = ARGV[a + 3],
+    max = tonumber(ARGV[a + 4]), runs = {} }
+  local n = tonumber(ARGV[a + 5])
+  a = a + 6
+  for j = 1, n do
+    d.runs[j] = { t = ARGV[a], tn = tonumber(ARGV[a]), state = ARGV[a + 1], count = ARGV[a + 2], last = ARGV[a + 3] }
+    a = a + 4
+  end
+  decisions[i] = d
+  ids[i] = d.id
+end
+-- the columns of every job at once; the writes gathered into variadic commands below
+local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
+local quars, fences, fmaxs = hmget(K_QUAR, ids), hmget(K_FENCE, ids), hmget(K_FMAX, ids)
+local set_jobs, set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}, {}
+local seen = {}
+local out = { now_text }
+local owner_json = cjson.encode(owner)
+for i, d in ipairs(decisions) do
   local id = d.id
-  local o = redis.call('HGET', K_OWNER, id)
-  local u = redis.call('HGET', K_UNTIL, id)
-  if redis.call('HEXISTS', K_JOBS, id) == 0 or redis.call('HEXISTS', K_QUAR, id) == 1
-    or o ~= owner or u == false or tonumber(u) <= now then
-    out[#out + 1] = '{"_tag":"Refused"}'
-  elseif tonumber(redis.call('HGET', K_VERSION, id)) ~= d.version then
+  local u = untils[i]
+  if seen[id] or versions[i] == false or quars[i] ~= false or owners[i] ~= owner or u == false or tonumber(u) <= now then
+    out[#out + 1] = 'R'
+  elseif tonumber(versions[i]) ~= d.version then
+    -- a user write while leased: clear the lease, plan again on a later pass
+    seen[id] = true
     clear_lease(id)
     rescore(id)
-    out[#out + 1] = '{"_tag":"Refused"}'
+    out[#out + 1] = 'R'
   else
+    seen[id] = true
     local runs_key = prefix .. ':runs:' .. id
-    local live_key = prefix .. ':live:' .. id
-    local live = redis.call('ZCOUNT', live_key, '(' .. s(now), '+inf')
     local has_ready = false
-    for _, p in ipairs(d.runs) do if p.state == 'ready' then has_ready = true end end
-    local skipped = has_ready and live >= d.maxInstances
-    local fence_seq = tonumber(redis.call('HGET', K_FENCE, id) or '0')
-    local planned = {}
-    for i, p in ipairs(d.runs) do planned[i] = p end
-    table.sort(planned, function(a, b) return a.scheduledTime < b.scheduledTime end)
-    local started = {}
+    for _, p in ipairs(d.runs) do if p.state == 'r' then has_ready = true end end
+    local skipped = false
+    if has_ready then
+      skipped = redis.call('ZCOUNT', prefix .. ':live:' .. id, '(' .. now_text, '+inf') >= d.max
+    end
+    local fence_seq = tonumber(fences[i] or '0')
+    local planned = d.runs
+    if #planned > 1 then table.sort(planned, function(x, y) return x.tn < y.tn end) end
+    local run_until, run_score = 'null', '+inf'
+    if run_lease == '' then
+      run_until, run_score = u, u
+    elseif run_lease ~= 'null' then
+      run_until = s(now + tonumber(run_lease)); run_score = run_until
+    end
+    local id_json = cjson.encode(id)
+    local line = { skipped and '1' or '0', u }
+    local live, ended = {}, {}
     for _, p in ipairs(planned) do
-      local field = s(p.scheduledTime)
-      if redis.call('HEXISTS', runs_key, field) == 0 then
-        local state = p.state
-        if state ~= 'missed' and skipped then state = 'skipped' end
-        local ready = state == 'ready'
-        local run = {
-          jobId = id, scheduledTime = p.scheduledTime, recordedAt = now, state = state,
-          fence = 0, attempt = 0, acquiredBy = cjson.null, acquiredUntil = cjson.null,
-          startedAt = cjson.null, finishedAt = cjson.null, result = cjson.null, error = cjson.null,
-          count = p.count, lastTime = p.lastTime, endedAt = now
-        }
+      local ready = p.state == 'r' and not skipped
+      local state, fence, attempt, by, untl, ended_at = 'missed', '0', '0', 'null', 'null', now_text
+      if ready then
+        state, fence, attempt, by, untl, ended_at = 'ready', tostring(fence_seq + 1), '1', owner_json, run_until, 'null'
+      elseif p.state == 'r' then
+        state = 'skipped'
+      end
+      local text = '{"jobId":' .. id_json .. ',"scheduledTime":' .. p.t .. ',"recordedAt":' .. now_text ..
+        ',"state":"' .. state .. '","fence":' .. fence .. ',"attempt":' .. attempt .. ',"acquiredBy":' .. by ..
+        ',"acquiredUntil":' .. untl .. ',"startedAt":null,"finishedAt":null,"result":null,"error":null,"count":' ..
+        p.count .. ',"lastTime":' .. p.last .. ',"endedAt":' .. ended_at .. '}'
+      -- a second insert of a key is a no-op
+      if redis.call('HSETNX', runs_key, p.t, text) == 1 then
         if ready then
           fence_seq = fence_seq + 1
-          run.fence = fence_seq
-          run.attempt = 1
-          run.acquiredBy = owner
-          run.endedAt = cjson.null
-          local score = '+inf'
-          if run_lease == '' then
-            run.acquiredUntil = tonumber(u); score = u
-          elseif run_lease ~= 'null' then
-            run.acquiredUntil = now + tonumber(run_lease); score = s(run.acquiredUntil)
-          end
-          redis.call('ZADD', live_key, score, field)
+          line[#line + 1] = p.t .. ':' .. fence
+          live[#live + 1] = run_score; live[#live + 1] = p.t
         else
-          redis.call('ZADD', K_ENDED, s(now), field .. '|' .. id)
+          ended[#ended + 1] = now_text; ended[#ended + 1] = p.t .. '|' .. id
         end
-        local text = cjson.encode(run)
-        redis.call('HSET', runs_key, field, text)
-        if ready then started[#started + 1] = text end
       end
     end
-    local fmax = tonumber(redis.call('HGET', K_FMAX, id) or '0')
-    if fence_seq > fmax then redis.call('HSET', K_FMAX, id, fence_seq) end
-    if d.next == cjson.null then
-      redis.call('HDEL', K_JOBS, id)
-      for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do redis.call('HDEL', k, id) end
-      redis.call('ZREM', K_DUE, id)
+    if #live > 0 then bulk('ZADD', prefix .. ':live:' .. id, live) end
+    if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
+    if fence_seq > tonumber(fmaxs[i] or '0') then set_fmax[#set_fmax + 1] = id; set_fmax[#set_fmax + 1] = fence_seq end
+    if d.next == '-' then
+      removed[#removed + 1] = id
     else
-      redis.call('HSET', K_JOBS, id, d.next.data)
-      if d.next.nextRunTime == cjson.null then
-        redis.call('HDEL', K_NEXT, id)
+      set_jobs[#set_jobs + 1] = id; set_jobs[#set_jobs + 1] = d.data
+      set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
+      cleared[#cleared + 1] = id
+      if d.next == '' then
+        del_next[#del_next + 1] = id
+        due_rem[#due_rem + 1] = id
       else
-        redis.call('HSET', K_NEXT, id, s(d.next.nextRunTime))
+        set_next[#set_next + 1] = id; set_next[#set_next + 1] = d.next
+        due_add[#due_add + 1] = d.next; due_add[#due_add + 1] = id
       end
-      redis.call('HSET', K_FENCE, id, fence_seq)
-      clear_lease(id)
-      rescore(id)
     end
-    out[#out + 1] = '{"_tag":"Released","skipped":' .. tostring(skipped) .. ',"runs":[' .. table.concat(started, ',') .. ']}'
+    out[#out + 1] = table.concat(line, ' ')
   end
 end
-local result = '[' .. table.concat(out, ',') .. ']'
+if #set_jobs > 0 then bulk('HSET', K_JOBS, set_jobs) end
+if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
+if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
+if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
+if #set_fmax > 0 then bulk('HSET', K_FMAX, set_fmax) end
+if #cleared > 0 then bulk('HDEL', K_OWNER, cleared); bulk('HDEL', K_UNTIL, cleared) end
+if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
+if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
+if #removed > 0 then
+  for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do bulk('HDEL', k, removed) end
+  bulk('ZREM', K_DUE, removed)
+end
+local result = table.concat(out, '\\n')
 redis.call('SET', memo_key, result, 'EX', ttl)
 return result
 `
