@@ -363,10 +363,20 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
           if (t - lastPurge < purgeIntervalMs) return
           lastPurge = t
           const at = yield* now
-          for (;;) {
-            const n = num(yield* simple("purgeRuns", "purge", [at, prefix, Math.floor(retentionMs), 1000]))
-            if (n < 1000) break
-          }
+          // housekeeping: a failure is logged and tried again on the next call, never fatal
+          yield* Effect.gen(function*() {
+            for (;;) {
+              const n = num(yield* simple("purgeRuns", "purge", [at, prefix, Math.floor(retentionMs), 1000]))
+              if (n < 1000) break
+            }
+          }).pipe(
+            Effect.catchAll((e) =>
+              Effect.zipRight(
+                Effect.sync(() => (lastPurge = -Infinity)),
+                Effect.logWarning(`Cannot purge old runs in job store "${NAME}"`, e)
+              )
+            )
+          )
         }),
       quarantine: (id, reason) => Effect.asVoid(simple("quarantine", "quarantine", [id, reason]))
     }
