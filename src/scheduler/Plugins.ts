@@ -19,6 +19,7 @@ import * as WorkerExecutor from "../executors/WorkerExecutor.js"
 import type { TaskRegistry } from "../job/TaskRegistry.js"
 import type { JobStore } from "../stores/JobStore.js"
 import * as MemoryJobStore from "../stores/MemoryJobStore.js"
+import * as MongoJobStore from "../stores/MongoJobStore.js"
 import * as RedisJobStore from "../stores/RedisJobStore.js"
 import { compile, specFromOptions } from "../triggers/compile.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
@@ -119,7 +120,8 @@ const workerExecutor: ExecutorPlugin = (options) =>
 
 /**
  * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job stores `memory`,
- * `redis` (`{ type: "redis", url, prefix, … }`; `ioredis` is imported only when one is configured);
+ * `redis` (`{ type: "redis", url, prefix, … }`) and `mongodb` (`{ type: "mongodb", url, database,
+ * collection }`), whose client packages (`ioredis`, `mongodb`) are imported only when configured;
  * executors `default`, `threadpool`, `asyncio` (fibers) and `processpool` (worker threads).
  *
  * @since 0.1.0
@@ -135,7 +137,8 @@ export const builtins: Required<PluginsOptions> = {
   },
   jobstores: {
     memory: () => MemoryJobStore.make,
-    redis: RedisJobStore.plugin
+    redis: RedisJobStore.plugin,
+    mongodb: MongoJobStore.plugin
   },
   executors: {
     default: fiberExecutor,
