@@ -83,7 +83,12 @@ export interface Options extends EncodedOptions {
 
 const NAME = "mongodb"
 
-/** The error of a standalone server (no transactions). */
+/**
+ * The reason of the `StoreError` a standalone server (no transactions) gets at start.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const STANDALONE_REASON =
   "MongoDB transactions need a replica set or a sharded cluster, and this server is standalone " +
   "(start mongod with --replSet rs0, then run rs.initiate(); a single-node replica set will do)"
