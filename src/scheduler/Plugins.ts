@@ -19,6 +19,8 @@ import * as WorkerExecutor from "../executors/WorkerExecutor.js"
 import type { TaskRegistry } from "../job/TaskRegistry.js"
 import type { JobStore } from "../stores/JobStore.js"
 import * as MemoryJobStore from "../stores/MemoryJobStore.js"
+import * as MongoJobStore from "../stores/MongoJobStore.js"
+import * as RedisJobStore from "../stores/RedisJobStore.js"
 import { compile, specFromOptions } from "../triggers/compile.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
 
@@ -117,7 +119,9 @@ const workerExecutor: ExecutorPlugin = (options) =>
   Effect.flatMap(maxWorkersOption(options), (maxWorkers) => WorkerExecutor.make({ maxWorkers }))
 
 /**
- * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job store `memory`;
+ * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job stores `memory`,
+ * `redis` (`{ type: "redis", url, prefix, … }`) and `mongodb` (`{ type: "mongodb", url, database,
+ * collection }`), whose client packages (`ioredis`, `mongodb`) are imported only when configured;
  * executors `default`, `threadpool`, `asyncio` (fibers) and `processpool` (worker threads).
  *
  * @since 0.1.0
@@ -132,7 +136,9 @@ export const builtins: Required<PluginsOptions> = {
     or: builtinTrigger("or")
   },
   jobstores: {
-    memory: () => MemoryJobStore.make
+    memory: () => MemoryJobStore.make,
+    redis: RedisJobStore.plugin,
+    mongodb: MongoJobStore.plugin
   },
   executors: {
     default: fiberExecutor,
