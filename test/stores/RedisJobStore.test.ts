@@ -240,7 +240,12 @@ describe("RedisJobStore", () => {
         yield* scheduler.addJob("tick", { id: "via-plugin", trigger: "interval", triggerArgs: { seconds: 10 } })
         expect(yield* Effect.promise(() => raw.hexists(`${p}:jobs`, "via-plugin"))).toBe(1)
       }).pipe(
-        Effect.provide(TestScheduler.layer({ jobstores: { default: { type: "redis", url: REDIS_URL, prefix: p, clock: "effect" } } }))
+        Effect.provide(
+          TestScheduler.layer(
+            { jobstores: { default: { type: "redis", url: REDIS_URL, prefix: p, clock: "effect" } } },
+            { tasks: { tick: () => "ok" } }
+          )
+        )
       )
       const bad = yield* Effect.flip(
         Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", clock: "wall" } } }))

@@ -10,7 +10,6 @@ import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import { EventBus } from "../../src/events/EventBus.js"
 import { JOB_EXECUTED, JOB_MISSED, type SchedulerEvent } from "../../src/events/SchedulerEvent.js"
-import { TaskRegistry } from "../../src/job/TaskRegistry.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import type { JobStore } from "../../src/stores/JobStore.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
@@ -24,8 +23,6 @@ const startAndTake = (n: number) =>
   Effect.gen(function*() {
     const bus = yield* EventBus
     const events = yield* bus.subscribe
-    const registry = yield* TaskRegistry
-    yield* registry.register("tick", () => "ok")
     yield* (yield* Scheduler).start()
     const got = yield* TestScheduler.take(events, n, JOB_EXECUTED | JOB_MISSED).pipe(
       Effect.timeout("20 seconds"),
@@ -50,7 +47,8 @@ const view = (events: ReadonlyArray<SchedulerEvent>) => {
 
 /** The catch-up test over a store layer (built anew for each scheduler, on the same data). */
 export const catchUpTest = <E>(storeLayer: Layer.Layer<JobStore, E>) => {
-  const scheduler = () => TestScheduler.layer({}, { start: false }).pipe(Layer.provide(storeLayer))
+  const scheduler = () =>
+    TestScheduler.layer({}, { start: false, tasks: { tick: () => "ok" } }).pipe(Layer.provide(storeLayer))
   it.effect("after 1 hour offline: grace and coalesce decide what runs, the rest is JOB_MISSED", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
