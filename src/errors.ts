@@ -22,6 +22,23 @@ export class TriggerError extends Schema.TaggedError<TriggerError>()("TriggerErr
 }
 
 /**
+ * A trigger that is not one of ours (a plugin, or a compiled trigger given as is) returned a fire
+ * time that is not an instant (NaN, out of a Date's range) or not after the previous fire. At add
+ * time the job is refused; in the loop, the job is paused and the error logged.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TriggerOutputError extends Schema.TaggedError<TriggerOutputError>()("TriggerOutputError", {
+  trigger: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Trigger ${this.trigger} ${this.reason}`
+  }
+}
+
+/**
  * Bad input at a public boundary (job options, configuration values, planning options).
  *
  * @since 0.1.0
@@ -171,10 +188,13 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
  */
 export class TaskLookupError extends Schema.TaggedError<TaskLookupError>()("TaskLookupError", {
   task: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** The job whose task it is, when the lookup was for a job. */
+  jobId: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `Cannot resolve task '${this.task}': ${this.reason}`
+    const of = this.jobId === undefined ? "" : ` of job '${this.jobId}'`
+    return `Cannot resolve task '${this.task}'${of}: ${this.reason}`
   }
 }
 

@@ -16,6 +16,7 @@ import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { InvalidArgumentError } from "../errors.js"
 import { EVENT_ALL, matches, type SchedulerEvent } from "./SchedulerEvent.js"
 
 /**
@@ -47,7 +48,7 @@ export class EventBus extends Context.Tag("effect-apscheduler/EventBus")<EventBu
    * Adds a listener for the events matching `mask`; returns its id. The subscription is taken
    * before this returns, so no later event is missed. APScheduler: `add_listener`.
    */
-  readonly addListener: (listener: Listener, mask?: number) => Effect.Effect<number>
+  readonly addListener: (listener: Listener, mask?: number) => Effect.Effect<number, InvalidArgumentError>
   /** Removes a listener (by id, or every registration of the function). APScheduler: `remove_listener`. */
   readonly removeListener: (listener: number | Listener) => Effect.Effect<void>
 }>() {
@@ -104,6 +105,15 @@ export const make: Effect.Effect<EventBus["Type"], never, Scope.Scope> = Effect.
 
   const addListener = (fn: Listener, mask: number = EVENT_ALL) =>
     Effect.uninterruptible(Effect.gen(function*() {
+      if (typeof fn !== "function") {
+        return yield* new InvalidArgumentError({ field: "listener", reason: `expected a function, got ${typeof fn}` })
+      }
+      if (typeof mask !== "number" || !Number.isInteger(mask) || mask <= 0 || (mask & ~EVENT_ALL) !== 0) {
+        return yield* new InvalidArgumentError({
+          field: "mask",
+          reason: `expected event codes OR-ed together (a positive integer within EVENT_ALL), got ${JSON.stringify(mask)}`
+        })
+      }
       const child = yield* Scope.fork(scope, ExecutionStrategy.sequential)
       const dequeue = yield* Scope.extend(subscribe, child)
       const id = nextId++

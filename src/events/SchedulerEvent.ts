@@ -43,10 +43,16 @@ export const JOB_MISSED = 16384
 export const JOB_SUBMITTED = 32768
 /** @since 0.1.0 @category codes APScheduler: EVENT_JOB_MAX_INSTANCES */
 export const JOB_MAX_INSTANCES = 65536
-/** Every event code OR-ed together. @since 0.1.0 @category codes APScheduler: EVENT_ALL */
+/**
+ * A stored job that cannot be read back was kept aside (ours: APScheduler logs and deletes it).
+ * @since 0.1.0 @category codes
+ */
+export const JOB_QUARANTINED = 131072
+/** Every event code OR-ed together (APScheduler's, and `JOB_QUARANTINED`). @since 0.1.0 @category codes APScheduler: EVENT_ALL */
 export const EVENT_ALL = SCHEDULER_STARTED | SCHEDULER_SHUTDOWN | SCHEDULER_PAUSED | SCHEDULER_RESUMED |
   EXECUTOR_ADDED | EXECUTOR_REMOVED | JOBSTORE_ADDED | JOBSTORE_REMOVED | ALL_JOBS_REMOVED | JOB_ADDED |
-  JOB_REMOVED | JOB_MODIFIED | JOB_EXECUTED | JOB_ERROR | JOB_MISSED | JOB_SUBMITTED | JOB_MAX_INSTANCES
+  JOB_REMOVED | JOB_MODIFIED | JOB_EXECUTED | JOB_ERROR | JOB_MISSED | JOB_SUBMITTED | JOB_MAX_INSTANCES |
+  JOB_QUARANTINED
 
 /**
  * Every code by its APScheduler name (without the `EVENT_` prefix).
@@ -73,6 +79,7 @@ export const codes = {
   JOB_MISSED,
   JOB_SUBMITTED,
   JOB_MAX_INSTANCES,
+  JOB_QUARANTINED,
   EVENT_ALL
 } as const
 
@@ -177,6 +184,17 @@ export class JobMissedBacklog extends Tagged("JobMissedBacklog", JOB_MISSED)<
 > {}
 
 /**
+ * A job row that cannot be read back (bad data, an unknown format version) was kept aside by its
+ * store: left untouched, skipped by every query, until the job is replaced or removed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class JobQuarantined extends Tagged("JobQuarantined", JOB_QUARANTINED)<
+  JobEventFields & { readonly reason: string }
+> {}
+
+/**
  * Every scheduler event.
  *
  * @since 0.1.0
@@ -201,6 +219,7 @@ export type SchedulerEvent =
   | JobError
   | JobMissed
   | JobMissedBacklog
+  | JobQuarantined
 
 /**
  * Does the event's code match the mask?

@@ -10,7 +10,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
-import type { Job } from "../job/Job.js"
+import type { Job, Task } from "../job/Job.js"
 import type { Completion, Run } from "../stores/JobStore.js"
 
 /**
@@ -54,4 +54,9 @@ export class Executor extends Context.Tag("effect-apscheduler/Executor")<Executo
    * too). The executor stays usable. APScheduler: `shutdown`.
    */
   readonly shutdown: (wait: boolean) => Effect.Effect<void>
+  /**
+   * Why this executor cannot run a task (`undefined`: it can). Asked when a job is added or its
+   * task or executor changes, so a job it could never run is refused before it is stored.
+   */
+  readonly refusal?: ((task: Task) => string | undefined) | undefined
 }>() {}

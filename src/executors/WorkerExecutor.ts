@@ -22,7 +22,8 @@ import { EventBus } from "../events/EventBus.js"
 import type { Job } from "../job/Job.js"
 import type { LazyRunContext } from "../job/JobContext.js"
 import { isTaskRef, parseModuleRef } from "../job/TaskRef.js"
-import type { TaskRegistry } from "../job/TaskRegistry.js"
+import { TaskRegistry } from "../job/TaskRegistry.js"
+import type { Task } from "../job/Job.js"
 import { Executor } from "./Executor.js"
 import { makeBase } from "./internal/base.js"
 import type { RunRequest, TaskFailure } from "./internal/workerProtocol.js"
@@ -66,6 +67,7 @@ export const make = (
   options: WorkerExecutorOptions = {}
 ): Effect.Effect<Executor["Type"], never, EventBus | TaskRegistry | Scope.Scope> =>
   Effect.gen(function*() {
+    const registry = yield* TaskRegistry
     const execArgv = [...(options.execArgv ?? [])]
     // from TypeScript sources, a bootstrap registers tsx in the thread first
     const entry = new URL(
@@ -111,13 +113,23 @@ export const make = (
       return handle !== undefined ? Effect.succeed(handle) : spawn
     })
 
+    /** Only `"module:export"` references, imported in the thread as by the `TaskRegistry`. */
+    const refusal = (task: Task): string | undefined => {
+      if (!isTaskRef(task)) {
+        return "a function cannot be sent to a worker thread: give a \"module:export\" task reference"
+      }
+      if (parseModuleRef(task.ref) === undefined) {
+        return "the worker executor runs \"module:export\" task references only (a registered name lives in this thread)"
+      }
+      if (!registry.allowImports) return "module references are not allowed (allowImports is off)"
+      return undefined
+    }
+
     const execute = (job: Job, context: LazyRunContext): Effect.Effect<unknown, unknown> => {
-      if (!isTaskRef(job.task) || parseModuleRef(job.task.ref) === undefined) {
+      const refused = refusal(job.task)
+      if (refused !== undefined || !isTaskRef(job.task)) {
         return Effect.fail(
-          new TaskLookupError({
-            task: isTaskRef(job.task) ? job.task.ref : job.name,
-            reason: "the worker executor runs \"module:export\" task references only"
-          })
+          new TaskLookupError({ task: isTaskRef(job.task) ? job.task.ref : job.name, reason: refused ?? "", jobId: job.id })
         )
       }
       const request: RunRequest = {
@@ -146,10 +158,11 @@ export const make = (
 
     yield* Effect.addFinalizer(() => Effect.forEach([...all], destroy, { discard: true }))
 
-    return yield* makeBase({
+    const base = yield* makeBase({
       maxWorkers: Math.max(1, Math.floor(options.maxWorkers ?? DEFAULT_MAX_WORKERS)),
       execute
     })
+    return Executor.of({ ...base, refusal })
   })
 
 /**

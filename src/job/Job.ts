@@ -191,29 +191,52 @@ export type JobRecord = typeof JobRecord.Type
  * @since 0.1.0
  * @category guards
  */
-export const isJsonEncodable = (value: unknown, seen: Set<unknown> = new Set()): boolean => {
-  if (value === null) return true
+export const isJsonEncodable = (value: unknown): boolean => jsonProblem(value, "") === undefined
+
+/**
+ * Where and why a value is not plain JSON data: the path of the first offending part
+ * (`"[1].when"`, relative to the value) and what it is (`"a function"`, `"a Map instance"`,
+ * `"a cycle"`, …); `undefined` when it is JSON data.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const jsonProblem = (
+  value: unknown,
+  path: string,
+  seen: Set<unknown> = new Set()
+): { readonly path: string; readonly what: string } | undefined => {
+  if (value === null) return undefined
   switch (typeof value) {
     case "string":
     case "boolean":
-      return true
+      return undefined
     case "number":
-      return Number.isFinite(value)
+      return Number.isFinite(value) ? undefined : { path, what: `the number ${value}` }
     case "object": {
-      if (seen.has(value)) return false
+      if (seen.has(value)) return { path, what: "a cycle" }
       seen.add(value)
-      let ok: boolean
-      if (Array.isArray(value)) ok = value.every((v) => isJsonEncodable(v, seen))
-      else {
+      let found: { readonly path: string; readonly what: string } | undefined
+      if (Array.isArray(value)) {
+        for (let i = 0; found === undefined && i < value.length; i++) found = jsonProblem(value[i], `${path}[${i}]`, seen)
+      } else {
         const proto = Object.getPrototypeOf(value)
-        ok = (proto === Object.prototype || proto === null) &&
-          Object.values(value as object).every((v) => isJsonEncodable(v, seen))
+        if (proto !== Object.prototype && proto !== null) {
+          found = { path, what: `a ${(proto?.constructor?.name as string | undefined) ?? "class"} instance` }
+        } else {
+          for (const [k, v] of Object.entries(value as object)) {
+            found = jsonProblem(v, /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`, seen)
+            if (found !== undefined) break
+          }
+        }
       }
       seen.delete(value)
-      return ok
+      return found
     }
+    case "bigint":
+      return { path, what: "a BigInt" }
     default:
-      return false
+      return { path, what: typeof value === "function" ? "a function" : `${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}` }
   }
 }
 
@@ -229,15 +252,18 @@ export const toRecord = (job: Job): Either.Either<JobRecord, InvalidArgumentErro
     return Either.left(
       new InvalidArgumentError({
         field: "task",
-        reason: "a persistent job store needs a task reference (TaskRef), not a function"
+        reason: `job "${job.id}": a persistent job store needs a task reference (TaskRef), not a function`
       })
     )
   }
-  if (!isJsonEncodable(job.args)) {
-    return Either.left(new InvalidArgumentError({ field: "args", reason: "arguments must be JSON-encodable" }))
-  }
-  if (!isJsonEncodable(job.kwargs)) {
-    return Either.left(new InvalidArgumentError({ field: "kwargs", reason: "arguments must be JSON-encodable" }))
+  const problem = jsonProblem(job.args, "args") ?? jsonProblem(job.kwargs, "kwargs")
+  if (problem !== undefined) {
+    return Either.left(
+      new InvalidArgumentError({
+        field: problem.path,
+        reason: `job "${job.id}": ${problem.what} is not JSON data (arguments of a persisted job must be)`
+      })
+    )
   }
   return Either.right({
     version: RECORD_VERSION,

@@ -8,6 +8,8 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 
 /**
  * A reference to a task by name (`"sendReport"`) or by module and export (`"./tasks.js:report"`).
@@ -53,3 +55,15 @@ export const parseModuleRef = (ref: string): { readonly module: string; readonly
   if (i === 1 && /^[A-Za-z]$/.test(ref[0]!)) return undefined
   return { module: ref.slice(0, i), exportName: ref.slice(i + 1) }
 }
+
+/**
+ * The import specifier of a reference's module, the same in the scheduler's thread and in worker
+ * threads: a path (`./tasks.js`, `../x.js`, `/abs/tasks.js`) is resolved against the working
+ * directory of the process and imported by file URL; anything else (a package name, a URL) is
+ * imported as written.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const moduleSpecifier = (module: string): string =>
+  module.startsWith(".") || path.isAbsolute(module) ? pathToFileURL(path.resolve(module)).href : module

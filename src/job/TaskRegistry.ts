@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { TaskLookupError } from "../errors.js"
 import type { JobFunction } from "./Job.js"
-import { parseModuleRef, type TaskRef } from "./TaskRef.js"
+import { moduleSpecifier, parseModuleRef, type TaskRef } from "./TaskRef.js"
 
 /**
  * Resolves task references (`TaskRef`) to functions: names registered with `register`, and
@@ -71,7 +71,7 @@ export const make = (options: TaskRegistryOptions = {}): Effect.Effect<TaskRegis
             )
           }
           return Effect.tryPromise({
-            try: () => import(parsed.module) as Promise<Record<string, unknown>>,
+            try: () => import(moduleSpecifier(parsed.module)) as Promise<Record<string, unknown>>,
             catch: (e) => new TaskLookupError({ task: text, reason: `import failed: ${String(e)}` })
           }).pipe(
             Effect.flatMap((mod) => {

@@ -6,6 +6,7 @@
  */
 import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../errors.js"
+import { timedeltaMicros, toMicros, toMillis } from "../triggers/internal/micros.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
 
 /**
@@ -89,8 +90,9 @@ export const planRuns = (input: PlanRunsInput): RunPlan => {
   }
   const grace = input.misfireGraceTime ?? undefined
   const maxListed = input.maxListedMisses ?? DEFAULT_MAX_LISTED
-  // the first run time that is still inside the grace window: difference = now - t <= grace
-  const cutoff = grace === undefined ? -Infinity : now - grace * 1000
+  // the first run time that is still inside the grace window: difference = now - t <= grace,
+  // in whole microseconds as APScheduler compares `now - run_time > timedelta(seconds=grace)`
+  const cutoff = graceCutoff(now, grace)
 
   const runTimes: Array<Instant> = []
   let missedSummary: MissedSummary | undefined
@@ -139,6 +141,13 @@ export const planRuns = (input: PlanRunsInput): RunPlan => {
     nextRunTime: next,
     jobRemoved: next === undefined
   }
+}
+
+/** The earliest run time still inside the grace window (`now - grace`, in whole microseconds). */
+const graceCutoff = (now: Instant, grace: number | undefined): Instant => {
+  if (grace === undefined) return -Infinity
+  if (!(grace >= 0) || !Number.isFinite(grace) || !Number.isFinite(now)) return now - grace * 1000
+  return toMillis(toMicros(now) - Number(timedeltaMicros({ seconds: grace })))
 }
 
 /**

@@ -19,6 +19,8 @@ import * as WorkerExecutor from "../executors/WorkerExecutor.js"
 import type { TaskRegistry } from "../job/TaskRegistry.js"
 import type { JobStore } from "../stores/JobStore.js"
 import * as MemoryJobStore from "../stores/MemoryJobStore.js"
+import * as MongoJobStore from "../stores/MongoJobStore.js"
+import * as RedisJobStore from "../stores/RedisJobStore.js"
 import { compile, specFromOptions } from "../triggers/compile.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
 
@@ -132,7 +134,9 @@ const sqlJobStore = (kind: "sql" | "sqlite"): JobStorePlugin => (options) =>
 
 /**
  * The built-in plugins: triggers `date`, `interval`, `cron`, `and`, `or`; job stores `memory`,
- * `sql` / `sqlalchemy` (SQLite, PostgreSQL or MySQL / MariaDB by URL) and `sqlite`;
+ * `sql` / `sqlalchemy` (SQLite, PostgreSQL or MySQL / MariaDB by URL) and `sqlite`, `redis`
+ * (`{ type: "redis", url, prefix, … }`) and `mongodb` (`{ type: "mongodb", url, database,
+ * collection }`), whose client packages are imported only when configured;
  * executors `default`, `threadpool`, `asyncio` (fibers) and `processpool` (worker threads).
  *
  * @since 0.1.0
@@ -150,7 +154,9 @@ export const builtins: Required<PluginsOptions> = {
     memory: () => MemoryJobStore.make,
     sql: sqlJobStore("sql"),
     sqlalchemy: sqlJobStore("sql"),
-    sqlite: sqlJobStore("sqlite")
+    sqlite: sqlJobStore("sqlite"),
+    redis: RedisJobStore.plugin,
+    mongodb: MongoJobStore.plugin
   },
   executors: {
     default: fiberExecutor,

@@ -32,6 +32,7 @@ import {
   SchedulerAlreadyRunningError,
   SchedulerNotRunningError,
   type StoreError,
+  type TaskLookupError,
   type TriggerError
 } from "../errors.js"
 import * as EventBus from "../events/EventBus.js"
@@ -45,7 +46,7 @@ import {
   type SchedulerEvent
 } from "../events/SchedulerEvent.js"
 import { Executor } from "../executors/Executor.js"
-import type * as Job from "../job/Job.js"
+import * as Job from "../job/Job.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
 import { JobStore, type JobStoreService, type Run } from "../stores/JobStore.js"
 import { Lock, type LockService, makeSingle } from "../stores/Lock.js"
@@ -142,7 +143,13 @@ export interface JobChanges {
  * @since 0.1.0
  * @category errors
  */
-export type AddJobError = InvalidArgumentError | TriggerError | PluginLookupError | ConflictingIdError | StoreError
+export type AddJobError =
+  | InvalidArgumentError
+  | TriggerError
+  | PluginLookupError
+  | ConflictingIdError
+  | TaskLookupError
+  | StoreError
 
 /**
  * Errors of changing an existing job.
@@ -150,7 +157,13 @@ export type AddJobError = InvalidArgumentError | TriggerError | PluginLookupErro
  * @since 0.1.0
  * @category errors
  */
-export type ModifyJobError = InvalidArgumentError | TriggerError | PluginLookupError | JobLookupError | StoreError
+export type ModifyJobError =
+  | InvalidArgumentError
+  | TriggerError
+  | PluginLookupError
+  | JobLookupError
+  | TaskLookupError
+  | StoreError
 
 /**
  * A job store given to `addJobstore`: a store service, or a plugin configuration
@@ -246,7 +259,7 @@ export interface SchedulerService {
   /** Removes an executor (waiting for its jobs unless `wait: false`). APScheduler: `remove_executor`. */
   readonly removeExecutor: (alias: string, options?: { readonly wait?: boolean }) => Effect.Effect<void, PluginLookupError>
   /** Adds an event listener for the codes in `mask`; returns its id. APScheduler: `add_listener`. */
-  readonly addListener: (listener: EventBus.Listener, mask?: number) => Effect.Effect<number>
+  readonly addListener: (listener: EventBus.Listener, mask?: number) => Effect.Effect<number, InvalidArgumentError>
   /** Removes a listener. APScheduler: `remove_listener`. */
   readonly removeListener: (listener: number | EventBus.Listener) => Effect.Effect<void>
   /** The events matching `mask`, as a stream. */
@@ -344,8 +357,12 @@ export const make = (
         }
         const toAdd = state.pending
         state.pending = []
+        const defaults = state.config.jobDefaults
         for (const p of toAdd) {
-          yield* jobs.realAdd(p.job, p.replaceExisting, p.computeNext).pipe(
+          // the job defaults of the configuration as it is now (APScheduler fills them here too)
+          const filled: Partial<Job.Job> = {}
+          for (const k of p.defaulted) (filled as Record<string, unknown>)[k] = defaults[k]
+          yield* jobs.realAdd(Job.modify(p.job, filled), p.replaceExisting, p.computeNext).pipe(
             Effect.catchAll((e) => Effect.logError(`Cannot add pending job "${p.job.id}"`, e))
           )
         }

@@ -28,6 +28,8 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { type ConflictingIdError, JobLookupError, type StoreError } from "../errors.js"
+import { EventBus } from "../events/EventBus.js"
+import { JobQuarantined } from "../events/SchedulerEvent.js"
 import * as Job from "../job/Job.js"
 import { compile } from "../triggers/compile.js"
 import type { Instant } from "../triggers/Trigger.js"
@@ -502,7 +504,10 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
     decodedCache.set(id, { data, job })
   }
 
-  /** Decodes a job row; a bad one is logged and quarantined (`undefined`). */
+  /**
+   * Decodes a job row; a bad one is quarantined (`undefined`), logged, and reported as
+   * `JobQuarantined` on the `EventBus` of the calling fiber's context, when there is one.
+   */
   const decodeOne = (row: EncodedRow): Effect.Effect<Job.Job | undefined, StoreError> => {
     const hit = decodedCache.get(row.id)
     if (hit !== undefined && hit.data === row.data) {
@@ -515,12 +520,20 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       remember(row.id, row.data, decoded.right)
       return Effect.succeed(decoded.right)
     }
-    return Effect.logError(`Unable to restore job "${row.id}" from job store "${driver.name}" -- keeping it aside`)
-      .pipe(
-        Effect.annotateLogs({ reason: decoded.left }),
-        Effect.zipRight(driver.quarantine(row.id, decoded.left)),
-        Effect.as(undefined)
-      )
+    const reason = decoded.left
+    return driver.quarantine(row.id, reason).pipe(
+      Effect.zipRight(
+        Effect.logError(`Unable to restore job "${row.id}" from job store "${driver.name}" -- keeping it aside`).pipe(
+          Effect.annotateLogs({ jobstore: driver.name, jobId: row.id, reason })
+        )
+      ),
+      Effect.zipRight(Effect.serviceOption(EventBus)),
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.void,
+        onSome: (bus) => bus.publish(new JobQuarantined({ jobId: row.id, jobstore: driver.name, reason }))
+      })),
+      Effect.as(undefined)
+    )
   }
 
   const decodeAll = (rows: ReadonlyArray<EncodedRow>) =>

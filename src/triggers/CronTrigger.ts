@@ -25,6 +25,7 @@ import {
 } from "./cron/expressions.js"
 import { Matcher } from "./cron/matcher.js"
 import { countFires, nextFire, prevFire } from "./cron/search.js"
+import { SET, withShape } from "./internal/chainShape.js"
 import { readBounds, resolveZone } from "./internal/specCommon.js"
 import type { Zone } from "./internal/zone.js"
 import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
@@ -232,7 +233,7 @@ export const compileCron = (spec: CronTriggerSpec): Either.Either<CronTrigger, T
     second: second!,
     dayOr: spec.dayMatch === "or"
   })
-  return Either.right(new CronTrigger(spec, timezone, jitter, zone, matcher, startDate, endDate))
+  return Either.right(withShape(new CronTrigger(spec, timezone, jitter, zone, matcher, startDate, endDate), SET))
 }
 
 /**
@@ -244,8 +245,9 @@ export const compileCron = (spec: CronTriggerSpec): Either.Either<CronTrigger, T
 export interface CrontabOptions {
   readonly timezone?: string | undefined
   /**
-   * `"standard"` (default): Vixie cron (0 and 7 = Sunday, day fields ORed when both are restricted,
-   * macros such as `@daily`). `"apscheduler"`: APScheduler's `from_crontab` (0 = Monday, ANDed).
+   * `"standard"` (default): Vixie cron / cronie (0 and 7 = Sunday, the day fields ORed unless one
+   * of them starts with `*`, macros such as `@daily`). `"apscheduler"`: APScheduler's
+   * `from_crontab` (0 = Monday, ANDed).
    */
   readonly flavor?: "standard" | "apscheduler" | undefined
 }

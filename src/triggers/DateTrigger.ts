@@ -7,6 +7,7 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { DateTime } from "luxon"
 import { TriggerError } from "../errors.js"
+import { SET, withShape } from "./internal/chainShape.js"
 import { parseDateInput } from "./internal/dates.js"
 import { resolveZone } from "./internal/specCommon.js"
 import type { CompiledTrigger, Instant } from "./Trigger.js"
@@ -52,12 +53,12 @@ export const formatInstant = (instant: Instant, timezone: string): string => {
  */
 export const compileDate = (spec: DateTriggerSpec): Either.Either<CompiledTrigger, TriggerError> => {
   const timezone = spec.timezone ?? "UTC"
-  return Either.map(Either.flatMap(resolveZone(timezone), (zone) => parseDateInput(spec.runDate, "runDate", zone)), (runDate): CompiledTrigger => ({
+  return Either.map(Either.flatMap(resolveZone(timezone), (zone) => parseDateInput(spec.runDate, "runDate", zone)), (runDate): CompiledTrigger => withShape<CompiledTrigger>({
     spec,
     timezone,
     jitter: undefined,
     next: (previousFire) => (previousFire === undefined ? runDate : undefined),
     fastForward: () => ({ count: 0, last: undefined, next: undefined }),
     toString: () => `date[${formatInstant(runDate, timezone)}]`
-  }))
+  }, SET))
 }

@@ -9,6 +9,8 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
+import { withShape } from "./internal/chainShape.js"
+import { addMul, timedeltaMicros, timedeltaSeconds, toMicros, toMillis } from "./internal/micros.js"
 import { readBounds, resolveZone } from "./internal/specCommon.js"
 import { applyJitter, type CompiledTrigger, type Instant } from "./Trigger.js"
 
@@ -44,22 +46,29 @@ export const IntervalTriggerSpec = Schema.Struct({
 export type IntervalTriggerSpec = typeof IntervalTriggerSpec.Type
 
 /**
- * The interval of a spec in milliseconds; 0 becomes 1 s as in APScheduler.
+ * The interval of a spec in whole microseconds, exactly as Python's `timedelta(weeks=…, days=…,
+ * hours=…, minutes=…, seconds=…)` builds it (fractions rounded to the microsecond, half to even);
+ * 0 becomes 1 s as in APScheduler.
  *
  * @since 0.1.0
  * @category utils
  */
-export const intervalMillis = (spec: IntervalTriggerSpec): number => {
-  const seconds = (spec.weeks ?? 0) * 604_800 + (spec.days ?? 0) * 86_400 + (spec.hours ?? 0) * 3600 +
-    (spec.minutes ?? 0) * 60 + (spec.seconds ?? 0)
-  // APScheduler keeps whole microseconds (timedelta)
-  const micros = Math.round(seconds * 1e6)
-  return micros === 0 ? 1000 : micros / 1000
+export const intervalMicros = (spec: IntervalTriggerSpec): number => {
+  const micros = Number(timedeltaMicros(spec))
+  return micros === 0 ? 1_000_000 : micros
 }
 
+/**
+ * The interval of a spec in milliseconds (whole microseconds as a fraction); 0 becomes 1 s as in
+ * APScheduler.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const intervalMillis = (spec: IntervalTriggerSpec): number => toMillis(intervalMicros(spec))
+
 /** Python's `str(timedelta)`: `1 day, 2:03:04.500000`. */
-const formatTimedelta = (ms: number): string => {
-  const totalMicros = Math.round(ms * 1000)
+const formatTimedelta = (totalMicros: number): string => {
   const days = Math.floor(totalMicros / 86_400_000_000)
   let rest = totalMicros - days * 86_400_000_000
   const h = Math.floor(rest / 3_600_000_000)
@@ -73,7 +82,10 @@ const formatTimedelta = (ms: number): string => {
 }
 
 /**
- * Compiles an interval trigger spec.
+ * Compiles an interval trigger spec. Fire times are whole microseconds, computed as APScheduler
+ * computes them: `start + interval * ceil(timedelta_seconds(now - start) / interval_length)` (the
+ * quotient in floating point, as APScheduler does, the product exact), then `previous + interval`
+ * exactly, so every fire time equals APScheduler's to the microsecond and a long chain never drifts.
  *
  * @since 0.1.0
  * @category constructors
@@ -82,34 +94,63 @@ export const compileInterval = (spec: IntervalTriggerSpec): Either.Either<Compil
   const timezone = spec.timezone ?? "UTC"
   const zone = resolveZone(timezone)
   if (Either.isLeft(zone)) return Either.left(zone.left)
-  const interval = intervalMillis(spec)
-  if (!Number.isFinite(interval) || interval > 8.64e15) {
+  const interval = intervalMicros(spec)
+  if (!Number.isFinite(interval) || interval > 8.64e18) {
     return Either.left(new TriggerError({ field: "interval", reason: "the interval is too long" }))
   }
+  // APScheduler's interval_length: timedelta_seconds(interval), a float
+  const length = timedeltaSeconds(interval)
   const bounds = readBounds(spec, zone.right)
   if (Either.isLeft(bounds)) return Either.left(bounds.left)
   const { end, start } = bounds.right
+  const startUs = start === undefined ? undefined : toMicros(start)
   const jitter = spec.jitter
-  const bounded = (t: Instant): Instant | undefined => (end === undefined || t <= end ? t : undefined)
-  return Either.right({
+  const bounded = (t: Instant): Instant | undefined => Number.isFinite(t) && (end === undefined || t <= end) ? t : undefined
+  /** The k-th fire time after `fromUs` (k >= 0). */
+  const fireAt = (fromUs: number, k: number): Instant => toMillis(addMul(fromUs, interval, k))
+  return Either.right(withShape<CompiledTrigger>({
     spec,
     timezone,
     jitter,
     next: (previousFire, now, jitterSample) => {
       let fire: Instant
-      if (previousFire !== undefined) fire = previousFire + interval
-      else if (start === undefined) fire = now + interval
-      else if (start > now) fire = start
-      else fire = start + interval * Math.ceil((now - start) / interval)
+      if (previousFire !== undefined) fire = fireAt(toMicros(previousFire), 1)
+      else {
+        const nowUs = toMicros(now)
+        if (startUs === undefined) fire = fireAt(nowUs, 1)
+        else if (startUs > nowUs) fire = start!
+        else fire = fireAt(startUs, Math.ceil(timedeltaSeconds(nowUs - startUs) / length))
+      }
       return bounded(applyJitter(fire, jitter, jitterSample)!)
     },
     fastForward: (previousFire, target) => {
-      // chain: previousFire + k * interval, k >= 1, while <= end
-      let count = target > previousFire ? Math.ceil((target - previousFire) / interval) - 1 : 0
-      if (end !== undefined) count = Math.min(count, Math.max(0, Math.floor((end - previousFire) / interval)))
-      const last = count > 0 ? previousFire + count * interval : undefined
-      return { count, last, next: bounded(previousFire + (count + 1) * interval) }
+      // the chain: fireAt(p, k) for k >= 1 while <= end; count those < target
+      const p = toMicros(previousFire)
+      if (!Number.isFinite(p) || Number.isNaN(target)) return { count: 0, last: undefined, next: undefined }
+      // kNext: the first k >= 1 whose fire time is >= target (estimated, then made exact)
+      let kNext: number
+      if (target === Infinity) kNext = Infinity
+      else {
+        // the estimate is off by at most one or two steps (float rounding): a few corrections suffice
+        kNext = Math.max(1, Math.ceil((target * 1000 - p) / interval))
+        for (let i = 0; i < 4 && kNext > 1 && fireAt(p, kNext - 1) >= target; i++) kNext--
+        for (let i = 0; i < 4 && fireAt(p, kNext) < target; i++) kNext++
+      }
+      // kEnd: the last k whose fire time is <= end
+      let kEnd = Infinity
+      if (end !== undefined) {
+        kEnd = Math.max(0, Math.floor((end * 1000 - p) / interval))
+        for (let i = 0; i < 4 && kEnd > 0 && fireAt(p, kEnd) > end; i++) kEnd--
+        for (let i = 0; i < 4 && fireAt(p, kEnd + 1) <= end; i++) kEnd++
+      }
+      const count = Math.min(kNext - 1, kEnd)
+      if (count === Infinity) return { count, last: undefined, next: undefined }
+      return {
+        count,
+        last: count > 0 ? fireAt(p, count) : undefined,
+        next: kNext <= kEnd ? fireAt(p, kNext) : undefined
+      }
     },
     toString: () => `interval[${formatTimedelta(interval)}]`
-  })
+  }, { kind: "step", intervalUs: interval, end }))
 }

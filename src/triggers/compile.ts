@@ -11,9 +11,10 @@ import { TriggerError } from "../errors.js"
 import { makeAnd, makeOr } from "./Combining.js"
 import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
 import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
-import { encodeDateInput } from "./internal/dates.js"
+import { encodeDateInput, encodeInstant } from "./internal/dates.js"
+import { toMicros, toMillis } from "./internal/micros.js"
 import { resolveZone } from "./internal/specCommon.js"
-import { compileInterval, intervalMillis, IntervalTriggerSpec } from "./IntervalTrigger.js"
+import { compileInterval, intervalMicros, IntervalTriggerSpec } from "./IntervalTrigger.js"
 import type { CompiledTrigger, Instant } from "./Trigger.js"
 
 /**
@@ -94,19 +95,95 @@ const safeJson = (value: unknown): string => {
 }
 
 /**
- * Validates unknown input as a trigger spec; the error names the first offending field.
+ * How many levels deep `and` / `or` specs may nest (an `and` of triggers is one level).
  *
  * @since 0.1.0
- * @category decoding
+ * @category constants
  */
-export const decodeTriggerSpec = (input: unknown): Either.Either<TriggerSpec, TriggerError> => {
+export const MAX_NESTING = 1_000
+
+/**
+ * The longest text (in UTF-16 code units) a spec field may hold: cron expressions, dates, time
+ * zones.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_FIELD_LENGTH = 1_000
+
+const fail = (field: string, reason: string) => Either.left(new TriggerError({ field, reason }))
+
+/** A child's error, its field placed under the parent's `triggers`. */
+const within = (i: number, e: TriggerError) => new TriggerError({ field: `triggers.${i}.${e.field}`, reason: e.reason })
+
+const isCombining = (input: unknown): input is { readonly triggers: ReadonlyArray<unknown> } =>
+  typeof input === "object" && input !== null && ((input as { type?: unknown }).type === "and" || (input as { type?: unknown }).type === "or") &&
+  Array.isArray((input as { triggers?: unknown }).triggers)
+
+/**
+ * Whether `and` / `or` specs nest deeper than `MAX_NESTING` levels in `input`: a level-by-level
+ * walk that stops there (a cyclic structure ends there too).
+ */
+const nestsTooDeep = (input: unknown): boolean => {
+  let level: Array<unknown> = [input]
+  for (let depth = 0; level.length > 0; depth++) {
+    const below: Array<unknown> = []
+    for (const node of level) {
+      if (!isCombining(node)) continue
+      if (depth >= MAX_NESTING) return true
+      for (const child of node.triggers) below.push(child)
+    }
+    level = below
+  }
+  return false
+}
+
+const nestingError = () => fail("triggers", `and/or triggers nest more than ${MAX_NESTING} levels deep (the depth limit is ${MAX_NESTING})`)
+
+/**
+ * Checks one node of a spec: an object whose texts are at most `MAX_FIELD_LENGTH` long, with a
+ * known `type`; gives the schema of that type.
+ */
+const checkNode = (input: unknown): Either.Either<Schema.Schema<any>, TriggerError> => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return Either.left(new TriggerError({ field: "type", reason: "a trigger spec must be an object with a 'type'" }))
+    return fail("type", "a trigger spec must be an object with a 'type'")
+  }
+  for (const key of Object.keys(input)) {
+    const value = (input as Record<string, unknown>)[key]
+    if (typeof value === "string" && value.length > MAX_FIELD_LENGTH) {
+      return fail(key, `the text is ${value.length} characters long; at most ${MAX_FIELD_LENGTH} are accepted`)
+    }
   }
   const type = (input as { type?: unknown }).type
   const schema = typeof type === "string" && Object.hasOwn(schemaOf, type) ? schemaOf[type] : undefined
-  if (schema === undefined) return Either.left(typeError(type))
-  return Either.mapLeft(
+  return schema === undefined ? Either.left(typeError(type)) : Either.right(schema)
+}
+
+/** An `and` / `or` spec with its `triggers` not yet decoded. */
+const CombiningNode = Schema.Struct({
+  type: Schema.Literal("and", "or"),
+  triggers: Schema.Array(Schema.Unknown).pipe(Schema.minItems(1)),
+  jitter: Schema.optional(Jitter)
+})
+
+/**
+ * Decodes an `and` / `or` node: a well-formed one directly (the common case, in the middle of
+ * deeply nested specs), any other through the schema, for its error.
+ */
+const decodeCombiningNode = (input: unknown): Either.Either<typeof CombiningNode.Type, TriggerError> => {
+  const { jitter, triggers, type } = input as Record<string, unknown>
+  if (
+    Array.isArray(triggers) && triggers.length > 0 && (jitter === undefined || (typeof jitter === "number" && jitter >= 0 && jitter < Infinity)) &&
+    Object.keys(input as object).every((key) => key === "type" || key === "triggers" || key === "jitter")
+  ) {
+    const t = type as "and" | "or"
+    return Either.right(jitter === undefined ? { type: t, triggers: triggers.slice() } : { type: t, triggers: triggers.slice(), jitter })
+  }
+  return decodeWith(CombiningNode, input)
+}
+
+const decodeWith = <A>(schema: Schema.Schema<A, any>, input: unknown): Either.Either<A, TriggerError> =>
+  Either.mapLeft(
     Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input),
     (error) => {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
@@ -114,7 +191,36 @@ export const decodeTriggerSpec = (input: unknown): Either.Either<TriggerSpec, Tr
       return new TriggerError({ field, reason: issue?.message ?? String(error) })
     }
   )
+
+/** An `and` / `or` spec from its decoded node and its decoded triggers. */
+const combining = (node: typeof CombiningNode.Type, triggers: ReadonlyArray<TriggerSpec>): CombiningTriggerSpec =>
+  node.jitter === undefined ? { type: node.type, triggers } : { type: node.type, triggers, jitter: node.jitter }
+
+/** Decodes a spec node by node (each node once: linear in the spec's size). */
+const decodeTree = (input: unknown): Either.Either<TriggerSpec, TriggerError> => {
+  const schema = checkNode(input)
+  if (Either.isLeft(schema)) return Either.left(schema.left)
+  if (schema.right !== CombiningTriggerSpec) return decodeWith(schema.right, input) as Either.Either<TriggerSpec, TriggerError>
+  const node = decodeCombiningNode(input)
+  if (Either.isLeft(node)) return Either.left(node.left)
+  const triggers: Array<TriggerSpec> = []
+  for (let i = 0; i < node.right.triggers.length; i++) {
+    const child = decodeTree(node.right.triggers[i])
+    if (Either.isLeft(child)) return Either.left(within(i, child.left))
+    triggers.push(child.right)
+  }
+  return Either.right(combining(node.right, triggers))
 }
+
+/**
+ * Validates unknown input as a trigger spec; the error names the first offending field. `and` /
+ * `or` specs nest at most `MAX_NESTING` levels deep; texts are at most `MAX_FIELD_LENGTH` long.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeTriggerSpec = (input: unknown): Either.Either<TriggerSpec, TriggerError> =>
+  nestsTooDeep(input) ? nestingError() : decodeTree(input)
 
 // --- interning -------------------------------------------------------------------------------
 
@@ -133,7 +239,7 @@ const finalizer = new FinalizationRegistry<string>((key) => {
   if (ref !== undefined && ref.deref() === undefined) interned.delete(key)
 })
 
-const compileDecoded = (spec: TriggerSpec): Either.Either<CompiledTrigger, TriggerError> => {
+const compileLeaf = (spec: DateTriggerSpec | IntervalTriggerSpec | CronTriggerSpec): Either.Either<CompiledTrigger, TriggerError> => {
   switch (spec.type) {
     case "date":
       return compileDate(spec)
@@ -141,47 +247,81 @@ const compileDecoded = (spec: TriggerSpec): Either.Either<CompiledTrigger, Trigg
       return compileInterval(spec)
     case "cron":
       return compileCron(spec)
-    case "and":
-    case "or": {
-      const children: Array<CompiledTrigger> = []
-      for (let i = 0; i < spec.triggers.length; i++) {
-        const child = compile(spec.triggers[i])
-        if (Either.isLeft(child)) {
-          const e = child.left
-          return Either.left(new TriggerError({ field: `triggers.${i}.${e.field}`, reason: e.reason }))
-        }
-        children.push(child.right)
-      }
-      const timezone = children[0]!.timezone
-      return Either.right((spec.type === "and" ? makeAnd : makeOr)(spec, children, spec.jitter, timezone))
-    }
   }
+}
+
+/** A number for each interned trigger: the key of an `and` / `or` names its triggers by it. */
+const ids = new WeakMap<CompiledTrigger, number>()
+let lastId = 0
+
+const intern = (key: string, trigger: CompiledTrigger): void => {
+  interned.set(key, new WeakRef(trigger))
+  finalizer.register(trigger, key)
+  ids.set(trigger, ++lastId)
+}
+
+/** A compiled trigger and its interning key. */
+interface Compiled {
+  readonly key: string
+  readonly trigger: CompiledTrigger
+}
+
+/**
+ * Compiles one node of a spec, its triggers first. A date, interval or cron spec is interned by
+ * its canonical JSON; an `and` / `or` spec by its type, jitter and its (interned) triggers' ids,
+ * a key of constant size: equal specs still share one compiled trigger (equal triggers are one
+ * interned trigger, alive while a trigger made of it is), and each node is read, keyed and
+ * decoded once (linear in the spec's size).
+ */
+const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
+  const schema = checkNode(input)
+  if (Either.isLeft(schema)) return Either.left(schema.left)
+  if (schema.right !== CombiningTriggerSpec) {
+    let key: string
+    try {
+      key = canonicalJson(input)
+    } catch {
+      return fail("type", "a trigger spec must be JSON-serializable data")
+    }
+    const hit = interned.get(key)?.deref()
+    if (hit !== undefined) return Either.right({ key, trigger: hit })
+    const decoded = decodeWith(schema.right, input)
+    if (Either.isLeft(decoded)) return Either.left(decoded.left)
+    const compiled = compileLeaf(decoded.right)
+    if (Either.isLeft(compiled)) return Either.left(compiled.left)
+    intern(key, compiled.right)
+    return Either.right({ key, trigger: compiled.right })
+  }
+  const node = decodeCombiningNode(input)
+  if (Either.isLeft(node)) return Either.left(node.left)
+  const children: Array<CompiledTrigger> = []
+  for (let i = 0; i < node.right.triggers.length; i++) {
+    const child = compileNode(node.right.triggers[i])
+    if (Either.isLeft(child)) return Either.left(within(i, child.left))
+    children.push(child.right.trigger)
+  }
+  const { jitter, type } = node.right
+  const key = `${type}:${jitter ?? ""}:${children.map((c) => ids.get(c)).join(",")}`
+  const hit = interned.get(key)?.deref()
+  if (hit !== undefined) return Either.right({ key, trigger: hit })
+  const spec = combining(node.right, children.map((c) => c.spec as TriggerSpec))
+  const trigger = (type === "and" ? makeAnd : makeOr)(spec, children, jitter, children[0]!.timezone)
+  intern(key, trigger)
+  return Either.right({ key, trigger })
 }
 
 /**
  * Validates a spec and compiles it. Compiled triggers are immutable and interned by their
  * canonical JSON: equal specs share one compiled trigger (held weakly, so unused ones are freed).
- * Never throws: bad input of any shape gives a `TriggerError`.
+ * Never throws: bad input of any shape gives a `TriggerError`, among them `and` / `or` specs
+ * nested more than `MAX_NESTING` levels deep and texts longer than `MAX_FIELD_LENGTH`. The cost
+ * is linear in the spec's size.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const compile = (spec: unknown): Either.Either<CompiledTrigger, TriggerError> => {
-  let key: string
-  try {
-    key = canonicalJson(spec)
-  } catch {
-    return Either.left(new TriggerError({ field: "type", reason: "a trigger spec must be JSON-serializable data" }))
-  }
-  const hit = interned.get(key)?.deref()
-  if (hit !== undefined) return Either.right(hit)
-  const result = Either.flatMap(decodeTriggerSpec(spec), compileDecoded)
-  if (Either.isRight(result)) {
-    interned.set(key, new WeakRef(result.right))
-    finalizer.register(result.right, key)
-  }
-  return result
-}
+export const compile = (spec: unknown): Either.Either<CompiledTrigger, TriggerError> =>
+  nestsTooDeep(spec) ? nestingError() : Either.map(compileNode(spec), (c) => c.trigger)
 
 /**
  * `compile`, throwing the `TriggerError` on bad input.
@@ -250,6 +390,11 @@ export const specFromOptions = (
 export const withDefaults = (
   input: Readonly<Record<string, unknown>>,
   defaults: SpecDefaults = {}
+): Either.Either<TriggerSpec, TriggerError> => nestsTooDeep(input) ? nestingError() : withDefaultsNode(input, defaults)
+
+const withDefaultsNode = (
+  input: Readonly<Record<string, unknown>>,
+  defaults: SpecDefaults
 ): Either.Either<TriggerSpec, TriggerError> => {
   const raw: Record<string, unknown> = { ...input }
   if (raw.type === "and" || raw.type === "or") {
@@ -260,16 +405,18 @@ export const withDefaults = (
     for (let i = 0; i < raw.triggers.length; i++) {
       const child = raw.triggers[i]
       const r = typeof child === "object" && child !== null
-        ? withDefaults(child as Record<string, unknown>, defaults)
+        ? withDefaultsNode(child as Record<string, unknown>, defaults)
         : Either.left(new TriggerError({ field: "type", reason: "a trigger spec must be an object" }))
-      if (Either.isLeft(r)) {
-        return Either.left(new TriggerError({ field: `triggers.${i}.${r.left.field}`, reason: r.left.reason }))
-      }
+      if (Either.isLeft(r)) return Either.left(within(i, r.left))
       children.push(r.right)
     }
-    raw.triggers = children
-    return decodeTriggerSpec(raw)
+    // the triggers are decoded: only this node is left to check
+    const checked = checkNode(raw)
+    if (Either.isLeft(checked)) return Either.left(checked.left)
+    return Either.map(decodeCombiningNode(raw), (node) => combining(node, children))
   }
+  const checked = checkNode(raw)
+  if (Either.isLeft(checked)) return Either.left(checked.left)
   if (raw.timezone === undefined && defaults.timezone !== undefined) raw.timezone = defaults.timezone
   const zone = raw.timezone === undefined ? undefined : Either.getOrUndefined(resolveZone(raw.timezone))
   for (const field of DATE_FIELDS) {
@@ -278,14 +425,15 @@ export const withDefaults = (
     if (Either.isLeft(encoded)) return Either.left(encoded.left)
     raw[field] = encoded.right
   }
-  const decoded = decodeTriggerSpec(raw)
+  const decoded = decodeTree(raw)
   if (Either.isLeft(decoded)) return decoded
   const spec = decoded.right
   if (spec.type === "interval" && spec.startDate === undefined && defaults.now !== undefined) {
     const specZone = resolveZone(spec.timezone)
     if (Either.isLeft(specZone)) return Either.left(specZone.left)
-    const start = defaults.now + intervalMillis(spec)
-    const startDate = encodeDateInput(new Date(Math.floor(start)), "startDate", specZone.right)
+    // APScheduler: start_date = now + interval, to the microsecond
+    const start = toMillis(toMicros(defaults.now) + intervalMicros(spec))
+    const startDate = encodeInstant(start, "startDate", specZone.right)
     if (Either.isLeft(startDate)) return Either.left(startDate.left)
     return Either.right({ ...spec, startDate: startDate.right })
   }

@@ -26,3 +26,12 @@ for (const file of FILES) {
     }
   })
 }
+
+describe("conformance runner", () => {
+  it("skips a vector carrying dst_gap_later_times_dropped (rule 1: every matching time in a gap fires shifted)", () => {
+    const base = (loadCases(dir, "cron") ?? []).find((c) => c.id === "cron-0096")
+    expect(base).toBeDefined()
+    const c = { ...structuredClone(base), quirk_codes: ["dst_gap_later_times_dropped"] }
+    expect(runCase("cron", c)).toEqual({ status: "skipped", id: "cron-0096", reason: "dst_gap_later_times_dropped" })
+  })
+})

@@ -24,7 +24,9 @@ const run = <A, E>(body: (scheduler: Scheduler["Type"], events: Queue.Dequeue<Sc
       return yield* body(scheduler, events)
     }).pipe(
       Effect.scoped,
-      Effect.provide(TestScheduler.layer({ executors: { processpool: { type: "processpool", maxWorkers: 2 } } }))
+      Effect.provide(
+        TestScheduler.layer({ executors: { processpool: { type: "processpool", maxWorkers: 2 } } }, { allowImports: true })
+      )
     )
   })
 
@@ -42,16 +44,19 @@ describe("WorkerExecutor", () => {
       })
     ), 30_000)
 
-  it.effect("a throwing task is a JobError; a function (not a reference) is refused", () =>
+  it.effect("a throwing task is a JobError; a function or a registered name is refused at add time", () =>
     run((scheduler, events) =>
       Effect.gen(function*() {
         yield* scheduler.addJob(`${TASKS}:boom`, { id: "boom", executor: "processpool" })
         const [e] = yield* done(events)
         expect(e).toMatchObject({ _tag: "JobError", jobId: "boom" })
         expect((e as any).exception).toMatchObject({ name: "TypeError", message: "task failed" })
-        yield* scheduler.addJob(() => 1, { id: "fn", executor: "processpool" })
-        const [f] = yield* done(events)
-        expect((f as any).exception).toMatchObject({ _tag: "TaskLookupError" })
+        const fn = yield* Effect.flip(scheduler.addJob(() => 1, { id: "fn", executor: "processpool" }))
+        expect(fn).toMatchObject({ _tag: "TaskLookupError", jobId: "fn" })
+        expect(fn.message).toContain("cannot be sent to a worker thread")
+        const named = yield* Effect.flip(scheduler.addJob("fib", { id: "named", executor: "processpool" }))
+        expect(named.message).toContain("\"module:export\" task references only")
+        expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual([])
       })
     ), 30_000)
 

@@ -54,6 +54,28 @@ describe("Job", () => {
     expect(Job.isJsonEncodable(cyclic)).toBe(false)
     expect(Job.isJsonEncodable({ a: [1, "b", null, true, { c: 2 }] })).toBe(true)
   })
+
+  it("the refusal names the job and the argument's path, and says what is not JSON there", () => {
+    const ref = TaskRef.make("t")
+    const refusal = (args: Array<unknown>, kwargs: Record<string, unknown> = {}) =>
+      Either.getLeft(Job.toRecord(Job.make({ id: "report", task: ref, trigger, nextRunTime: 0, args, kwargs })))
+    expect(refusal([1, { when: new Date() }])).toMatchObject({
+      _tag: "Some",
+      value: { field: "args[1].when", reason: expect.stringContaining("job \"report\": a Date instance") }
+    })
+    expect(refusal([], { "to-do": [() => 1] })).toMatchObject({
+      _tag: "Some",
+      value: { field: "kwargs[\"to-do\"][0]", reason: expect.stringContaining("a function") }
+    })
+    expect(refusal([10n])).toMatchObject({ _tag: "Some", value: { field: "args[0]", reason: expect.stringContaining("a BigInt") } })
+    const cycle: Array<unknown> = []
+    cycle.push(cycle)
+    expect(refusal([cycle])).toMatchObject({ _tag: "Some", value: { field: "args[0][0]", reason: expect.stringContaining("a cycle") } })
+    // the same object twice is not a cycle
+    const shared = { a: 1 }
+    expect(Either.isRight(Job.toRecord(Job.make({ id: "ok", task: ref, trigger, nextRunTime: 0, args: [shared, shared] }))))
+      .toBe(true)
+  })
 })
 
 describe("TaskRef / TaskRegistry", () => {
@@ -73,6 +95,8 @@ describe("TaskRef / TaskRegistry", () => {
       const open = yield* TaskRegistry.make({ allowImports: true })
       const fib = yield* open.resolve(TaskRef.make(`${process.cwd()}/test/executors/fixtures/tasks.ts:fib`))
       expect(fib(10)).toBe(55)
+      // a relative path is read from the working directory, as worker threads read it
+      expect((yield* open.resolve("./test/executors/fixtures/tasks.ts:fib"))(11)).toBe(89)
       expect((yield* Effect.flip(open.resolve(`${process.cwd()}/test/executors/fixtures/tasks.ts:nothing`))).reason)
         .toContain("no function export")
     }))

@@ -77,3 +77,66 @@ describe("planRuns", () => {
     }
   })
 })
+
+describe("planRuns next to a UTC-offset change (a fire exactly 24 h before it)", () => {
+  const hourly = unsafeCompile({ type: "cron", minute: 0, timezone: "America/New_York" })
+  const at2 = unsafeCompile({ type: "cron", hour: 2, minute: 0, timezone: "America/New_York" })
+  const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString())
+  const view = (plan: ReturnType<typeof planRuns>) => ({
+    runTimes: plan.runTimes.map(iso),
+    missed: plan.missed.map(iso),
+    nextRunTime: iso(plan.nextRunTime)
+  })
+
+  it("New York {minute: 0}, 2.5 h late a day before fall back, coalesce, no grace limit: runs 06:00Z, next 07:00Z", () => {
+    const plan = planRuns({
+      nextRunTime: Date.parse("2024-11-02T04:00:00Z"),
+      trigger: hourly,
+      now: Date.parse("2024-11-02T06:30:00Z"),
+      misfireGraceTime: null,
+      coalesce: true
+    })
+    expect(view(plan)).toEqual({ runTimes: ["2024-11-02T06:00:00.000Z"], missed: [], nextRunTime: "2024-11-02T07:00:00.000Z" })
+  })
+
+  it("New York {hour: 2, minute: 0}, a day late before fall back, grace 3600 s, coalesce: runs Nov 2 06:00Z, next Nov 3 07:00Z", () => {
+    const plan = planRuns({
+      nextRunTime: Date.parse("2024-11-01T06:00:00Z"),
+      trigger: at2,
+      now: Date.parse("2024-11-02T06:30:00Z"),
+      misfireGraceTime: 3600,
+      coalesce: true
+    })
+    expect(view(plan)).toEqual({ runTimes: ["2024-11-02T06:00:00.000Z"], missed: [], nextRunTime: "2024-11-03T07:00:00.000Z" })
+  })
+
+  it("New York {hour: 2, minute: 0}, a day late before spring forward, grace 3600 s, coalesce: runs Mar 9 07:00Z, next Mar 10 07:00Z", () => {
+    const plan = planRuns({
+      nextRunTime: Date.parse("2024-03-08T07:00:00Z"),
+      trigger: at2,
+      now: Date.parse("2024-03-09T07:30:00Z"),
+      misfireGraceTime: 3600,
+      coalesce: true
+    })
+    // 2024-03-10 02:00 EST does not exist: it fires shifted by the gap, at 03:00 EDT = 07:00Z
+    expect(view(plan)).toEqual({ runTimes: ["2024-03-09T07:00:00.000Z"], missed: [], nextRunTime: "2024-03-10T07:00:00.000Z" })
+  })
+
+  it("cron fastForward keeps a fire exactly one day before an offset change as its last fire", () => {
+    const ff = hourly.fastForward(Date.parse("2024-11-02T04:00:00Z"), Date.parse("2024-11-02T06:30:00Z"))
+    expect({ count: ff.count, last: iso(ff.last), next: iso(ff.next) })
+      .toEqual({ count: 2, last: "2024-11-02T06:00:00.000Z", next: "2024-11-02T07:00:00.000Z" })
+  })
+})
+
+describe("planRuns in whole microseconds", () => {
+  it("a run late by exactly the grace time runs (interval 0.333333 s, 42 intervals + 1 s late, grace 1 s)", () => {
+    const trigger = unsafeCompile({ type: "interval", seconds: 0.333333, startDate: "2024-01-01 00:00:00", timezone: "UTC" })
+    const fire42 = T0 * 1000 + 42 * 333_333
+    const plan = planRuns({ nextRunTime: T0, trigger, now: (fire42 + 1_000_000) / 1000, misfireGraceTime: 1, coalesce: false })
+    expect(Math.round(plan.runTimes[0]! * 1000)).toBe(fire42)
+    expect(plan.runTimes).toHaveLength(4) // fires 42..45
+    expect(plan.missedSummary?.count).toBe(42)
+    expect(Math.round(plan.missedSummary!.last * 1000)).toBe(fire42 - 333_333)
+  })
+})

@@ -164,21 +164,26 @@ describe("job API", () => {
       })
     ))
 
-  it.effect("task references resolve through the TaskRegistry; an unknown one is a JobError", () =>
+  it.effect("task references resolve through the TaskRegistry; an unknown one is refused at add time, nothing stored", () =>
     withScheduler((scheduler) =>
       Effect.gen(function*() {
         const registry = yield* TaskRegistry
         yield* registry.register("double", (x: number) => x * 2)
         yield* scheduler.addJob(TaskRef.make("double"), { id: "d", args: [21] })
-        yield* scheduler.addJob("missing", { id: "m" })
+        const refused = yield* Effect.flip(scheduler.addJob("missing", { id: "m" }))
+        expect(refused).toMatchObject({ _tag: "TaskLookupError", task: "missing", jobId: "m" })
+        expect(refused.message).toContain("of job 'm'")
+        // a module reference without allowImports, and one whose export is missing
+        const module = yield* Effect.flip(scheduler.addJob("./test/executors/fixtures/tasks.ts:fib", { id: "f" }))
+        expect(module).toMatchObject({ _tag: "TaskLookupError", jobId: "f" })
+        expect((module as { reason: string }).reason).toContain("allowImports")
+        expect(yield* scheduler.getJobs()).toHaveLength(1)
+        // modifyJob to an unknown task is refused too, and the job keeps its task
+        const changed = yield* Effect.flip(scheduler.modifyJob("d", { task: "nope" }))
+        expect(changed).toMatchObject({ _tag: "TaskLookupError", jobId: "d" })
         const events = yield* TestScheduler.advance(0)
-        const byId = Object.fromEntries(events.filter((e) => e._tag === "JobExecuted" || e._tag === "JobError").map((e) => [
-          (e as Ev.JobExecuted).jobId,
-          e
-        ]))
-        expect(byId.d).toMatchObject({ _tag: "JobExecuted", retval: 42 })
-        expect(byId.m).toMatchObject({ _tag: "JobError" })
-        expect((byId.m as Ev.JobError).exception).toMatchObject({ _tag: "TaskLookupError" })
+        const executed = events.filter((e) => e._tag === "JobExecuted") as Array<Ev.JobExecuted>
+        expect(executed.map((e) => [e.jobId, e.retval])).toEqual([["d", 42]])
       })
     ))
 })
@@ -226,7 +231,9 @@ describe("events", () => {
         Ev.JOB_SUBMITTED,
         Ev.JOB_MAX_INSTANCES
       ]).toEqual(Array.from({ length: 17 }, (_, i) => 2 ** i))
-      expect(Ev.EVENT_ALL).toBe(2 ** 17 - 1)
+      // APScheduler's 17 codes, and ours for a quarantined job row
+      expect(Ev.JOB_QUARANTINED).toBe(2 ** 17)
+      expect(Ev.EVENT_ALL).toBe(2 ** 18 - 1)
       expect(new Ev.JobError({ jobId: "a", jobstore: "default", scheduledRunTime: 0, exception: 1, traceback: "" }).code)
         .toBe(8192)
       expect(Ev.matches(new Ev.JobMissed({ jobId: "a", jobstore: "d", scheduledRunTime: 0 }), Ev.JOB_MISSED | Ev.JOB_ERROR))

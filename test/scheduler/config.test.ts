@@ -93,6 +93,19 @@ describe("Scheduler configuration", () => {
         expect((yield* Effect.flip(scheduler.start()))._tag).toBe("SchedulerAlreadyRunningError")
       }), {}, { start: false }))
 
+  it.effect("jobs added before configure() get the job defaults configured by start (the manual's third method); given values stay", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(() => 1, { id: "early", trigger: "interval", triggerArgs: { seconds: 10 } })
+        yield* scheduler.addJob(() => 1, { id: "own", trigger: "interval", triggerArgs: { seconds: 10 }, maxInstances: 2 })
+        yield* scheduler.configure({ jobDefaults: { maxInstances: 5, coalesce: false, misfireGraceTime: 30 } })
+        yield* scheduler.start()
+        const early = Option.getOrThrow(yield* scheduler.getJob("early"))
+        expect(early).toMatchObject({ maxInstances: 5, coalesce: false, misfireGraceTime: 30 })
+        const own = Option.getOrThrow(yield* scheduler.getJob("own"))
+        expect(own).toMatchObject({ maxInstances: 2, coalesce: false, misfireGraceTime: 30 })
+      }), {}, { start: false }))
+
   it.effect("an unknown executor type in the configuration fails the layer with PluginLookupError", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(

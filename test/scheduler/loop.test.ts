@@ -108,6 +108,42 @@ describe("one loop path", () => {
       expect(calls).toEqual({ acquire: 7, acquired: 1000, release: 7, submit: 7, sizes: [32, 64, 128, 256, 256, 256, 8] })
     }))
 
+  it.effect("a loop behind its jobs (a pass that never runs out of due jobs) still stores run ends: no max-instances skips", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      // every acquire takes 200 ms of store time: 1,000 one-second jobs keep every pass busy for good
+      const slow = Layer.merge(
+        Layer.effect(
+          JobStore,
+          Effect.map(MemoryJobStore.make, (store): JobStoreService => ({
+            ...store,
+            acquire: (claim) => Effect.zipRight(Effect.sleep("200 millis"), store.acquire(claim))
+          }))
+        ),
+        FiberExecutor.layer()
+      )
+      const events = yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        yield* scheduler.pause
+        for (let i = 0; i < 1000; i++) {
+          yield* scheduler.addJob(() => i, {
+            id: `job-${String(i).padStart(4, "0")}`,
+            trigger: "interval",
+            triggerArgs: { seconds: 1 },
+            misfireGraceTime: null
+          })
+        }
+        yield* scheduler.resume
+        const seen = yield* TestScheduler.advance(6 * SEC)
+        // let the batch in flight (its acquire sleeps on the TestClock) end before the layer closes
+        yield* scheduler.pause
+        yield* TestClock.adjust(SEC)
+        return seen
+      }).pipe(Effect.provide(schedulerWith(slow)))
+      expect(events.filter((e) => e._tag === "JobMaxInstances")).toEqual([])
+      expect(events.filter((e) => e._tag === "JobExecuted").length).toBeGreaterThan(2000)
+    }))
+
   it.effect("every run is recorded: getRuns shows fences, attempts and outcomes (succeeded, failed)", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
@@ -128,6 +164,20 @@ describe("one loop path", () => {
         expect(runs[0]!.result).toBe(1)
         expect(runs[1]!.error).toContain("second run fails")
         expect(runs.every((r) => r.acquiredBy === null && r.finishedAt !== null)).toBe(true)
+      }).pipe(Effect.provide(TestScheduler.layer()))
+    }))
+
+  it.effect("a job that returns Effect.interrupt ends once: one JobError (RunInterruptedError), its run recorded interrupted", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        yield* scheduler.addJob(() => Effect.interrupt, { id: "i", trigger: "date", triggerArgs: { runDate: new Date(T0 + SEC) } })
+        const events = yield* TestScheduler.advance(10 * SEC)
+        const ends = events.filter((e) => e._tag === "JobExecuted" || e._tag === "JobError")
+        expect(ends.map((e) => e._tag)).toEqual(["JobError"])
+        expect((ends[0] as { exception: unknown }).exception).toMatchObject({ _tag: "RunInterruptedError", jobId: "i" })
+        expect((yield* scheduler.getRuns("i")).map((r) => r.state)).toEqual(["interrupted"])
       }).pipe(Effect.provide(TestScheduler.layer()))
     }))
 

@@ -82,7 +82,7 @@ describe("Scheduler.layer", () => {
         const config = yield* scheduler.config
         expect(config.timezone).toBe("Europe/Berlin")
         expect(config.jobDefaults.maxInstances).toBe(3)
-        const job = yield* scheduler.addJob(() => 1, { id: "a", executor: "processpool" })
+        const job = yield* scheduler.addJob("./test/executors/fixtures/tasks.ts:fib", { id: "a", executor: "processpool", args: [1] })
         expect(job).toMatchObject({ maxInstances: 3, coalesce: false })
       }).pipe(
         Effect.provide(SchedulerModule.layerDefault({
@@ -90,7 +90,7 @@ describe("Scheduler.layer", () => {
           "apscheduler.job_defaults.coalesce": "false",
           "apscheduler.job_defaults.max_instances": "3",
           "apscheduler.executors.processpool": { type: "processpool", max_workers: "2" }
-        }))
+        }, { allowImports: true }))
       )
     }))
 

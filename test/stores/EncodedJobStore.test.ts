@@ -6,6 +6,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import { ConflictingIdError } from "../../src/errors.js"
+import { EventBus } from "../../src/events/EventBus.js"
+import { JOB_QUARANTINED } from "../../src/events/SchedulerEvent.js"
 import * as Job from "../../src/job/Job.js"
 import * as TaskRef from "../../src/job/TaskRef.js"
 import { TaskRegistry } from "../../src/job/TaskRegistry.js"
@@ -294,13 +296,13 @@ describe("EncodedJobStore rows", () => {
       const fn = yield* Effect.flip(store.add(Job.make({ id: "f", task: () => 1, trigger, nextRunTime: T0 })))
       expect(fn).toMatchObject({ _tag: "InvalidArgumentError", field: "task" })
       const args = yield* Effect.flip(store.add(job("a", T0, { args: [new Map()] })))
-      expect(args).toMatchObject({ _tag: "InvalidArgumentError", field: "args" })
+      expect(args).toMatchObject({ _tag: "InvalidArgumentError", field: "args[0]" })
       const kwargs = yield* Effect.flip(store.add(job("k", T0, { kwargs: { at: new Date(0) } })))
-      expect(kwargs).toMatchObject({ _tag: "InvalidArgumentError", field: "kwargs" })
+      expect(kwargs).toMatchObject({ _tag: "InvalidArgumentError", field: "kwargs.at" })
       expect(tables.jobs.size).toBe(0)
       yield* store.add(job("a", T0))
       const update = yield* Effect.flip(store.update(job("a", T0, { args: [() => 1] })))
-      expect(update).toMatchObject({ _tag: "InvalidArgumentError", field: "args" })
+      expect(update).toMatchObject({ _tag: "InvalidArgumentError", field: "args[0]" })
       expect(tables.jobs.get("a")!.version).toBe(1)
     }))
 
@@ -602,7 +604,10 @@ describe("a scheduler on an encoded store", () => {
         const fn = yield* Effect.flip(scheduler.addJob(() => 1, { id: "f" }))
         expect(fn).toMatchObject({ _tag: "InvalidArgumentError", field: "task" })
         const args = yield* Effect.flip(scheduler.addJob("greet", { id: "a", args: [new Map()] }))
-        expect(args).toMatchObject({ _tag: "InvalidArgumentError", field: "args" })
+        expect(args).toMatchObject({ _tag: "InvalidArgumentError", field: "args[0]" })
+        expect(args.message).toContain("job \"a\": a Map instance is not JSON data")
+        const unknown = yield* Effect.flip(scheduler.addJob("nobody", { id: "u" }))
+        expect(unknown).toMatchObject({ _tag: "TaskLookupError", jobId: "u" })
         expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual(["g"])
         const events = yield* TestScheduler.advance("20 seconds")
         expect(events.filter((e) => e._tag === "JobExecuted").map((e) => (e as { retval: unknown }).retval)).toEqual([
@@ -612,6 +617,37 @@ describe("a scheduler on an encoded store", () => {
       }).pipe(
         Effect.provide(
           TestScheduler.layer().pipe(Layer.provide(Layer.sync(JobStore, () => makeEncoded(referenceDriver()))))
+        )
+      )
+    }))
+
+  it.effect("a stored job that cannot be read back is reported (JobQuarantined), kept aside, and the others run", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.UTC(2024, 0, 1))
+      const tables = makeTables()
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        const registry = yield* TaskRegistry
+        const events = yield* EventBus.subscribe
+        yield* registry.register("greet", (name: string) => `hi ${name}`)
+        yield* scheduler.addJob("greet", { id: "good", args: ["ann"], trigger: "interval", triggerArgs: { seconds: 10 } })
+        yield* scheduler.addJob("greet", { id: "bad", args: ["bob"], trigger: "interval", triggerArgs: { seconds: 10 } })
+        tables.jobs.get("bad")!.data = "{\"version\":99}"
+        yield* TestScheduler.advance("20 seconds")
+        const seen = yield* TestScheduler.drain(events)
+        const quarantined = seen.filter((e) => e._tag === "JobQuarantined")
+        expect(quarantined).toHaveLength(1)
+        expect(quarantined[0]).toMatchObject({ jobId: "bad", reason: expect.any(String) })
+        expect(quarantined[0]!.code).toBe(JOB_QUARANTINED)
+        expect(seen.filter((e) => e._tag === "JobExecuted").map((e) => (e as { jobId: string }).jobId)).toEqual([
+          "good",
+          "good"
+        ])
+        expect(tables.jobs.get("bad")!.quarantined).toEqual(expect.any(String)) // kept, not deleted
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(
+          TestScheduler.layer().pipe(Layer.provide(Layer.sync(JobStore, () => makeEncoded(referenceDriver(tables)))))
         )
       )
     }))

@@ -248,3 +248,52 @@ describe("fuzz", () => {
     )
   })
 })
+
+describe("fromCrontab standard flavor as Vixie cron / cronie reads it", () => {
+  const chain = (text: string, from: string, n: number) => {
+    const t = Either.getOrThrow(compileCron(Either.getOrThrow(fromCrontab(text, { timezone: "UTC" }))))
+    const out: Array<string> = []
+    let prev: number | undefined
+    for (let i = 0; i < n; i++) {
+      const f = prev === undefined ? t.next(undefined, utc(from)) : t.next(prev, prev)
+      if (f === undefined) break
+      out.push(new Date(f).toISOString().slice(0, 10))
+      prev = f
+    }
+    return out
+  }
+
+  it("accepts overlapping list items: 0 0 * * 0,7 is Sunday", () => {
+    expect(Either.getOrThrow(fromCrontab("0 0 * * 0,7")).dayOfWeek).toBe("sun")
+    expect(chain("0 0 * * 0,7", "2024-01-01T00:00:00Z", 2)).toEqual(["2024-01-07", "2024-01-14"])
+  })
+
+  it("accepts overlapping list items: 0 0 1-5,5 * * is days 1 to 5", () => {
+    expect(Either.getOrThrow(fromCrontab("0 0 1-5,5 * *")).day).toBe("1-5")
+  })
+
+  it("accepts overlapping list items: 1,1 * * * * is minute 1", () => {
+    expect(Either.getOrThrow(fromCrontab("1,1 * * * *")).minute).toBe("1")
+    expect(Either.getOrThrow(fromCrontab("0 0 * * 1-5,5")).dayOfWeek).toBe("mon-fri")
+  })
+
+  it("0 0 */15 * mon ANDs the day fields (cronie DOM_STAR): the 1st, 16th or 31st when a Monday", () => {
+    const spec = Either.getOrThrow(fromCrontab("0 0 */15 * mon"))
+    expect(spec.dayMatch).toBeUndefined()
+    expect(chain("0 0 */15 * mon", "2024-01-01T00:00:00Z", 4)).toEqual(["2024-01-01", "2024-04-01", "2024-07-01", "2024-09-16"])
+    // a day-of-week field starting with * ANDs as well (DOW_STAR)
+    expect(Either.getOrThrow(fromCrontab("0 0 1,15 * */2")).dayMatch).toBeUndefined()
+  })
+
+  it("0 0 1,15 * mon still ORs the day fields (neither starts with *)", () => {
+    expect(Either.getOrThrow(fromCrontab("0 0 1,15 * mon")).dayMatch).toBe("or")
+    expect(chain("0 0 1,15 * mon", "2024-01-02T00:00:00Z", 4)).toEqual(["2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29"])
+  })
+
+  it("a never-matching crontab (0 0 30 2 *) compiles and returns none (rule 6)", () => {
+    const spec = Either.getOrThrow(fromCrontab("0 0 30 2 *", { timezone: "Europe/Berlin" }))
+    const t = Either.getOrThrow(compileCron(spec))
+    expect(t.next(undefined, utc("2024-01-01T00:00:00Z"))).toBeUndefined()
+    expect(Either.isRight(fromCrontab("0 0 31 4,6 *"))).toBe(true)
+  })
+})

@@ -4,7 +4,7 @@ import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import { DateTime } from "luxon"
 import { TriggerError } from "../../src/errors.js"
-import { compile, specFromOptions, TriggerSpec, unsafeCompile, withDefaults } from "../../src/triggers/compile.js"
+import { compile, decodeTriggerSpec, MAX_FIELD_LENGTH, MAX_NESTING, specFromOptions, TriggerSpec, unsafeCompile, withDefaults } from "../../src/triggers/compile.js"
 
 const fieldOf = (r: Either.Either<unknown, TriggerError>) => (Either.isLeft(r) ? r.left.field : "accepted")
 
@@ -53,6 +53,66 @@ describe("compile", () => {
   })
 })
 
+describe("compile: nesting and text limits", () => {
+  const leaf = { type: "interval", hours: 1, startDate: "2024-01-01 00:00:00", timezone: "UTC" }
+  /** `depth` levels of `and`/`or`, each with a cron trigger of its own and the next level. */
+  const nested = (depth: number, inner: unknown = leaf): unknown => {
+    let spec = inner
+    for (let level = depth; level >= 1; level--) spec = { type: level % 2 ? "or" : "and", triggers: [{ type: "cron", minute: level % 60, timezone: "UTC" }, spec] }
+    return spec
+  }
+  const errorOf = (r: Either.Either<unknown, TriggerError>) => (Either.isLeft(r) ? { field: r.left.field, message: r.left.message } : "accepted")
+
+  it("a 500-deep and/or spec compiles, and compiles to the same trigger again (interned)", () => {
+    const t = unsafeCompile(nested(500))
+    expect(String(t).startsWith("or[cron[minute='1'], and[cron[minute='2'], or[")).toBe(true)
+    expect(unsafeCompile(nested(500))).toBe(t)
+    expect(unsafeCompile(nested(500, { ...leaf, hours: 2 }))).not.toBe(t)
+  })
+
+  it("a spec nested MAX_NESTING levels deep is accepted; one level more: a TriggerError on 'triggers' that says the depth limit", () => {
+    expect(MAX_NESTING).toBe(1_000)
+    expect(Either.isRight(compile(nested(MAX_NESTING)))).toBe(true)
+    const expected = { field: "triggers", message: "Invalid trigger field 'triggers': and/or triggers nest more than 1000 levels deep (the depth limit is 1000)" }
+    expect(errorOf(compile(nested(MAX_NESTING + 1)))).toEqual(expected)
+    // 5,000 levels used to fail with "must be JSON-serializable" (a stack overflow caught)
+    expect(errorOf(compile(nested(5_000)))).toEqual(expected)
+    expect(errorOf(decodeTriggerSpec(nested(5_000)))).toEqual(expected)
+    expect(errorOf(withDefaults(nested(5_000) as Record<string, unknown>, { timezone: "UTC" }))).toEqual(expected)
+    // a cyclic spec nests without end
+    const cyclic: { type: string; triggers: Array<unknown> } = { type: "or", triggers: [leaf] }
+    cyclic.triggers.push(cyclic)
+    expect(errorOf(compile(cyclic))).toEqual(expected)
+  })
+
+  it("a field text longer than MAX_FIELD_LENGTH: a TriggerError naming the field and the limit (a 1 MB cron field)", () => {
+    expect(MAX_FIELD_LENGTH).toBe(1_000)
+    const mb = "1,".repeat(500_000)
+    expect(errorOf(compile({ type: "cron", minute: mb, timezone: "UTC" }))).toEqual({
+      field: "minute",
+      message: "Invalid trigger field 'minute': the text is 1000000 characters long; at most 1000 are accepted"
+    })
+    expect(errorOf(compile({ type: "or", triggers: [leaf, { type: "date", runDate: " ".repeat(1_001) }] }))).toEqual({
+      field: "triggers.1.runDate",
+      message: "Invalid trigger field 'triggers.1.runDate': the text is 1001 characters long; at most 1000 are accepted"
+    })
+    expect(errorOf(withDefaults({ type: "cron", hour: mb }))).toEqual({
+      field: "hour",
+      message: "Invalid trigger field 'hour': the text is 1000000 characters long; at most 1000 are accepted"
+    })
+    // at the limit: accepted (a list of every minute, repeated, is valid cron)
+    const list = Array.from({ length: 60 }, (_, i) => i).join(",")
+    const long = Array.from({ length: 12 }, () => list).join(",").slice(0, MAX_FIELD_LENGTH).replace(/,\d*$/, "")
+    expect(Either.isRight(compile({ type: "cron", minute: long, timezone: "UTC" }))).toBe(true)
+  })
+
+  it("and/or errors name the nested field", () => {
+    expect(errorOf(compile({ type: "and", triggers: [leaf, { type: "or", triggers: [] }] }))).toMatchObject({ field: "triggers.1.triggers" })
+    expect(errorOf(compile({ type: "and", triggers: [leaf], jitter: -1 }))).toMatchObject({ field: "jitter" })
+    expect(errorOf(compile({ type: "and", triggers: [leaf], extra: 1 }))).toMatchObject({ field: "extra" })
+  })
+})
+
 describe("specFromOptions", () => {
   it("takes APScheduler's snake_case options and Dates, and fills zone and start", () => {
     const now = Date.UTC(2024, 0, 1, 12)
@@ -62,6 +122,13 @@ describe("specFromOptions", () => {
     expect(t.next(undefined, now)).toBe(now + 300_000)
     const date = Either.getOrThrow(specFromOptions("date", { run_date: DateTime.fromISO("2024-06-01T12:00:00", { zone: "Asia/Kolkata" }) }, { timezone: "UTC" }))
     expect(unsafeCompile(date).next(undefined, 0)).toBe(Date.UTC(2024, 5, 1, 6, 30))
+  })
+
+  it("an interval without startDate starts at now + interval to the microsecond (seconds 0.333333)", () => {
+    const now = Date.UTC(2024, 0, 1, 12)
+    const spec = Either.getOrThrow(specFromOptions("interval", { seconds: 0.333333 }, { timezone: "UTC", now }))
+    expect(spec).toMatchObject({ startDate: "2024-01-01T12:00:00.333333+00:00" })
+    expect(Math.round(unsafeCompile(spec).next(undefined, now)! * 1000)).toBe(now * 1000 + 333_333)
   })
 
   it("a Date keeps its milliseconds through the encoded spec", () => {

@@ -5,6 +5,7 @@ import { DateTime } from "luxon"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { TriggerError } from "../../src/errors.js"
+import { unsafeCompile } from "../../src/triggers/compile.js"
 import { encodeDateInput, parseDateInput } from "../../src/triggers/internal/dates.js"
 import { getZone } from "../../src/triggers/internal/zone.js"
 
@@ -91,5 +92,46 @@ describe("date strings as APScheduler resolved them (every `resolved` value of t
     const encoded = Either.getOrThrow(encodeDateInput(new Date(t), "d", getZone("Asia/Kolkata")))
     expect(encoded).toBe("2024-01-05T14:30:00.840000+05:30")
     expect(Either.getOrThrow(parseDateInput(encoded, "d", utc))).toBe(t)
+  })
+})
+
+describe("ambiguous date strings in negative-DST zones: the standard-time occurrence (DST offset zero)", () => {
+  const at = (text: string, zone: string) => iso(parseDateInput(text, "runDate", getZone(zone)!))
+
+  it("runDate 2024-10-27 01:30:00 in Europe/Dublin is 00:30Z (01:30 IST, the earlier occurrence)", () => {
+    const trigger = unsafeCompile({ type: "date", runDate: "2024-10-27 01:30:00", timezone: "Europe/Dublin" })
+    expect(new Date(trigger.next(undefined, 0)!).toISOString()).toBe("2024-10-27T00:30:00.000Z")
+  })
+
+  it("runDate 2024-03-10 02:30:00 in Africa/Casablanca is 01:30Z (02:30+01:00, before Ramadan's -1 h)", () => {
+    const trigger = unsafeCompile({ type: "date", runDate: "2024-03-10 02:30:00", timezone: "Africa/Casablanca" })
+    expect(new Date(trigger.next(undefined, 0)!).toISOString()).toBe("2024-03-10T01:30:00.000Z")
+  })
+
+  it("cron {hour: */2, minute: 8-59, startDate: 2042-08-10 02:17:57} in Africa/Casablanca first fires at 02:18+01:00", () => {
+    const trigger = unsafeCompile({ type: "cron", hour: "*/2", minute: "8-59", startDate: "2042-08-10 02:17:57", timezone: "Africa/Casablanca" })
+    const first = trigger.next(undefined, Date.parse("2042-08-01T00:00:00Z"))!
+    expect(DateTime.fromMillis(first, { zone: "Africa/Casablanca" }).toISO({ suppressMilliseconds: true })).toBe("2042-08-10T02:18:00+01:00")
+  })
+
+  it("positive-DST zones keep the later occurrence (London, New York, Berlin, Sydney, Lord Howe)", () => {
+    expect(at("2024-10-27 01:30:00", "Europe/London")).toBe("2024-10-27T01:30:00.000Z") // GMT
+    expect(at("2024-11-03 01:30:00", "America/New_York")).toBe("2024-11-03T06:30:00.000Z") // EST
+    expect(at("2024-10-27 02:30:00", "Europe/Berlin")).toBe("2024-10-27T01:30:00.000Z") // CET
+    expect(at("2024-04-07 02:30:00", "Australia/Sydney")).toBe("2024-04-06T16:30:00.000Z") // AEST
+    expect(at("2024-04-07 01:45:00", "Australia/Lord_Howe")).toBe("2024-04-06T15:15:00.000Z") // +10:30
+  })
+
+  it("negative DST only where tzdata has it: Windhoek 1994–2017, Dublin since 1971-10-31, Morocco since 2018-10-28", () => {
+    expect(at("2000-04-02 01:30:00", "Africa/Windhoek")).toBe("2000-04-01T23:30:00.000Z") // CAT +02 (standard)
+    expect(at("2018-04-01 01:30:00", "Africa/Windhoek")).toBe("2018-03-31T23:30:00.000Z") // CAT all year: unique
+    expect(at("1970-10-25 02:30:00", "Europe/Dublin")).toBe("1970-10-25T01:30:00.000Z") // IST all year: unique
+    expect(at("1967-10-29 02:30:00", "Europe/Dublin")).toBe("1967-10-29T02:30:00.000Z") // positive DST then: GMT
+    expect(at("1972-10-29 02:30:00", "Eire")).toBe("1972-10-29T01:30:00.000Z") // IST (standard)
+    expect(at("2018-05-13 02:30:00", "Africa/Casablanca")).toBe("2018-05-13T02:30:00.000Z") // positive DST then: +00
+  })
+
+  it("an explicit offset still wins in a negative-DST zone", () => {
+    expect(at("2024-10-27 01:30:00+00:00", "Europe/Dublin")).toBe("2024-10-27T01:30:00.000Z")
   })
 })

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { getZone } from "../../src/triggers/internal/zone.js"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { getZone, standardIsEarlier } from "../../src/triggers/internal/zone.js"
 
 const wall = (y: number, mo: number, d: number, h = 0, mi = 0) => Date.UTC(y, mo - 1, d, h, mi)
 
@@ -76,5 +78,72 @@ describe("zone", () => {
     for (let t = berlin.nextTransition(Date.UTC(1990, 0, 1), Date.UTC(2060, 0, 1)); t !== undefined; t = berlin.nextTransition(t, Date.UTC(2060, 0, 1))) {
       expect(berlin.offsetAt(t - 1000)).not.toBe(berlin.offsetAt(t))
     }
+  })
+})
+
+/** The transitions of a compiled TZif file (64-bit section): instant (ms) and the UTC offset and DST flag after it. */
+const readTzif = (file: string): Array<{ at: number; offset: number; isdst: boolean }> | undefined => {
+  const d = fs.readFileSync(file)
+  if (d.length < 44 || d.toString("latin1", 0, 4) !== "TZif" || d[4]! < 0x32) return undefined
+  const counts = (off: number) => [0, 1, 2, 3, 4, 5].map((i) => d.readInt32BE(off + 20 + 4 * i))
+  const [isutc, isstd, leap, timecnt, typecnt, charcnt] = counts(0) as [number, number, number, number, number, number]
+  const v2 = 44 + timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isutc
+  const [, , , n, types] = counts(v2) as [number, number, number, number, number, number]
+  let p = v2 + 44
+  const times = Array.from({ length: n }, (_, i) => Number(d.readBigInt64BE(p + 8 * i)) * 1000)
+  p += 8 * n
+  const idx = Array.from({ length: n }, (_, i) => d[p + i]!)
+  p += n
+  const info = Array.from({ length: types }, (_, i) => ({ offset: d.readInt32BE(p + 6 * i), isdst: d[p + 6 * i + 4] === 1 }))
+  return times.map((at, i) => ({ at, ...info[idx[i]!]! }))
+}
+
+const ZONEINFO = "/usr/share/zoneinfo"
+
+describe("standard-time occurrence of an ambiguous wall time (pytz localize(is_dst=False))", () => {
+  it("negative-DST falls back to the earlier occurrence; positive DST, and standard-offset changes, to the later", () => {
+    expect(standardIsEarlier("Europe/Dublin", Date.UTC(2024, 9, 27, 1))).toBe(true)
+    expect(standardIsEarlier("europe/dublin", Date.UTC(2024, 9, 27, 1))).toBe(true)
+    expect(standardIsEarlier("Europe/London", Date.UTC(2024, 9, 27, 1))).toBe(false)
+    expect(standardIsEarlier("Africa/Casablanca", Date.UTC(2024, 2, 10, 2))).toBe(true)
+    expect(standardIsEarlier("Africa/Casablanca", Date.UTC(2018, 4, 13, 2))).toBe(false)
+    expect(standardIsEarlier("Africa/Windhoek", Date.UTC(2017, 3, 2))).toBe(true)
+    expect(standardIsEarlier("America/New_York", Date.UTC(2024, 10, 3, 6))).toBe(false)
+  })
+
+  // Debian's tzdata (the data of the conformance vectors) carries tzdata's DST flag: check the
+  // table against every fall-back change it lists, where the machine has it
+  it.runIf(fs.existsSync(path.join(ZONEINFO, "Europe", "Dublin")))("agrees with the isdst flags of the system's compiled tzdata for every fall-back change 1901–2037", () => {
+    const names: Array<string> = []
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(path.join(ZONEINFO, dir), { withFileTypes: true })) {
+        const rel = dir === "" ? e.name : `${dir}/${e.name}`
+        if (e.isDirectory()) {
+          if (!["posix", "right"].includes(rel)) walk(rel)
+        } else if (/^[A-Z]/.test(e.name) && !e.name.includes(".")) names.push(rel)
+      }
+    }
+    walk("")
+    let fallBacks = 0
+    const wrong: Array<string> = []
+    for (const name of names) {
+      let list
+      try {
+        list = readTzif(path.join(ZONEINFO, name))
+      } catch {
+        continue
+      }
+      if (list === undefined) continue
+      for (let i = 1; i < list.length; i++) {
+        const a = list[i - 1]!
+        const b = list[i]!
+        if (b.offset >= a.offset || b.at < Date.UTC(1901, 11, 14) || b.at > Date.UTC(2038, 0, 19)) continue
+        fallBacks++
+        const expected = !a.isdst && b.isdst
+        if (standardIsEarlier(name, b.at) !== expected) wrong.push(`${name} ${new Date(b.at).toISOString()} expected ${expected}`)
+      }
+    }
+    expect(fallBacks).toBeGreaterThan(10_000)
+    expect(wrong).toEqual([])
   })
 })

@@ -6,13 +6,9 @@ import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
 import * as Runner from "@effect/platform/WorkerRunner"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as path from "node:path"
-import { pathToFileURL } from "node:url"
 import { LazyRunContext, runWith } from "../../job/JobContext.js"
+import { moduleSpecifier } from "../../job/TaskRef.js"
 import type { RunRequest, TaskFailure } from "./workerProtocol.js"
-
-const specifier = (module: string): string =>
-  module.startsWith(".") || path.isAbsolute(module) ? pathToFileURL(path.resolve(module)).href : module
 
 const toFailure = (e: unknown): TaskFailure =>
   e instanceof Error
@@ -23,7 +19,7 @@ const run = (request: RunRequest) =>
   Effect.tryPromise({
     try: async () => {
       const i = request.task.lastIndexOf(":")
-      const mod = (await import(specifier(request.task.slice(0, i)))) as Record<string, unknown>
+      const mod = (await import(moduleSpecifier(request.task.slice(0, i)))) as Record<string, unknown>
       const fn = mod[request.task.slice(i + 1)]
       if (typeof fn !== "function") throw new Error(`'${request.task}' is not a function export`)
       const hasKwargs = Object.keys(request.kwargs).length > 0

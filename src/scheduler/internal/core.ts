@@ -33,6 +33,8 @@ export interface Pending {
   job: Job.Job
   readonly replaceExisting: boolean
   computeNext: boolean
+  /** The job defaults the job was not given: filled from the configuration when it is really added. */
+  readonly defaulted: ReadonlyArray<"misfireGraceTime" | "coalesce" | "maxInstances">
 }
 
 /** Everything mutable about a scheduler, in one record. */

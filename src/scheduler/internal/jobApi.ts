@@ -8,13 +8,15 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { ConflictingIdError, JobLookupError, PluginLookupError } from "../../errors.js"
+import { ConflictingIdError, JobLookupError, PluginLookupError, TaskLookupError } from "../../errors.js"
 import { AllJobsRemoved, JobAdded, JobModified, JobRemoved } from "../../events/SchedulerEvent.js"
 import * as Job from "../../job/Job.js"
+import { isTaskRef } from "../../job/TaskRef.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
 import type { AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
 import { type Core, lookupStore, type Pending, wakeupIfRunning } from "./core.js"
 import { table } from "./formatting.js"
+import { ADD_JOB_KEYS, JOB_CHANGE_KEYS, normalizeKeys } from "./options.js"
 import {
   firstRunTime,
   invalid,
@@ -33,10 +35,28 @@ type Found =
 export const makeJobApi = (core: Core) => {
   const { state, bus, locked } = core
 
+  /**
+   * A job's task must be one its executor can run (when the executor is there yet) and, for a
+   * reference, resolve through the registry (a registered name, or an allowed import with that
+   * function export): else `TaskLookupError` naming the job, before anything is stored.
+   * APScheduler resolves textual references when a job is made.
+   */
+  const checkTask = (job: Job.Job): Effect.Effect<void, TaskLookupError> =>
+    Effect.suspend(() => {
+      const task = isTaskRef(job.task) ? job.task.ref : job.task.name || "<function>"
+      const refused = state.executors.get(job.executor)?.service.refusal?.(job.task)
+      if (refused !== undefined) return Effect.fail(new TaskLookupError({ task, reason: refused, jobId: job.id }))
+      if (!isTaskRef(job.task)) return Effect.void
+      return Effect.asVoid(
+        Effect.mapError(core.registry.resolve(job.task), (e) => new TaskLookupError({ ...e, jobId: job.id }))
+      )
+    })
+
   /** APScheduler `_real_add_job`. */
   const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean) =>
     Effect.gen(function*() {
       const store = yield* lookupStore(core, job.jobstore)
+      yield* checkTask(job)
       if (computeNext) {
         const now = yield* Clock.currentTimeMillis
         job = Job.modify(job, { nextRunTime: yield* firstRunTime(job.trigger, now) })
@@ -53,9 +73,10 @@ export const makeJobApi = (core: Core) => {
       ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias: jobstore }))
       : Effect.void
 
-  const addJob = (task: Job.Task | string, o: AddJobOptions = {}) =>
+  const addJob = (task: Job.Task | string, options: AddJobOptions = {}) =>
     Effect.gen(function*() {
-      if (!isPlainObject(o as unknown)) return yield* invalid("options", "expected an object")
+      if (!isPlainObject(options as unknown)) return yield* invalid("options", "expected an object")
+      const o: AddJobOptions = yield* normalizeKeys(options as Readonly<Record<string, unknown>>, ADD_JOB_KEYS)
       const now = yield* Clock.currentTimeMillis
       const validTask = yield* validateTask(task)
       const fields = yield* validateFields(core, { ...o, task: undefined })
@@ -85,6 +106,7 @@ export const makeJobApi = (core: Core) => {
       })
       const computeNext = fields.nextRunTime === undefined
       const replaceExisting = o.replaceExisting ?? false
+      yield* checkTask(job) // a pending job too (its executor, when configured at start, checks again then)
       return yield* locked(Effect.suspend(() => {
         if (state.status === "stopped") {
           const i = state.pending.findIndex((p) => p.job.id === job.id)
@@ -92,7 +114,8 @@ export const makeJobApi = (core: Core) => {
             if (!replaceExisting) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
             state.pending.splice(i, 1)
           }
-          state.pending.push({ job, replaceExisting, computeNext })
+          const defaulted = (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
+          state.pending.push({ job, replaceExisting, computeNext, defaulted })
           return Effect.as(
             Effect.logInfo(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
             job
@@ -133,6 +156,7 @@ export const makeJobApi = (core: Core) => {
         return found.entry.job
       }
       const job = update(found.job)
+      if (job.task !== found.job.task || job.executor !== found.job.executor) yield* checkTask(job)
       yield* found.store.update(job)
       yield* bus.publish(new JobModified({ jobId: job.id, jobstore: job.jobstore }))
       yield* Effect.logInfo(`Modified job "${job.name}"`)
@@ -140,11 +164,18 @@ export const makeJobApi = (core: Core) => {
       return job
     })
 
-  const modifyJob = (jobId: string, changes: JobChanges, jobstore?: string) =>
+  const modifyJob = (jobId: string, given: JobChanges, jobstore?: string) =>
     Effect.gen(function*() {
-      if (!isPlainObject(changes as unknown)) return yield* invalid("changes", "expected an object")
-      if ("id" in changes) return yield* invalid("id", "the id of a job cannot be changed")
-      if ("jobstore" in changes) return yield* invalid("jobstore", "a job cannot be moved to another job store")
+      if (!isPlainObject(given as unknown)) return yield* invalid("changes", "expected an object")
+      if ("id" in given) return yield* invalid("id", "the id of a job cannot be changed")
+      if ("jobstore" in given) return yield* invalid("jobstore", "a job cannot be moved to another job store")
+      const changes: JobChanges = yield* normalizeKeys(given as Readonly<Record<string, unknown>>, JOB_CHANGE_KEYS)
+      if (changes.triggerArgs !== undefined && changes.trigger === undefined) {
+        return yield* invalid(
+          "triggerArgs",
+          "needs `trigger` (the alias its options belong to); to change the schedule use rescheduleJob(id, trigger, triggerArgs)"
+        )
+      }
       const now = yield* Clock.currentTimeMillis
       const fields = yield* validateFields(core, changes)
       if (changes.trigger !== undefined) {

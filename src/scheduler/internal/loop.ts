@@ -22,7 +22,7 @@ import type { StoreError } from "../../errors.js"
 import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type * as Job from "../../job/Job.js"
-import { planRuns } from "../../planning/planRuns.js"
+import { planRuns, type RunPlan } from "../../planning/planRuns.js"
 import type { Completion, Decision, JobStoreService } from "../../stores/JobStore.js"
 import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
@@ -44,13 +44,32 @@ export const BATCH_SIZE = 256
  */
 export const FIRST_BATCH_SIZE = 32
 
-/** The completions of runs from one store, waiting for `complete`. */
+/** The plan of a job whose trigger failed: no runs, no next run time (the store pauses it). */
+const PAUSED: RunPlan = {
+  due: true,
+  runTimes: [],
+  missed: [],
+  missedSummary: undefined,
+  nextRunTime: undefined,
+  jobRemoved: false
+}
+
+/**
+ * The completions of runs from one store, waiting for `complete`. The first one wakes the flusher,
+ * unless a pass is under way (`busy`): the pass stores them between its batches and its end wakes
+ * the flusher for the rest, so the flusher never competes with a burst.
+ */
 class CompletionBuffer implements CompletionSink {
   items: Array<Completion> = []
-  constructor(readonly alias: string, readonly store: JobStoreService, readonly signal: Signal) {}
+  constructor(
+    readonly alias: string,
+    readonly store: JobStoreService,
+    readonly signal: Signal,
+    readonly busy: () => boolean
+  ) {}
   done(_job: Job.Job, completion: Completion): void {
     this.items.push(completion)
-    if (this.items.length === 1) this.signal.raise()
+    if (this.items.length === 1 && !this.busy()) this.signal.raise()
   }
 }
 
@@ -65,11 +84,13 @@ export const makeLoop = (core: Core) => {
   }
   const completed = new Signal()
   const buffers = new Map<string, CompletionBuffer>()
+  let passing = false
+  const busy = () => passing
 
   const sinkOf = (alias: string, store: JobStoreService): CompletionBuffer => {
     let buffer = buffers.get(alias)
     if (buffer === undefined || buffer.store !== store) {
-      buffer = new CompletionBuffer(alias, store, completed)
+      buffer = new CompletionBuffer(alias, store, completed, busy)
       buffers.set(alias, buffer)
     }
     return buffer
@@ -152,6 +173,7 @@ export const makeLoop = (core: Core) => {
       let sample = 0
       const decisions: Array<Decision> = []
       let orphans: Array<Job.Job> | undefined
+      let broken: Array<{ readonly job: Job.Job; readonly error: unknown }> | undefined
       for (let i = 0; i < jobs.length; i++) {
         const leased = jobs[i]!
         const job = leased.job
@@ -159,17 +181,28 @@ export const makeLoop = (core: Core) => {
           ;(orphans ??= []).push(job)
           continue
         }
-        const plan = planRuns({
-          nextRunTime: job.nextRunTime!,
-          trigger: job.trigger,
-          now,
-          misfireGraceTime: job.misfireGraceTime,
-          coalesce: job.coalesce,
-          jitterSample: job.trigger.jitter ? samples[sample++] : undefined
-        })
+        let plan: RunPlan
+        try {
+          plan = planRuns({
+            nextRunTime: job.nextRunTime!,
+            trigger: job.trigger,
+            now,
+            misfireGraceTime: job.misfireGraceTime,
+            coalesce: job.coalesce,
+            jitterSample: job.trigger.jitter ? samples[sample++] : undefined
+          })
+        } catch (error) {
+          // a trigger that is not ours gave a bad fire time (TriggerOutputError): the job is paused
+          plan = PAUSED
+          ;(broken ??= []).push({ job, error })
+        }
         decisions.push({ leased, plan })
       }
       if (orphans !== undefined) yield* removeOrphans(alias, store, orphans)
+      if (broken !== undefined) {
+        yield* Effect.forEach(broken, ({ error, job }) =>
+          Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error), { discard: true })
+      }
       if (decisions.length === 0) return jobs.length >= claim.limit
       const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
 
@@ -247,9 +280,23 @@ export const makeLoop = (core: Core) => {
       while (yield* batch(alias, store, claims[Math.min(round++, claims.length - 1)]!)) {
         if (state.status !== "running") return Option.none()
         yield* Effect.yieldNow() // let the executors start the batch before the next is planned
+        // the ends that came in meanwhile are stored before more is planned: a pass that never
+        // runs out of due jobs (a loop behind its jobs) still keeps the live-run counts true
+        yield* flush
       }
       return yield* store.getNextRunTime
     })
+
+  /** Ends a store's pass: the completions that came in during it go to the flusher. */
+  const endPass = Effect.sync(() => {
+    passing = false
+    for (const buffer of buffers.values()) {
+      if (buffer.items.length > 0) {
+        completed.raise()
+        break
+      }
+    }
+  })
 
   /** One pass over every store; the delay until the next pass (`undefined` = until woken). */
   const processJobs: Effect.Effect<number | undefined> = Effect.gen(function*() {
@@ -258,7 +305,8 @@ export const makeLoop = (core: Core) => {
     const start = yield* Clock.currentTimeMillis
     let nextWakeup: Instant | undefined
     for (const [alias, owned] of [...state.stores]) {
-      const result = yield* Effect.either(passStore(alias, owned.service))
+      passing = true
+      const result = yield* Effect.either(passStore(alias, owned.service).pipe(Effect.ensuring(endPass)))
       if (result._tag === "Left") {
         yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
         const retry = start + state.config.jobstoreRetryInterval * 1000

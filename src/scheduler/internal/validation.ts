@@ -4,7 +4,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Random from "effect/Random"
-import { InvalidArgumentError, PluginLookupError, type TriggerError } from "../../errors.js"
+import { InvalidArgumentError, PluginLookupError, type TriggerError, TriggerOutputError } from "../../errors.js"
 import type { Executor } from "../../executors/Executor.js"
 import * as Job from "../../job/Job.js"
 import { isTaskRef, TaskRef } from "../../job/TaskRef.js"
@@ -13,6 +13,8 @@ import type { JobStoreService } from "../../stores/JobStore.js"
 import type { CompiledTrigger, Instant } from "../../triggers/Trigger.js"
 import type { JobChanges, TriggerInput } from "../Scheduler.js"
 import type { Core } from "./core.js"
+import { camelCase, checkSpellings } from "./options.js"
+import { builtins } from "../Plugins.js"
 
 /** Is the value a compiled trigger? */
 export const isTrigger = (u: unknown): u is CompiledTrigger =>
@@ -34,13 +36,20 @@ export const invalid = (field: string, reason: string) => new InvalidArgumentErr
 export const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === "object" && u !== null && !Array.isArray(u) && !(u instanceof Date)
 
+/** The largest instant a `Date` holds (ms from the epoch, either way). */
+const MAX_INSTANT = 8.64e15
+
 const toInstant = (field: string, value: Instant | Date | null): Either.Either<Instant | null, InvalidArgumentError> => {
   if (value === null) return Either.right(null)
   if (value instanceof Date) {
     const t = value.getTime()
     return Number.isFinite(t) ? Either.right(t) : Either.left(invalid(field, "invalid Date"))
   }
-  if (typeof value === "number" && Number.isFinite(value)) return Either.right(value)
+  if (typeof value === "number" && Number.isFinite(value)) {
+    return Math.abs(value) <= MAX_INSTANT
+      ? Either.right(value)
+      : Either.left(invalid(field, `${value} is outside the range of a Date (±8.64e15 ms from 1970)`))
+  }
   return Either.left(invalid(field, "expected an Instant (epoch ms), a Date or null"))
 }
 
@@ -102,6 +111,48 @@ export const validateFields = (core: Core, o: JobChanges & { readonly id?: strin
     return out
   })
 
+const isInstant = (t: unknown): t is Instant => typeof t === "number" && Number.isFinite(t) && Math.abs(t) <= MAX_INSTANT
+
+/**
+ * A trigger that is not one of ours, checked on every call: a fire time must be an instant and
+ * come after the previous fire (else the loop could never get past it); anything else throws
+ * `TriggerOutputError`.
+ */
+export const guardTrigger = (trigger: CompiledTrigger): CompiledTrigger => {
+  const name = () => String(trigger)
+  const check = (what: string, t: Instant | undefined, after?: Instant): Instant | undefined => {
+    if (t === undefined) return t
+    if (!isInstant(t)) {
+      throw new TriggerOutputError({
+        trigger: name(),
+        reason: `${what} returned ${String(t)}: expected an instant (epoch ms within the range of a Date) or undefined`
+      })
+    }
+    if (after !== undefined && !(t > after)) {
+      throw new TriggerOutputError({ trigger: name(), reason: `${what} returned ${t}, not after the previous fire ${after}` })
+    }
+    return t
+  }
+  return {
+    spec: trigger.spec,
+    timezone: trigger.timezone,
+    jitter: trigger.jitter,
+    next: (previousFire, now, jitterSample) => check("next()", trigger.next(previousFire, now, jitterSample), previousFire),
+    fastForward: (previousFire, target) => {
+      const ff = trigger.fastForward(previousFire, target)
+      if (!(Number.isInteger(ff.count) && ff.count >= 0)) {
+        throw new TriggerOutputError({ trigger: name(), reason: `fastForward() returned count ${String(ff.count)}` })
+      }
+      return {
+        count: ff.count,
+        last: check("fastForward().last", ff.last, previousFire),
+        next: check("fastForward().next", ff.next, previousFire)
+      }
+    },
+    toString: name
+  }
+}
+
 /** A trigger from an alias + options, a spec object, or a compiled trigger; none = run once, now. */
 export const resolveTrigger = (
   core: Core,
@@ -110,7 +161,7 @@ export const resolveTrigger = (
   now: Instant
 ): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> =>
   Effect.suspend((): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> => {
-    if (isTrigger(trigger)) return Effect.succeed(trigger)
+    if (isTrigger(trigger)) return Effect.succeed(guardTrigger(trigger))
     const context = { timezone: core.state.config.timezone, now }
     let alias: string
     let opts: Readonly<Record<string, unknown>>
@@ -121,18 +172,43 @@ export const resolveTrigger = (
       alias = trigger
       opts = triggerArgs ?? {}
       if (!isPlainObject(opts)) return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+      const twice = checkSpellings(opts, "triggerArgs.")
+      if (Either.isLeft(twice)) return Effect.fail(twice.left)
     } else if (isPlainObject(trigger) && typeof trigger.type === "string") {
       const { type, ...rest } = trigger
       alias = type
+      if (triggerArgs !== undefined && !isPlainObject(triggerArgs)) {
+        return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+      }
+      for (const [given, path] of [[rest, "trigger."], [triggerArgs ?? {}, "triggerArgs."]] as const) {
+        const twice = checkSpellings(given, path)
+        if (Either.isLeft(twice)) return Effect.fail(twice.left)
+      }
+      for (const key of Object.keys(triggerArgs ?? {})) {
+        if (Object.keys(rest).some((k) => camelCase(k) === camelCase(key))) {
+          return Effect.fail(invalid(`triggerArgs.${key}`, "is given in the trigger spec too"))
+        }
+      }
       opts = { ...rest, ...triggerArgs }
     } else {
       return Effect.fail(invalid("trigger", "expected an alias, a spec object with a 'type', or a compiled trigger"))
     }
     const plugin = core.plugins.trigger(alias)
     if (plugin === undefined) return Effect.fail(new PluginLookupError({ kind: "trigger", alias }))
-    return plugin(opts, context)
+    const ours = (builtins.triggers as Record<string, unknown>)[alias] === plugin
+    return ours ? plugin(opts, context) : Effect.map(plugin(opts, context), guardTrigger)
   })
 
-/** The first run time of a trigger at `now` (jitter drawn from `Random`); `null` = none. */
-export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Effect<Instant | null> =>
-  Effect.map(trigger.jitter ? Random.next : Effect.succeed(undefined), (sample) => trigger.next(undefined, now, sample) ?? null)
+/**
+ * The first run time of a trigger at `now` (jitter drawn from `Random`); `null` = none. A guarded
+ * trigger's bad output is an `InvalidArgumentError` (field `trigger`).
+ */
+export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Effect<Instant | null, InvalidArgumentError> =>
+  Effect.flatMap(trigger.jitter ? Random.next : Effect.succeed(undefined), (sample) => {
+    try {
+      return Effect.succeed(trigger.next(undefined, now, sample) ?? null)
+    } catch (e) {
+      if (e instanceof TriggerOutputError) return Effect.fail(invalid("trigger", e.message))
+      throw e
+    }
+  })

@@ -6,8 +6,10 @@
  *   day_of_week ANDed; no macros).
  * - `"standard"`: what cron users expect, parsed and validated by cron-parser (macros `@yearly`
  *   `@annually` `@monthly` `@weekly` `@daily` `@midnight` `@hourly`; 0 and 7 = Sunday; `L` in the
- *   day of month; `5L` and `5#3` in the day of week); when both day fields are restricted a day
- *   matches if either does (Vixie cron), marked `dayMatch: "or"` in the spec.
+ *   day of month; `5L` and `5#3` in the day of week; overlapping list items such as `0,7`); as in
+ *   Vixie cron / cronie, a day matches if either day field does when neither field starts with `*`
+ *   (marked `dayMatch: "or"` in the spec), else if both do (`0 0 *\/15 * mon`: the 1st, 16th and
+ *   31st when they are Mondays). A day of month no month has (`0 0 30 2 *`) never fires.
  *
  * @internal
  */
@@ -70,6 +72,45 @@ const compress = (vals: ReadonlyArray<number>, min: number, max: number, label: 
 
 const weekdayName = (v: number): string => WEEKDAYS[v]!
 
+const FIELD_KEYS = ["minute", "hour", "dayOfMonth", "month", "dayOfWeek"] as const
+
+interface ParsedField {
+  readonly values: ReadonlyArray<unknown>
+  readonly isWildcard: boolean
+  readonly nthDay: number
+}
+
+type ParsedFields = Readonly<Record<(typeof FIELD_KEYS)[number], ParsedField>>
+
+/** One field through cron-parser, the other four `*`. */
+const parseOne = (index: number, text: string): ParsedField => {
+  const parts = ["*", "*", "*", "*", "*"]
+  parts[index] = text
+  const field = CronExpressionParser.parse(parts.join(" "), { currentDate: new Date(0), tz: "UTC" }).fields[FIELD_KEYS[index]!]
+  return { values: field.values, isWildcard: field.isWildcard, nthDay: "nthDay" in field ? field.nthDay : 0 }
+}
+
+/**
+ * The five fields through cron-parser, each on its own: a day of month that no month in the
+ * month field has (`0 0 30 2 *`) compiles to a trigger that never fires (ARCHITECTURE rule 6)
+ * instead of failing; overlapping list items (`0,7`, `1-5,5`, `1,1`), valid cron that
+ * cron-parser rejects as duplicates, are parsed item by item and merged.
+ */
+const parseFields = (parts: ReadonlyArray<string>): ParsedFields => {
+  const out: Partial<Record<(typeof FIELD_KEYS)[number], ParsedField>> = {}
+  FIELD_KEYS.forEach((key, i) => {
+    const text = parts[i]!
+    try {
+      out[key] = parseOne(i, text)
+    } catch (e) {
+      if (!(e instanceof Error && /duplicate values/.test(e.message))) throw e
+      const items = text.split(",").map((item) => parseOne(i, item))
+      out[key] = { values: [...new Set(items.flatMap((f) => f.values))], isWildcard: false, nthDay: 0 }
+    }
+  })
+  return out as ParsedFields
+}
+
 /** Standard (Vixie) crontab text through cron-parser. */
 export const standardCrontab = (text: string): CrontabFields => {
   const trimmed = text.trim()
@@ -78,9 +119,9 @@ export const standardCrontab = (text: string): CrontabFields => {
   if (parts.length !== 5) return wrongCount(parts.length)
   // cron-parser's `H` picks random values: a pure trigger cannot accept it
   if (parts.some((p) => /(?:^|[^a-z])h(?:[^a-z]|$)/i.test(p))) return { ok: false, reason: "Unsupported crontab syntax: H (hashed values)" }
-  let fields
+  let fields: ParsedFields
   try {
-    fields = CronExpressionParser.parse(expanded, { currentDate: new Date(0), tz: "UTC" }).fields
+    fields = parseFields(parts)
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) }
   }
@@ -122,6 +163,10 @@ export const standardCrontab = (text: string): CrontabFields => {
   const dowWild = fields.dayOfWeek.isWildcard
   const domAll = !domLast && new Set(domNums).size === 31
   const plainAll = new Set(plain).size === 7
+  // Vixie cron / cronie (DOM_STAR, DOW_STAR): the day fields are ORed only when neither starts with
+  // `*` (`*/15` ANDs with the day of week); cron-parser's `?` is a `*`
+  const starred = (text: string) => text.startsWith("*") || text.startsWith("?")
+  const ored = !starred(parts[2]!) && !starred(parts[4]!)
 
   const dayParts: Array<string> = []
   if (!domWild) {
@@ -132,11 +177,11 @@ export const standardCrontab = (text: string): CrontabFields => {
   let day = dayParts.length === 0 ? "*" : dayParts.join(",")
   let dayOfWeek = dowWild || plain.length === 0 ? "*" : compress(plain, 0, 6, weekdayName)
   let dayMatch: "and" | "or" | undefined
-  if (!domWild && !dowWild && (domAll || plainAll)) {
-    // both restricted (ORed) and one side matches every day: every day matches
+  if (ored && (domAll || plainAll)) {
+    // ORed and one side matches every day: every day matches
     day = "*"
     dayOfWeek = "*"
-  } else if (day !== "*" && dayOfWeek !== "*") {
+  } else if (ored && day !== "*" && dayOfWeek !== "*") {
     dayMatch = "or"
   }
   return {

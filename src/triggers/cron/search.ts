@@ -134,7 +134,9 @@ export const prevFire = (m: Matcher, zone: Zone, u: number): number | undefined 
     // readings before the change (instants < x)
     const v = m.prevMatch(Math.min(uS, x - 1000) + o1)
     if (v >= 0) {
-      const t = v - o1 > x - DAY_MS ? v - o1 : prevFireNear(m, zone, x - DAY_MS - 1000, o1)
+      // [x - DAY, x) has offset o1 (one change per 48 hours): a reading there is final, the
+      // boundary x - DAY included; an older one may lie past an earlier change, so search again
+      const t = v - o1 >= x - DAY_MS ? v - o1 : prevFireNear(m, zone, x - DAY_MS - 1000, o1)
       if (t !== undefined && t > best) best = t
     }
   }

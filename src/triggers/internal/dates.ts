@@ -6,7 +6,10 @@
  *   and an optional `Z` or `±HH:MM`. A date alone means midnight.
  * - Without an offset the string is a wall time in the trigger's zone, read like pytz
  *   `localize(is_dst=False)`: a time inside a gap is shifted forward by the gap length, an ambiguous
- *   one is the standard-time (later) occurrence. An explicit offset wins over the zone.
+ *   one is the standard-time occurrence (the one whose DST offset is zero: the later one, but the
+ *   earlier one where tzdata has negative DST — Europe/Dublin every October since 1971,
+ *   Africa/Windhoek 1994–2017, Africa/Casablanca at Ramadan since 2019; see `zone.ts`). An explicit
+ *   offset wins over the zone.
  * - A JS `Date` or a luxon `DateTime` is an instant as it is.
  * - A bare number is rejected: seconds or milliseconds cannot be told apart.
  *
@@ -16,6 +19,7 @@ import * as Either from "effect/Either"
 import { DateTime } from "luxon"
 import { TriggerError } from "../../errors.js"
 import type { Instant } from "../Trigger.js"
+import { toMicros } from "./micros.js"
 import type { Zone } from "./zone.js"
 
 const DATE_REGEX =
@@ -78,7 +82,7 @@ export const parseDateString = (text: string, field: string): Either.Either<Pars
 export const parseDateInput = (value: unknown, field: string, zone: Zone): Either.Either<Instant, TriggerError> => {
   if (typeof value === "string") {
     return Either.map(parseDateString(value, field), ({ offsetMinutes, wall }) =>
-      offsetMinutes === undefined ? zone.toInstant(wall, "later") : wall - offsetMinutes * 60_000
+      offsetMinutes === undefined ? zone.toInstant(wall, "standard") : wall - offsetMinutes * 60_000
     )
   }
   if (value instanceof Date) {
@@ -110,4 +114,18 @@ export const encodeDateInput = (value: unknown, field: string, zone: Zone | unde
     return Either.right((dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'000'ZZ"))
   }
   return rejectOther(value, field)
+}
+
+/**
+ * An instant (epoch ms, microseconds as a fraction) as an ISO string with six fraction digits and
+ * the offset of `zone`, so that reading it back gives the same whole microseconds.
+ */
+export const encodeInstant = (instant: Instant, field: string, zone: Zone | undefined): Either.Either<string, TriggerError> => {
+  const us = toMicros(instant)
+  if (!Number.isFinite(us)) return fail(field, "Invalid date")
+  const ms = Math.floor(us / 1000)
+  const sub = String(us - ms * 1000).padStart(3, "0")
+  const dt = DateTime.fromMillis(ms, { zone: zone?.name ?? "UTC" })
+  const valid = dt.isValid ? dt : DateTime.fromMillis(ms, { zone: "UTC" })
+  return valid.isValid ? Either.right(valid.toFormat(`yyyy-MM-dd'T'HH:mm:ss.SSS'${sub}'ZZ`)) : fail(field, "Invalid date")
 }

@@ -31,6 +31,9 @@ export interface WallResolution {
   readonly later: number
 }
 
+/** Which occurrence of an ambiguous wall-clock reading to take. */
+export type Occurrence = "earlier" | "later" | "standard"
+
 /** A time zone with cached transitions. */
 export interface Zone {
   readonly name: string
@@ -38,8 +41,12 @@ export interface Zone {
   readonly offsetAt: (instant: number) => number
   /** The instant(s) a wall-clock reading stands for. */
   readonly resolve: (wall: number) => WallResolution
-  /** `resolve(wall)`, picking one occurrence of an ambiguous reading. */
-  readonly toInstant: (wall: number, prefer: "earlier" | "later") => number
+  /**
+   * `resolve(wall)`, picking one occurrence of an ambiguous reading: the earlier, the later, or
+   * the standard-time one (`"standard"`: the occurrence whose DST offset is zero in tzdata, as pytz
+   * `localize(is_dst=False)` picks it; see `standardIsEarlier`).
+   */
+  readonly toInstant: (wall: number, prefer: Occurrence) => number
   /** The first instant in (`after`, `limit`] at which the UTC offset changes, or `undefined`. */
   readonly nextTransition: (after: number, limit: number) => number | undefined
 }
@@ -145,9 +152,13 @@ class CachedZone implements Zone {
     return { kind: "gap", earlier: a, later: a }
   }
 
-  toInstant = (wall: number, prefer: "earlier" | "later"): number => {
+  toInstant = (wall: number, prefer: Occurrence): number => {
     const r = this.resolve(wall)
-    return prefer === "earlier" ? r.earlier : r.later
+    if (r.kind !== "overlap" || prefer === "earlier") return r.earlier
+    if (prefer === "later") return r.later
+    // the fall-back change lies in (earlier, later]
+    const x = this.nextTransition(r.earlier, r.later) ?? r.later
+    return standardIsEarlier(this.name, x) ? r.earlier : r.later
   }
 
   nextTransition = (after: number, limit: number): number | undefined => {
@@ -169,6 +180,59 @@ class CachedZone implements Zone {
 
 const MAX_INSTANT = 8.64e15
 
+/**
+ * Where tzdata (main format, which pytz reads) flags the *smaller* offset of a fall-back change as
+ * DST and the larger one as standard time ("negative DST"). Keys are lower-case zone names (links
+ * included); each range holds, inclusive, the UTC instants of the fall-back changes that go from a
+ * standard-time offset into such a DST offset. Taken from Debian's tzdata 2025b compiled files (the
+ * data the conformance vectors were made with: every change to a smaller offset whose type has
+ * isdst=1 while the previous type has isdst=0): rules Eire (Dublin, October, since 1971), Namibia
+ * (Windhoek, April, 1994–2017), Morocco (Ramadan, since 2019), Czech (Prague, December 1946), and the
+ * 1941 changes from Moscow time to German summer time in the occupied west of the Soviet Union.
+ *
+ * Intl (and so luxon) exposes offsets only, never tzdata's DST flag, and no rule on offsets can
+ * recover it: Europe/London and Europe/Dublin have had identical offsets since 1971, yet London's
+ * winter GMT is standard time while Dublin's is DST. luxon's `isInDST` (offset above January's or
+ * May's) calls Dublin's summer DST and Casablanca's Ramadan offset standard: the opposite of pytz.
+ */
+const NEGATIVE_DST: ReadonlyMap<string, readonly [from: number, to: number]> = (() => {
+  const forever = (from: number) => [from, Infinity] as const
+  const once = (at: number) => [at, at] as const
+  const dublin = forever(Date.UTC(1971, 9, 31, 2))
+  const morocco = forever(Date.UTC(2018, 9, 28, 2))
+  const prague = once(Date.UTC(1946, 11, 1, 2))
+  const kyiv = once(Date.UTC(1941, 8, 19, 21))
+  return new Map<string, readonly [number, number]>([
+    ["europe/dublin", dublin],
+    ["eire", dublin],
+    ["africa/windhoek", [Date.UTC(1994, 2, 20, 22), Date.UTC(2017, 3, 2)]],
+    ["africa/casablanca", morocco],
+    ["africa/el_aaiun", morocco],
+    ["europe/prague", prague],
+    ["europe/bratislava", prague],
+    ["europe/kyiv", kyiv],
+    ["europe/kiev", kyiv],
+    ["europe/uzhgorod", kyiv],
+    ["europe/zaporozhye", kyiv],
+    ["europe/minsk", once(Date.UTC(1941, 5, 27, 21))],
+    ["europe/riga", once(Date.UTC(1941, 5, 30, 21))],
+    ["europe/simferopol", once(Date.UTC(1941, 9, 31, 21))],
+    ["europe/tallinn", once(Date.UTC(1941, 8, 14, 21))],
+    ["europe/vilnius", once(Date.UTC(1941, 5, 23, 21))]
+  ])
+})()
+
+/**
+ * Whether the standard-time occurrence of a wall time made ambiguous by the fall-back change at
+ * instant `change` is the earlier one. pytz `localize(is_dst=False)` takes the occurrence whose DST
+ * offset is zero, falling back to the later one when both (or neither) are: so the earlier one
+ * exactly when the change goes from standard time into DST, which only negative DST does.
+ */
+export const standardIsEarlier = (zoneName: string, change: number): boolean => {
+  const range = NEGATIVE_DST.get(zoneName.toLowerCase())
+  return range !== undefined && change >= range[0] && change <= range[1]
+}
+
 class FixedZone implements Zone {
   constructor(readonly name: string, readonly offset: number) {}
   offsetAt = (_instant: number): number => this.offset
@@ -176,7 +240,7 @@ class FixedZone implements Zone {
     const instant = wall - this.offset
     return { kind: "unique", earlier: instant, later: instant }
   }
-  toInstant = (wall: number, _prefer: "earlier" | "later"): number => wall - this.offset
+  toInstant = (wall: number, _prefer: Occurrence): number => wall - this.offset
   nextTransition = (_after: number, _limit: number): number | undefined => undefined
 }
 

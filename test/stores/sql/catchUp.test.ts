@@ -19,6 +19,7 @@ import { Scheduler } from "../../../src/scheduler/Scheduler.js"
 import type { JobStore } from "../../../src/stores/JobStore.js"
 import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
 import * as TestScheduler from "../../../src/testing/TestScheduler.js"
+import { catchUpTest } from "../catchUp.js"
 import { dropTables, PG_URL, pgClient, tempDir, uniquePrefix } from "./helpers.js"
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -144,4 +145,19 @@ describe("catch-up after a restart", () => {
 
   it.effect("PostgreSQL", () =>
     catchUp(() => SqlJobStore.layerPg({ url: PG_URL, tablePrefix: pgPrefix, clock: "effect", maxConnections: 2 })))
+})
+
+describe("catch-up after a restart, the shared test of the persistent stores", () => {
+  const dir = tempDir("catchup-shared")
+  const pgPrefix = uniquePrefix("cus")
+  afterAll(async () => {
+    fs.rmSync(dir, { recursive: true, force: true })
+    await dropTables(pgClient(), pgPrefix)
+  })
+  describe("SQLite file", () => {
+    catchUpTest(SqlJobStore.layerSqlite({ filename: path.join(dir, "jobs.sqlite"), clock: "effect" }))
+  })
+  describe("PostgreSQL", () => {
+    catchUpTest(SqlJobStore.layerPg({ url: PG_URL, tablePrefix: pgPrefix, clock: "effect", maxConnections: 2 }))
+  })
 })

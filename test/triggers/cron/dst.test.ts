@@ -86,6 +86,45 @@ describe("rule 1: a wall time in a gap fires shifted by the gap (restricted hour
   })
 })
 
+describe("rules 1 and 3: an hour field is `*` when it matches every hour (`*/1`, `0-23` count too)", () => {
+  for (const hour of [undefined, "*", "*/1", "0-23", "0-11,12-23"]) {
+    it(`hour ${JSON.stringify(hour)}: Lord Howe gap fires at real times only, New York overlap fires both occurrences`, () => {
+      const fields = (minute: string | number): Fields => (hour === undefined ? { minute } : { hour, minute })
+      expect(fires("Australia/Lord_Howe", fields(0), "2024-10-06T00:30:00+10:30", 2)).toEqual([
+        "2024-10-06T01:00:00+10:30",
+        "2024-10-06T03:00:00+11:00"
+      ])
+      expect(fires("America/New_York", fields("0,30"), "2024-11-03T00:45:00-04:00", 4)).toEqual([
+        "2024-11-03T01:00:00-04:00",
+        "2024-11-03T01:30:00-04:00",
+        "2024-11-03T01:00:00-05:00",
+        "2024-11-03T01:30:00-05:00"
+      ])
+    })
+  }
+  it("hour 1-23 is restricted: the New York overlap fires once per wall time", () => {
+    expect(fires("America/New_York", { hour: "1-23", minute: "0,30" }, "2024-11-03T00:45:00-04:00", 3)).toEqual([
+      "2024-11-03T01:00:00-04:00",
+      "2024-11-03T01:30:00-04:00",
+      "2024-11-03T02:00:00-05:00"
+    ])
+  })
+  it("every matching time inside a gap fires shifted (hour=2, minute=*/7; APScheduler fires only the first)", () => {
+    expect(fires("America/New_York", { hour: 2, minute: "*/7" }, "2024-03-10T00:00:00-05:00", 10)).toEqual([
+      "2024-03-10T03:00:00-04:00",
+      "2024-03-10T03:07:00-04:00",
+      "2024-03-10T03:14:00-04:00",
+      "2024-03-10T03:21:00-04:00",
+      "2024-03-10T03:28:00-04:00",
+      "2024-03-10T03:35:00-04:00",
+      "2024-03-10T03:42:00-04:00",
+      "2024-03-10T03:49:00-04:00",
+      "2024-03-10T03:56:00-04:00",
+      "2024-03-11T02:00:00-04:00"
+    ])
+  })
+})
+
 describe("rule 2: the day after a gap is never skipped", () => {
   it("New York hour=0 fires on 2024-03-11 00:00", () => {
     expect(fires("America/New_York", { hour: 0 }, "2024-03-09T12:00:00-05:00", 3)).toEqual([

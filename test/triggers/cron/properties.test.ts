@@ -65,12 +65,22 @@ const parserChain = (text: string, tz: string, now: number, n: number): Array<nu
   }
 }
 
+/**
+ * cron-parser ORs the day fields unless one is exactly `*` or `?`; Vixie cron / cronie (and we) AND
+ * them as soon as one *starts with* `*` (`*\/2`): those texts are compared in CronTrigger.test.ts.
+ */
+const dayRulesDiffer = (text: string): boolean => {
+  const [, , dom, , dow] = text.split(" ") as [string, string, string, string, string]
+  const star = (f: string) => f === "*" || f === "?"
+  return (dom.startsWith("*") && !star(dom) && !star(dow)) || (dow.startsWith("*") && !star(dow) && !star(dom))
+}
+
 describe("fromCrontab standard flavor agrees with cron-parser", () => {
   it("UTC, any expression", () => {
     fc.assert(
       fc.property(crontabArb(false), nowArb, (text, now) => {
         const expected = parserChain(text, "UTC", now, 6)
-        fc.pre(expected !== undefined)
+        fc.pre(expected !== undefined && !dayRulesDiffer(text))
         const spec = Either.getOrThrow(fromCrontab(text, { timezone: "UTC" }))
         expect(ourChain(spec, now, 6)).toEqual(expected)
       }),
@@ -81,7 +91,7 @@ describe("fromCrontab standard flavor agrees with cron-parser", () => {
     fc.assert(
       fc.property(crontabArb(true), nowArb, fc.constantFrom(...DST_ZONES), (text, now, tz) => {
         const expected = parserChain(text, tz, now, 6)
-        fc.pre(expected !== undefined)
+        fc.pre(expected !== undefined && !dayRulesDiffer(text))
         const spec = Either.getOrThrow(fromCrontab(text, { timezone: tz }))
         expect(ourChain(spec, now, 6)).toEqual(expected)
       }),
@@ -90,7 +100,7 @@ describe("fromCrontab standard flavor agrees with cron-parser", () => {
   })
   it("macros, names, L, nth and last weekday", () => {
     const now = Date.UTC(2024, 0, 1, 0, 0, 0, 500)
-    for (const text of ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", "0 9 * jan-mar mon-fri", "30 8 L * *", "0 12 * * 5#3", "0 12 * * 5L", "0 6 15 * 5L", "0 0 1,15 * 1", "0 0 */1 * 1", "15 10 * * 7"]) {
+    for (const text of ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", "0 9 * jan-mar mon-fri", "30 8 L * *", "0 12 * * 5#3", "0 12 * * 5L", "0 6 15 * 5L", "0 0 1,15 * 1", "0 0 1-31 * 1", "15 10 * * 7"]) {
       const spec = Either.getOrThrow(fromCrontab(text, { timezone: "Europe/Berlin" }))
       expect([text, ourChain(spec, now, 8)]).toEqual([text, parserChain(text, "Europe/Berlin", now, 8)])
     }

@@ -1,0 +1,159 @@
+/**
+ * The keys of the job API's option objects: camelCase and snake_case alike (APScheduler's keyword
+ * names), every other key refused with the key named and, where one is close, a hint
+ * ("did you mean `triggerArgs.seconds`?"), and a key given in both spellings refused.
+ */
+import * as Either from "effect/Either"
+import { InvalidArgumentError } from "../../errors.js"
+
+/** The options of `addJob`. */
+export const ADD_JOB_KEYS: ReadonlyArray<string> = [
+  "trigger",
+  "triggerArgs",
+  "args",
+  "kwargs",
+  "id",
+  "name",
+  "misfireGraceTime",
+  "coalesce",
+  "maxInstances",
+  "nextRunTime",
+  "jobstore",
+  "executor",
+  "replaceExisting"
+]
+
+/** The changes `modifyJob` accepts (`id` and `jobstore` are refused with their own reason). */
+export const JOB_CHANGE_KEYS: ReadonlyArray<string> = [
+  "task",
+  "trigger",
+  "triggerArgs",
+  "args",
+  "kwargs",
+  "name",
+  "misfireGraceTime",
+  "coalesce",
+  "maxInstances",
+  "nextRunTime",
+  "executor"
+]
+
+/**
+ * The fields of the built-in triggers (date, interval, cron), for the hint on a trigger field given
+ * among the job's options.
+ */
+export const TRIGGER_FIELDS: ReadonlySet<string> = new Set([
+  "runDate",
+  "weeks",
+  "days",
+  "hours",
+  "minutes",
+  "seconds",
+  "startDate",
+  "endDate",
+  "timezone",
+  "jitter",
+  "year",
+  "month",
+  "day",
+  "week",
+  "dayOfWeek",
+  "hour",
+  "minute",
+  "second",
+  "triggers"
+])
+
+/** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
+export const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+
+/** The edit distance of two short strings (case-insensitive). */
+const distance = (a: string, b: string): number => {
+  a = a.toLowerCase()
+  b = b.toLowerCase()
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = row
+  }
+  return prev[b.length]!
+}
+
+/** The hint for an unknown key: the trigger field it is, a close allowed key, or a close trigger field. */
+const hint = (key: string, allowed: ReadonlyArray<string>): string => {
+  const camel = camelCase(key)
+  const asTrigger = (field: string) =>
+    allowed.includes("triggerArgs")
+      ? `; did you mean \`triggerArgs.${field}\` (a trigger option)?`
+      : `; \`${field}\` is a trigger option: give it in \`triggerArgs\``
+  if (TRIGGER_FIELDS.has(camel)) return asTrigger(camel)
+  let best: string | undefined
+  let bestDistance = 3
+  for (const k of allowed) {
+    const d = distance(camel, k)
+    if (d < bestDistance) {
+      best = k
+      bestDistance = d
+    }
+  }
+  if (best !== undefined) return `; did you mean \`${best}\`?`
+  for (const field of TRIGGER_FIELDS) {
+    if (field.length > 4 && distance(camel, field) <= 2) return asTrigger(field)
+  }
+  return ""
+}
+
+/**
+ * The options with every key in camelCase; `InvalidArgumentError` for a key not in `allowed`
+ * (named with its path, with a hint) or one given in two spellings.
+ */
+export const normalizeKeys = (
+  options: Readonly<Record<string, unknown>>,
+  allowed: ReadonlyArray<string>,
+  path = ""
+): Either.Either<Record<string, unknown>, InvalidArgumentError> => {
+  const out: Record<string, unknown> = {}
+  const spelled: Record<string, string> = {}
+  for (const [key, value] of Object.entries(options)) {
+    const camel = camelCase(key)
+    if (!allowed.includes(camel)) {
+      return Either.left(
+        new InvalidArgumentError({ field: `${path}${key}`, reason: `is not an option${hint(key, allowed)}` })
+      )
+    }
+    const other = spelled[camel]
+    if (other !== undefined) {
+      return Either.left(
+        new InvalidArgumentError({ field: `${path}${key}`, reason: `given twice (as \`${other}\` and \`${key}\`)` })
+      )
+    }
+    spelled[camel] = key
+    if (value !== undefined) out[camel] = value
+  }
+  return Either.right(out)
+}
+
+/**
+ * A trigger's options with a key given in two spellings (`dayOfWeek` and `day_of_week`) refused;
+ * the trigger itself checks the names and values.
+ */
+export const checkSpellings = (
+  options: Readonly<Record<string, unknown>>,
+  path: string
+): Either.Either<void, InvalidArgumentError> => {
+  const spelled: Record<string, string> = {}
+  for (const key of Object.keys(options)) {
+    const camel = camelCase(key)
+    const other = spelled[camel]
+    if (other !== undefined) {
+      return Either.left(
+        new InvalidArgumentError({ field: `${path}${key}`, reason: `given twice (as \`${other}\` and \`${key}\`)` })
+      )
+    }
+    spelled[camel] = key
+  }
+  return Either.void
+}

@@ -1,0 +1,557 @@
+/**
+ * A job store in Redis, on the claiming contract (ARCHITECTURE §2), over the `ioredis` client
+ * (loaded by dynamic import only when a Redis store is configured). APScheduler:
+ * `RedisJobStore`.
+ *
+ * Every key lives under a configurable prefix `P` (default `"apscheduler"`):
+ * - jobs: `P:jobs` (hash id → the job's JSON record, schema version 1), the columns `P:next`,
+ *   `P:version`, `P:fence`, `P:lease_owner`, `P:lease_until`, `P:quarantine` (hashes id →
+ *   value), and `P:due`, a sorted set of the scheduled jobs by effective due time
+ *   (`max(next run time, lease end)`): `acquire` is one `ZRANGEBYSCORE`, `getNextRunTime` one
+ *   `ZRANGE 0 0`;
+ * - runs: `P:runs:<jobId>` (hash scheduled time → run as JSON: a second insert of a key is a
+ *   no-op), `P:live:<jobId>` (sorted set of live runs by lease end, for `maxInstances`),
+ *   `P:ended` (sorted set of ended runs by end time, for the purge), `P:fence_max`;
+ * - `P:schema` (the persisted schema version) and `P:memo:<token>` (short-lived answers, below).
+ *
+ * `acquire`, `release` and `complete` are each one Lua script (loaded once with `SCRIPT LOAD`,
+ * called by hash with `EVALSHA`, loaded again after a `NOSCRIPT` reply), reading the time with
+ * Redis `TIME` — never the caller's clock — unless `clock: "effect"` is chosen (tests, and one
+ * scheduler on its store: a `TestClock` then drives the store). `release` compares and sets on
+ * the job's `version` and lease owner. A claim whose reply is lost (connection cut) is sent
+ * again with the same token and answered from its memo: it is never applied twice, and the
+ * runs it recorded are still started.
+ *
+ * Promises: zero duplicate runs holds on a single Redis primary with `appendfsync always`. With
+ * asynchronous replication a failover to a replica can lose the last acknowledged writes (the
+ * Redis documentation says so), so a run recorded just before a failover can be recorded — and
+ * run — again.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
+import { createHash } from "node:crypto"
+import { ConfigError, ConflictingIdError, StoreError } from "../errors.js"
+import type { Instant } from "../triggers/Trigger.js"
+import {
+  type AcquiredRows,
+  type EncodedDriver,
+  type EncodedJob,
+  type EncodedOptions,
+  type EncodedRow,
+  type EncodedRun,
+  makeEncoded,
+  type RowOutcome
+} from "./EncodedJobStore.js"
+import { JobStore, type JobStoreService } from "./JobStore.js"
+import { KEY_NAMES, SCRIPTS, type ScriptName } from "./internal/redisScripts.js"
+
+/**
+ * The part of an `ioredis` client the store uses (so this module needs no type from `ioredis`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisClient {
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  script(subcommand: "LOAD", script: string): Promise<unknown>
+  zrange(key: string, start: number, stop: number, withScores: "WITHSCORES"): Promise<Array<string>>
+  hgetall(key: string): Promise<Record<string, string>>
+  multi(): { hgetall(key: string): unknown; exec(): Promise<Array<[Error | null, unknown]> | null> }
+  connect(): Promise<void>
+  quit(): Promise<unknown>
+  disconnect(): void
+  readonly status: string
+}
+
+/**
+ * Which clock the store reads: `"redis"` (the default: Redis `TIME`, one clock for every
+ * scheduler sharing the store; it judges leases and misfire grace) or `"effect"` (Effect's
+ * `Clock`, passed to the scripts: tests with `TestClock`, or one scheduler on its store).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClockSource = "redis" | "effect"
+
+/**
+ * Options of the Redis store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends EncodedOptions {
+  /** A Redis URL (`redis://user:pass@host:6379/0`); default `redis://127.0.0.1:6379`. */
+  readonly url?: string | undefined
+  /** Connection options handed to `ioredis` (host, port, db, password, tls …), over the URL's. */
+  readonly connection?: Readonly<Record<string, unknown>> | undefined
+  /** A client of your own (not closed by the store); its options are yours to set. */
+  readonly client?: RedisClient | undefined
+  /** The prefix of every key (default `"apscheduler"`). Use a hash tag (`"{sched}"`) on a Cluster. */
+  readonly prefix?: string | undefined
+  /** The store's clock source (default `"redis"`). */
+  readonly clock?: ClockSource | undefined
+  /**
+   * How long a claim whose reply was lost is sent again (same token) before it fails, in ms
+   * (default 30 s).
+   */
+  readonly retryWindowMs?: number | undefined
+  /** A command with no reply after this long fails (default 10 s). */
+  readonly commandTimeoutMs?: number | undefined
+  /** How long the store waits for its first connection (default 10 s). */
+  readonly connectTimeoutMs?: number | undefined
+  /** Purge ended runs at most this often, in ms of the Effect clock (default 60 s). */
+  readonly purgeIntervalMs?: number | undefined
+}
+
+/**
+ * The default key prefix.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_PREFIX = "apscheduler"
+
+const NAME = "redis"
+
+const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** An error reply from the server (a script error, NOSCRIPT): the command was applied or refused. */
+const isReply = (e: unknown) => e instanceof Error && e.name === "ReplyError"
+
+/** The client refused to send the command (not connected): nothing was applied. */
+const notSent = (e: unknown) => e instanceof Error && e.message.startsWith("Stream isn't writeable")
+
+const num = (v: unknown): number => (typeof v === "number" ? v : Number(v))
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined || v === false ? null : num(v))
+const str = (v: unknown): string | null => (v === null || v === undefined || v === false ? null : String(v))
+
+const byOrder = (a: EncodedRow, b: EncodedRow) =>
+  a.nextRunTime !== b.nextRunTime
+    ? (a.nextRunTime ?? Infinity) - (b.nextRunTime ?? Infinity)
+    : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+
+/**
+ * The row-level driver over a connected client: what {@link make} wraps with `makeEncoded`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeDriver = (client: RedisClient, options: Options = {}): Effect.Effect<EncodedDriver> =>
+  Effect.gen(function*() {
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    const keys = KEY_NAMES.map((k) => `${prefix}:${k}`)
+    const retryWindowMs = options.retryWindowMs ?? 30_000
+    const memoTtl = String(Math.ceil(retryWindowMs / 1000) + 60)
+    const purgeIntervalMs = options.purgeIntervalMs ?? 60_000
+    const effectClock = options.clock === "effect"
+    // tokens: this driver's random id and a counter (a lost reply is asked for again by token)
+    let instance = ""
+    for (let i = 0; i < 4; i++) instance += (yield* Random.nextIntBetween(0, 0x10000)).toString(16).padStart(4, "0")
+    let counter = 0
+    const token = () => `${instance}-${(counter++).toString(36)}`
+    const shas = Object.fromEntries(
+      Object.entries(SCRIPTS).map(([name, source]) => [name, sha1(source)])
+    ) as Record<ScriptName, string>
+    let lastPurge = -Infinity
+
+    const fail = (operation: string) => (e: unknown) => new StoreError({ store: NAME, operation, reason: messageOf(e) })
+
+    /** EVALSHA, loading the script again after a NOSCRIPT reply (a restarted or flushed server). */
+    const evalScript = (name: ScriptName, args: ReadonlyArray<string | number>) =>
+      Effect.tryPromise({
+        try: async () => {
+          try {
+            return await client.evalsha(shas[name], keys.length, ...keys, ...args)
+          } catch (e) {
+            if (!(isReply(e) && messageOf(e).startsWith("NOSCRIPT"))) throw e
+            await client.script("LOAD", SCRIPTS[name])
+            return await client.evalsha(shas[name], keys.length, ...keys, ...args)
+          }
+        },
+        catch: (e) => e
+      })
+
+    const now = effectClock ? Effect.map(Clock.currentTimeMillis, String) : Effect.succeed("")
+
+    /** A call that is not idempotent: on a lost reply, sent again with the same token (in `args`). */
+    const claim = (operation: string, name: ScriptName, args: ReadonlyArray<string | number>) =>
+      Effect.gen(function*() {
+        const start = yield* Clock.currentTimeMillis
+        let sent = false
+        let delay = 50
+        for (;;) {
+          const result = yield* Effect.either(evalScript(name, args))
+          if (result._tag === "Right") return result.right
+          const e = result.left
+          if (isReply(e) || (!sent && notSent(e))) return yield* Effect.fail(fail(operation)(e))
+          sent = true // it may have been applied: only its memo tells
+          if ((yield* Clock.currentTimeMillis) - start > retryWindowMs) {
+            return yield* new StoreError({
+              store: NAME,
+              operation,
+              reason: `no reply within ${retryWindowMs} ms (last error: ${messageOf(e)})`
+            })
+          }
+          yield* Effect.sleep(Duration.millis(delay))
+          delay = Math.min(delay * 2, 500)
+        }
+      })
+
+    const simple = (operation: string, name: ScriptName, args: ReadonlyArray<string | number>) =>
+      Effect.mapError(evalScript(name, args), fail(operation))
+
+    const write = (mode: "insert" | "upsert" | "update", job: EncodedJob) =>
+      simple(mode, "write", [mode, job.id, job.nextRunTime === null ? "" : String(job.nextRunTime), job.data])
+
+    const driver: EncodedDriver = {
+      name: NAME,
+      insert: (job) =>
+        Effect.flatMap(write("insert", job), (r) =>
+          r === "CONFLICT" ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void),
+      upsert: (job) => Effect.asVoid(write("upsert", job)),
+      update: (job) => Effect.map(write("update", job), (r) => r === "OK"),
+      delete: (id) => Effect.map(simple("delete", "delete", [id]), (n) => num(n) > 0),
+      deleteAll: Effect.asVoid(simple("deleteAll", "deleteAll", [])),
+      select: (id) =>
+        Effect.map(simple("select", "select", [id]), (reply) => {
+          const [data, next, version, fence, owner, until, quarantined] = reply as Array<unknown>
+          if (data === null || data === undefined || num(quarantined) === 1) return Option.none()
+          return Option.some<EncodedRow>({
+            id,
+            data: String(data),
+            nextRunTime: numOrNull(next),
+            version: num(version),
+            fenceSeq: num(fence ?? 0),
+            acquiredBy: str(owner),
+            acquiredUntil: numOrNull(until)
+          })
+        }),
+      selectAll: Effect.tryPromise({
+        try: async () => {
+          const m = client.multi()
+          for (const k of ["jobs", "next", "version", "fence", "lease_owner", "lease_until", "quarantine"]) {
+            m.hgetall(`${prefix}:${k}`)
+          }
+          const replies = await m.exec()
+          if (replies === null) throw new Error("transaction aborted")
+          const [jobs, next, version, fence, owner, until, quarantine] = replies.map(([err, value]) => {
+            if (err !== null) throw err
+            return value as Record<string, string>
+          })
+          const rows: Array<EncodedRow> = []
+          for (const [id, data] of Object.entries(jobs!)) {
+            if (quarantine![id] !== undefined) continue
+            rows.push({
+              id,
+              data,
+              nextRunTime: numOrNull(next![id]),
+              version: num(version![id] ?? 1),
+              fenceSeq: num(fence![id] ?? 0),
+              acquiredBy: str(owner![id]),
+              acquiredUntil: numOrNull(until![id])
+            })
+          }
+          return rows.sort(byOrder)
+        },
+        catch: fail("selectAll")
+      }),
+      getNextRunTime: Effect.tryPromise({
+        try: () => client.zrange(`${prefix}:due`, 0, 0, "WITHSCORES"),
+        catch: fail("getNextRunTime")
+      }).pipe(Effect.map((r) => (r.length >= 2 ? Option.some(Number(r[1])) : Option.none<Instant>()))),
+      acquire: ({ leaseMs, limit, owner }) =>
+        Effect.gen(function*() {
+          const reply = (yield* claim("acquire", "acquire", [
+            yield* now,
+            owner,
+            Math.max(0, Math.floor(limit)),
+            Math.ceil(leaseMs),
+            prefix,
+            token(),
+            memoTtl
+          ])) as [number, number, Array<string>, Array<unknown>, Array<unknown>, Array<unknown>, Array<unknown>]
+          const [at, until, ids, datas, nexts, versions, fences] = reply
+          const rows: Array<EncodedRow> = []
+          for (let i = 0; i < ids.length; i++) {
+            rows.push({
+              id: ids[i]!,
+              data: String(datas[i]),
+              nextRunTime: numOrNull(nexts[i]),
+              version: num(versions[i]),
+              fenceSeq: num(fences[i] ?? 0),
+              acquiredBy: owner,
+              acquiredUntil: num(until)
+            })
+          }
+          return { now: num(at), rows } satisfies AcquiredRows
+        }),
+      release: (owner, decisions, runLeaseMs) =>
+        decisions.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
+          const lease = runLeaseMs === undefined ? "" : runLeaseMs === null ? "null" : String(Math.ceil(runLeaseMs))
+          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length]
+          for (const d of decisions) {
+            args.push(
+              d.id,
+              d.version,
+              d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
+              d.next === null ? "" : d.next.data,
+              d.maxInstances,
+              d.runs.length
+            )
+            for (const r of d.runs) args.push(String(r.scheduledTime), r.state === "ready" ? "r" : "m", r.count, String(r.lastTime))
+          }
+          const lines = String(yield* claim("release", "release", args)).split("\n")
+          const at = Number(lines[0])
+          return decisions.map((d, i): RowOutcome => {
+            const line = lines[i + 1]!
+            if (line === "R") return { _tag: "Refused" }
+            const [skipped, jobUntil, ...started] = line.split(" ")
+            const runUntil = runLeaseMs === undefined ? Number(jobUntil) : runLeaseMs === null ? null : at + Math.ceil(runLeaseMs)
+            return {
+              _tag: "Released",
+              skipped: skipped === "1",
+              runs: started.map((item): EncodedRun => {
+                const colon = item.indexOf(":")
+                const t = Number(item.slice(0, colon))
+                const planned = d.runs.find((r) => r.scheduledTime === t)
+                return {
+                  jobId: d.id,
+                  scheduledTime: t,
+                  recordedAt: at,
+                  state: "ready",
+                  fence: Number(item.slice(colon + 1)),
+                  attempt: 1,
+                  acquiredBy: owner,
+                  acquiredUntil: runUntil,
+                  startedAt: null,
+                  finishedAt: null,
+                  result: null,
+                  error: null,
+                  count: planned?.count ?? 1,
+                  lastTime: planned?.lastTime ?? t,
+                  endedAt: null
+                }
+              })
+            }
+          })
+        }),
+      complete: (completions) =>
+        completions.length === 0 ? Effect.succeed([]) : Effect.map(
+          claim("complete", "complete", [prefix, token(), memoTtl, JSON.stringify(completions)]),
+          (reply) => Array.from(String(reply), (c) => c === "1")
+        ),
+      selectRuns: (jobId) =>
+        Effect.tryPromise({ try: () => client.hgetall(`${prefix}:runs:${jobId}`), catch: fail("selectRuns") }).pipe(
+          Effect.map((all) =>
+            Object.values(all).map((text) => normalizeRun(JSON.parse(text))).sort((a, b) =>
+              a.scheduledTime - b.scheduledTime
+            )
+          )
+        ),
+      purgeRuns: (retentionMs) =>
+        Effect.gen(function*() {
+          const t = yield* Clock.currentTimeMillis
+          if (t - lastPurge < purgeIntervalMs) return
+          lastPurge = t
+          const at = yield* now
+          // housekeeping: a failure is logged and tried again on the next call, never fatal
+          yield* Effect.gen(function*() {
+            for (;;) {
+              const n = num(yield* simple("purgeRuns", "purge", [at, prefix, Math.floor(retentionMs), 1000]))
+              if (n < 1000) break
+            }
+          }).pipe(
+            Effect.catchAll((e) =>
+              Effect.zipRight(
+                Effect.sync(() => (lastPurge = -Infinity)),
+                Effect.logWarning(`Cannot purge old runs in job store "${NAME}"`, e)
+              )
+            )
+          )
+        }),
+      quarantine: (id, reason) => Effect.asVoid(simple("quarantine", "quarantine", [id, reason]))
+    }
+    return driver
+  })
+
+/** A run as the scripts wrote it (cjson): every field present, `null` where none. */
+const normalizeRun = (r: Record<string, unknown>): EncodedRun => ({
+  jobId: String(r.jobId),
+  scheduledTime: num(r.scheduledTime),
+  recordedAt: num(r.recordedAt),
+  state: r.state as EncodedRun["state"],
+  fence: num(r.fence),
+  attempt: num(r.attempt),
+  acquiredBy: str(r.acquiredBy),
+  acquiredUntil: numOrNull(r.acquiredUntil),
+  startedAt: numOrNull(r.startedAt),
+  finishedAt: numOrNull(r.finishedAt),
+  result: str(r.result),
+  error: str(r.error),
+  count: num(r.count),
+  lastTime: num(r.lastTime),
+  endedAt: numOrNull(r.endedAt)
+})
+
+interface IoRedisModule {
+  readonly default: new(url: string, options: Record<string, unknown>) => RedisClient & {
+    on(event: "error", listener: (e: unknown) => void): unknown
+  }
+}
+
+/**
+ * Connects to Redis with `ioredis` (imported only now) — or uses `options.client` — loads the
+ * scripts and builds the store; the connection closes with the scope. Fails with `StoreError`
+ * when `ioredis` is not installed or the first connection does not succeed in time.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
+  Effect.gen(function*() {
+    let client = options.client
+    if (client === undefined) {
+      const { default: Redis } = yield* Effect.tryPromise({
+        try: () => import("ioredis") as unknown as Promise<IoRedisModule>,
+        catch: (e) =>
+          new StoreError({
+            store: NAME,
+            operation: "import",
+            reason: `the Redis job store needs the 'ioredis' package (npm install ioredis): ${messageOf(e)}`
+          })
+      })
+      const url = options.url ?? "redis://127.0.0.1:6379"
+      const own = yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const c = new Redis(url, {
+            lazyConnect: true,
+            // fail fast while disconnected: the scheduler retries after jobstoreRetryInterval,
+            // and a claim in flight is asked for again by token (never resent blindly)
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 0,
+            autoResendUnfulfilledCommands: false,
+            commandTimeout: options.commandTimeoutMs ?? 10_000,
+            connectTimeout: options.connectTimeoutMs ?? 10_000,
+            retryStrategy: (times: number) => Math.min(50 * times, 1000),
+            ...options.connection
+          })
+          c.on("error", () => {}) // reported through the failed commands
+          return c
+        }),
+        (c) => Effect.promise(() => c.quit().then(() => undefined, () => c.disconnect()))
+      )
+      yield* Effect.tryPromise({ try: () => own.connect(), catch: fail("connect") }).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(options.connectTimeoutMs ?? 10_000),
+          onTimeout: () => new StoreError({ store: NAME, operation: "connect", reason: `no connection to ${url}` })
+        })
+      )
+      client = own
+    }
+    const c = client
+    yield* Effect.tryPromise({
+      try: () => Promise.all(Object.values(SCRIPTS).map((source) => c.script("LOAD", source))),
+      catch: fail("load scripts")
+    })
+    return makeEncoded(yield* makeDriver(c, options), options)
+  })
+
+const fail = (operation: string) => (e: unknown) => new StoreError({ store: NAME, operation, reason: messageOf(e) })
+
+/**
+ * The Redis store as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<JobStore, StoreError> => Layer.scoped(JobStore, make(options))
+
+const asNumber = (options: Readonly<Record<string, unknown>>, key: string): Effect.Effect<number | undefined, ConfigError> => {
+  const v = options[key]
+  if (v === undefined) return Effect.succeed(undefined)
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN
+  return Number.isFinite(n) && n >= 0
+    ? Effect.succeed(n)
+    : Effect.fail(new ConfigError({ key, reason: `expected a non-negative number, got ${JSON.stringify(v)}` }))
+}
+
+/**
+ * Reads the plugin options of alias `redis`: `url`, or APScheduler's `host` / `port` / `db` /
+ * `password` / `username`; `prefix` (or APScheduler's `jobs_key` prefix); `clock`;
+ * `runRetentionMs`; `retryWindowMs`; `commandTimeoutMs`; `connectTimeoutMs`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const optionsFromPlugin = (raw: Readonly<Record<string, unknown>>): Effect.Effect<Options, ConfigError> =>
+  Effect.gen(function*() {
+    const known = new Set([
+      "url",
+      "host",
+      "port",
+      "db",
+      "password",
+      "username",
+      "prefix",
+      "clock",
+      "runRetentionMs",
+      "retryWindowMs",
+      "commandTimeoutMs",
+      "connectTimeoutMs",
+      "purgeIntervalMs",
+      "connection"
+    ])
+    for (const key of Object.keys(raw)) {
+      if (!known.has(key)) return yield* new ConfigError({ key, reason: "unknown option of the redis job store" })
+    }
+    if (raw.url !== undefined && typeof raw.url !== "string") {
+      return yield* new ConfigError({ key: "url", reason: "expected a redis:// URL" })
+    }
+    if (raw.prefix !== undefined && (typeof raw.prefix !== "string" || raw.prefix === "")) {
+      return yield* new ConfigError({ key: "prefix", reason: "expected a non-empty string" })
+    }
+    if (raw.clock !== undefined && raw.clock !== "redis" && raw.clock !== "effect") {
+      return yield* new ConfigError({ key: "clock", reason: `expected "redis" or "effect", got ${JSON.stringify(raw.clock)}` })
+    }
+    const connection: Record<string, unknown> = {
+      ...(typeof raw.connection === "object" && raw.connection !== null ? raw.connection : {})
+    }
+    if (raw.host !== undefined) connection.host = String(raw.host)
+    const port = yield* asNumber(raw, "port")
+    if (port !== undefined) connection.port = port
+    const db = yield* asNumber(raw, "db")
+    if (db !== undefined) connection.db = db
+    if (raw.password !== undefined) connection.password = String(raw.password)
+    if (raw.username !== undefined) connection.username = String(raw.username)
+    return {
+      url: raw.url as string | undefined,
+      connection,
+      prefix: raw.prefix as string | undefined,
+      clock: raw.clock as ClockSource | undefined,
+      runRetentionMs: yield* asNumber(raw, "runRetentionMs"),
+      retryWindowMs: yield* asNumber(raw, "retryWindowMs"),
+      commandTimeoutMs: yield* asNumber(raw, "commandTimeoutMs"),
+      connectTimeoutMs: yield* asNumber(raw, "connectTimeoutMs"),
+      purgeIntervalMs: yield* asNumber(raw, "purgeIntervalMs")
+    }
+  })
+
+/**
+ * The job store plugin of alias `redis`: `{ type: "redis", url: "redis://…", prefix: "…" }`.
+ * A failed connection is a `ConfigError` naming the alias' store.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const plugin = (raw: Readonly<Record<string, unknown>>): Effect.Effect<JobStoreService, ConfigError, Scope.Scope> =>
+  Effect.flatMap(optionsFromPlugin(raw), (options) =>
+    Effect.mapError(make(options), (e) => new ConfigError({ key: "redis", reason: e.message })))

@@ -1,0 +1,172 @@
+/**
+ * The job API's option objects: unknown keys refused with the key named and a hint, camelCase and
+ * snake_case alike, a key in two spellings refused, instants within the range of a Date; nothing is
+ * stored by a refused call (issue: tried as a new user would).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { EVENT_ALL, JOB_ERROR, JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
+import * as TestScheduler from "../../src/testing/TestScheduler.js"
+import type { CompiledTrigger } from "../../src/triggers/Trigger.js"
+import { withScheduler } from "./helpers.js"
+
+const fn = () => 1
+
+describe("job options", () => {
+  it.effect("a trigger field among the job's options (APScheduler keyword style) is refused with a triggerArgs hint", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const e = yield* Effect.flip(scheduler.addJob(fn, { id: "h", trigger: "interval", seconds: 3600 } as never))
+        expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "seconds" })
+        expect(e.message).toContain("did you mean `triggerArgs.seconds`")
+        const cron = yield* Effect.flip(scheduler.addJob(fn, { trigger: "cron", day_of_week: "mon" } as never))
+        expect(cron.message).toContain("`triggerArgs.dayOfWeek`")
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
+  it.effect("a misspelt option is refused with the closest name", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const typo = yield* Effect.flip(
+          scheduler.addJob(fn, { trigger: "interval", trigerArgs: { seconds: 5 } } as never)
+        )
+        expect(typo).toMatchObject({ _tag: "InvalidArgumentError", field: "trigerArgs" })
+        expect(typo.message).toContain("did you mean `triggerArgs`")
+        const max = yield* Effect.flip(scheduler.addJob(fn, { maxInstance: 2 } as never))
+        expect(max.message).toContain("did you mean `maxInstances`")
+        const odd = yield* Effect.flip(scheduler.addJob(fn, { colour: "red" } as never))
+        expect(odd).toMatchObject({ field: "colour", reason: "is not an option" })
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
+  it.effect("snake_case names work like camelCase ones, and their values are checked (misfire_grace_time: -5 is refused)", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const job = yield* scheduler.addJob(fn, {
+          id: "s",
+          trigger: "interval",
+          trigger_args: { seconds: 10 },
+          misfire_grace_time: 30,
+          max_instances: 2,
+          next_run_time: null
+        } as never)
+        expect(job).toMatchObject({ misfireGraceTime: 30, maxInstances: 2, nextRunTime: null })
+        const grace = yield* Effect.flip(scheduler.addJob(fn, { id: "g", misfire_grace_time: -5 } as never))
+        expect(grace).toMatchObject({ _tag: "InvalidArgumentError", field: "misfireGraceTime" })
+        const modified = yield* scheduler.modifyJob("s", { max_instances: 3 } as never)
+        expect(modified.maxInstances).toBe(3)
+        expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual(["s"])
+      })
+    ))
+
+  it.effect("an option in two spellings is refused, in job options and in trigger options", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const twice = yield* Effect.flip(scheduler.addJob(fn, { maxInstances: 1, max_instances: 2 } as never))
+        expect(twice).toMatchObject({ field: "max_instances", reason: "given twice (as `maxInstances` and `max_instances`)" })
+        const day = yield* Effect.flip(
+          scheduler.addJob(fn, { trigger: "cron", triggerArgs: { dayOfWeek: "mon", day_of_week: "tue" } })
+        )
+        expect(day).toMatchObject({ _tag: "InvalidArgumentError", field: "triggerArgs.day_of_week" })
+        const spec = yield* Effect.flip(
+          scheduler.addJob(fn, { trigger: { type: "cron", hour: 1 }, triggerArgs: { hour: 2 } })
+        )
+        expect(spec).toMatchObject({ field: "triggerArgs.hour", reason: "is given in the trigger spec too" })
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
+  it.effect("modifyJob refuses unknown keys and triggerArgs without a trigger; the job is unchanged", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(fn, { id: "m", trigger: "interval", triggerArgs: { seconds: 10 } })
+        const before = (yield* scheduler.getJob("m"))
+        const foo = yield* Effect.flip(scheduler.modifyJob("m", { foo: 1 } as never))
+        expect(foo).toMatchObject({ _tag: "InvalidArgumentError", field: "foo" })
+        const args = yield* Effect.flip(scheduler.modifyJob("m", { triggerArgs: { minutes: 1 } }))
+        expect(args).toMatchObject({ _tag: "InvalidArgumentError", field: "triggerArgs" })
+        expect(args.message).toContain("rescheduleJob")
+        expect(yield* scheduler.getJob("m")).toEqual(before)
+        // with the trigger, the change is made
+        const changed = yield* scheduler.modifyJob("m", { trigger: "interval", triggerArgs: { minutes: 1 } })
+        expect(String(changed.trigger)).toContain("0:01:00")
+      })
+    ))
+
+  it.effect("a first run time outside the range of a Date is refused", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        for (const nextRunTime of [1e20, -1e20, 8.64e15 + 1]) {
+          const e = yield* Effect.flip(scheduler.addJob(fn, { nextRunTime }))
+          expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "nextRunTime" })
+          expect(e.message).toContain("outside the range of a Date")
+        }
+        const ok = yield* scheduler.addJob(fn, { id: "ok", nextRunTime: 8.64e15 })
+        expect(ok.nextRunTime).toBe(8.64e15)
+      })
+    ))
+})
+
+describe("custom triggers and listeners", () => {
+  /** A trigger of our own making: fires every 10 s, then returns `bad` once it has fired `after` times. */
+  const flaky = (bad: (previous: number) => number, after: number): CompiledTrigger => {
+    let first: number | undefined
+    return {
+      spec: { type: "flaky" },
+      timezone: "UTC",
+      jitter: undefined,
+      next: (previous, now) => {
+        if (previous === undefined) return (first = Math.ceil(now / 10_000) * 10_000 + 10_000)
+        return previous >= first! + (after - 1) * 10_000 ? bad(previous) : previous + 10_000
+      },
+      fastForward: (previous, target) => ({ count: 0, last: undefined, next: previous + 10_000 >= target ? previous + 10_000 : target }),
+      toString: () => "flaky"
+    }
+  }
+
+  it.effect("a custom trigger whose first fire time is NaN or out of range is refused at add time", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        for (const bad of [NaN, 1e20, Infinity]) {
+          const e = yield* Effect.flip(scheduler.addJob(fn, { trigger: { ...flaky(() => bad, 0), next: () => bad } }))
+          expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "trigger" })
+          expect(e.message).toContain(`returned ${bad}`)
+        }
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
+  it.effect("a custom trigger that later returns NaN, or a time not after the last fire, pauses its job at that pass (its run there is not started); time still moves and the others run", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addJob(fn, { id: "nan", trigger: flaky(() => NaN, 2) })
+        yield* scheduler.addJob(fn, { id: "stuck", trigger: flaky((previous) => previous, 2) })
+        yield* scheduler.addJob(fn, { id: "fine", trigger: "interval", triggerArgs: { seconds: 10 } })
+        const events = yield* TestScheduler.advance("60 seconds")
+        const ran = (id: string) => events.filter((e) => e._tag === "JobExecuted" && e.jobId === id).length
+        expect(ran("fine")).toBe(6)
+        // the second pass plans the run at +20 s and fails on the fire after it: nothing is started there
+        expect(ran("nan")).toBe(1)
+        expect(ran("stuck")).toBe(1)
+        for (const id of ["nan", "stuck"]) {
+          expect(Option.getOrThrow(yield* scheduler.getJob(id)).nextRunTime).toBe(null) // paused, kept
+        }
+      })
+    ))
+
+  it.effect("addListener refuses a listener that is not a function and a mask that is not event codes", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const notFn = yield* Effect.flip(scheduler.addListener(42 as never))
+        expect(notFn).toMatchObject({ _tag: "InvalidArgumentError", field: "listener" })
+        for (const mask of ["abc", 0, -1, 1.5, EVENT_ALL + 1]) {
+          const e = yield* Effect.flip(scheduler.addListener(() => {}, mask as never))
+          expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "mask" })
+        }
+        expect(typeof (yield* scheduler.addListener(() => {}, JOB_EXECUTED | JOB_ERROR))).toBe("number")
+      })
+    ))
+})

@@ -1,0 +1,276 @@
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as TestClock from "effect/TestClock"
+import { Redis } from "ioredis"
+import { createHash } from "node:crypto"
+import { TaskRegistry } from "../../src/job/TaskRegistry.js"
+import * as Plugins from "../../src/scheduler/Plugins.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import { makeEncoded } from "../../src/stores/EncodedJobStore.js"
+import { JobStore } from "../../src/stores/JobStore.js"
+import { SCRIPTS } from "../../src/stores/internal/redisScripts.js"
+import * as RedisJobStore from "../../src/stores/RedisJobStore.js"
+import * as TestScheduler from "../../src/testing/TestScheduler.js"
+import { A, acquire, B, completion, cycle, lease, makeJob, plan, started, suite } from "./jobStoreSuite.js"
+import { cleanup, randomPrefix, rawClient, REDIS_URL } from "./redisHelpers.js"
+
+const prefix = randomPrefix("suite")
+const raw = rawClient()
+afterAll(async () => {
+  await cleanup(raw, prefix)
+  raw.disconnect()
+})
+
+suite("RedisJobStore (clock: effect)", RedisJobStore.layer({ url: REDIS_URL, prefix, clock: "effect" }))
+
+const T0 = Date.UTC(2024, 0, 1)
+
+/** A store on a prefix of its own, with the Effect clock. */
+const withStore = <X, E>(name: string, body: (store: JobStore["Type"], p: string) => Effect.Effect<X, E>) =>
+  Effect.gen(function*() {
+    const p = `${prefix}:${name}`
+    return yield* Effect.flatMap(JobStore, (store) => body(store, p)).pipe(
+      Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect" }))
+    )
+  })
+
+describe("RedisJobStore", () => {
+  it.effect("the default clock is Redis TIME: acquire's now is the server's, not the TestClock's", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:time`
+      const [sec] = yield* Effect.promise(() => raw.time())
+      yield* Effect.gen(function*() {
+        const store = yield* JobStore
+        yield* store.add(makeJob("t-x", T0))
+        const got = yield* acquire(store, { owner: A })
+        expect(Math.abs(got.now - Number(sec) * 1000)).toBeLessThan(60_000)
+        expect(got.jobs.map((l) => l.job.id)).toEqual(["t-x"])
+        expect(yield* store.getNextRunTime).toEqual(Option.some(got.now + 30_000))
+      }).pipe(Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p })))
+    }))
+
+  it.effect("keys live under the prefix; a job's columns are hash fields; due times a sorted set", () =>
+    withStore("layout", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("lay-x", T0))
+        yield* store.add(makeJob("lay-p", null))
+        const leased = yield* lease(store, A, "lay-x")
+        expect(yield* Effect.promise(() => raw.hget(`${p}:lease_owner`, "lay-x"))).toBe(A)
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 30_000))
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-p"))).toBe(null)
+        const [run] = started(
+          (yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!
+        )
+        expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs:lay-x`, String(T0))))!)).toMatchObject({
+          jobId: "lay-x",
+          scheduledTime: T0,
+          fence: run!.fence,
+          state: "ready"
+        })
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 1000))
+        expect(yield* Effect.promise(() => raw.get(`${p}:schema`))).toBe("1")
+        const keys = yield* Effect.promise(() => raw.keys(`${p}:*`))
+        expect(keys.every((k) => k.startsWith(`${p}:`))).toBe(true)
+      })))
+
+  it.effect("a store holding a newer persisted schema version refuses to claim, and says so", () =>
+    withStore("schema", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* Effect.promise(() => raw.set(`${p}:schema`, "2"))
+        const error = yield* Effect.flip(acquire(store, { owner: A }))
+        expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "acquire" })
+        expect(error.reason).toContain("schema version 2")
+      })))
+
+  it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
+    withStore("noscript", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("ns-x", T0))
+        yield* Effect.promise(() => raw.script("FLUSH"))
+        expect((yield* cycle(store, A, "ns-x", plan({ runTimes: [T0], nextRunTime: T0 + 1000 })))._tag).toBe("Released")
+      })))
+
+  // live: the retry waits on the Effect clock
+  it.live("a claim whose reply is lost is sent again with its token and answered from its memo: applied once", () =>
+    Effect.gen(function*() {
+      const p = `${prefix}:lost`
+      const client = new Redis(REDIS_URL)
+      yield* Effect.addFinalizer(() => Effect.sync(() => client.disconnect()))
+      // while armed, a claim is applied by the server, then its reply is lost (once)
+      let armed = false
+      const claims = new Set(
+        [SCRIPTS.acquire, SCRIPTS.release, SCRIPTS.complete].map((s) => createHash("sha1").update(s).digest("hex"))
+      )
+      const evalsha = client.evalsha.bind(client) as (...args: Array<string | number>) => Promise<unknown>
+      const faulty: RedisJobStore.RedisClient = Object.assign(Object.create(client), {
+        evalsha: async (...args: Array<string | number>) => {
+          const reply = await evalsha(...args)
+          if (armed && claims.has(String(args[0]))) {
+            armed = false
+            throw new Error("Connection is closed.")
+          }
+          return reply
+        }
+      })
+      const store = makeEncoded(yield* RedisJobStore.makeDriver(faulty, { prefix: p }))
+      const lose = <X, E>(claim: Effect.Effect<X, E>) =>
+        Effect.zipRight(Effect.sync(() => (armed = true)), claim).pipe(Effect.tap(() => expect(armed).toBe(false)))
+      yield* store.add(makeJob("lost-x", T0, { maxInstances: 5 }))
+      yield* store.add(makeJob("lost-y", T0 + 1, { maxInstances: 5 }))
+      const got = yield* lose(acquire(store, { owner: A }))
+      expect(got.jobs.map((l) => l.job.id)).toEqual(["lost-x", "lost-y"])
+      // applied once: the jobs are not handed out again
+      expect((yield* acquire(store, { owner: B })).jobs).toEqual([])
+      const [outcome] = yield* lose(store.release(A, [{
+        leased: got.jobs[0]!,
+        plan: plan({ runTimes: [T0, T0 + 1], nextRunTime: T0 + 1000 })
+      }]))
+      const runs = started(outcome!)
+      expect(runs.map((r) => [r.scheduledTime, r.fence])).toEqual([[T0, 1], [T0 + 1, 2]])
+      expect(yield* lose(store.complete([completion(runs[0]!)]))).toEqual([true])
+      expect((yield* store.getRuns("lost-x")).map((r) => [r.scheduledTime, r.state, r.fence])).toEqual([
+        [T0, "succeeded", 1],
+        [T0 + 1, "ready", 2]
+      ])
+      yield* Effect.promise(() => cleanup(raw, p))
+    }).pipe(Effect.scoped))
+
+  it.effect("runs that ended before the retention are purged by their end time; live runs stay", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:purge`
+      yield* Effect.gen(function*() {
+        const store = yield* JobStore
+        yield* store.add(makeJob("ret", T0, { maxInstances: 5 }))
+        const [r0, r1] = started(
+          yield* cycle(store, A, "ret", plan({
+            missed: [T0 - 1000],
+            missedSummary: { first: T0 - 1000, last: T0 - 1000, count: 1 },
+            runTimes: [T0, T0 + 1],
+            nextRunTime: T0 + 1_000_000
+          }))
+        )
+        yield* TestClock.setTime(T0 + 30_000)
+        expect(yield* store.complete([completion(r0!, { finishedAt: T0 + 30_000 })])).toEqual([true])
+        yield* TestClock.setTime(T0 + 60_001)
+        yield* store.complete([completion(r0!)]) // refused; purges first
+        expect((yield* store.getRuns("ret")).map((r) => [r.scheduledTime, r.state])).toEqual([
+          [T0, "succeeded"],
+          [T0 + 1, "ready"]
+        ])
+        yield* TestClock.setTime(T0 + 90_001)
+        yield* store.complete([completion(r0!)])
+        expect((yield* store.getRuns("ret")).map((r) => r.scheduledTime)).toEqual([T0 + 1])
+        expect(yield* store.complete([completion(r1!, { finishedAt: T0 + 90_001 })])).toEqual([true])
+        yield* TestClock.setTime(T0 + 150_002)
+        yield* store.complete([completion(r0!)])
+        expect(yield* store.getRuns("ret")).toEqual([])
+        expect(yield* Effect.promise(() => raw.exists(`${p}:runs:ret`, `${p}:live:ret`))).toBe(0)
+      }).pipe(
+        Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect", runRetentionMs: 60_000, purgeIntervalMs: 0 }))
+      )
+    }))
+
+  it.effect("release refuses a stale owner and a changed version at the script level", () =>
+    withStore("cas", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("cas-x", T0))
+        const byA = yield* lease(store, A, "cas-x")
+        expect(yield* store.release(B, [{ leased: byA, plan: plan({ runTimes: [T0] }) }])).toEqual([{ _tag: "Refused" }])
+        yield* store.update(makeJob("cas-x", T0, { name: "changed" }))
+        expect(yield* store.release(A, [{ leased: byA, plan: plan({ runTimes: [T0] }) }])).toEqual([{ _tag: "Refused" }])
+        expect(yield* store.getRuns("cas-x")).toEqual([])
+      })))
+
+  it.effect("corrupted entries are quarantined (reported, kept aside); the other jobs run", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:quarantine`
+      const errors: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (LogLevel.greaterThanEqual(logLevel, LogLevel.Error)) errors.push(String(message))
+      })
+      const storeLayer = RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect" })
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        yield* (yield* TaskRegistry).register("tick", () => "ok")
+        for (const id of ["good-1", "bad-json", "bad-spec", "good-2"]) {
+          yield* scheduler.addJob("tick", { id, trigger: "interval", triggerArgs: { seconds: 10 } })
+        }
+        // corrupt two entries behind the store's back
+        yield* Effect.promise(() => raw.hset(`${p}:jobs`, "bad-json", "{not json"))
+        const spec = (yield* Effect.promise(() => raw.hget(`${p}:jobs`, "bad-spec")))!
+        yield* Effect.promise(() => raw.hset(`${p}:jobs`, "bad-spec", spec.replace("\"seconds\":10", "\"seconds\":-1")))
+        const events = yield* TestScheduler.advance("10 seconds")
+        // wait for the real I/O of the runs
+        let ran: ReadonlyArray<number> = []
+        for (let i = 0; i < 50 && ran.length < 2; i++) {
+          yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+          yield* TestScheduler.settle
+        }
+        ran = TestScheduler.executed([...events, ...(yield* TestScheduler.advance(0))])
+        expect(ran.length).toBe(2)
+        expect((yield* scheduler.getJobs()).map((j) => j.id).sort()).toEqual(["good-1", "good-2"])
+      }).pipe(
+        Effect.provide(TestScheduler.layer().pipe(Layer.provide(storeLayer))),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+      // reported, and kept aside (never deleted), with the reason
+      expect(errors.filter((e) => e.includes("Unable to restore job")).length).toBeGreaterThanOrEqual(2)
+      expect(yield* Effect.promise(() => raw.hget(`${p}:jobs`, "bad-json"))).toBe("{not json")
+      expect((yield* Effect.promise(() => raw.hkeys(`${p}:quarantine`))).sort()).toEqual(["bad-json", "bad-spec"])
+      expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "bad-json"))).toBe(null)
+    }))
+
+  it.effect("the plugin alias 'redis' builds the store from a URL and options; bad options are a ConfigError", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:plugin`
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        yield* scheduler.addJob("tick", { id: "via-plugin", trigger: "interval", triggerArgs: { seconds: 10 } })
+        expect(yield* Effect.promise(() => raw.hexists(`${p}:jobs`, "via-plugin"))).toBe(1)
+      }).pipe(
+        Effect.provide(
+          TestScheduler.layer(
+            { jobstores: { default: { type: "redis", url: REDIS_URL, prefix: p, clock: "effect" } } },
+            { tasks: { tick: () => "ok" } }
+          )
+        )
+      )
+      const bad = yield* Effect.flip(
+        Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", clock: "wall" } } }))
+      )
+      expect(bad).toMatchObject({ _tag: "ConfigError", key: "clock" })
+      const unknown = yield* Effect.flip(
+        Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", jobs_key: "x" } } }))
+      )
+      expect(unknown).toMatchObject({ _tag: "ConfigError", key: "jobs_key" })
+      expect(Plugins.builtins.jobstores.redis).toBe(RedisJobStore.plugin)
+    }))
+
+  it.effect("a store that cannot connect fails with a StoreError naming the operation", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        Effect.provide(JobStore, RedisJobStore.layer({ url: "redis://127.0.0.1:1", connectTimeoutMs: 300 }))
+      )
+      expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "connect" })
+    }).pipe(Effect.scoped), { timeout: 10_000 })
+
+  it.effect("optionsFromPlugin reads APScheduler's host / port / db / password", () =>
+    Effect.gen(function*() {
+      const options = yield* RedisJobStore.optionsFromPlugin({ host: "h", port: "6380", db: 2, password: "pw", prefix: "x" })
+      expect(options).toMatchObject({ prefix: "x", connection: { host: "h", port: 6380, db: 2, password: "pw" } })
+      const error = yield* Effect.flip(RedisJobStore.optionsFromPlugin({ port: "abc" }))
+      expect(error).toMatchObject({ _tag: "ConfigError", key: "port" })
+    }))
+})
