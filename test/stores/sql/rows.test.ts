@@ -103,6 +103,7 @@ for (const backend of backends.filter((b) => b.name !== "MariaDB")) {
         yield* Effect.gen(function*() {
           const scheduler = yield* Scheduler
           const subscription = yield* EventBus.subscribe
+          const all = yield* EventBus.subscribe
           yield* scheduler.start()
           for (const id of ["a", "b", "c"]) {
             yield* scheduler.addJob("tick", { id, args: [id], trigger: "interval", triggerArgs: { seconds: 10 } })
@@ -114,6 +115,9 @@ for (const backend of backends.filter((b) => b.name !== "MariaDB")) {
             yield* TestScheduler.take(subscription, 2, JOB_EXECUTED)
           }
           yield* TestScheduler.settle
+          // reported once, as an event naming the job and the reason
+          const quarantined = (yield* TestScheduler.drain(all)).filter((e) => e._tag === "JobQuarantined")
+          expect(quarantined).toEqual([expect.objectContaining({ jobId: "b", reason: expect.any(String) })])
         }).pipe(
           Effect.scoped,
           Effect.provide(
