@@ -336,12 +336,19 @@ export const pgClient = (
           new Pool({
             connectionString: options.url,
             max: options.maxConnections ?? 10,
+            // a transaction waits for its connection uninterruptibly (see the driver): never forever
+            connectionTimeoutMillis: 10_000,
             statement_timeout: options.statementTimeoutMs ?? 30_000,
             idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
             application_name: "effect-apscheduler"
           })
         ).pipe(Effect.tap((pool) => Effect.sync(() => pool.on("error", () => undefined)))),
-        (pool) => Effect.promise(() => pool.end()).pipe(Effect.timeoutOption("2 seconds"), Effect.withClock(liveClock))
+        (pool) =>
+          Effect.promise(() => pool.end()).pipe(
+            Effect.interruptible, // a finalizer is not: without this the timeout could not stop it
+            Effect.timeoutOption("2 seconds"),
+            Effect.withClock(liveClock)
+          )
       )
     }).pipe(Effect.provide(Reactivity.layer), Effect.mapError(connectError(store)))
   })

@@ -281,9 +281,10 @@ export const make = (
         retryTransient(Effect.uninterruptibleMask((restore) =>
           Effect.scoped(
             Effect.gen(function*() {
-              const conn = yield* restore(sql.reserve)
-              // not interruptible from BEGIN on: a transaction begun is always ended here, so a
-              // connection never goes back to its pool inside one
+              // not interruptible until the body: @effect/sql-pg's reserve cannot be interrupted
+              // while it waits for a pooled connection without leaking that connection, and a
+              // transaction begun is always ended here (a connection never goes back inside one)
+              const conn = yield* sql.reserve
               yield* conn.executeUnprepared(begin, [], undefined)
               const exit = yield* Effect.exit(
                 restore(Effect.provideService(body, SqlClient.TransactionConnection, [conn, 0] as const))
