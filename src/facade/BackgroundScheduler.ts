@@ -22,7 +22,7 @@ import type * as EventBus from "../events/EventBus.js"
 import type { SchedulerEvent } from "../events/SchedulerEvent.js"
 import type * as JobModel from "../job/Job.js"
 import * as Scheduler from "../scheduler/Scheduler.js"
-import { camelCase } from "../scheduler/internal/options.js"
+import { ADD_JOB_KEYS, camelCase } from "../scheduler/internal/options.js"
 import type { SchedulerConfigInput } from "../scheduler/SchedulerConfig.js"
 import type { Run } from "../stores/JobStore.js"
 import type { Instant } from "../triggers/Trigger.js"
@@ -33,19 +33,7 @@ import type { Instant } from "../triggers/Trigger.js"
  * @since 0.1.0
  * @category models
  */
-export const JOB_OPTIONS: ReadonlyArray<string> = [
-  "args",
-  "kwargs",
-  "id",
-  "name",
-  "misfireGraceTime",
-  "coalesce",
-  "maxInstances",
-  "nextRunTime",
-  "jobstore",
-  "executor",
-  "replaceExisting"
-]
+export const JOB_OPTIONS: ReadonlyArray<string> = ADD_JOB_KEYS.filter((k) => k !== "trigger" && k !== "triggerArgs")
 
 /**
  * `addJob`'s third argument: the job's options and the trigger's fields together, as APScheduler's

@@ -116,7 +116,6 @@ export const normalizeKeys = (
   path = ""
 ): Either.Either<Record<string, unknown>, InvalidArgumentError> => {
   const out: Record<string, unknown> = {}
-  const spelled: Record<string, string> = {}
   for (const [key, value] of Object.entries(options)) {
     const camel = camelCase(key)
     if (!allowed.includes(camel)) {
@@ -124,16 +123,9 @@ export const normalizeKeys = (
         new InvalidArgumentError({ field: `${path}${key}`, reason: `is not an option${hint(key, allowed)}` })
       )
     }
-    const other = spelled[camel]
-    if (other !== undefined) {
-      return Either.left(
-        new InvalidArgumentError({ field: `${path}${key}`, reason: `given twice (as \`${other}\` and \`${key}\`)` })
-      )
-    }
-    spelled[camel] = key
     if (value !== undefined) out[camel] = value
   }
-  return Either.right(out)
+  return Either.map(checkSpellings(options, path), () => out)
 }
 
 /**
