@@ -24,6 +24,14 @@ import type { Instant } from "../../triggers/Trigger.js"
  */
 export const CLAIM_AHEAD_MS = 5
 
+/**
+ * Sleeps until the Clock reads `at`: the delay is taken when the starter runs (the clock may have
+ * moved since it was forked), and a timer that fires early (Node measures timers from its cached
+ * loop time) sleeps again, so a run never starts before its time.
+ */
+const sleepUntil = (at: Instant): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => at > now ? Effect.zipRight(Effect.sleep(at - now), sleepUntil(at)) : Effect.void)
+
 /** The runs of one batch due at one instant on one executor, waiting for it. */
 interface Waiting {
   readonly at: Instant
@@ -62,16 +70,25 @@ export class Ahead {
   ): Effect.Effect<void> {
     const w: Waiting = { at, executor, submissions, sink }
     this.#waiting.add(w)
-    const handOver = Effect.suspend(() => {
-      if (!this.#waiting.delete(w) || w.submissions.length === 0) return Effect.void
-      return Effect.flatMap(this.submit(w.executor, w.submissions, w.sink), (ok) =>
-        ok ? Effect.void : Effect.sync(() => this.#end(w.submissions, w.sink, `executor "${w.executor}" was removed`, false)))
-    })
+    const handOver = Effect.suspend(() => (this.#waiting.delete(w) ? this.#handOver(w) : Effect.void))
     // forked from the loop's uninterruptible batch: only the sleep may be interrupted (by `drop`)
-    // the delay is taken from the Clock when the starter runs (it may run after the clock moved)
-    const sleep = Effect.flatMap(Clock.currentTimeMillis, (now) => at > now ? Effect.sleep(at - now) : Effect.void)
-    const starter = Effect.zipRight(Effect.interruptible(sleep), handOver)
+    const starter = Effect.zipRight(Effect.interruptible(sleepUntil(at)), handOver)
     return Effect.asVoid(FiberSet.run(this.starters, starter))
+  }
+
+  /**
+   * Hands over at once the waiting runs whose time has come by `now`, in claim order. The loop
+   * calls it between batches: a long pass runs on microtasks, so the starters' timers cannot fire
+   * until it ends.
+   */
+  startDue(now: Instant): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      let due: Array<Waiting> | undefined
+      for (const w of this.#waiting) if (w.at <= now) (due ??= []).push(w)
+      if (due === undefined) return Effect.void
+      for (const w of due) this.#waiting.delete(w)
+      return Effect.forEach(due, (w) => this.#handOver(w), { discard: true })
+    })
   }
 
   /** Cancels the waiting runs of one job (or of every job of `jobstore` with `jobId` undefined). */
@@ -100,6 +117,13 @@ export class Ahead {
       }),
       FiberSet.clear(this.starters)
     )
+  }
+
+  /** Submits a waiting group (taken out of the set) to its executor. */
+  #handOver(w: Waiting): Effect.Effect<void> {
+    if (w.submissions.length === 0) return Effect.void
+    return Effect.flatMap(this.submit(w.executor, w.submissions, w.sink), (ok) =>
+      ok ? Effect.void : Effect.sync(() => this.#end(w.submissions, w.sink, `executor "${w.executor}" was removed`, false)))
   }
 
   /** Reports runs that never started as `interrupted`. */

@@ -281,6 +281,8 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
         }
       }
       const sink = sinkOf(alias, store)
+      // runs claimed ahead by earlier batches whose time has come start first
+      yield* core.ahead.startDue(clock.unsafeCurrentTimeMillis())
       if (firstBatch !== undefined) yield* state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink)
       if (byExecutor !== undefined) {
         for (const [executor, submissions] of byExecutor) {
