@@ -213,13 +213,16 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
   const end = started + plan.seconds * 1000
   let nextKill = started + 10_000
   const restarts: Array<{ slot: number; at: number }> = []
-  // scenario C: reset for 30 s from a third of the run, blackhole for 30 s from two thirds
+  // scenario C: reset for 30 s from a sixth of the run, then blackhole for up to 30 s, ending at
+  // least 15 s before the end (the processes must recover before the account is taken)
+  const resetAt = started + Math.floor(plan.seconds / 6) * 1000
+  const holeAt = resetAt + 35_000
+  const holeEnd = Math.min(holeAt + 30_000, end - 15_000)
   const faultPlan: Array<{ at: number; mode: Mode }> = plan.scenario === "C" && proxy !== undefined
     ? [
-      { at: started + Math.floor(plan.seconds / 3) * 1000, mode: "reset" },
-      { at: started + Math.floor(plan.seconds / 3) * 1000 + 30_000, mode: "pass" },
-      { at: started + Math.floor((2 * plan.seconds) / 3) * 1000, mode: "blackhole" },
-      { at: started + Math.floor((2 * plan.seconds) / 3) * 1000 + 30_000, mode: "pass" }
+      { at: resetAt, mode: "reset" },
+      { at: resetAt + 30_000, mode: "pass" },
+      ...(holeEnd > holeAt ? [{ at: holeAt, mode: "blackhole" as const }, { at: holeEnd, mode: "pass" as const }] : [])
     ]
     : []
   let faultFrom = 0
