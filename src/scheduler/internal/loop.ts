@@ -355,9 +355,11 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
         if (nextWakeup === undefined || t < nextWakeup) nextWakeup = t
       }
     }
-    if (state.status !== "running" || nextWakeup === undefined) return undefined
-    const later = yield* Clock.currentTimeMillis
-    return Math.max(nextWakeup - later, 0)
+    if (state.status !== "running") return undefined
+    // on a shared store a peer may add or change jobs: look again at least every pollMs
+    if (nextWakeup === undefined) return lock.pollMs ?? undefined
+    const wait = Math.max(nextWakeup - (yield* Clock.currentTimeMillis), 0)
+    return lock.pollMs !== null && wait > lock.pollMs ? lock.pollMs : wait
   })
 
   /** The loop: pass, then wait for the next due time or a wake-up. */
