@@ -101,8 +101,12 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
     return buffer
   }
 
+  // one flush at a time: a flush that finds the buffers empty while another one's writes are in
+  // flight waits for them (a shutdown's last flush returns only when every end is stored)
+  const flushing = Effect.unsafeMakeSemaphore(1)
+
   /** Stores the completions buffered so far: one `complete` per store. */
-  const flush: Effect.Effect<void> = Effect.suspend(() => {
+  const flushNow: Effect.Effect<void> = Effect.suspend(() => {
     const work: Array<Effect.Effect<void>> = []
     for (const buffer of buffers.values()) {
       if (buffer.items.length === 0) continue
@@ -130,6 +134,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
     }
     return work.length === 0 ? Effect.void : Effect.all(work, { discard: true })
   })
+  const flush: Effect.Effect<void> = flushing.withPermits(1)(flushNow)
 
   /** Stores completions as they come (between passes); retries after a store error. */
   const flusher: Effect.Effect<never> = Effect.gen(function*() {
