@@ -170,6 +170,16 @@ const RUN_TABLE: ReadonlyArray<Column> = [
   { name: "ended_at", type: "bigint" }
 ]
 
+/**
+ * In-process hints between SQLite stores sharing one client (one connection per file and process:
+ * `PRAGMA data_version` only sees other connections' commits): listeners by client, with their
+ * channel.
+ */
+const localHints = new WeakMap<object, Set<{ readonly channel: string; readonly wake: () => void }>>()
+
+/** The process's real clock (for the SQLite change poll). */
+const realClock = Clock.make()
+
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
 
 /** `@effect/sql-pg`'s `PgClient` as far as listening goes (the client itself; never imported here). */
@@ -397,19 +407,48 @@ export const make = (
      */
     const channel = `${options.prefix}_wakeup`
     const notify = (id: string) =>
-      dialect === "pg" ? Effect.ignore(sql`SELECT pg_notify(${channel}, ${id})`) : Effect.void
+      dialect === "pg"
+        ? Effect.ignore(sql`SELECT pg_notify(${channel}, ${id})`)
+        : dialect === "sqlite"
+        ? Effect.sync(() => {
+          for (const l of localHints.get(client) ?? []) if (l.channel === channel) l.wake()
+        })
+        : Effect.void
     const pgListener = Option.fromNullable(dialect === "pg" ? pgListenerOf(client) : undefined)
     /**
      * The peers' hints: `LISTEN` on the store's channel. A listening connection that dies goes
      * silent, so the stream listens afresh every 30 s (and 1 s after a failure).
      */
-    const changes = Option.getOrUndefined(Option.map(pgListener, (client) =>
+    const pgChanges = Option.getOrUndefined(Option.map(pgListener, (client) =>
       client.listen(channel).pipe(
         Stream.as(undefined as void),
         Stream.interruptAfter("30 seconds"),
         Stream.catchAll(() => Stream.execute(Effect.sleep("1 second"))),
         Stream.forever
       )))
+    /**
+     * SQLite (processes on one host): `PRAGMA data_version` changes when another connection
+     * commits (stores of this process on the file share one connection: they hint each other
+     * directly); it is read every 250 ms of real time (never the test clock: a time-travelling test
+     * would otherwise run it for every quarter second it skips).
+     */
+    const dataVersion = Effect.map(sql`PRAGMA data_version`, (rows) => Number(Object.values(rows[0] ?? {})[0]))
+    const sqliteChanges = Stream.repeatEffect(
+      Effect.withClock(Effect.zipRight(Effect.sleep("250 millis"), Effect.option(dataVersion)), realClock)
+    ).pipe(
+      Stream.filterMap((v) => v),
+      Stream.changes,
+      Stream.drop(1),
+      Stream.as(undefined as void)
+    )
+    const localChanges = Stream.async<void>((emit) => {
+      let set = localHints.get(client)
+      if (set === undefined) localHints.set(client, set = new Set())
+      const listener = { channel, wake: () => void emit.single(undefined) }
+      set.add(listener)
+      return Effect.sync(() => set.delete(listener))
+    })
+    const changes = dialect === "sqlite" ? Stream.merge(sqliteChanges, localChanges) : pgChanges
 
     const remove = (id: string) =>
       guard("remove")(Effect.map(sql`DELETE FROM ${J} WHERE id = ${id}`.raw, (raw) => affected(raw) > 0))
