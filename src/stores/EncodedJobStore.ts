@@ -42,8 +42,11 @@ import {
   DEFAULT_RUN_RETENTION_MS,
   JobStore,
   type LeasedJob,
+  type Recovered,
+  type RecoveredRun,
   type ReleaseOutcome,
   type Run,
+  type RunKey,
   type RunState
 } from "./JobStore.js"
 
@@ -201,6 +204,19 @@ export interface AcquiredRows {
 }
 
 /**
+ * What {@link EncodedDriver.recover} returns: the driver's clock, the runs taken over with their
+ * job rows, and the runs recorded `abandoned` because their job row is gone (or quarantined).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecoveredRows {
+  readonly now: Instant
+  readonly runs: ReadonlyArray<{ readonly run: EncodedRun; readonly job: EncodedRow }>
+  readonly abandoned: ReadonlyArray<EncodedRun>
+}
+
+/**
  * What a persistent backend implements. Queries leave quarantined rows out and return job rows
  * ordered by next run time then id, paused rows (no next run time) last. `now` is the driver's one
  * clock source: Effect's `Clock`, or the database's clock (ARCHITECTURE §2). Numbers are returned
@@ -285,6 +301,25 @@ export interface EncodedDriver {
    * lease. `true` per run updated, `false` when refused (stale fence, finished, or no such run).
    */
   readonly complete: (completions: ReadonlyArray<EncodedCompletion>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /**
+   * One atomic step: for each run key, when the run row is `ready` / `running` with this `fence`,
+   * `acquiredBy === owner` and `now < acquiredUntil`, sets `acquiredUntil = now + leaseMs`; one
+   * boolean per key (`true`: renewed). `leaseMs` 0 hands the runs back (their lease ends now).
+   */
+  readonly renewRuns: (
+    owner: string,
+    runs: ReadonlyArray<RunKey>,
+    leaseMs: number
+  ) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /**
+   * One atomic step: takes up to `limit` run rows in state `ready` / `running` whose
+   * `acquiredUntil` is set and `<= now` (earliest first; SQL: `FOR UPDATE SKIP LOCKED`). A run
+   * whose job row exists (not quarantined) gets `fence = ++fenceSeq` of the job (written back to
+   * the job row), `attempt + 1`, `state = ready`, `startedAt = null`, `acquiredBy = owner`,
+   * `acquiredUntil = now + leaseMs`, and is returned with its job row; any other is set
+   * `abandoned` (`endedAt = now`, lease cleared) and returned in `abandoned`.
+   */
+  readonly recover: (claim: Claim) => Effect.Effect<RecoveredRows, StoreError>
   /** The run rows of a job, ordered by scheduled time. */
   readonly selectRuns: (jobId: string) => Effect.Effect<ReadonlyArray<EncodedRun>, StoreError>
   /**
@@ -612,6 +647,51 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       return result
     })
 
+  const complete = (completions: ReadonlyArray<Completion>) =>
+    completions.length === 0 ? Effect.succeed([]) : Effect.zipRight(
+      purge,
+      driver.complete(completions.map((c) => ({
+        jobId: c.jobId,
+        scheduledTime: c.scheduledTime,
+        fence: c.fence,
+        state: c.state,
+        startedAt: c.startedAt,
+        finishedAt: c.finishedAt,
+        result: encodeResult(c.result),
+        error: c.error ?? null
+      })))
+    )
+
+  /** Takes over expired runs; a run whose job row cannot be decoded is completed `abandoned`. */
+  const recover = (claim: Claim): Effect.Effect<Recovered, StoreError> =>
+    Effect.gen(function*() {
+      const got = yield* driver.recover(claim)
+      const runs: Array<RecoveredRun> = []
+      const abandoned: Array<Run> = yield* decodeRuns(got.abandoned)
+      const unreadable: Array<Completion> = []
+      for (const { job: row, run: runRow } of got.runs) {
+        const job = yield* decodeOne(row)
+        const decoded = yield* decodeRuns([runRow])
+        if (decoded.length === 0) continue
+        const run = decoded[0]!
+        if (job !== undefined) runs.push({ job, run })
+        else {
+          unreadable.push({
+            jobId: run.jobId,
+            scheduledTime: run.scheduledTime,
+            fence: run.fence,
+            state: "abandoned",
+            startedAt: null,
+            finishedAt: got.now,
+            error: "its job cannot be read"
+          })
+          abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null })
+        }
+      }
+      if (unreadable.length > 0) yield* complete(unreadable)
+      return { now: got.now, runs, abandoned }
+    })
+
   return JobStore.of({
     add: (job, replaceExisting = false) =>
       Effect.flatMap(encodeJob(job), (row) => (replaceExisting ? driver.upsert(row) : driver.insert(row))),
@@ -629,20 +709,9 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
     getAll: Effect.flatMap(driver.selectAll, decodeAll),
     acquire,
     release,
-    complete: (completions) =>
-      completions.length === 0 ? Effect.succeed([]) : Effect.zipRight(
-        purge,
-        driver.complete(completions.map((c) => ({
-          jobId: c.jobId,
-          scheduledTime: c.scheduledTime,
-          fence: c.fence,
-          state: c.state,
-          startedAt: c.startedAt,
-          finishedAt: c.finishedAt,
-          result: encodeResult(c.result),
-          error: c.error ?? null
-        })))
-      ),
+    complete,
+    renewRuns: (owner, runs, leaseMs) => runs.length === 0 ? Effect.succeed([]) : driver.renewRuns(owner, runs, leaseMs),
+    recover,
     getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns)
   })
 }
