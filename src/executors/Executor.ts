@@ -32,6 +32,13 @@ export interface Submission {
  */
 export interface CompletionSink {
   readonly done: (job: Job, completion: Completion) => void
+  /**
+   * When given (a sink that holds run leases, `Lock.leased`), asked before each run starts:
+   * `false` means the run must not start (its lease is lost): it ends `interrupted` unstarted.
+   * `stop` stops the run later: an Effect or promise job is interrupted (its `AbortSignal`
+   * fires) and ends `interrupted` with `reason`; a synchronous job has ended before it can be.
+   */
+  readonly starting?: ((run: Run, stop: (reason: string) => void) => boolean) | undefined
 }
 
 /**

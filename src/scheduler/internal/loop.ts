@@ -27,6 +27,7 @@ import type { Completion, Decision, JobStoreService } from "../../stores/JobStor
 import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
 import { formatTime } from "./formatting.js"
+import type { Leases } from "./heartbeat.js"
 import { Signal } from "./signal.js"
 
 /**
@@ -74,7 +75,7 @@ class CompletionBuffer implements CompletionSink {
 }
 
 /** The loop of a scheduler's core. */
-export const makeLoop = (core: Core) => {
+export const makeLoop = (core: Core, leases: Leases) => {
   const { state, bus, lock } = core
   const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
   const claims: Array<{ owner: string; limit: number; leaseMs: number }> = []
@@ -107,6 +108,7 @@ export const makeLoop = (core: Core) => {
         buffer.store.complete(items).pipe(
           Effect.flatMap((accepted) => {
             const refused = items.filter((_, i) => !accepted[i])
+            leases.refused(refused.length)
             return refused.length === 0 ? Effect.void : Effect.logWarning(
               `Job store "${buffer.alias}" refused ${refused.length} stale completion(s)`,
               refused.map((c) => `${c.jobId}@${new Date(c.scheduledTime).toISOString()} fence ${c.fence}`)
@@ -204,6 +206,7 @@ export const makeLoop = (core: Core) => {
           Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error), { discard: true })
       }
       if (decisions.length === 0) return jobs.length >= claim.limit
+      const from = leases.since()
       const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
 
       // events in APScheduler's order per job (missed, removed, then submitted / max instances)
@@ -246,6 +249,7 @@ export const makeLoop = (core: Core) => {
         }
         const runs = outcome.runs
         if (runs.length === 0) continue
+        leases.track(alias, store, runs, from)
         if (watched) {
           bus.unsafePublish(
             new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
@@ -262,7 +266,7 @@ export const makeLoop = (core: Core) => {
           else list.push(submission)
         }
       }
-      const sink = sinkOf(alias, store)
+      const sink = leases.sink(alias, store, sinkOf(alias, store))
       if (firstBatch !== undefined) yield* state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink)
       if (byExecutor !== undefined) {
         for (const [executor, submissions] of byExecutor) {
@@ -276,6 +280,7 @@ export const makeLoop = (core: Core) => {
   /** Every batch due in one store, then its next wake-up time. */
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Option.Option<Instant>, StoreError> =>
     Effect.gen(function*() {
+      yield* leases.recover(alias, store, sinkOf(alias, store))
       let round = 0
       while (yield* batch(alias, store, claims[Math.min(round++, claims.length - 1)]!)) {
         if (state.status !== "running") return Option.none()
@@ -304,10 +309,13 @@ export const makeLoop = (core: Core) => {
     yield* flush
     const start = yield* Clock.currentTimeMillis
     let nextWakeup: Instant | undefined
+    let failed = false
     for (const [alias, owned] of [...state.stores]) {
       passing = true
       const result = yield* Effect.either(passStore(alias, owned.service).pipe(Effect.ensuring(endPass)))
+      leases.passed(alias, result._tag === "Left" ? result.left : undefined)
       if (result._tag === "Left") {
+        failed = true
         yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
         const retry = start + state.config.jobstoreRetryInterval * 1000
         if (nextWakeup === undefined || retry < nextWakeup) nextWakeup = retry
@@ -316,6 +324,7 @@ export const makeLoop = (core: Core) => {
         if (nextWakeup === undefined || t < nextWakeup) nextWakeup = t
       }
     }
+    if (!failed) leases.passEnded()
     if (state.status !== "running" || nextWakeup === undefined) return undefined
     const later = yield* Clock.currentTimeMillis
     return Math.max(nextWakeup - later, 0)
