@@ -1,7 +1,7 @@
 /**
  * The executor contract: runs the runs that the store's `release` handed out, reports each run's
  * end to a sink (which the scheduler turns into the store's `complete`) and publishes the
- * execution events (`JOB_EXECUTED`, `JOB_ERROR`, `JOB_MISSED` for a run that starts later than the
+ * execution events (`JOB_EXECUTED`, `JOB_ERROR`, `JOB_MISSED` for a first attempt that starts later than the
  * grace time). `maxInstances` is decided by the store (live runs), not here.
  *
  * APScheduler: `BaseExecutor`.

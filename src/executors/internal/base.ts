@@ -188,7 +188,8 @@ export const makeBase = (options: {
       while (item.next < runs.length) {
         const run = runs[item.next]!
         const now = clock.unsafeCurrentTimeMillis()
-        if (late(job, run, now)) {
+        // a recovered run (attempt 2 or more) is late by design: it runs whatever the grace time
+        if (run.attempt <= 1 && late(job, run, now)) {
           const log = missed(item, run, now)
           return Effect.zipRight(log, Effect.suspend(() => runItem(item) ?? Effect.void))
         }
