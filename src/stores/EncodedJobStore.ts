@@ -119,6 +119,11 @@ export interface EncodedRun {
   readonly count: number
   readonly lastTime: Instant
   /**
+   * The job's record, on the `ready` runs of a `release` that removed the job (the last run of a
+   * one-shot job): recovery runs them again from it. Absent (or `null`) otherwise.
+   */
+  readonly jobData?: string | null | undefined
+  /**
    * When the run ended: `finishedAt` once completed, `recordedAt` for a run that never starts
    * (missed, skipped); `null` while live. Not part of {@link Run}: the purge's index.
    */
@@ -159,6 +164,8 @@ export interface RowDecision {
   readonly next: { readonly nextRunTime: Instant | null; readonly data: string } | null
   /** The runs to record, missed ones first, in time order. */
   readonly runs: ReadonlyArray<PlannedRun>
+  /** With `next: null`: the removed job's record, stored as `jobData` on the runs it starts. */
+  readonly removedData?: string | undefined
   /** The job's `maxInstances`: how many live runs it may have. */
   readonly maxInstances: number
 }
@@ -284,7 +291,8 @@ export interface EncodedDriver {
    *    as planned, and: `missed` / `skipped`: `fence = 0`, `attempt = 0`, no lease,
    *    `endedAt = now`; `ready`: `fence = ++fenceSeq` (in time order), `attempt = 1`,
    *    `acquiredBy = owner`, `acquiredUntil` = `now + runLeaseMs` (`null` with `runLeaseMs: null`:
-   *    held until completed; the job's lease end when `undefined`), `endedAt = null`.
+   *    held until completed; the job's lease end when `undefined`), `endedAt = null`, and
+   *    `jobData = removedData` when the decision removes the job.
    * 4. Deletes the job row (`next === null`; its runs stay) or sets its `nextRunTime` (`null`:
    *    paused), `data` and `fenceSeq`; clears its lease; `version` is unchanged.
    * Returns one outcome per decision: `Released` with the new `ready` runs in time order.
@@ -316,8 +324,10 @@ export interface EncodedDriver {
    * `acquiredUntil` is set and `<= now` (earliest first; SQL: `FOR UPDATE SKIP LOCKED`). A run
    * whose job row exists (not quarantined) gets `fence = ++fenceSeq` of the job (written back to
    * the job row), `attempt + 1`, `state = ready`, `startedAt = null`, `acquiredBy = owner`,
-   * `acquiredUntil = now + leaseMs`, and is returned with its job row; any other is set
-   * `abandoned` (`endedAt = now`, lease cleared) and returned in `abandoned`.
+   * `acquiredUntil = now + leaseMs`, and is returned with its job row. A run whose job row is gone
+   * but that carries `jobData` gets the same with `fence` = the greatest fence of the job's runs
+   * + 1, returned with the row `{ id, data: jobData, nextRunTime: null, version: 0, fenceSeq }`.
+   * Any other is set `abandoned` (`endedAt = now`, lease cleared) and returned in `abandoned`.
    */
   readonly recover: (claim: Claim) => Effect.Effect<RecoveredRows, StoreError>
   /** The run rows of a job, ordered by scheduled time. */
@@ -489,7 +499,19 @@ export const encodeDecision = (decision: Decision): Either.Either<RowDecision, s
     runs.push({ scheduledTime: summary.first, state: "missed", count: summary.count, lastTime: summary.last })
   }
   for (const t of plan.runTimes) runs.push({ scheduledTime: t, state: "ready", count: 1, lastTime: t })
-  if (plan.jobRemoved) return Either.right({ id: job.id, version, next: null, runs, maxInstances: job.maxInstances })
+  if (plan.jobRemoved) {
+    return Either.mapBoth(encodeJob(job), {
+      onLeft: (e) => e.message,
+      onRight: (row): RowDecision => ({
+        id: job.id,
+        version,
+        next: null,
+        runs,
+        maxInstances: job.maxInstances,
+        removedData: row.data
+      })
+    })
+  }
   const nextRunTime = plan.nextRunTime ?? null
   return Either.mapBoth(encodeJob(Job.modify(job, { nextRunTime })), {
     onLeft: (e) => e.message,
@@ -670,7 +692,8 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       const abandoned: Array<Run> = yield* decodeRuns(got.abandoned)
       const unreadable: Array<Completion> = []
       for (const { job: row, run: runRow } of got.runs) {
-        const job = yield* decodeOne(row)
+        // version 0: the record a removed one-shot job left on its run (no row to quarantine)
+        const job = row.version === 0 ? Either.getOrUndefined(decodeRow(row)) : yield* decodeOne(row)
         const decoded = yield* decodeRuns([runRow])
         if (decoded.length === 0) continue
         const run = decoded[0]!

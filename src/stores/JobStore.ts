@@ -281,8 +281,10 @@ export interface JobStoreService {
    * (`++fenceSeq` of the job), `attempt + 1`, state `ready`, no start time and a lease to `owner`
    * until `now + leaseMs`, and is returned with its job: the scheduler starts it again
    * (at-least-once) or completes it `abandoned` (the job's `recovery: "abandon"`, at-most-once).
-   * The old holder's fence is stale from then on: its completion is refused. A run whose job is
-   * gone is recorded `abandoned` (it cannot run again).
+   * The old holder's fence is stale from then on: its completion is refused. A run whose job was
+   * removed by the `release` that started it (the last run of a one-shot job) is run again from
+   * the job as it was then; a run whose job is gone otherwise (removed by a user) is recorded
+   * `abandoned`.
    */
   readonly recover: (claim: Claim) => Effect.Effect<Recovered, StoreError>
   /** The run records of a job (kept for the retention period), ordered by scheduled time. */

@@ -90,6 +90,8 @@ interface History {
   readonly runs: Map<number, Run>
   /** The last fence given (kept with the runs, so fences keep increasing when a job is re-added). */
   fenceSeq: number
+  /** The job as it was when a `release` removed it after starting runs (recovery runs them from it). */
+  removed: Job | undefined
   /** The latest scheduled time recorded: a later one is new without a lookup. */
   latest: number
   /** Runs in a live state whose lease had not expired when last counted. */
@@ -201,7 +203,10 @@ export class JobIndex {
       acquiredUntil: null,
       history: this.orphans.get(job.id)
     }
-    if (entry.history !== undefined) this.orphans.delete(job.id)
+    if (entry.history !== undefined) {
+      this.orphans.delete(job.id)
+      entry.history.removed = undefined
+    }
     this.byId.set(job.id, entry)
     this.place(entry)
     return true
@@ -340,8 +345,8 @@ export class JobIndex {
     const abandoned: Array<Run> = []
     for (let i = 0; i < expired.length && i < limit; i++) {
       const { history, run } = expired[i]!
-      const entry = this.byId.get(history.jobId)
-      if (entry === undefined) {
+      const job = this.byId.get(history.jobId)?.job ?? history.removed
+      if (job === undefined) {
         const ended: Run = { ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null }
         history.runs.set(run.scheduledTime, ended)
         const live = history.live
@@ -364,7 +369,7 @@ export class JobIndex {
         startedAt: null
       }
       this.replaceLive(history, run, again)
-      runs.push({ job: entry.job, run: again })
+      runs.push({ job, run: again })
     }
     return { runs, abandoned }
   }
@@ -439,6 +444,7 @@ export class JobIndex {
     entry.acquiredBy = null
     entry.acquiredUntil = null
     if (plan.jobRemoved) {
+      if (history !== undefined && outcome._tag === "Released" && outcome.runs.length > 0) history.removed = modify(job, { nextRunTime: null })
       this.drop(entry)
     } else {
       const next = plan.nextRunTime ?? null
@@ -514,6 +520,7 @@ export class JobIndex {
     const history: History = {
       jobId,
       runs: new Map(),
+      removed: undefined,
       fenceSeq: 0,
       latest: -Infinity,
       live: [],

@@ -293,7 +293,7 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
             const runUntil = runUntilOf(runLeaseMs, doc!.acquiredUntil, at)
             const started = []
             for (const planned of plan.runs) {
-              const run = newRun(d.id, planned, at, owner, fenceSeq + 1, runUntil)
+              const run = newRun(d.id, planned, at, owner, fenceSeq + 1, runUntil, d.next === null ? d.removedData ?? null : null)
               const { jobId: _, scheduledTime: __, ...fields } = run
               // a second insert of a key is a no-op
               const r = await runs.updateOne(
@@ -383,7 +383,20 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
           for (const doc of expired) {
             const run = toRun(doc)
             const key = { jobId: run.jobId, scheduledTime: run.scheduledTime, fence: run.fence, state: run.state }
-            const job: JobDoc | null = await jobs.findOne({ _id: run.jobId, quarantined: null }, { session })
+            let job: JobDoc | null = await jobs.findOne({ _id: run.jobId, quarantined: null }, { session })
+            if (job === null && typeof run.jobData === "string" && (await jobs.countDocuments({ _id: run.jobId }, { session })) === 0) {
+              // the last run of a one-shot job its release removed: run again from the record it carries
+              const [top] = await runs.find({ jobId: run.jobId }, { session }).sort({ fence: -1 }).limit(1).toArray()
+              job = {
+                _id: run.jobId,
+                nextRunTime: null,
+                data: run.jobData,
+                version: 0,
+                fenceSeq: Number(top?.fence ?? run.fence),
+                acquiredBy: null,
+                acquiredUntil: null
+              } as unknown as JobDoc
+            }
             if (job === null) {
               const r = await runs.updateOne(key, {
                 $set: { state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at }
@@ -394,7 +407,7 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
               continue
             }
             const fence = Number(job.fenceSeq ?? 0) + 1
-            await jobs.updateOne({ _id: run.jobId }, { $set: { fenceSeq: fence } }, { session })
+            if (Number(job.version) !== 0) await jobs.updateOne({ _id: run.jobId }, { $set: { fenceSeq: fence } }, { session })
             const again: EncodedRun = {
               ...run,
               state: "ready",

@@ -304,7 +304,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
               d.id,
               d.version,
               d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
-              d.next === null ? "" : d.next.data,
+              d.next === null ? d.removedData ?? "" : d.next.data,
               d.maxInstances,
               d.runs.length
             )
@@ -440,7 +440,8 @@ const normalizeRun = (r: Record<string, unknown>): EncodedRun => ({
   error: str(r.error),
   count: num(r.count),
   lastTime: num(r.lastTime),
-  endedAt: numOrNull(r.endedAt)
+  endedAt: numOrNull(r.endedAt),
+  jobData: str(r.jobData)
 })
 
 interface IoRedisModule {

@@ -164,7 +164,7 @@ describe("Lock.leased: two schedulers on one store", () => {
       ])
     })))
 
-  it.scoped("a shutdown without waiting hands the run back: the other scheduler re-runs it at once, not after the lease", () =>
+  it.scoped("a shutdown without waiting hands the run of a one-shot job back: the other scheduler re-runs it at once, not after the lease", () =>
     quiet(Effect.gen(function*() {
       yield* TestClock.setTime(T0)
       const shared = yield* MemoryJobStore.make
@@ -172,7 +172,7 @@ describe("Lock.leased: two schedulers on one store", () => {
       const seenB: Array<RunContext> = []
       const a = yield* build("owner-a", shared, hangs(seenA))
       const b = yield* build("owner-b", shared, returns(seenB))
-      yield* a.addJob("work", { id: "job", ...hourly })
+      yield* a.addJob("work", { id: "job", trigger: "date", triggerArgs: { runDate: new Date(T0 + SEC) } })
       yield* a.start()
       yield* advance(SEC)
       expect(seenA.length).toBe(1)

@@ -176,7 +176,8 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
               error: null,
               count: p.count,
               lastTime: p.lastTime,
-              endedAt: ready ? null : now
+              endedAt: ready ? null : now,
+              jobData: ready && d.next === null ? d.removedData ?? null : null
             }
             table.set(p.scheduledTime, run)
             if (ready) started.push(run)
@@ -234,7 +235,13 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
         const abandoned: Array<EncodedRun> = []
         for (const r of expired) {
           const table = runs.get(r.jobId)!
-          const c = jobs.get(r.jobId)
+          let c = jobs.get(r.jobId)
+          if (c === undefined && typeof r.jobData === "string") {
+            // a removed one-shot job's run: its fences go on from its runs' greatest
+            let top = 0
+            for (const x of table.values()) top = Math.max(top, x.fence)
+            c = { id: r.jobId, nextRunTime: null, data: r.jobData, version: 0, fenceSeq: top, acquiredBy: null, acquiredUntil: null, quarantined: null }
+          }
           if (c === undefined || c.quarantined !== null) {
             const ended: EncodedRun = { ...r, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: now }
             table.set(r.scheduledTime, ended)

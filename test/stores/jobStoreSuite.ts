@@ -875,6 +875,29 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
+    it.effect("recover re-runs the last run of a one-shot job its release removed, from the job as it was", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const job = makeJob("rco-x", T0, { recovery: "abandon", maxInstances: 2 })
+          yield* store.add(job)
+          const leased = yield* lease(store, A, "rco-x")
+          const [outcome] = yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], jobRemoved: true }) }], RUN_LEASE)
+          const [old] = started(outcome!)
+          expect(Option.isNone(yield* store.lookup("rco-x"))).toBe(true)
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          const taken = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.filter((x) =>
+            x.run.jobId === "rco-x"
+          )
+          expect(taken.map((x) => [x.run.attempt, x.run.acquiredBy])).toEqual([[2, B]])
+          expect(taken[0]!.run.fence).toBeGreaterThan(old!.fence)
+          same(taken[0]!.job, Job.modify(job, { nextRunTime: null }))
+          expect(Option.isNone(yield* store.lookup("rco-x"))).toBe(true)
+          expect(yield* store.complete([completion(old!)])).toEqual([false])
+          expect(yield* store.complete([completion(taken[0]!.run)])).toEqual([true])
+        })
+      ))
+
     it.effect("renewRuns with lease 0 hands runs back: a peer recovers them at once", () =>
       run((store) =>
         Effect.gen(function*() {

@@ -269,6 +269,8 @@ for i, d in ipairs(decisions) do
       run_until = s(now + tonumber(run_lease)); run_score = run_until
     end
     local id_json = cjson.encode(id)
+    -- the last runs of a job this release removes carry its record (recovery runs them from it)
+    local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
     local line = { skipped and '1' or '0', u }
     local live, ended, leases = {}, {}, {}
     for _, p in ipairs(planned) do
@@ -282,7 +284,7 @@ for i, d in ipairs(decisions) do
       local text = '{"jobId":' .. id_json .. ',"scheduledTime":' .. p.t .. ',"recordedAt":' .. now_text ..
         ',"state":"' .. state .. '","fence":' .. fence .. ',"attempt":' .. attempt .. ',"acquiredBy":' .. by ..
         ',"acquiredUntil":' .. untl .. ',"startedAt":null,"finishedAt":null,"result":null,"error":null,"count":' ..
-        p.count .. ',"lastTime":' .. p.last .. ',"endedAt":' .. ended_at .. '}'
+        p.count .. ',"lastTime":' .. p.last .. ',"endedAt":' .. ended_at .. (ready and job_data or '') .. '}'
       -- a second insert of a key is a no-op
       if redis.call('HSETNX', runs_key, p.t, text) == 1 then
         if ready then
@@ -458,6 +460,21 @@ for _, member in ipairs(members) do
     or tonumber(r.acquiredUntil) > now then
     -- not a live run with an expired lease (any more): drop the stale index entry
     redis.call('ZREM', leases_key, member)
+  elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0 then
+    -- the last run of a one-shot job its release removed: run again from the record it carries
+    local fence = tonumber(redis.call('HGET', K_FMAX, id) or '0') + 1
+    redis.call('HSET', K_FMAX, id, fence)
+    r.fence = fence
+    r.attempt = r.attempt + 1
+    r.state = 'ready'
+    r.acquiredBy = owner
+    r.acquiredUntil = lease_end
+    r.startedAt = cjson.null
+    local encoded = cjson.encode(r)
+    redis.call('HSET', runs_key, field, encoded)
+    redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
+    redis.call('ZADD', leases_key, s(lease_end), member)
+    out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence) }
   elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0 then
     local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
     redis.call('HSET', K_FENCE, id, fence)

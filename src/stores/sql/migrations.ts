@@ -11,7 +11,8 @@
  *   rows, for the next wake-up).
  * - `<prefix>_runs`: primary key `(job_id, scheduled_time)`; `recorded_at`, `state`, `fence`,
  *   `attempt`, `acquired_by`, `acquired_until`, `started_at`, `finished_at`, `result` (JSON
- *   text), `error`, `miss_count`, `last_time`, `ended_at`. Indexes: the live runs of a job
+ *   text), `error`, `miss_count`, `last_time`, `ended_at`, `job_data` (the record of a job its
+ *   run's `release` removed: recovery runs it from it). Indexes: the live runs of a job
  *   (`maxInstances`), `ended_at` (the purge) and the lease ends of live runs (`recover`).
  *
  * @since 0.1.0
@@ -86,6 +87,7 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   miss_count BIGINT NOT NULL,
   last_time BIGINT NOT NULL,
   ended_at BIGINT,
+  job_data TEXT,
   PRIMARY KEY (job_id, scheduled_time)
 )`,
       sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`,
@@ -124,6 +126,7 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   miss_count BIGINT NOT NULL,
   last_time BIGINT NOT NULL,
   ended_at BIGINT NULL,
+  job_data LONGTEXT NULL,
   PRIMARY KEY (job_id, scheduled_time),
   INDEX ${ix("runs_live")} (job_id, state),
   INDEX ${ix("runs_ended")} (ended_at),
@@ -160,6 +163,7 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   miss_count BIGINT NOT NULL,
   last_time BIGINT NOT NULL,
   ended_at BIGINT,
+  job_data TEXT,
   PRIMARY KEY (job_id, scheduled_time)
 ) WITHOUT ROWID`,
       sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`,

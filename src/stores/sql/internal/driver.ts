@@ -95,7 +95,7 @@ const describe = (e: SqlError): string => {
 
 const JOB_COLUMNS = "id, next_run_time, data, version, fence_seq, acquired_by, acquired_until"
 const RUN_COLUMNS =
-  "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at"
+  "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at, job_data"
 
 const toJobRow = (r: Row): EncodedRow => ({
   id: String(r.id),
@@ -122,7 +122,8 @@ const toRun = (r: Row): EncodedRun => ({
   error: strOrNull(r.error),
   count: num(r.miss_count),
   lastTime: num(r.last_time),
-  endedAt: numOrNull(r.ended_at)
+  endedAt: numOrNull(r.ended_at),
+  jobData: strOrNull(r.job_data)
 })
 
 const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
@@ -140,7 +141,8 @@ const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
   r.error,
   r.count,
   r.lastTime,
-  r.endedAt
+  r.endedAt,
+  r.jobData ?? null
 ]
 
 /** A column of a derived table ({@link rowsOf}). */
@@ -167,7 +169,8 @@ const RUN_TABLE: ReadonlyArray<Column> = [
   { name: "error", type: "text" },
   { name: "miss_count", type: "bigint" },
   { name: "last_time", type: "bigint" },
-  { name: "ended_at", type: "bigint" }
+  { name: "ended_at", type: "bigint" },
+  { name: "job_data", type: "text" }
 ]
 
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
@@ -611,7 +614,8 @@ export const make = (
                 error: null,
                 count: p.count,
                 lastTime: p.lastTime,
-                endedAt: ready ? null : at
+                endedAt: ready ? null : at,
+                jobData: ready && d.next === null ? d.removedData ?? null : null
               }
               inserts.push(run)
               if (ready) started.push(run)
@@ -761,6 +765,19 @@ export const make = (
               jobs.set(row.id, { row, fenceSeq: row.fenceSeq })
             }
           }
+          // a removed one-shot job's run carries its record: its fences go on from its runs' greatest
+          const orphaned = [...new Set(expired.filter((r) => !jobs.has(String(r.job_id)) && r.job_data != null).map((r) => String(r.job_id)))]
+          if (orphaned.length > 0) {
+            const tops = yield* (dialect === "mysql"
+              ? sql`SELECT r.job_id, MAX(r.fence) AS f FROM ${idsTable(orphaned)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v GROUP BY r.job_id`
+              : sql`SELECT job_id, MAX(fence) AS f FROM ${R} WHERE ${idIn("job_id", orphaned)} GROUP BY job_id`)
+            for (const t of tops) {
+              const id = String(t.job_id)
+              const data = String(expired.find((r) => String(r.job_id) === id)!.job_data)
+              const row: EncodedRow = { id, data, nextRunTime: null, version: 0, fenceSeq: num(t.f), acquiredBy: null, acquiredUntil: null }
+              jobs.set(id, { row, fenceSeq: row.fenceSeq })
+            }
+          }
           const runs: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
           const abandoned: Array<EncodedRun> = []
           for (const r of expired) {
@@ -800,7 +817,7 @@ export const make = (
             : dialect === "pg"
             ? sql`UPDATE ${R} AS r SET fence = v.f, attempt = v.a, state = v.state, acquired_by = v.holder, acquired_until = v.lease_end, started_at = NULL, ended_at = v.ended FROM ${v} WHERE r.job_id = v.job_id AND r.scheduled_time = v.st`
             : sql`UPDATE ${R} SET fence = v.f, attempt = v.a, state = v.state, acquired_by = v.holder, acquired_until = v.lease_end, started_at = NULL, ended_at = v.ended FROM ${v} WHERE ${R}.job_id = v.job_id AND ${R}.scheduled_time = v.st`)
-          const fences = [...jobs.values()].filter((j) => j.fenceSeq !== j.row.fenceSeq)
+          const fences = [...jobs.values()].filter((j) => j.row.version !== 0 && j.fenceSeq !== j.row.fenceSeq)
           if (fences.length > 0) {
             const f = rowsOf("v", JOB_FENCE, fences.map((j) => [j.row.id, j.fenceSeq]))
             yield* (dialect === "mysql"
