@@ -21,6 +21,8 @@ import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
+import * as SqlJobStore from "../../src/stores/sql/SqlJobStore.js"
+import type * as Scope from "effect/Scope"
 import { SEC, T0 } from "./helpers.js"
 
 const LEASE = 30 * SEC
@@ -87,55 +89,64 @@ const advance = (ms: number, step = SEC) =>
 
 const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Logger.withMinimumLogLevel(LogLevel.None))
 
+/** The shared stores the recovery test runs on (SQLite on Effect's clock: `TestClock` drives it). */
+const stores: ReadonlyArray<readonly [string, Effect.Effect<JobStoreService, StoreError, Scope.Scope>]> = [
+  ["memory store", MemoryJobStore.make],
+  ["SQLite store", SqlJobStore.makeSqlite({ filename: ":memory:", tablePrefix: "leases", clock: "effect" })]
+]
+
 describe("Lock.leased: two schedulers on one store", () => {
-  it.scoped("a scheduler that loses its store: its run is stopped; the other re-runs it with attempt 2 and a higher fence; the late completion is refused", () =>
-    quiet(Effect.gen(function*() {
-      yield* TestClock.setTime(T0)
-      const shared = yield* MemoryJobStore.make
-      const cut = { on: false }
-      const seenA: Array<RunContext> = []
-      const seenB: Array<RunContext> = []
-      const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
-      const b = yield* build("owner-b", shared, returns(seenB))
-      yield* a.addJob("work", { id: "job", ...hourly })
-      yield* a.start()
-      yield* advance(SEC)
-      expect(seenA.map((c) => [c.attempt, c.signal.aborted])).toEqual([[1, false]])
-      const first = seenA[0]!
-      yield* b.start()
-      // the heartbeat keeps A's run while A reaches its store: no recovery for several leases
-      yield* advance(2 * LEASE)
-      expect(seenB).toEqual([])
-      expect((yield* a.health).runsHeld).toBe(1)
-      const held = (yield* shared.getRuns("job"))[0]!
-      expect([held.acquiredBy, held.attempt, held.state]).toEqual(["owner-a", 1, "ready"])
+  for (const [name, makeStore] of stores) {
+    it.scoped(`${name}: a scheduler that loses its store: its run is stopped; the other re-runs it with attempt 2 and a higher fence; the late completion is refused`, () =>
+      quiet(Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const shared = yield* makeStore
+        const cut = { on: false }
+        const seenA: Array<RunContext> = []
+        const seenB: Array<RunContext> = []
+        const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
+        const b = yield* build("owner-b", shared, returns(seenB))
+        yield* a.addJob("work", { id: "job", ...hourly })
+        yield* a.start()
+        yield* advance(SEC)
+        expect(seenA.map((c) => [c.attempt, c.signal.aborted])).toEqual([[1, false]])
+        const first = seenA[0]!
+        yield* b.start()
+        // the heartbeat keeps A's run while A reaches its store: no recovery for several leases
+        yield* advance(2 * LEASE)
+        expect(seenB).toEqual([])
+        expect((yield* a.health).runsHeld).toBe(1)
+        const held = (yield* shared.getRuns("job"))[0]!
+        expect([held.acquiredBy, held.attempt, held.state]).toEqual(["owner-a", 1, "ready"])
 
-      // A loses its store: it cannot renew; past its lease it stops the run, and B takes it over
-      cut.on = true
-      yield* advance(LEASE + 12 * SEC)
-      expect(first.signal.aborted).toBe(true)
-      expect(String(first.signal.reason)).toContain("lease")
-      expect(seenB.map((c) => [c.jobId, c.scheduledTime, c.attempt])).toEqual([["job", T0 + SEC, 2]])
-      expect(seenB[0]!.fence).toBeGreaterThan(first.fence)
-      const [run] = yield* shared.getRuns("job")
-      expect([run!.state, run!.attempt, run!.fence]).toEqual(["succeeded", 2, seenB[0]!.fence])
-      const healthA = yield* a.health
-      expect([healthA.runsHeld, healthA.lostRuns, healthA.stores.map((s) => s.reachable)]).toEqual([0, 1, [false]])
+        // A loses its store: it cannot renew; past its lease it stops the run, and B takes it over
+        cut.on = true
+        yield* advance(LEASE + 12 * SEC)
+        expect(first.signal.aborted).toBe(true)
+        expect(String(first.signal.reason)).toContain("lease")
+        expect(seenB.map((c) => [c.jobId, c.scheduledTime, c.attempt])).toEqual([["job", T0 + SEC, 2]])
+        expect(seenB[0]!.fence).toBeGreaterThan(first.fence)
+        const [run] = yield* shared.getRuns("job")
+        expect([run!.state, run!.attempt, run!.fence]).toEqual(["succeeded", 2, seenB[0]!.fence])
+        const healthA = yield* a.health
+        expect([healthA.runsHeld, healthA.lostRuns, healthA.stores.map((s) => s.reachable)]).toEqual([0, 1, [false]])
 
-      // the dead holder's late completion is refused by the store
-      cut.on = false
-      expect(
-        yield* shared.complete([{
-          jobId: "job",
-          scheduledTime: T0 + SEC,
-          fence: first.fence,
-          state: "succeeded",
-          startedAt: T0 + SEC,
-          finishedAt: T0 + 200 * SEC
-        }])
-      ).toEqual([false])
-      expect((yield* shared.getRuns("job")).map((r) => [r.state, r.attempt])).toEqual([["succeeded", 2]])
-    })))
+        // the dead holder's late completion is refused by the store
+        cut.on = false
+        expect(
+          yield* shared.complete([{
+            jobId: "job",
+            scheduledTime: T0 + SEC,
+            fence: first.fence,
+            state: "succeeded",
+            startedAt: T0 + SEC,
+            finishedAt: T0 + 200 * SEC
+          }])
+        ).toEqual([false])
+        expect((yield* shared.getRuns("job")).map((r) => [r.state, r.attempt])).toEqual([["succeeded", 2]])
+      })))
+
+  }
 
   it.scoped("recovery: \"abandon\": the run of a dead scheduler is recorded abandoned, never run again", () =>
     quiet(Effect.gen(function*() {
