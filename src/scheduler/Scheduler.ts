@@ -18,6 +18,7 @@ import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -65,6 +66,7 @@ import {
 } from "./internal/core.js"
 import { makeLeases } from "./internal/heartbeat.js"
 import { makeJobApi } from "./internal/jobApi.js"
+import { Ahead } from "./internal/ahead.js"
 import { makeLoop } from "./internal/loop.js"
 import { Signal } from "./internal/signal.js"
 import { isExecutorService, isStoreService } from "./internal/validation.js"
@@ -382,9 +384,19 @@ export const make = (
     }
     const jobstoresLock = yield* Effect.makeSemaphore(1)
     const lockOption = yield* Effect.serviceOption(Lock)
+    const eventBus = yield* EventBus.EventBus
     const core: Core = {
       state,
-      bus: yield* EventBus.EventBus,
+      bus: eventBus,
+      ahead: new Ahead(
+        eventBus,
+        yield* Effect.clock,
+        yield* FiberSet.make<void, never>(),
+        (executor, submissions, sink) => {
+          const owned = state.executors.get(executor)
+          return owned === undefined ? Effect.succeed(false) : Effect.as(owned.service.submit(submissions, sink), true)
+        }
+      ),
       registry: yield* TaskRegistry.TaskRegistry,
       plugins: yield* Plugins.Plugins,
       lock: Option.isSome(lockOption) ? lockOption.value : yield* makeSingle(),
@@ -399,7 +411,7 @@ export const make = (
 
     const jobs = makeJobApi(core)
     const leases = makeLeases(core, yield* Effect.clock)
-    const { flush, flusher, loop } = makeLoop(core, leases)
+    const { flush, flusher, loop } = makeLoop(core, yield* Effect.clock, leases)
     yield* Effect.forkIn(Effect.interruptible(flusher), layerScope)
     if (core.lock.mode === "leased") yield* Effect.forkIn(Effect.interruptible(leases.heartbeat), layerScope)
 
@@ -439,9 +451,11 @@ export const make = (
         const fiber = state.loopFiber
         state.loopFiber = undefined
         if (fiber !== undefined) yield* Fiber.interrupt(fiber)
-        const wait = opts.wait ?? true
         // under Lock.leased, the runs the shutdown interrupts hand their leases back: peers take over at once
         yield* leases.beginShutdown
+        // runs claimed for a time after the shutdown never start (they end interrupted)
+        yield* core.ahead.drop("the scheduler shut down before its start")
+        const wait = opts.wait ?? true
         for (const owned of [...state.executors.values()]) yield* owned.service.shutdown(wait)
         yield* flush
         yield* leases.endShutdown

@@ -268,7 +268,8 @@ export interface EncodedDriver {
    */
   readonly getNextRunTime: Effect.Effect<Option.Option<Instant>, StoreError>
   /**
-   * One atomic step: reads `now`, selects up to `limit` rows with `nextRunTime <= now` that are
+   * One atomic step: reads `now`, selects up to `limit` rows with
+   * `nextRunTime <= now + (horizonMs ?? 0)` that are
    * not leased by a live lease (`acquiredUntil === null || acquiredUntil <= now`), ordered by next
    * run time then id, sets `acquiredBy = owner, acquiredUntil = now + leaseMs` on them and
    * returns them with the new lease. SQL: one transaction (`SELECT … FOR UPDATE SKIP LOCKED` then

@@ -113,6 +113,11 @@ export interface Claim {
   readonly limit: number
   /** How long the lease lasts, in ms of the store's clock. */
   readonly leaseMs: number
+  /**
+   * Also claim the jobs due within this many ms after the store's `now` (default 0): the loop
+   * claims a little ahead and starts each run at its time. Leases are still judged at `now`.
+   */
+  readonly horizonMs?: number | undefined
 }
 
 /**

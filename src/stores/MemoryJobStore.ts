@@ -249,18 +249,22 @@ export class JobIndex {
   }
 
   /**
-   * Leases up to `limit` jobs whose effective due time is `<= now` to `owner` until
-   * `now + leaseMs`, taken in (effective due time, id) order, returned ordered by next run time
-   * then id. O(k log n) for k jobs taken.
+   * Leases up to `limit` jobs whose effective due time is `<= now + horizonMs` (and whose lease,
+   * if any, ended by `now`) to `owner` until `now + leaseMs`, taken in (effective due time, id)
+   * order, returned ordered by next run time then id. O(k log n) for k jobs taken.
    */
-  acquire(owner: string, limit: number, leaseMs: number, now: Instant): Array<LeasedJob> {
+  acquire(owner: string, limit: number, leaseMs: number, now: Instant, horizonMs = 0): Array<LeasedJob> {
     const heap = this.heap
     const taken: Array<Entry> = []
-    while (taken.length < limit && heap.length > 0 && heap[0]!.key <= now) {
+    const bound = now + Math.max(0, horizonMs)
+    let leased: Array<Entry> | undefined // live leases ending inside the horizon: put back
+    while (taken.length < limit && heap.length > 0 && heap[0]!.key <= bound) {
       const entry = heap[0]!
       this.removeAt(0)
-      taken.push(entry)
+      if (entry.acquiredUntil !== null && entry.acquiredUntil > now) (leased ??= []).push(entry)
+      else taken.push(entry)
     }
+    if (leased !== undefined) for (const entry of leased) this.push(entry)
     const k = taken.length
     if (k === 0) return []
     const until = now + leaseMs
@@ -764,7 +768,7 @@ const service = (index: JobIndex, clock: Clock.Clock): JobStoreService =>
     acquire: (claim) =>
       Effect.sync(() => {
         const now = clock.unsafeCurrentTimeMillis()
-        return { now, jobs: index.acquire(claim.owner, claim.limit, claim.leaseMs, now) }
+        return { now, jobs: index.acquire(claim.owner, claim.limit, claim.leaseMs, now, claim.horizonMs) }
       }),
     release: (owner, decisions, runLeaseMs) =>
       Effect.sync(() => index.release(owner, decisions, clock.unsafeCurrentTimeMillis(), runLeaseMs)),

@@ -242,12 +242,12 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
         const [first] = await jobs.find({ due: { $ne: null } }).sort({ due: 1 }).limit(1).toArray()
         return first === undefined ? Option.none() : Option.some(Number(first.due))
       }),
-      acquire: ({ leaseMs, limit, owner }) =>
+      acquire: ({ horizonMs, leaseMs, limit, owner }) =>
         transaction("acquire", async (session, at) => {
           if (limit <= 0) return { now: at, rows: [] }
           const candidates: Array<JobDoc> = await jobs.find({
             ...visible,
-            nextRunTime: { $ne: null, $lte: at },
+            nextRunTime: { $ne: null, $lte: at + Math.max(0, horizonMs ?? 0) },
             $or: [{ acquiredUntil: null }, { acquiredUntil: { $lte: at } }]
           }, { session }).sort({ nextRunTime: 1, _id: 1 }).limit(limit).toArray()
           const until = at + leaseMs

@@ -269,7 +269,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
         try: () => client.zrange(`${prefix}:due`, 0, 0, "WITHSCORES"),
         catch: fail("getNextRunTime")
       }).pipe(Effect.map((r) => (r.length >= 2 ? Option.some(Number(r[1])) : Option.none<Instant>()))),
-      acquire: ({ leaseMs, limit, owner }) =>
+      acquire: ({ horizonMs, leaseMs, limit, owner }) =>
         Effect.gen(function*() {
           const reply = (yield* claim("acquire", "acquire", [
             yield* now,
@@ -278,7 +278,8 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             Math.ceil(leaseMs),
             prefix,
             token(),
-            memoTtl
+            memoTtl,
+            Math.max(0, Math.floor(horizonMs ?? 0))
           ])) as [number, number, Array<string>, Array<unknown>, Array<unknown>, Array<unknown>, Array<unknown>]
           const [at, until, ids, datas, nexts, versions, fences] = reply
           const rows: Array<EncodedRow> = []

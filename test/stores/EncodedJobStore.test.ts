@@ -123,10 +123,11 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
       }
       return Option.fromNullable(min)
     }),
-    acquire: ({ leaseMs, limit, owner }) =>
+    acquire: ({ horizonMs, leaseMs, limit, owner }) =>
       atomically((now) => {
+        const bound = now + Math.max(0, horizonMs ?? 0)
         const rows = visible()
-          .filter((c) => c.nextRunTime !== null && c.nextRunTime <= now && !isLiveLease(c.acquiredUntil, now))
+          .filter((c) => c.nextRunTime !== null && c.nextRunTime <= bound && !isLiveLease(c.acquiredUntil, now))
           .sort(byOrder)
           .slice(0, Math.max(0, limit))
         for (const c of rows) {

@@ -318,6 +318,22 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
+    it.effect("acquire with horizonMs also takes the jobs due within the horizon, not beyond; a live lease ending inside it is not taken", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* store.add(makeJob("hz-leased", T0 - 100))
+          yield* lease(store, B, "hz-leased", 3) // live until T0 + 3, inside the horizon
+          yield* store.add(makeJob("hz-now", T0))
+          yield* store.add(makeJob("hz-in", T0 + 5))
+          yield* store.add(makeJob("hz-out", T0 + 6))
+          const got = yield* store.acquire({ owner: A, limit: 100, leaseMs: LEASE, horizonMs: 5 })
+          expect(got.now).toBe(T0)
+          expect(ids(got.jobs.map((l) => l.job))).toEqual(["hz-now", "hz-in"])
+          expect(ids(yield* acquired(store, { owner: A }))).toEqual([])
+        })
+      ))
+
     it.effect("a job leased by another owner is not acquired while its lease is live", () =>
       run((store) =>
         Effect.gen(function*() {

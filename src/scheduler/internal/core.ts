@@ -17,6 +17,7 @@ import type { JobStoreService } from "../../stores/JobStore.js"
 import type { LockService } from "../../stores/Lock.js"
 import type * as Plugins from "../Plugins.js"
 import type * as SchedulerConfig from "../SchedulerConfig.js"
+import type { Ahead } from "./ahead.js"
 import { Signal } from "./signal.js"
 
 /** The scheduler's state. APScheduler: `STATE_STOPPED` / `STATE_RUNNING` / `STATE_PAUSED`. */
@@ -51,6 +52,8 @@ export interface State {
 export interface Core {
   readonly state: State
   readonly bus: EventBus.EventBus["Type"]
+  /** The runs claimed ahead of their time, waiting to start. */
+  readonly ahead: Ahead
   readonly registry: TaskRegistry.TaskRegistry["Type"]
   readonly plugins: Plugins.Plugins["Type"]
   readonly lock: LockService

@@ -204,14 +204,18 @@ export const makeJobApi = (core: Core) => {
       const next = yield* firstRunTime(compiled, now)
       return yield* locked(Effect.gen(function*() {
         const found = yield* findOrFail(jobId, jobstore)
-        return yield* applyChanges(found, (job) => Job.modify(job, { trigger: compiled, nextRunTime: next }), true)
+        const changed = yield* applyChanges(found, (job) => Job.modify(job, { trigger: compiled, nextRunTime: next }), true)
+        yield* core.ahead.cancel(changed.jobstore, jobId, "its job was rescheduled before its start")
+        return changed
       }))
     })
 
   const pauseJob = (jobId: string, jobstore?: string) =>
     locked(Effect.gen(function*() {
       const found = yield* findOrFail(jobId, jobstore)
-      return yield* applyChanges(found, (job) => Job.modify(job, { nextRunTime: null }), false)
+      const paused = yield* applyChanges(found, (job) => Job.modify(job, { nextRunTime: null }), false)
+      yield* core.ahead.cancel(paused.jobstore, jobId, "its job was paused before its start")
+      return paused
     }))
 
   const removeFound = (found: Found) =>
@@ -221,6 +225,7 @@ export const makeJobApi = (core: Core) => {
         return
       }
       yield* found.store.remove(found.job.id)
+      yield* core.ahead.cancel(found.job.jobstore, found.job.id, "its job was removed before its start")
       yield* bus.publish(new JobRemoved({ jobId: found.job.id, jobstore: found.job.jobstore }))
       yield* Effect.logInfo(`Removed job ${found.job.id}`)
     })
@@ -254,7 +259,10 @@ export const makeJobApi = (core: Core) => {
         state.pending = state.pending.filter((p) => jobstore !== undefined && p.job.jobstore !== jobstore)
       }
       for (const [alias, owned] of state.stores) {
-        if (jobstore === undefined || alias === jobstore) yield* owned.service.removeAll
+        if (jobstore === undefined || alias === jobstore) {
+          yield* owned.service.removeAll
+          yield* core.ahead.cancel(alias, undefined, "its job was removed before its start")
+        }
       }
       yield* bus.publish(new AllJobsRemoved({ alias: jobstore }))
     }))

@@ -6,6 +6,10 @@
  * per executor, and go on while batches come back full — the first batch starts before the rest
  * are planned. Then sleep until the earliest next run time (or lease end) or a wake-up.
  *
+ * The loop claims a little ahead (`CLAIM_AHEAD_MS`, see `ahead.ts`): a job due within that horizon
+ * is claimed and planned at its own time, and its run is handed to the executor when that time
+ * comes, so claiming costs no lateness.
+ *
  * The number of fiber operations per batch is constant however many jobs are due. A batch
  * (acquire → release → submit) is uninterruptible, so a released run is always handed to an
  * executor and a lease is never left behind by a shutdown.
@@ -28,6 +32,7 @@ import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
 import { formatTime } from "./formatting.js"
 import type { Leases } from "./heartbeat.js"
+import { CLAIM_AHEAD_MS } from "./ahead.js"
 import { Signal } from "./signal.js"
 
 /**
@@ -75,12 +80,12 @@ class CompletionBuffer implements CompletionSink {
 }
 
 /** The loop of a scheduler's core. */
-export const makeLoop = (core: Core, leases: Leases) => {
+export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const { state, bus, lock } = core
   const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
-  const claims: Array<{ owner: string; limit: number; leaseMs: number }> = []
+  const claims: Array<{ owner: string; limit: number; leaseMs: number; horizonMs: number }> = []
   for (let limit = FIRST_BATCH_SIZE; ; limit = Math.min(limit * 2, BATCH_SIZE)) {
-    claims.push({ owner: lock.owner, limit, leaseMs: lock.leaseMs })
+    claims.push({ owner: lock.owner, limit, leaseMs: lock.leaseMs, horizonMs: CLAIM_AHEAD_MS })
     if (limit === BATCH_SIZE) break
   }
   const completed = new Signal()
@@ -162,11 +167,11 @@ export const makeLoop = (core: Core, leases: Leases) => {
     alias: string,
     store: JobStoreService,
     claim: (typeof claims)[number]
-  ): Effect.Effect<boolean, StoreError> =>
+  ): Effect.Effect<number, StoreError> =>
     Effect.gen(function*() {
       const acquired = yield* store.acquire(claim)
       const jobs = acquired.jobs
-      if (jobs.length === 0) return false
+      if (jobs.length === 0) return 0
       const now = acquired.now
       // jitter samples come from Random, one draw per jittered job (none for most batches)
       let jittered = 0
@@ -184,11 +189,13 @@ export const makeLoop = (core: Core, leases: Leases) => {
           continue
         }
         let plan: RunPlan
+        const nextRunTime = job.nextRunTime!
         try {
           plan = planRuns({
-            nextRunTime: job.nextRunTime!,
+            nextRunTime,
             trigger: job.trigger,
-            now,
+            // a job claimed ahead is planned at its own time: its one run, not late
+            now: nextRunTime > now ? nextRunTime : now,
             misfireGraceTime: job.misfireGraceTime,
             coalesce: job.coalesce,
             jitterSample: job.trigger.jitter ? samples[sample++] : undefined
@@ -205,7 +212,7 @@ export const makeLoop = (core: Core, leases: Leases) => {
         yield* Effect.forEach(broken, ({ error, job }) =>
           Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error), { discard: true })
       }
-      if (decisions.length === 0) return jobs.length >= claim.limit
+      if (decisions.length === 0) return jobs.length
       const from = leases.since()
       const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
 
@@ -215,6 +222,7 @@ export const makeLoop = (core: Core, leases: Leases) => {
       let byExecutor: Map<string, Array<Submission>> | undefined
       let firstExecutor: string | undefined
       let firstBatch: Array<Submission> | undefined
+      let later: Map<string, { at: Instant; executor: string; submissions: Array<Submission> }> | undefined
       for (let i = 0; i < decisions.length; i++) {
         const outcome = outcomes[i]!
         if (outcome._tag === "Refused") continue
@@ -256,6 +264,16 @@ export const makeLoop = (core: Core, leases: Leases) => {
           )
         }
         const submission: Submission = { job, runs }
+        const at = runs[0]!.scheduledTime
+        if (at > now) {
+          // claimed ahead: handed to the executor at its time
+          later ??= new Map()
+          const key = `${at}\u0000${job.executor}`
+          const group = later.get(key)
+          if (group === undefined) later.set(key, { at, executor: job.executor, submissions: [submission] })
+          else group.submissions.push(submission)
+          continue
+        }
         if (firstExecutor === undefined || firstExecutor === job.executor) {
           firstExecutor = job.executor
           ;(firstBatch ??= []).push(submission)
@@ -267,29 +285,50 @@ export const makeLoop = (core: Core, leases: Leases) => {
         }
       }
       const sink = leases.sink(alias, store, sinkOf(alias, store))
+      // runs claimed ahead by earlier batches whose time has come start first
+      yield* core.ahead.startDue(clock.unsafeCurrentTimeMillis())
       if (firstBatch !== undefined) yield* state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink)
       if (byExecutor !== undefined) {
         for (const [executor, submissions] of byExecutor) {
           yield* state.executors.get(executor)!.service.submit(submissions, sink)
         }
       }
+      if (later !== undefined) {
+        const clockNow = clock.unsafeCurrentTimeMillis()
+        for (const { at, executor, submissions } of later.values()) {
+          if (at <= clockNow) yield* state.executors.get(executor)!.service.submit(submissions, sink)
+          else yield* core.ahead.schedule(at, executor, submissions, sink)
+        }
+      }
       if (notices.length > 0) yield* Effect.forEach(notices, (n) => Effect.logWarning(n), { discard: true })
-      return jobs.length >= claim.limit
+      return jobs.length
     }).pipe(Effect.uninterruptible)
 
-  /** Every batch due in one store, then its next wake-up time. */
-  const passStore = (alias: string, store: JobStoreService): Effect.Effect<Option.Option<Instant>, StoreError> =>
+  /**
+   * Every batch due (or due within the claim-ahead horizon) in one store, then when to wake up for
+   * it: `CLAIM_AHEAD_MS` before its next run time, or at that time when this pass claimed nothing
+   * (what is due then is leased to another scheduler until then: no early wake-up can take it).
+   */
+  const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> =>
     Effect.gen(function*() {
       yield* leases.recover(alias, store, sinkOf(alias, store))
       let round = 0
-      while (yield* batch(alias, store, claims[Math.min(round++, claims.length - 1)]!)) {
-        if (state.status !== "running") return Option.none()
+      let claimed = 0
+      while (true) {
+        const claim = claims[Math.min(round++, claims.length - 1)]!
+        const n = yield* batch(alias, store, claim)
+        claimed += n
+        if (n < claim.limit) break
+        if (state.status !== "running") return undefined
         yield* Effect.yieldNow() // let the executors start the batch before the next is planned
         // the ends that came in meanwhile are stored before more is planned: a pass that never
         // runs out of due jobs (a loop behind its jobs) still keeps the live-run counts true
         yield* flush
       }
-      return yield* store.getNextRunTime
+      const next = yield* store.getNextRunTime
+      if (Option.isNone(next)) return undefined
+      const early = next.value - CLAIM_AHEAD_MS
+      return claimed === 0 && early <= clock.unsafeCurrentTimeMillis() ? next.value : early
     })
 
   /** Ends a store's pass: the completions that came in during it go to the flusher. */
@@ -319,8 +358,8 @@ export const makeLoop = (core: Core, leases: Leases) => {
         yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
         const retry = start + state.config.jobstoreRetryInterval * 1000
         if (nextWakeup === undefined || retry < nextWakeup) nextWakeup = retry
-      } else if (Option.isSome(result.right)) {
-        const t = result.right.value
+      } else if (result.right !== undefined) {
+        const t = result.right
         if (nextWakeup === undefined || t < nextWakeup) nextWakeup = t
       }
     }

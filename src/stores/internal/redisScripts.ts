@@ -150,7 +150,8 @@ return 1
 `
 
 /**
- * acquire. ARGV: now (\`''\`: Redis TIME), owner, limit, lease ms, prefix, token, memo ttl (s).
+ * acquire. ARGV: now (\`''\`: Redis TIME), owner, limit, lease ms, prefix, token, memo ttl (s),
+ * horizon ms (jobs due up to now + horizon; a live lease is judged at now).
  * Returns { now, until, ids, datas, nexts, versions, fences }.
  */
 export const ACQUIRE = HEADER + `
@@ -174,9 +175,15 @@ else
   untl = now + lease
   ids = {}
   if limit > 0 then
-    local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now), 'LIMIT', 0, limit)
+    local horizon = tonumber(ARGV[8]) or 0
+    local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
     for _, id in ipairs(cand) do
-      if redis.call('HEXISTS', K_JOBS, id) == 1 then ids[#ids + 1] = id else redis.call('ZREM', K_DUE, id) end
+      if redis.call('HEXISTS', K_JOBS, id) == 0 then
+        redis.call('ZREM', K_DUE, id)
+      else
+        local u = redis.call('HGET', K_UNTIL, id)
+        if u == false or tonumber(u) <= now then ids[#ids + 1] = id end
+      end
     end
   end
   if #ids > 0 then

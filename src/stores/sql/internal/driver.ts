@@ -426,13 +426,14 @@ export const make = (
      * rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`), leases them and returns them, unless the schema
      * is newer than this store knows; when it leases nothing, the schema is checked on its own.
      */
-    const acquireOneStatement = ({ leaseMs, limit, owner }: Claim) =>
+    const acquireOneStatement = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       guard("acquire")(
         Effect.gen(function*() {
           const at = yield* now
+          const bound = at + Math.max(0, horizonMs ?? 0)
           const until = at + leaseMs
           const n = Math.max(0, Math.floor(limit))
-          const pick = sql`SELECT id FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}`
+          const pick = sql`SELECT id FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}`
           const rows = n === 0 ? [] : dialect === "pg"
             ? yield* sql`WITH picked AS (${pick} FOR UPDATE SKIP LOCKED) UPDATE ${J} AS j SET acquired_by = ${owner}, acquired_until = ${until} FROM picked WHERE j.id = picked.id RETURNING j.id, j.next_run_time, j.data, j.version, j.fence_seq, j.acquired_by, j.acquired_until`
             : yield* sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE id IN (${pick}) RETURNING ${lit(JOB_COLUMNS)}`
@@ -442,14 +443,15 @@ export const make = (
       )
 
     /** MySQL / MariaDB, or the database's clock: `SELECT … FOR UPDATE SKIP LOCKED`, then `UPDATE` by ids. */
-    const acquireInTransaction = ({ leaseMs, limit, owner }: Claim) =>
+    const acquireInTransaction = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       transaction("acquire")(
         Effect.gen(function*() {
           yield* checkSchema
           const at = yield* now
           if (limit <= 0) return { now: at, rows: [] }
+          const bound = at + Math.max(0, horizonMs ?? 0)
           const until = at + leaseMs
-          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL ORDER BY next_run_time, id LIMIT ${Math.floor(limit)}${skipLocked}`
+          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL ORDER BY next_run_time, id LIMIT ${Math.floor(limit)}${skipLocked}`
           if (selected.length === 0) return { now: at, rows: [] }
           const ids = selected.map((r) => String(r.id))
           yield* (dialect === "mysql"
