@@ -128,8 +128,10 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
     s.sink = {
       done: (job: Job.Job, completion: Completion) => {
         const key = keyOf(completion)
-        const h = s.held.get(key)
-        if (h !== undefined && h.run.fence === completion.fence) s.held.delete(key)
+        const found = s.held.get(key)
+        // the run as this process held it (a later attempt of the same key has another fence)
+        const h = found !== undefined && found.run.fence === completion.fence ? found : undefined
+        if (h !== undefined) s.held.delete(key)
         if (completion.state === "interrupted" && (stopping || h?.lost === true)) {
           // its lease goes back: a peer runs it again at once (never recorded interrupted)
           s.handBack.push({ jobId: completion.jobId, scheduledTime: completion.scheduledTime, fence: completion.fence })
