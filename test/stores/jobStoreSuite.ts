@@ -784,6 +784,33 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
+    it.effect("renewRuns renews 300 runs in one call, and recover takes them over in batches of limit", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* drain(store)
+          yield* store.add(makeJob("rnb-x", T0, { maxInstances: 1000 }))
+          const leased = yield* lease(store, A, "rnb-x")
+          const times = Array.from({ length: 300 }, (_, i) => T0 - 300_000 + i * 1000)
+          const [outcome] = yield* store.release(A, [{ leased, plan: plan({ runTimes: times, nextRunTime: T0 + 3_600_000 }) }], RUN_LEASE)
+          const runs = started(outcome!)
+          expect(runs.length).toBe(300)
+          yield* TestClock.setTime(T0 + RUN_LEASE - 1)
+          const renewed = yield* store.renewRuns(A, runs, RUN_LEASE)
+          expect(renewed.filter((b) => b).length).toBe(300)
+          // renewed until T0 + 2 * RUN_LEASE - 1
+          yield* TestClock.setTime(T0 + 2 * RUN_LEASE - 2)
+          expect((yield* store.recover({ owner: B, limit: 1000, leaseMs: RUN_LEASE })).runs).toEqual([])
+          yield* TestClock.setTime(T0 + 2 * RUN_LEASE - 1)
+          const first = yield* store.recover({ owner: B, limit: 256, leaseMs: RUN_LEASE })
+          const second = yield* store.recover({ owner: B, limit: 256, leaseMs: RUN_LEASE })
+          expect([first.runs.length, second.runs.length]).toEqual([256, 44])
+          const fences = [...first.runs, ...second.runs].map((x) => x.run.fence)
+          expect(new Set(fences).size).toBe(300)
+          expect(Math.min(...fences)).toBeGreaterThan(Math.max(...runs.map((r) => r.fence)))
+        })
+      ))
+
     it.effect("a renewed run keeps counting for maxInstances after its first lease would have ended", () =>
       run((store) =>
         Effect.gen(function*() {
