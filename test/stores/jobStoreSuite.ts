@@ -800,7 +800,8 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
           expect(renewed.filter((b) => b).length).toBe(300)
           // renewed until T0 + 2 * RUN_LEASE - 1
           yield* TestClock.setTime(T0 + 2 * RUN_LEASE - 2)
-          expect((yield* store.recover({ owner: B, limit: 1000, leaseMs: RUN_LEASE })).runs).toEqual([])
+          // (the drain takes only what other tests left expired by now)
+          expect(mine("rnb-", (yield* drain(store)).runs.map((x) => x.run))).toEqual([])
           yield* TestClock.setTime(T0 + 2 * RUN_LEASE - 1)
           const first = yield* store.recover({ owner: B, limit: 256, leaseMs: RUN_LEASE })
           const second = yield* store.recover({ owner: B, limit: 256, leaseMs: RUN_LEASE })
