@@ -323,7 +323,8 @@ export const make = (
 
     const databaseNow = sql.onDialectOrElse({
       pg: () => sql`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now`,
-      mysql: () => sql`SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) AS now`,
+      // UTC_TIMESTAMP: epoch ms whatever the session time zone (UNIX_TIMESTAMP(NOW()) is off by an hour in a DST fall-back)
+      mysql: () => sql`SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(6)) DIV 1000 AS now`,
       orElse: () => sql`SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS now`
     })
 
