@@ -33,6 +33,11 @@ export interface LockService {
   readonly owner: string
   /** How long a claim (and a run's lease) lasts, in ms. */
   readonly leaseMs: number
+  /**
+   * The longest the loop sleeps between looks at its stores, in ms (`null`: until the next run
+   * time or a local wake-up). With `leased`, peers change the store too, so the loop polls.
+   */
+  readonly pollMs: number | null
 }
 
 /**
@@ -50,6 +55,14 @@ export class Lock extends Context.Tag("effect-apscheduler/Lock")<Lock, LockServi
  * @category constants
  */
 export const DEFAULT_LEASE_MS = 30_000
+
+/**
+ * How often a scheduler on a shared store (`leased`) looks at it at least: every second.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_POLL_MS = 1_000
 
 /**
  * A random owner id (128 bits, hex), drawn from `Random`.
@@ -74,11 +87,18 @@ export interface LockOptions {
   readonly owner?: string | undefined
   /** Lease length in ms (default {@link DEFAULT_LEASE_MS}). */
   readonly leaseMs?: number | undefined
+  /** `leased` only: the longest sleep between looks at the stores, in ms (default {@link DEFAULT_POLL_MS}). */
+  readonly pollMs?: number | undefined
 }
 
 const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<LockService> =>
   Effect.map(options.owner === undefined ? makeOwner : Effect.succeed(options.owner), (owner) =>
-    Lock.of({ mode, owner, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS }))
+    Lock.of({
+      mode,
+      owner,
+      leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+      pollMs: mode === "single" ? null : Math.max(1, options.pollMs ?? DEFAULT_POLL_MS)
+    }))
 
 /**
  * The single-scheduler policy (the default when none is provided).

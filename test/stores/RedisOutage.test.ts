@@ -1,7 +1,7 @@
 /**
- * A Redis outage longer than `jobstoreRetryInterval`, through a small loopback TCP proxy (written
- * here with node:net) that cuts every connection and refuses new ones for a while: the scheduler
- * keeps running (store errors are logged and retried), nothing is lost (every scheduled time
+ * A Redis outage longer than `jobstoreRetryInterval`, through a small loopback TCP proxy
+ * (test/support/tcpProxy.ts) that cuts every connection and refuses new ones for a while: the
+ * scheduler keeps running (store errors are logged and retried), nothing is lost (every scheduled time
  * runs once the store is back: no grace limit, no coalescing) and nothing runs twice. Real
  * time; counts asserted, never timings.
  */
@@ -11,13 +11,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as net from "node:net"
 import { EventBus } from "../../src/events/EventBus.js"
 import { TaskRegistry } from "../../src/job/TaskRegistry.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
 import * as Lock from "../../src/stores/Lock.js"
 import * as RedisJobStore from "../../src/stores/RedisJobStore.js"
+import { startTcpProxy } from "../support/tcpProxy.js"
 import { cleanup, randomPrefix, rawClient, REDIS_URL } from "./redisHelpers.js"
 
 const prefix = randomPrefix("outage")
@@ -27,41 +27,11 @@ afterAll(async () => {
   raw.disconnect()
 })
 
-/** A TCP proxy to Redis that can cut every connection and refuse new ones. */
+/** A proxy to Redis (test/support/tcpProxy.ts) and its URL. */
 const makeProxy = async () => {
   const target = new URL(REDIS_URL)
-  const sockets = new Set<net.Socket>()
-  let down = false
-  const server = net.createServer((client) => {
-    if (down) return void client.destroy()
-    const upstream = net.connect(Number(target.port || 6379), target.hostname)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on("close", () => sockets.delete(s))
-      s.on("error", () => {})
-    }
-    client.pipe(upstream)
-    upstream.pipe(client)
-    client.on("close", () => upstream.destroy())
-    upstream.on("close", () => client.destroy())
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const port = (server.address() as net.AddressInfo).port
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    cut: () => {
-      down = true
-      for (const s of sockets) s.destroy()
-    },
-    restore: () => {
-      down = false
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-      })
-  }
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379))
+  return { ...proxy, url: `redis://127.0.0.1:${proxy.port}` }
 }
 
 const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))

@@ -1,7 +1,6 @@
 /**
  * Two schedulers in one process share one Redis store (`Lock.leased`, Redis TIME): 50 jobs
- * every second, on the live clock, for about 8 s of real time (shortened from 20 s to keep the
- * suite fast). Each scheduled time fires exactly once, across both schedulers, and none is
+ * every second, on the live clock, for 20 s of real time. Each scheduled time fires exactly once, across both schedulers, and none is
  * skipped. Counts are asserted, never timings.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
@@ -28,7 +27,7 @@ afterAll(async () => {
 })
 
 const JOBS = 50
-const RUN_MS = 8_000
+const RUN_MS = 20_000
 
 const schedulerLayer = (owner: string) =>
   SchedulerModule.layerDefault({ timezone: "UTC" }).pipe(
@@ -96,7 +95,7 @@ describe("RedisJobStore shared by two schedulers", () => {
         total += times.length
       }
       // the window held several seconds of runs (a count, not a timing)
-      expect(total).toBeGreaterThanOrEqual(JOBS * 3)
+      expect(total).toBeGreaterThanOrEqual(JOBS * 10)
       console.log(`two schedulers: ${total} runs (a: ${perScheduler[0]}, b: ${perScheduler[1]}), no duplicate, none lost`)
     }).pipe(Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning)), 60_000)
 })

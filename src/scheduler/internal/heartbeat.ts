@@ -216,26 +216,19 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
     })
 
   /**
-   * The heartbeat: renews every `leaseMs / 3` (sooner at the earliest deadline), and wakes the
-   * loop as often, so runs whose holder died are recovered within `leaseMs / 3` of their lease end
-   * even when no job is due.
+   * The heartbeat: renews every `leaseMs / 3` (sooner at the earliest deadline). Recovery needs no
+   * timer of its own: under `Lock.leased` the loop passes at least every `pollMs`.
    */
   const heartbeat: Effect.Effect<never> = Effect.gen(function*() {
-    let lastTick = now()
+    const period = Math.max(1, Math.floor(leaseMs / 3))
     while (true) {
       wake.clear()
-      const period = Math.max(1, Math.floor(leaseMs / 3))
-      if (now() - lastTick >= period) {
-        lastTick = now()
-        if (state.status === "running") core.wake.raise()
-      }
       let next: number | undefined
       for (const s of stores.values()) {
         yield* beatStore(s)
         for (const h of s.held.values()) if (!h.lost && (next === undefined || h.deadline < next)) next = h.deadline
       }
-      const untilTick = Math.max(0, lastTick + period - now())
-      yield* wake.wait(next === undefined ? untilTick : Math.max(0, Math.min(untilTick, next - now())), period)
+      yield* wake.wait(next === undefined ? undefined : Math.max(0, Math.min(period, next - now())), period)
     }
   })
 

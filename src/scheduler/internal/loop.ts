@@ -102,8 +102,12 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
     return buffer
   }
 
+  // one flush at a time: a flush that finds the buffers empty while another one's writes are in
+  // flight waits for them (a shutdown's last flush returns only when every end is stored)
+  const flushing = Effect.unsafeMakeSemaphore(1)
+
   /** Stores the completions buffered so far: one `complete` per store. */
-  const flush: Effect.Effect<void> = Effect.suspend(() => {
+  const flushNow: Effect.Effect<void> = Effect.suspend(() => {
     const work: Array<Effect.Effect<void>> = []
     for (const buffer of buffers.values()) {
       if (buffer.items.length === 0) continue
@@ -132,6 +136,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
     }
     return work.length === 0 ? Effect.void : Effect.all(work, { discard: true })
   })
+  const flush: Effect.Effect<void> = flushing.withPermits(1)(flushNow)
 
   /** Stores completions as they come (between passes); retries after a store error. */
   const flusher: Effect.Effect<never> = Effect.gen(function*() {
@@ -364,9 +369,11 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
       }
     }
     if (!failed) leases.passEnded()
-    if (state.status !== "running" || nextWakeup === undefined) return undefined
-    const later = yield* Clock.currentTimeMillis
-    return Math.max(nextWakeup - later, 0)
+    if (state.status !== "running") return undefined
+    // on a shared store a peer may add or change jobs: look again at least every pollMs
+    if (nextWakeup === undefined) return lock.pollMs ?? undefined
+    const wait = Math.max(nextWakeup - (yield* Clock.currentTimeMillis), 0)
+    return lock.pollMs !== null && wait > lock.pollMs ? lock.pollMs : wait
   })
 
   /** The loop: pass, then wait for the next due time or a wake-up. */

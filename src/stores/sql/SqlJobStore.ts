@@ -307,7 +307,16 @@ const openSqlite = (
       return yield* new StoreError({ store, operation: "connect", reason: `busyTimeoutMs must be a whole number >= 0` })
     }
     const { make: makeClient } = yield* importing(store, () => import("@effect/sql-sqlite-node/SqliteClient"))
-    const client = yield* makeClient({ filename: options.filename }).pipe(Effect.provide(Reactivity.layer))
+    // better-sqlite3 throws while opening (a missing directory, a file that is no database):
+    // @effect/sql-sqlite-node lets that through as a defect; here it is a StoreError
+    const client = yield* makeClient({ filename: options.filename }).pipe(
+      Effect.provide(Reactivity.layer),
+      Effect.catchAllDefect((defect) =>
+        Effect.fail(
+          new StoreError({ store, operation: "connect", reason: defect instanceof Error ? defect.message : String(defect) })
+        )
+      )
+    )
     // validated values: PRAGMA takes no parameters
     yield* client.unsafe(`PRAGMA busy_timeout = ${busy}`).pipe(
       Effect.zipRight(client.unsafe(`PRAGMA synchronous = ${synchronous}`)),

@@ -47,4 +47,12 @@ describe("SqlJobStore (SQLite) in one process", () => {
       expect(again).not.toBe(a)
       expect((yield* Effect.flip(store.getAll))._tag).toBe("StoreError")
     }))
+
+  it.effect("a file in a directory that does not exist is a StoreError (connect), not a defect", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.scoped(SqlJobStore.makeSqlite({ filename: path.join(dir, "missing", "jobs.sqlite") })))
+      expect(error._tag).toBe("StoreError")
+      expect(error.operation).toBe("connect")
+      expect(error.reason).toMatch(/directory does not exist/)
+    }))
 })
