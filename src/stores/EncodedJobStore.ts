@@ -27,6 +27,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import { type ConflictingIdError, JobLookupError, type StoreError } from "../errors.js"
 import { EventBus } from "../events/EventBus.js"
 import { JobQuarantined } from "../events/SchedulerEvent.js"
@@ -346,6 +347,8 @@ export interface EncodedDriver {
    * every query filters on). An upsert of its id or a delete ends the quarantine.
    */
   readonly quarantine: (id: string, reason: string) => Effect.Effect<void, StoreError>
+  /** Hints that another process changed the jobs (see `JobStoreService.changes`); optional. */
+  readonly changes?: Stream.Stream<void> | undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -736,6 +739,7 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
     complete,
     renewRuns: (owner, runs, leaseMs) => runs.length === 0 ? Effect.succeed([]) : driver.renewRuns(owner, runs, leaseMs),
     recover,
-    getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns)
+    getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns),
+    changes: driver.changes
   })
 }

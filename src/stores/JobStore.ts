@@ -25,6 +25,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 import type { ConflictingIdError, InvalidArgumentError, JobLookupError, StoreError } from "../errors.js"
 import type { Job } from "../job/Job.js"
 import type { RunPlan } from "../planning/planRuns.js"
@@ -294,6 +295,12 @@ export interface JobStoreService {
   readonly recover: (claim: Claim) => Effect.Effect<Recovered, StoreError>
   /** The run records of a job (kept for the retention period), ordered by scheduled time. */
   readonly getRuns: (jobId: string) => Effect.Effect<ReadonlyArray<Run>, StoreError>
+  /**
+   * Hints that another process changed the store's jobs (a due time may now be earlier): the loop
+   * looks again at once. Optional (PostgreSQL: `LISTEN`); hints may be lost, so a loop on a shared
+   * store also polls (`Lock.leased`'s `pollMs`).
+   */
+  readonly changes?: Stream.Stream<void> | undefined
 }
 
 /**

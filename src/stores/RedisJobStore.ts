@@ -36,6 +36,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { createHash } from "node:crypto"
 import { ConfigError, ConflictingIdError, StoreError } from "../errors.js"
 import type { Instant } from "../triggers/Trigger.js"
@@ -210,8 +211,9 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
     const simple = (operation: string, name: ScriptName, args: ReadonlyArray<string | number>) =>
       Effect.mapError(evalScript(name, args), fail(operation))
 
+    const wakeupChannel = `${prefix}:wakeup`
     const write = (mode: "insert" | "upsert" | "update", job: EncodedJob) =>
-      simple(mode, "write", [mode, job.id, job.nextRunTime === null ? "" : String(job.nextRunTime), job.data])
+      simple(mode, "write", [mode, job.id, job.nextRunTime === null ? "" : String(job.nextRunTime), job.data, wakeupChannel])
 
     const driver: EncodedDriver = {
       name: NAME,
@@ -448,8 +450,39 @@ const normalizeRun = (r: Record<string, unknown>): EncodedRun => ({
 interface IoRedisModule {
   readonly default: new(url: string, options: Record<string, unknown>) => RedisClient & {
     on(event: "error", listener: (e: unknown) => void): unknown
+    on(event: "message", listener: (channel: string, message: string) => void): unknown
+    subscribe(channel: string): Promise<unknown>
   }
 }
+
+/**
+ * The peers' hints (see `JobStoreService.changes`): a subscriber connection of its own on the
+ * store's wake-up channel (`ioredis` subscribes again after a reconnect); opened while the stream
+ * runs, closed when it stops.
+ */
+const subscribe = (
+  Redis: IoRedisModule["default"],
+  url: string,
+  channel: string,
+  connection: Readonly<Record<string, unknown>> | undefined
+) =>
+  Stream.asyncScoped<void>((emit) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const sub = new Redis(url, {
+          maxRetriesPerRequest: null,
+          retryStrategy: (times: number) => Math.min(50 * times, 1000),
+          ...connection
+        })
+        sub.on("error", () => {})
+        sub.on("message", (ch, _id) => {
+          if (ch === channel) void emit.single(undefined)
+        })
+        void sub.subscribe(channel).catch(() => undefined)
+        return sub
+      }),
+      (sub) => Effect.sync(() => sub.disconnect())
+    ))
 
 /**
  * Connects to Redis with `ioredis` (imported only now) — or uses `options.client` — loads the
@@ -462,8 +495,9 @@ interface IoRedisModule {
 export const make = (options: Options = {}): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
     let client = options.client
+    let Redis: IoRedisModule["default"] | undefined
     if (client === undefined) {
-      const { default: Redis } = yield* Effect.tryPromise({
+      const { default: Loaded } = yield* Effect.tryPromise({
         try: () => import("ioredis") as unknown as Promise<IoRedisModule>,
         catch: (e) =>
           new StoreError({
@@ -472,10 +506,11 @@ export const make = (options: Options = {}): Effect.Effect<JobStoreService, Stor
             reason: `the Redis job store needs the 'ioredis' package (npm install ioredis): ${messageOf(e)}`
           })
       })
+      Redis = Loaded
       const url = options.url ?? "redis://127.0.0.1:6379"
       const own = yield* Effect.acquireRelease(
         Effect.sync(() => {
-          const c = new Redis(url, {
+          const c = new Loaded(url, {
             lazyConnect: true,
             // fail fast while disconnected: the scheduler retries after jobstoreRetryInterval,
             // and a claim in flight is asked for again by token (never resent blindly)
@@ -505,7 +540,11 @@ export const make = (options: Options = {}): Effect.Effect<JobStoreService, Stor
       try: () => Promise.all(Object.values(SCRIPTS).map((source) => c.script("LOAD", source))),
       catch: fail("load scripts")
     })
-    return makeEncoded(yield* makeDriver(c, options), options)
+    const driver = yield* makeDriver(c, options)
+    const changes = Redis === undefined
+      ? undefined
+      : subscribe(Redis, options.url ?? "redis://127.0.0.1:6379", `${options.prefix ?? DEFAULT_PREFIX}:wakeup`, options.connection)
+    return makeEncoded({ ...driver, changes }, options)
   })
 
 const fail = (operation: string) => (e: unknown) => new StoreError({ store: NAME, operation, reason: messageOf(e) })

@@ -22,6 +22,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Stream from "effect/Stream"
 import type { StoreError } from "../../errors.js"
 import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
@@ -378,6 +379,11 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
 
   /** The loop: pass, then wait for the next due time or a wake-up. */
   const loop: Effect.Effect<never> = Effect.gen(function*() {
+    // peers' change hints wake the loop (children of the loop's fiber: they stop with it)
+    for (const owned of state.stores.values()) {
+      const changes = owned.service.changes
+      if (changes !== undefined) yield* Effect.fork(Stream.runForEach(changes, () => Effect.sync(() => core.wake.raise())))
+    }
     while (true) {
       core.wake.clear() // signals raised before this pass are served by it
       const wait = yield* processJobs.pipe(

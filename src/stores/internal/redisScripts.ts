@@ -88,7 +88,8 @@ end
 
 /**
  * User writes. ARGV: mode (`insert` | `upsert` | `update`), id, next run time (`''`: paused),
- * data. Returns `OK`, `CONFLICT` (insert of an existing id) or `MISSING` (update of an absent or
+ * data, wake-up channel (`''`: none; the job id is published there, a hint to the peers' loops).
+ * Returns `OK`, `CONFLICT` (insert of an existing id) or `MISSING` (update of an absent or
  * quarantined id).
  */
 export const WRITE = HEADER + `
@@ -111,6 +112,7 @@ else
 end
 if nxt == '' then redis.call('HDEL', K_NEXT, id) else redis.call('HSET', K_NEXT, id, nxt) end
 rescore(id)
+if ARGV[5] and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], id) end
 return 'OK'
 `
 

@@ -32,6 +32,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { ConflictingIdError, StoreError } from "../../../errors.js"
 import type {
   EncodedCompletion,
@@ -175,6 +176,13 @@ const RUN_TABLE: ReadonlyArray<Column> = [
 
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
 
+/** `@effect/sql-pg`'s `PgClient` as far as listening goes (the client itself; never imported here). */
+interface PgListener {
+  readonly listen: (channel: string) => Stream.Stream<string, unknown>
+}
+const pgListenerOf = (client: unknown): PgListener | undefined =>
+  typeof (client as Partial<PgListener>).listen === "function" ? client as PgListener : undefined
+
 /**
  * Builds the driver over the `SqlClient` in context (its transforms disabled: the driver reads
  * its own column names).
@@ -183,7 +191,8 @@ export const make = (
   options: DriverOptions
 ): Effect.Effect<EncodedDriver & { readonly schemaVersion: Effect.Effect<number, StoreError> }, never, SqlClient.SqlClient> =>
   Effect.gen(function*() {
-    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    const client = yield* SqlClient.SqlClient
+    const sql = client.withoutTransforms()
     const dialect: Dialect = sql.onDialectOrElse({
       sqlite: () => "sqlite" as const,
       pg: () => "pg" as const,
@@ -384,6 +393,28 @@ export const make = (
           (raw) => affected(raw) > 0
         )
       )
+
+    // -- wake-up hints (PostgreSQL) ------------------------------------------------------------------
+
+    /**
+     * PostgreSQL: after a user write that may make a due time earlier, `pg_notify` tells the
+     * peers' loops (payload: the job id). A hint only: a failed or lost one is covered by polling.
+     */
+    const channel = `${options.prefix}_wakeup`
+    const notify = (id: string) =>
+      dialect === "pg" ? Effect.ignore(sql`SELECT pg_notify(${channel}, ${id})`) : Effect.void
+    const pgListener = Option.fromNullable(dialect === "pg" ? pgListenerOf(client) : undefined)
+    /**
+     * The peers' hints: `LISTEN` on the store's channel. A listening connection that dies goes
+     * silent, so the stream listens afresh every 30 s (and 1 s after a failure).
+     */
+    const changes = Option.getOrUndefined(Option.map(pgListener, (client) =>
+      client.listen(channel).pipe(
+        Stream.as(undefined as void),
+        Stream.interruptAfter("30 seconds"),
+        Stream.catchAll(() => Stream.execute(Effect.sleep("1 second"))),
+        Stream.forever
+      )))
 
     const remove = (id: string) =>
       guard("remove")(Effect.map(sql`DELETE FROM ${J} WHERE id = ${id}`.raw, (raw) => affected(raw) > 0))
@@ -866,9 +897,10 @@ export const make = (
 
     return {
       name: options.name,
-      insert,
-      upsert,
-      update,
+      insert: (job) => Effect.zipLeft(insert(job), notify(job.id)),
+      upsert: (job) => Effect.zipLeft(upsert(job), notify(job.id)),
+      update: (job) => Effect.tap(update(job), (found) => (found ? notify(job.id) : Effect.void)),
+      changes,
       delete: remove,
       deleteAll,
       select,
