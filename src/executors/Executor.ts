@@ -1,7 +1,7 @@
 /**
  * The executor contract: runs the runs that the store's `release` handed out, reports each run's
  * end to a sink (which the scheduler turns into the store's `complete`) and publishes the
- * execution events (`JOB_EXECUTED`, `JOB_ERROR`, `JOB_MISSED` for a run that starts later than the
+ * execution events (`JOB_EXECUTED`, `JOB_ERROR`, `JOB_MISSED` for a first attempt that starts later than the
  * grace time). `maxInstances` is decided by the store (live runs), not here.
  *
  * APScheduler: `BaseExecutor`.
@@ -32,6 +32,13 @@ export interface Submission {
  */
 export interface CompletionSink {
   readonly done: (job: Job, completion: Completion) => void
+  /**
+   * When given (a sink that holds run leases, `Lock.leased`), asked before each run starts:
+   * `false` means the run must not start (its lease is lost): it ends `interrupted` unstarted.
+   * `stop` stops the run later: an Effect or promise job is interrupted (its `AbortSignal`
+   * fires) and ends `interrupted` with `reason`; a synchronous job has ended before it can be.
+   */
+  readonly starting?: ((run: Run, stop: (reason: string) => void) => boolean) | undefined
 }
 
 /**

@@ -299,6 +299,13 @@ export class BackgroundScheduler {
   getRuns(jobId: string, jobstore?: string): Promise<ReadonlyArray<Run>> {
     return this.call((s) => s.getRuns(jobId, jobstore))
   }
+  /**
+   * The scheduler's health (state, last successful pass, each store answering, runs held): what a
+   * readiness probe checks.
+   */
+  health(): Promise<Scheduler.Health> {
+    return this.call((s) => s.health)
+  }
   /** Adds a listener for the event codes in `mask`; returns its id. APScheduler: `add_listener`. */
   addListener(listener: (event: SchedulerEvent) => unknown, mask?: number): Promise<number> {
     return this.call((s) => s.addListener(listener as EventBus.Listener, mask))

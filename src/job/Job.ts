@@ -59,9 +59,31 @@ export interface Job {
   readonly coalesce: boolean
   /** How many runs of this job may be under way at once. */
   readonly maxInstances: number
+  /**
+   * What happens to a run whose scheduler died while running it (`Lock.leased`): `"rerun"` (the
+   * default: a peer runs it again with a higher fence and `attempt + 1`, at-least-once) or
+   * `"abandon"` (it is recorded `abandoned`, at-most-once).
+   */
+  readonly recovery: Recovery
   /** When the job runs next; `null` = paused. */
   readonly nextRunTime: Instant | null
 }
+
+/**
+ * A job's recovery policy: `"rerun"` (at-least-once, the default) or `"abandon"` (at-most-once).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Recovery = "rerun" | "abandon"
+
+/**
+ * The recovery policies.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const RECOVERIES: ReadonlyArray<Recovery> = ["rerun", "abandon"]
 
 const EMPTY_ARGS: ReadonlyArray<unknown> = Object.freeze([])
 const EMPTY_KWARGS: Readonly<Record<string, unknown>> = Object.freeze({})
@@ -84,6 +106,7 @@ export const make = (fields: {
   readonly misfireGraceTime?: number | null | undefined
   readonly coalesce?: boolean | undefined
   readonly maxInstances?: number | undefined
+  readonly recovery?: Recovery | undefined
   readonly nextRunTime: Instant | null
 }): Job => ({
   id: fields.id,
@@ -97,6 +120,7 @@ export const make = (fields: {
   misfireGraceTime: fields.misfireGraceTime === undefined ? 1 : fields.misfireGraceTime,
   coalesce: fields.coalesce ?? true,
   maxInstances: fields.maxInstances ?? 1,
+  recovery: fields.recovery ?? "rerun",
   nextRunTime: fields.nextRunTime
 })
 
@@ -173,6 +197,7 @@ export const JobRecord = Schema.Struct({
   misfireGraceTime: Schema.NullOr(Schema.Number),
   coalesce: Schema.Boolean,
   maxInstances: Schema.Number,
+  recovery: Schema.optional(Schema.Literal("rerun", "abandon")),
   nextRunTime: Schema.NullOr(Schema.Number)
 })
 
@@ -278,6 +303,7 @@ export const toRecord = (job: Job): Either.Either<JobRecord, InvalidArgumentErro
     misfireGraceTime: job.misfireGraceTime,
     coalesce: job.coalesce,
     maxInstances: job.maxInstances,
+    ...(job.recovery === "rerun" ? {} : { recovery: job.recovery }),
     nextRunTime: job.nextRunTime
   })
 }
@@ -305,5 +331,6 @@ export const fromRecord = <E>(
       misfireGraceTime: record.misfireGraceTime,
       coalesce: record.coalesce,
       maxInstances: record.maxInstances,
+      recovery: record.recovery,
       nextRunTime: record.nextRunTime
     }))

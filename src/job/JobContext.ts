@@ -1,7 +1,7 @@
 /**
  * What a running job knows about its run: job id, scheduled time, fencing token, attempt, an
  * idempotency key and an `AbortSignal` that fires when the run must stop (the scheduler shuts
- * down without waiting; later also a lost lease). Effect jobs read it from the {@link JobContext}
+ * down without waiting, or the run's lease is lost under `Lock.leased`). Effect jobs read it from the {@link JobContext}
  * service (and are interrupted instead); plain and promise jobs call {@link current} — at the
  * start of the job, or anywhere in its asynchronous continuation (Node's `AsyncLocalStorage`).
  *

@@ -64,6 +64,7 @@ import {
   type State,
   wakeupIfRunning
 } from "./internal/core.js"
+import { makeLeases } from "./internal/heartbeat.js"
 import { makeJobApi } from "./internal/jobApi.js"
 import { Ahead } from "./internal/ahead.js"
 import { makeLoop } from "./internal/loop.js"
@@ -109,6 +110,8 @@ export interface AddJobOptions {
   readonly misfireGraceTime?: number | null | undefined
   readonly coalesce?: boolean | undefined
   readonly maxInstances?: number | undefined
+  /** A run whose scheduler died: `"rerun"` (default, at-least-once) or `"abandon"` (at-most-once). */
+  readonly recovery?: Job.Recovery | undefined
   /** The first run time; `null` adds the job paused; default: computed from the trigger. */
   readonly nextRunTime?: Instant | Date | null | undefined
   /** Job store alias (default `"default"`). */
@@ -135,6 +138,8 @@ export interface JobChanges {
   readonly misfireGraceTime?: number | null | undefined
   readonly coalesce?: boolean | undefined
   readonly maxInstances?: number | undefined
+  /** A run whose scheduler died: `"rerun"` (at-least-once) or `"abandon"` (at-most-once). */
+  readonly recovery?: Job.Recovery | undefined
   readonly nextRunTime?: Instant | Date | null | undefined
   readonly executor?: string | undefined
 }
@@ -186,6 +191,52 @@ export type JobStoreInput = JobStoreService | SchedulerConfig.PluginConfig
 export type ExecutorInput = Executor["Type"] | SchedulerConfig.PluginConfig
 
 /**
+ * Whether a job store answered the health check, and when it was asked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StoreHealth {
+  readonly alias: string
+  /** It answered within {@link HEALTH_TIMEOUT_MS}. */
+  readonly reachable: boolean
+  /** Why not, when it did not. */
+  readonly error: string | null
+}
+
+/**
+ * A scheduler's health, for readiness and liveness probes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Health {
+  readonly state: SchedulerState
+  /** This scheduler's owner id in leases and runs. */
+  readonly owner: string
+  /** The lease policy: `single` or `leased`. */
+  readonly lock: "single" | "leased"
+  /** When the loop last finished a pass over every store without a store error (`null`: never). */
+  readonly lastPassAt: Instant | null
+  /** Each job store, asked now. */
+  readonly stores: ReadonlyArray<StoreHealth>
+  /** How many runs this process holds (queued or running, their leases not lost). */
+  readonly runsHeld: number
+  /** Completions (and lease hand-backs) the stores refused since the start: stale fences. */
+  readonly staleCompletions: number
+  /** Runs stopped because their lease could not be renewed in time or was taken over. */
+  readonly lostRuns: number
+}
+
+/**
+ * How long `health` waits for each job store's answer: 2 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const HEALTH_TIMEOUT_MS = 2000
+
+/**
  * The scheduler service.
  *
  * @since 0.1.0
@@ -207,6 +258,12 @@ export interface SchedulerService {
   >
   /** The lease policy in use (this scheduler's owner id, lease length). */
   readonly lock: LockService
+  /**
+   * The scheduler's health: its state, the time of its last successful pass, whether each job
+   * store answers (each is asked, waiting at most {@link HEALTH_TIMEOUT_MS}), how many runs this
+   * process holds, and the stale completions refused and runs lost since the start.
+   */
+  readonly health: Effect.Effect<Health>
   /** Stops the loop; `wait` (default true) waits for running jobs, else interrupts them. APScheduler: `shutdown`. */
   readonly shutdown: (options?: { readonly wait?: boolean }) => Effect.Effect<void, SchedulerNotRunningError>
   /** Pauses job processing. APScheduler: `pause`. */
@@ -353,8 +410,10 @@ export const make = (
     yield* applyConfig(core)
 
     const jobs = makeJobApi(core)
-    const { flush, flusher, loop } = makeLoop(core, yield* Effect.clock)
+    const leases = makeLeases(core, yield* Effect.clock)
+    const { flush, flusher, loop } = makeLoop(core, yield* Effect.clock, leases)
     yield* Effect.forkIn(Effect.interruptible(flusher), layerScope)
+    if (core.lock.mode === "leased") yield* Effect.forkIn(Effect.interruptible(leases.heartbeat), layerScope)
 
     // --- lifecycle --------------------------------------------------------------------------------
 
@@ -392,11 +451,14 @@ export const make = (
         const fiber = state.loopFiber
         state.loopFiber = undefined
         if (fiber !== undefined) yield* Fiber.interrupt(fiber)
+        // under Lock.leased, the runs the shutdown interrupts hand their leases back: peers take over at once
+        yield* leases.beginShutdown
         // runs claimed for a time after the shutdown never start (they end interrupted)
         yield* core.ahead.drop("the scheduler shut down before its start")
         const wait = opts.wait ?? true
         for (const owned of [...state.executors.values()]) yield* owned.service.shutdown(wait)
         yield* flush
+        yield* leases.endShutdown
         yield* Effect.logInfo("Scheduler has been shut down")
         yield* bus.publish(new SchedulerShutdown())
       })
@@ -477,8 +539,40 @@ export const make = (
       })
     )
 
+    const health: Effect.Effect<Health> = Effect.gen(function*() {
+      const stores = yield* Effect.forEach([...state.stores], ([alias, owned]) =>
+        owned.service.getNextRunTime.pipe(
+          Effect.timeoutFail({
+            duration: HEALTH_TIMEOUT_MS,
+            onTimeout: () => `no answer within ${HEALTH_TIMEOUT_MS} ms`
+          }),
+          Effect.match({
+            onFailure: (e): StoreHealth => ({
+              alias,
+              reachable: false,
+              error: typeof e === "string" ? e : e.message
+            }),
+            onSuccess: (): StoreHealth => ({ alias, reachable: true, error: null })
+          })
+        ), { concurrency: "unbounded" })
+      const figures = leases.figures()
+      let pending = 0
+      if (core.lock.mode === "single") for (const owned of state.executors.values()) pending += owned.service.pending()
+      return {
+        state: state.status,
+        owner: core.lock.owner,
+        lock: core.lock.mode,
+        lastPassAt: figures.lastPassAt ?? null,
+        stores,
+        runsHeld: core.lock.mode === "leased" ? figures.runsHeld : pending,
+        staleCompletions: figures.staleRefused,
+        lostRuns: figures.lostRuns
+      }
+    })
+
     const service: SchedulerService = {
       state: Effect.sync(() => state.status),
+      health,
       config: Effect.sync(() => state.config),
       lock: core.lock,
       configure: Effect.fn("Scheduler.configure")(configure),

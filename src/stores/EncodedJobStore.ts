@@ -43,8 +43,11 @@ import {
   DEFAULT_RUN_RETENTION_MS,
   JobStore,
   type LeasedJob,
+  type Recovered,
+  type RecoveredRun,
   type ReleaseOutcome,
   type Run,
+  type RunKey,
   type RunState
 } from "./JobStore.js"
 
@@ -117,6 +120,11 @@ export interface EncodedRun {
   readonly count: number
   readonly lastTime: Instant
   /**
+   * The job's record, on the `ready` runs of a `release` that removed the job (the last run of a
+   * one-shot job): recovery runs them again from it. Absent (or `null`) otherwise.
+   */
+  readonly jobData?: string | null | undefined
+  /**
    * When the run ended: `finishedAt` once completed, `recordedAt` for a run that never starts
    * (missed, skipped); `null` while live. Not part of {@link Run}: the purge's index.
    */
@@ -157,6 +165,8 @@ export interface RowDecision {
   readonly next: { readonly nextRunTime: Instant | null; readonly data: string } | null
   /** The runs to record, missed ones first, in time order. */
   readonly runs: ReadonlyArray<PlannedRun>
+  /** With `next: null`: the removed job's record, stored as `jobData` on the runs it starts. */
+  readonly removedData?: string | undefined
   /** The job's `maxInstances`: how many live runs it may have. */
   readonly maxInstances: number
 }
@@ -199,6 +209,19 @@ export interface EncodedCompletion {
 export interface AcquiredRows {
   readonly now: Instant
   readonly rows: ReadonlyArray<EncodedRow>
+}
+
+/**
+ * What {@link EncodedDriver.recover} returns: the driver's clock, the runs taken over with their
+ * job rows, and the runs recorded `abandoned` because their job row is gone (or quarantined).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecoveredRows {
+  readonly now: Instant
+  readonly runs: ReadonlyArray<{ readonly run: EncodedRun; readonly job: EncodedRow }>
+  readonly abandoned: ReadonlyArray<EncodedRun>
 }
 
 /**
@@ -270,7 +293,8 @@ export interface EncodedDriver {
    *    as planned, and: `missed` / `skipped`: `fence = 0`, `attempt = 0`, no lease,
    *    `endedAt = now`; `ready`: `fence = ++fenceSeq` (in time order), `attempt = 1`,
    *    `acquiredBy = owner`, `acquiredUntil` = `now + runLeaseMs` (`null` with `runLeaseMs: null`:
-   *    held until completed; the job's lease end when `undefined`), `endedAt = null`.
+   *    held until completed; the job's lease end when `undefined`), `endedAt = null`, and
+   *    `jobData = removedData` when the decision removes the job.
    * 4. Deletes the job row (`next === null`; its runs stay) or sets its `nextRunTime` (`null`:
    *    paused), `data` and `fenceSeq`; clears its lease; `version` is unchanged.
    * Returns one outcome per decision: `Released` with the new `ready` runs in time order.
@@ -287,6 +311,27 @@ export interface EncodedDriver {
    * lease. `true` per run updated, `false` when refused (stale fence, finished, or no such run).
    */
   readonly complete: (completions: ReadonlyArray<EncodedCompletion>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /**
+   * One atomic step: for each run key, when the run row is `ready` / `running` with this `fence`,
+   * `acquiredBy === owner` and `now < acquiredUntil`, sets `acquiredUntil = now + leaseMs`; one
+   * boolean per key (`true`: renewed). `leaseMs` 0 hands the runs back (their lease ends now).
+   */
+  readonly renewRuns: (
+    owner: string,
+    runs: ReadonlyArray<RunKey>,
+    leaseMs: number
+  ) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /**
+   * One atomic step: takes up to `limit` run rows in state `ready` / `running` whose
+   * `acquiredUntil` is set and `<= now` (earliest first; SQL: `FOR UPDATE SKIP LOCKED`). A run
+   * whose job row exists (not quarantined) gets `fence = ++fenceSeq` of the job (written back to
+   * the job row), `attempt + 1`, `state = ready`, `startedAt = null`, `acquiredBy = owner`,
+   * `acquiredUntil = now + leaseMs`, and is returned with its job row. A run whose job row is gone
+   * but that carries `jobData` gets the same with `fence` = the greatest fence of the job's runs
+   * + 1, returned with the row `{ id, data: jobData, nextRunTime: null, version: 0, fenceSeq }`.
+   * Any other is set `abandoned` (`endedAt = now`, lease cleared) and returned in `abandoned`.
+   */
+  readonly recover: (claim: Claim) => Effect.Effect<RecoveredRows, StoreError>
   /** The run rows of a job, ordered by scheduled time. */
   readonly selectRuns: (jobId: string) => Effect.Effect<ReadonlyArray<EncodedRun>, StoreError>
   /**
@@ -458,7 +503,19 @@ export const encodeDecision = (decision: Decision): Either.Either<RowDecision, s
     runs.push({ scheduledTime: summary.first, state: "missed", count: summary.count, lastTime: summary.last })
   }
   for (const t of plan.runTimes) runs.push({ scheduledTime: t, state: "ready", count: 1, lastTime: t })
-  if (plan.jobRemoved) return Either.right({ id: job.id, version, next: null, runs, maxInstances: job.maxInstances })
+  if (plan.jobRemoved) {
+    return Either.mapBoth(encodeJob(job), {
+      onLeft: (e) => e.message,
+      onRight: (row): RowDecision => ({
+        id: job.id,
+        version,
+        next: null,
+        runs,
+        maxInstances: job.maxInstances,
+        removedData: row.data
+      })
+    })
+  }
   const nextRunTime = plan.nextRunTime ?? null
   return Either.mapBoth(encodeJob(Job.modify(job, { nextRunTime })), {
     onLeft: (e) => e.message,
@@ -616,6 +673,52 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       return result
     })
 
+  const complete = (completions: ReadonlyArray<Completion>) =>
+    completions.length === 0 ? Effect.succeed([]) : Effect.zipRight(
+      purge,
+      driver.complete(completions.map((c) => ({
+        jobId: c.jobId,
+        scheduledTime: c.scheduledTime,
+        fence: c.fence,
+        state: c.state,
+        startedAt: c.startedAt,
+        finishedAt: c.finishedAt,
+        result: encodeResult(c.result),
+        error: c.error ?? null
+      })))
+    )
+
+  /** Takes over expired runs; a run whose job row cannot be decoded is completed `abandoned`. */
+  const recover = (claim: Claim): Effect.Effect<Recovered, StoreError> =>
+    Effect.gen(function*() {
+      const got = yield* driver.recover(claim)
+      const runs: Array<RecoveredRun> = []
+      const abandoned: Array<Run> = yield* decodeRuns(got.abandoned)
+      const unreadable: Array<Completion> = []
+      for (const { job: row, run: runRow } of got.runs) {
+        // version 0: the record a removed one-shot job left on its run (no row to quarantine)
+        const job = row.version === 0 ? Either.getOrUndefined(decodeRow(row)) : yield* decodeOne(row)
+        const decoded = yield* decodeRuns([runRow])
+        if (decoded.length === 0) continue
+        const run = decoded[0]!
+        if (job !== undefined) runs.push({ job, run })
+        else {
+          unreadable.push({
+            jobId: run.jobId,
+            scheduledTime: run.scheduledTime,
+            fence: run.fence,
+            state: "abandoned",
+            startedAt: null,
+            finishedAt: got.now,
+            error: "its job cannot be read"
+          })
+          abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null })
+        }
+      }
+      if (unreadable.length > 0) yield* complete(unreadable)
+      return { now: got.now, runs, abandoned }
+    })
+
   return JobStore.of({
     add: (job, replaceExisting = false) =>
       Effect.flatMap(encodeJob(job), (row) => (replaceExisting ? driver.upsert(row) : driver.insert(row))),
@@ -633,20 +736,9 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
     getAll: Effect.flatMap(driver.selectAll, decodeAll),
     acquire,
     release,
-    complete: (completions) =>
-      completions.length === 0 ? Effect.succeed([]) : Effect.zipRight(
-        purge,
-        driver.complete(completions.map((c) => ({
-          jobId: c.jobId,
-          scheduledTime: c.scheduledTime,
-          fence: c.fence,
-          state: c.state,
-          startedAt: c.startedAt,
-          finishedAt: c.finishedAt,
-          result: encodeResult(c.result),
-          error: c.error ?? null
-        })))
-      ),
+    complete,
+    renewRuns: (owner, runs, leaseMs) => runs.length === 0 ? Effect.succeed([]) : driver.renewRuns(owner, runs, leaseMs),
+    recover,
     getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns),
     changes: driver.changes
   })

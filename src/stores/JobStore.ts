@@ -179,13 +179,51 @@ export interface Completion {
   readonly jobId: string
   readonly scheduledTime: Instant
   readonly fence: number
-  readonly state: "succeeded" | "failed" | "interrupted" | "missed"
+  /** `abandoned`: a recovered run of a job asking for at-most-once (`recovery: "abandon"`), not run again. */
+  readonly state: "succeeded" | "failed" | "interrupted" | "missed" | "abandoned"
   readonly startedAt: Instant | null
   readonly finishedAt: Instant
   /** What the run returned (kept when JSON-encodable). */
   readonly result?: unknown
   /** Why it failed. */
   readonly error?: string | undefined
+}
+
+/**
+ * A run as its holder names it to {@link JobStoreService.renewRuns}: its key and fencing token.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunKey {
+  readonly jobId: string
+  readonly scheduledTime: Instant
+  readonly fence: number
+}
+
+/**
+ * A run taken over by {@link JobStoreService.recover}, with its job (to start it again).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecoveredRun {
+  readonly job: Job
+  readonly run: Run
+}
+
+/**
+ * What {@link JobStoreService.recover} returns: the store's current time, the runs taken over (to
+ * start again, or to complete as `abandoned` when their job asks for at-most-once) and the runs
+ * recorded `abandoned` because their job is gone.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Recovered {
+  readonly now: Instant
+  readonly runs: ReadonlyArray<RecoveredRun>
+  readonly abandoned: ReadonlyArray<Run>
 }
 
 /**
@@ -230,6 +268,31 @@ export interface JobStoreService {
   ) => Effect.Effect<ReadonlyArray<ReleaseOutcome>, StoreError>
   /** Stores the ends of runs; `true` per accepted completion, `false` for a stale one (refused). */
   readonly complete: (completions: ReadonlyArray<Completion>) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /**
+   * Renews the leases of runs `owner` holds (the `Lock`'s heartbeat), in one atomic step: each
+   * run that is live (`ready` / `running`), has this fence, is held by `owner` and whose lease has
+   * not expired (`now < acquiredUntil`) is held until `now + leaseMs`. One boolean per run: `false`
+   * when the run is not this owner's any more (completed, expired, taken over): its holder must
+   * stop it. `leaseMs: 0` hands the runs back: their leases end now and a peer's `recover` takes
+   * them over at once (a graceful shutdown, a run stopped because its lease was lost).
+   */
+  readonly renewRuns: (
+    owner: string,
+    runs: ReadonlyArray<RunKey>,
+    leaseMs: number
+  ) => Effect.Effect<ReadonlyArray<boolean>, StoreError>
+  /**
+   * Takes over, in one atomic step, up to `limit` runs whose holder's lease expired (live state,
+   * `acquiredUntil <= now`), earliest lease end first. A run whose job exists gets a new fence
+   * (`++fenceSeq` of the job), `attempt + 1`, state `ready`, no start time and a lease to `owner`
+   * until `now + leaseMs`, and is returned with its job: the scheduler starts it again
+   * (at-least-once) or completes it `abandoned` (the job's `recovery: "abandon"`, at-most-once).
+   * The old holder's fence is stale from then on: its completion is refused. A run whose job was
+   * removed by the `release` that started it (the last run of a one-shot job) is run again from
+   * the job as it was then; a run whose job is gone otherwise (removed by a user) is recorded
+   * `abandoned`.
+   */
+  readonly recover: (claim: Claim) => Effect.Effect<Recovered, StoreError>
   /** The run records of a job (kept for the retention period), ordered by scheduled time. */
   readonly getRuns: (jobId: string) => Effect.Effect<ReadonlyArray<Run>, StoreError>
   /**

@@ -6,9 +6,12 @@
  *
  * - {@link single}: one scheduler on its store (the default for the memory store): leases are
  *   taken and cleared within one pass; no heartbeat.
- * - {@link leased}: several schedulers on one store (the default for persistent stores). Its
- *   heartbeat (renewing the leases of running runs every `leaseMs / 3`) and the recovery of runs
- *   whose owner died come with the multi-process work; the settings and the owner id are here.
+ * - {@link leased}: several schedulers on one store (the default for persistent stores). The
+ *   scheduler's heartbeat renews the leases of the runs it holds every `leaseMs / 3` (one
+ *   `renewRuns` per store), stops a run whose lease could not be renewed in time, recovers runs
+ *   whose holder's lease expired (`recover`: re-run with a higher fence and `attempt + 1`, or
+ *   `abandoned` for a job with `recovery: "abandon"`) and hands its leases back at shutdown
+ *   (`src/scheduler/internal/heartbeat.ts`).
  *
  * @since 0.1.0
  */

@@ -34,7 +34,17 @@ import { ConflictingIdError, JobLookupError } from "../errors.js"
 import type { Job } from "../job/Job.js"
 import { isJsonEncodable, modify } from "../job/Job.js"
 import type { Instant } from "../triggers/Trigger.js"
-import type { Completion, Decision, JobStoreService, LeasedJob, ReleaseOutcome, Run, RunState } from "./JobStore.js"
+import type {
+  Completion,
+  Decision,
+  JobStoreService,
+  LeasedJob,
+  RecoveredRun,
+  ReleaseOutcome,
+  Run,
+  RunKey,
+  RunState
+} from "./JobStore.js"
 import { compareJobs, DEFAULT_RUN_RETENTION_MS, isLive, JobStore } from "./JobStore.js"
 
 /**
@@ -80,6 +90,8 @@ interface History {
   readonly runs: Map<number, Run>
   /** The last fence given (kept with the runs, so fences keep increasing when a job is re-added). */
   fenceSeq: number
+  /** The job as it was when a `release` removed it after starting runs (recovery runs them from it). */
+  removed: Job | undefined
   /** The latest scheduled time recorded: a later one is new without a lookup. */
   latest: number
   /** Runs in a live state whose lease had not expired when last counted. */
@@ -149,6 +161,8 @@ export class JobIndex {
   private readonly byId = new Map<string, Entry>()
   /** The histories of job ids with no job (removed jobs whose runs are kept); the others hang on their entry. */
   private readonly orphans = new Map<string, History>()
+  /** Histories that have (or had) live runs with a lease end: where `recover` looks. */
+  private readonly leasedHistories = new Set<History>()
   /** Histories with finished runs, a min-heap by `purgeKey` (root operations and pushes only). */
   private readonly purgeHeap: Array<History> = []
   private readonly retentionMs: number
@@ -189,7 +203,10 @@ export class JobIndex {
       acquiredUntil: null,
       history: this.orphans.get(job.id)
     }
-    if (entry.history !== undefined) this.orphans.delete(job.id)
+    if (entry.history !== undefined) {
+      this.orphans.delete(job.id)
+      entry.history.removed = undefined
+    }
     this.byId.set(job.id, entry)
     this.place(entry)
     return true
@@ -287,6 +304,80 @@ export class JobIndex {
     return out
   }
 
+  /** Renews (or, with `leaseMs` 0, hands back) the leases of runs `owner` holds (see `JobStore`). */
+  renewRuns(owner: string, keys: ReadonlyArray<RunKey>, leaseMs: number, now: Instant): Array<boolean> {
+    const out: Array<boolean> = new Array(keys.length)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!
+      const history = this.historyOf(k.jobId)
+      const run = history?.runs.get(k.scheduledTime)
+      if (
+        run === undefined || run.fence !== k.fence || !isLive(run.state) || run.acquiredBy !== owner ||
+        run.acquiredUntil === null || !(now < run.acquiredUntil)
+      ) {
+        out[i] = false
+        continue
+      }
+      this.replaceLive(history!, run, { ...run, acquiredUntil: now + leaseMs })
+      out[i] = true
+    }
+    return out
+  }
+
+  /**
+   * Takes over up to `limit` live runs whose lease expired (see `JobStore`): O(live runs with a
+   * lease end) per call.
+   */
+  recover(
+    owner: string,
+    limit: number,
+    leaseMs: number,
+    now: Instant
+  ): { readonly runs: Array<RecoveredRun>; readonly abandoned: Array<Run> } {
+    const expired: Array<{ readonly history: History; readonly run: Run }> = []
+    for (const history of this.leasedHistories) {
+      if (history.live.length === 0) {
+        this.leasedHistories.delete(history)
+        continue
+      }
+      for (const run of history.live) {
+        if (run.acquiredUntil !== null && run.acquiredUntil <= now) expired.push({ history, run })
+      }
+    }
+    expired.sort((a, b) => a.run.acquiredUntil! - b.run.acquiredUntil!)
+    const runs: Array<RecoveredRun> = []
+    const abandoned: Array<Run> = []
+    for (let i = 0; i < expired.length && i < limit; i++) {
+      const { history, run } = expired[i]!
+      const job = this.byId.get(history.jobId)?.job ?? history.removed
+      if (job === undefined) {
+        const ended: Run = { ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null }
+        history.runs.set(run.scheduledTime, ended)
+        const live = history.live
+        const j = live.indexOf(run)
+        if (j >= 0) {
+          live[j] = live[live.length - 1]!
+          live.pop()
+        }
+        this.ended(history, ended)
+        abandoned.push(ended)
+        continue
+      }
+      const again: Run = {
+        ...run,
+        state: "ready",
+        fence: ++history.fenceSeq,
+        attempt: run.attempt + 1,
+        acquiredBy: owner,
+        acquiredUntil: now + leaseMs,
+        startedAt: null
+      }
+      this.replaceLive(history, run, again)
+      runs.push({ job, run: again })
+    }
+    return { runs, abandoned }
+  }
+
   /** The runs kept for a job id, ordered by scheduled time. */
   runs(jobId: string): Array<Run> {
     const history = this.historyOf(jobId)
@@ -346,6 +437,7 @@ export class JobIndex {
           history.runs.set(t, run)
           if (t > history.latest) history.latest = t
           history.live.push(run)
+          if (runUntil !== null) this.leasedHistories.add(history)
           if (runs === undefined) runs = [run]
           else runs.push(run)
         }
@@ -356,6 +448,7 @@ export class JobIndex {
     entry.acquiredBy = null
     entry.acquiredUntil = null
     if (plan.jobRemoved) {
+      if (history !== undefined && outcome._tag === "Released" && outcome.runs.length > 0) history.removed = modify(job, { nextRunTime: null })
       this.drop(entry)
     } else {
       const next = plan.nextRunTime ?? null
@@ -399,16 +492,22 @@ export class JobIndex {
     return true
   }
 
-  /** Live runs whose lease has not expired (expired ones leave the list: they never count again). */
+  /** Live runs whose lease has not expired (an expired one stays listed until recovered or completed). */
   private liveCount(history: History, now: Instant): number {
     const live = history.live
-    let w = 0
+    let n = 0
     for (let r = 0; r < live.length; r++) {
-      const run = live[r]!
-      if (run.acquiredUntil === null || run.acquiredUntil > now) live[w++] = run
+      const until = live[r]!.acquiredUntil
+      if (until === null || until > now) n++
     }
-    live.length = w
-    return w
+    return n
+  }
+
+  /** Replaces a live run's record (runs are immutable snapshots) in the history and the live list. */
+  private replaceLive(history: History, old: Run, run: Run): void {
+    history.runs.set(run.scheduledTime, run)
+    const i = history.live.indexOf(old)
+    if (i >= 0) history.live[i] = run
   }
 
   /** Records a run that never starts (missed, skipped), unless its key exists. */
@@ -425,6 +524,7 @@ export class JobIndex {
     const history: History = {
       jobId,
       runs: new Map(),
+      removed: undefined,
       fenceSeq: 0,
       latest: -Infinity,
       live: [],
@@ -673,6 +773,13 @@ const service = (index: JobIndex, clock: Clock.Clock): JobStoreService =>
     release: (owner, decisions, runLeaseMs) =>
       Effect.sync(() => index.release(owner, decisions, clock.unsafeCurrentTimeMillis(), runLeaseMs)),
     complete: (completions) => Effect.sync(() => index.complete(completions, clock.unsafeCurrentTimeMillis())),
+    renewRuns: (owner, runs, leaseMs) =>
+      Effect.sync(() => index.renewRuns(owner, runs, leaseMs, clock.unsafeCurrentTimeMillis())),
+    recover: (claim) =>
+      Effect.sync(() => {
+        const now = clock.unsafeCurrentTimeMillis()
+        return { now, ...index.recover(claim.owner, claim.limit, claim.leaseMs, now) }
+      }),
     getRuns: (jobId) => Effect.sync(() => index.runs(jobId))
   })
 

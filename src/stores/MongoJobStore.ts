@@ -11,7 +11,7 @@
  *   `{ nextRunTime, _id }` (the due query) and `{ due }` (the next wake-up);
  * - `jobs_runs`: one document per run, unique index on `{ jobId, scheduledTime }` (a second
  *   insert of a key is a no-op: an upsert with `$setOnInsert`), indexes on `{ jobId, fence }`
- *   and `{ endedAt }` (the purge);
+ *   and `{ endedAt }` (the purge), `{ acquiredUntil }` (the runs to recover);
  * - `jobs_meta`: `{ _id: "schema", version: 1 }`.
  *
  * `acquire`, `release` and `complete` each run in one transaction; `acquire` and `release`
@@ -34,7 +34,9 @@ import {
   type EncodedJob,
   type EncodedOptions,
   type EncodedRow,
+  type EncodedRun,
   makeEncoded,
+  type RecoveredRows,
   type RowOutcome,
   SCHEMA_VERSION
 } from "./EncodedJobStore.js"
@@ -131,6 +133,7 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
       await runs.createIndex({ jobId: 1, scheduledTime: 1 }, { unique: true })
       await runs.createIndex({ jobId: 1, fence: -1 })
       await runs.createIndex({ endedAt: 1 })
+      await runs.createIndex({ acquiredUntil: 1 })
       await meta.updateOne({ _id: "schema" }, { $setOnInsert: { version: SCHEMA_VERSION } }, { upsert: true })
     })
 
@@ -290,7 +293,7 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
             const runUntil = runUntilOf(runLeaseMs, doc!.acquiredUntil, at)
             const started = []
             for (const planned of plan.runs) {
-              const run = newRun(d.id, planned, at, owner, fenceSeq + 1, runUntil)
+              const run = newRun(d.id, planned, at, owner, fenceSeq + 1, runUntil, d.next === null ? d.removedData ?? null : null)
               const { jobId: _, scheduledTime: __, ...fields } = run
               // a second insert of a key is a no-op
               const r = await runs.updateOne(
@@ -346,6 +349,87 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
             accepted.push(r.modifiedCount === 1)
           }
           return accepted
+        }),
+      renewRuns: (owner, keys, leaseMs) =>
+        keys.length === 0 ? Effect.succeed([]) : transaction("renewRuns", async (session, at) => {
+          const renewed: Array<boolean> = []
+          for (const k of keys) {
+            const r = await runs.updateOne(
+              {
+                jobId: k.jobId,
+                scheduledTime: k.scheduledTime,
+                fence: k.fence,
+                state: { $in: ["ready", "running"] },
+                acquiredBy: owner,
+                acquiredUntil: { $ne: null, $gt: at }
+              },
+              { $set: { acquiredUntil: at + leaseMs } },
+              { session }
+            )
+            renewed.push(r.matchedCount === 1)
+          }
+          return renewed
+        }),
+      recover: ({ leaseMs, limit, owner }) =>
+        transaction("recover", async (session, at) => {
+          const none: RecoveredRows = { now: at, runs: [], abandoned: [] }
+          if (limit <= 0) return none
+          const expired = await runs.find(
+            { state: { $in: ["ready", "running"] }, acquiredUntil: { $ne: null, $lte: at } },
+            { session, projection: { _id: 0 } }
+          ).sort({ acquiredUntil: 1 }).limit(limit).toArray()
+          const out: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
+          const abandoned: Array<EncodedRun> = []
+          for (const doc of expired) {
+            const run = toRun(doc)
+            const key = { jobId: run.jobId, scheduledTime: run.scheduledTime, fence: run.fence, state: run.state }
+            let job: JobDoc | null = await jobs.findOne({ _id: run.jobId, quarantined: null }, { session })
+            if (job === null && typeof run.jobData === "string" && (await jobs.countDocuments({ _id: run.jobId }, { session })) === 0) {
+              // the last run of a one-shot job its release removed: run again from the record it carries
+              const [top] = await runs.find({ jobId: run.jobId }, { session }).sort({ fence: -1 }).limit(1).toArray()
+              job = {
+                _id: run.jobId,
+                nextRunTime: null,
+                data: run.jobData,
+                version: 0,
+                fenceSeq: Number(top?.fence ?? run.fence),
+                acquiredBy: null,
+                acquiredUntil: null
+              } as unknown as JobDoc
+            }
+            if (job === null) {
+              const r = await runs.updateOne(key, {
+                $set: { state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at }
+              }, { session })
+              if (r.modifiedCount === 1) {
+                abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at })
+              }
+              continue
+            }
+            const fence = Number(job.fenceSeq ?? 0) + 1
+            if (Number(job.version) !== 0) await jobs.updateOne({ _id: run.jobId }, { $set: { fenceSeq: fence } }, { session })
+            const again: EncodedRun = {
+              ...run,
+              state: "ready",
+              fence,
+              attempt: run.attempt + 1,
+              acquiredBy: owner,
+              acquiredUntil: at + leaseMs,
+              startedAt: null
+            }
+            const r = await runs.updateOne(key, {
+              $set: {
+                state: "ready",
+                fence,
+                attempt: again.attempt,
+                acquiredBy: owner,
+                acquiredUntil: again.acquiredUntil,
+                startedAt: null
+              }
+            }, { session })
+            if (r.modifiedCount === 1) out.push({ run: again, job: { ...toRow(job), fenceSeq: fence } })
+          }
+          return { now: at, runs: out, abandoned }
         }),
       selectRuns: (jobId) =>
         attempt("selectRuns", async () =>

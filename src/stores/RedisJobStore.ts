@@ -48,6 +48,7 @@ import {
   type EncodedRow,
   type EncodedRun,
   makeEncoded,
+  type RecoveredRows,
   type RowOutcome
 } from "./EncodedJobStore.js"
 import { JobStore, type JobStoreService } from "./JobStore.js"
@@ -306,7 +307,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
               d.id,
               d.version,
               d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
-              d.next === null ? "" : d.next.data,
+              d.next === null ? d.removedData ?? "" : d.next.data,
               d.maxInstances,
               d.runs.length
             )
@@ -381,7 +382,47 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             )
           )
         }),
-      quarantine: (id, reason) => Effect.asVoid(simple("quarantine", "quarantine", [id, reason]))
+      quarantine: (id, reason) => Effect.asVoid(simple("quarantine", "quarantine", [id, reason])),
+      renewRuns: (owner, runs, leaseMs) =>
+        runs.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
+          const args: Array<string | number> = [yield* now, prefix, owner, Math.ceil(leaseMs)]
+          for (const r of runs) args.push(r.jobId, String(r.scheduledTime), String(r.fence))
+          const reply = String(yield* simple("renewRuns", "renew", args))
+          return runs.map((_, i) => reply[i] === "1")
+        }),
+      // not resent on a lost reply: runs taken over unknowingly are taken over again when their lease ends
+      recover: ({ leaseMs, limit, owner }) =>
+        Effect.gen(function*() {
+          const reply = (yield* simple("recover", "recover", [
+            yield* now,
+            prefix,
+            owner,
+            Math.ceil(leaseMs),
+            Math.max(0, Math.floor(limit))
+          ])) as [unknown, ...Array<[string, string, string, string, string, string]>]
+          const [at, ...items] = reply
+          const runs: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
+          const abandoned: Array<EncodedRun> = []
+          for (const [kind, text, data, next, version, fence] of items) {
+            const run = normalizeRun(JSON.parse(text) as Record<string, unknown>)
+            if (kind === "a") abandoned.push(run)
+            else {
+              runs.push({
+                run,
+                job: {
+                  id: run.jobId,
+                  data,
+                  nextRunTime: next === "" ? null : num(next),
+                  version: num(version),
+                  fenceSeq: num(fence),
+                  acquiredBy: null,
+                  acquiredUntil: null
+                }
+              })
+            }
+          }
+          return { now: num(at), runs, abandoned } satisfies RecoveredRows
+        })
     }
     return driver
   })
@@ -402,7 +443,8 @@ const normalizeRun = (r: Record<string, unknown>): EncodedRun => ({
   error: str(r.error),
   count: num(r.count),
   lastTime: num(r.lastTime),
-  endedAt: numOrNull(r.endedAt)
+  endedAt: numOrNull(r.endedAt),
+  jobData: str(r.jobData)
 })
 
 interface IoRedisModule {

@@ -177,7 +177,8 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
               error: null,
               count: p.count,
               lastTime: p.lastTime,
-              endedAt: ready ? null : now
+              endedAt: ready ? null : now,
+              jobData: ready && d.next === null ? d.removedData ?? null : null
             }
             table.set(p.scheduledTime, run)
             if (ready) started.push(run)
@@ -212,6 +213,56 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
           return true
         })
       ),
+    renewRuns: (owner, keys, leaseMs) =>
+      atomically((now) =>
+        keys.map((k) => {
+          const table = runs.get(k.jobId)
+          const r = table?.get(k.scheduledTime)
+          if (
+            r === undefined || r.fence !== k.fence || (r.state !== "ready" && r.state !== "running") ||
+            r.acquiredBy !== owner || !isLiveLease(r.acquiredUntil, now)
+          ) return false
+          table!.set(k.scheduledTime, { ...r, acquiredUntil: now + leaseMs })
+          return true
+        })
+      ),
+    recover: ({ leaseMs, limit, owner }) =>
+      atomically((now) => {
+        const expired = [...runs.values()].flatMap((table) => [...table.values()])
+          .filter((r) => (r.state === "ready" || r.state === "running") && r.acquiredUntil !== null && r.acquiredUntil <= now)
+          .sort((a, b) => a.acquiredUntil! - b.acquiredUntil!)
+          .slice(0, Math.max(0, limit))
+        const taken: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
+        const abandoned: Array<EncodedRun> = []
+        for (const r of expired) {
+          const table = runs.get(r.jobId)!
+          let c = jobs.get(r.jobId)
+          if (c === undefined && typeof r.jobData === "string") {
+            // a removed one-shot job's run: its fences go on from its runs' greatest
+            let top = 0
+            for (const x of table.values()) top = Math.max(top, x.fence)
+            c = { id: r.jobId, nextRunTime: null, data: r.jobData, version: 0, fenceSeq: top, acquiredBy: null, acquiredUntil: null, quarantined: null }
+          }
+          if (c === undefined || c.quarantined !== null) {
+            const ended: EncodedRun = { ...r, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: now }
+            table.set(r.scheduledTime, ended)
+            abandoned.push(ended)
+            continue
+          }
+          const again: EncodedRun = {
+            ...r,
+            state: "ready",
+            fence: ++c.fenceSeq,
+            attempt: r.attempt + 1,
+            acquiredBy: owner,
+            acquiredUntil: now + leaseMs,
+            startedAt: null
+          }
+          table.set(r.scheduledTime, again)
+          taken.push({ run: again, job: snapshot(c) })
+        }
+        return { now, runs: taken, abandoned }
+      }),
     selectRuns: (jobId) =>
       Effect.sync(() => [...(runs.get(jobId)?.values() ?? [])].sort((a, b) => a.scheduledTime - b.scheduledTime)),
     purgeRuns: (retentionMs) =>

@@ -50,6 +50,8 @@ const same = (a: Job.Job, b: Job.Job) => {
 export const A = "owner-a"
 export const B = "owner-b"
 export const LEASE = 30_000
+/** The lease of a run released under `Lock.leased` in the contract tests. */
+export const RUN_LEASE = 20_000
 
 /** A run plan built by hand (the shape `planRuns` returns): nothing to do unless given. */
 export const plan = (fields: Partial<RunPlan> = {}): RunPlan => ({
@@ -736,6 +738,224 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
           ])
           expect((yield* store.getRuns("rm-x")).map((r) => r.state)).toEqual(["succeeded"])
           expect((yield* store.getRuns("rm-y")).map((r) => r.state)).toEqual(["interrupted"])
+        })
+      ))
+
+    // -- run leases: renewal, recovery, stale completions (Lock.leased) -----------------------------
+
+    /** Starts one run of `id` at T0 held by `owner` for `RUN_LEASE` ms (as `Lock.leased` releases). */
+    const startLeased = (store: JobStore["Type"], owner: string, id: string, extra: Partial<Job.Job> = {}) =>
+      Effect.gen(function*() {
+        yield* store.add(makeJob(id, T0, extra))
+        const leased = yield* lease(store, owner, id)
+        const [outcome] = yield* store.release(owner, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 3_600_000 }) }], RUN_LEASE)
+        const [r] = started(outcome!)
+        expect([r!.acquiredBy, r!.acquiredUntil, r!.attempt]).toEqual([owner, T0 + RUN_LEASE, 1])
+        return r!
+      })
+
+    /** Takes over, for good, the expired runs other tests left behind (run history outlives `removeAll`). */
+    const drain = (store: JobStore["Type"]) => store.recover({ owner: "drain", limit: 100_000, leaseMs: 1e12 })
+
+    const mine = (prefix: string, runs: ReadonlyArray<Run>) => runs.filter((r) => r.jobId.startsWith(prefix))
+
+    it.effect("renewRuns extends only the owner's live, unexpired runs with this fence", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const r = yield* startLeased(store, A, "rn-x")
+          const done = yield* startLeased(store, A, "rn-done")
+          expect(yield* store.complete([completion(done)])).toEqual([true])
+          yield* TestClock.setTime(T0 + 1000)
+          expect(
+            yield* store.renewRuns(A, [
+              r,
+              { jobId: r.jobId, scheduledTime: r.scheduledTime, fence: r.fence + 1 },
+              { jobId: "rn-unknown", scheduledTime: T0, fence: 1 },
+              done
+            ], RUN_LEASE)
+          ).toEqual([true, false, false, false])
+          expect(yield* store.renewRuns(B, [r], RUN_LEASE)).toEqual([false])
+          const [held] = yield* store.getRuns("rn-x")
+          expect([held!.acquiredBy, held!.acquiredUntil, held!.state]).toEqual([A, T0 + 1000 + RUN_LEASE, "ready"])
+          // past its lease end the run is not the owner's any more: never renewed back to life
+          yield* TestClock.setTime(T0 + 1000 + RUN_LEASE)
+          expect(yield* store.renewRuns(A, [r], RUN_LEASE)).toEqual([false])
+        })
+      ))
+
+    it.effect("renewRuns renews 300 runs in one call, and recover takes them over in batches of limit", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* drain(store)
+          yield* store.add(makeJob("rnb-x", T0, { maxInstances: 1000 }))
+          const leased = yield* lease(store, A, "rnb-x")
+          const times = Array.from({ length: 300 }, (_, i) => T0 - 300_000 + i * 1000)
+          const [outcome] = yield* store.release(A, [{ leased, plan: plan({ runTimes: times, nextRunTime: T0 + 3_600_000 }) }], RUN_LEASE)
+          const runs = started(outcome!)
+          expect(runs.length).toBe(300)
+          yield* TestClock.setTime(T0 + RUN_LEASE - 1)
+          const renewed = yield* store.renewRuns(A, runs, RUN_LEASE)
+          expect(renewed.filter((b) => b).length).toBe(300)
+          // renewed until T0 + 2 * RUN_LEASE - 1
+          yield* TestClock.setTime(T0 + 2 * RUN_LEASE - 2)
+          // (the drain takes only what other tests left expired by now)
+          expect(mine("rnb-", (yield* drain(store)).runs.map((x) => x.run))).toEqual([])
+          yield* TestClock.setTime(T0 + 2 * RUN_LEASE - 1)
+          const first = yield* store.recover({ owner: B, limit: 256, leaseMs: RUN_LEASE })
+          const second = yield* store.recover({ owner: B, limit: 256, leaseMs: RUN_LEASE })
+          expect([first.runs.length, second.runs.length]).toEqual([256, 44])
+          const fences = [...first.runs, ...second.runs].map((x) => x.run.fence)
+          expect(new Set(fences).size).toBe(300)
+          expect(Math.min(...fences)).toBeGreaterThan(Math.max(...runs.map((r) => r.fence)))
+        })
+      ))
+
+    it.effect("a renewed run keeps counting for maxInstances after its first lease would have ended", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const r = yield* startLeased(store, A, "rnm-x", { maxInstances: 1 })
+          yield* TestClock.setTime(T0 + RUN_LEASE - 1)
+          expect(yield* store.renewRuns(A, [r], RUN_LEASE)).toEqual([true])
+          yield* TestClock.setTime(T0 + RUN_LEASE + 1)
+          yield* store.update(Job.modify(makeJob("rnm-x", T0 + RUN_LEASE + 1), { maxInstances: 1 }))
+          const outcome = yield* cycle(store, B, "rnm-x", plan({ runTimes: [T0 + RUN_LEASE + 1], nextRunTime: T0 + 3_600_000 }))
+          expect(outcome._tag === "Released" && outcome.skipped).toBe(true)
+        })
+      ))
+
+    it.effect("recover takes over an expired run: attempt 2, a higher fence, the new owner; the old completion is refused", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const old = yield* startLeased(store, A, "rc-x")
+          // a live lease is not taken over
+          expect(mine("rc-", (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.map((x) => x.run)))
+            .toEqual([])
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          const got = yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })
+          expect(got.now).toBe(T0 + RUN_LEASE)
+          const taken = got.runs.filter((x) => x.run.jobId === "rc-x")
+          expect(taken.length).toBe(1)
+          const { job, run: again } = taken[0]!
+          expect(job.id).toBe("rc-x")
+          expect([again.scheduledTime, again.state, again.attempt, again.acquiredBy, again.acquiredUntil]).toEqual([
+            T0,
+            "ready",
+            2,
+            B,
+            T0 + 2 * RUN_LEASE
+          ])
+          expect(again.fence).toBeGreaterThan(old.fence)
+          // the dead holder's late completion (and renewal) is refused; the new holder's is accepted
+          expect(yield* store.complete([completion(old)])).toEqual([false])
+          expect(yield* store.renewRuns(A, [old], RUN_LEASE)).toEqual([false])
+          expect(mine("rc-", (yield* store.recover({ owner: A, limit: 100, leaseMs: RUN_LEASE })).runs.map((x) => x.run)))
+            .toEqual([])
+          expect(yield* store.complete([completion(again)])).toEqual([true])
+          const [kept] = yield* store.getRuns("rc-x")
+          expect([kept!.state, kept!.fence, kept!.attempt]).toEqual(["succeeded", again.fence, 2])
+          // the job's next run gets a fence above the recovered one
+          yield* TestClock.setTime(T0 + 3_600_000)
+          const [next] = started(yield* cycle(store, A, "rc-x", plan({ runTimes: [T0 + 3_600_000], nextRunTime: T0 + 7_200_000 })))
+          expect(next!.fence).toBeGreaterThan(again.fence)
+        })
+      ))
+
+    it.effect("recover takes at most limit runs, earliest lease end first", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* drain(store)
+          yield* startLeased(store, A, "rcl-1")
+          yield* TestClock.setTime(T0 + 10)
+          yield* store.add(makeJob("rcl-2", T0))
+          const l2 = yield* lease(store, A, "rcl-2")
+          yield* store.release(A, [{ leased: l2, plan: plan({ runTimes: [T0], nextRunTime: T0 + 3_600_000 }) }], RUN_LEASE)
+          yield* TestClock.setTime(T0 + 10 + RUN_LEASE)
+          const first = yield* store.recover({ owner: B, limit: 1, leaseMs: RUN_LEASE })
+          expect(first.runs.map((x) => x.run.jobId)).toEqual(["rcl-1"])
+          const second = yield* store.recover({ owner: B, limit: 1, leaseMs: RUN_LEASE })
+          expect(second.runs.map((x) => x.run.jobId)).toEqual(["rcl-2"])
+          expect((yield* store.recover({ owner: B, limit: 1, leaseMs: RUN_LEASE })).runs).toEqual([])
+        })
+      ))
+
+    it.effect("a taken-over run completed as abandoned stays abandoned (at-most-once)", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* startLeased(store, A, "rca-x")
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          const taken = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.filter((x) =>
+            x.run.jobId === "rca-x"
+          )
+          expect(taken.length).toBe(1)
+          const again = taken[0]!.run
+          expect(yield* store.complete([completion(again, { state: "abandoned", startedAt: null })])).toEqual([true])
+          const [kept] = yield* store.getRuns("rca-x")
+          expect([kept!.state, kept!.attempt, kept!.acquiredBy]).toEqual(["abandoned", 2, null])
+          yield* TestClock.setTime(T0 + 3 * RUN_LEASE)
+          expect(mine("rca-", (yield* store.recover({ owner: A, limit: 100, leaseMs: RUN_LEASE })).runs.map((x) => x.run)))
+            .toEqual([])
+        })
+      ))
+
+    it.effect("recover records a run abandoned when its job is gone", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const old = yield* startLeased(store, A, "rcg-x")
+          yield* store.remove("rcg-x")
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          const got = yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })
+          expect(mine("rcg-", got.runs.map((x) => x.run))).toEqual([])
+          expect(mine("rcg-", got.abandoned).map((r) => [r.scheduledTime, r.state])).toEqual([[T0, "abandoned"]])
+          const [kept] = yield* store.getRuns("rcg-x")
+          expect([kept!.state, kept!.acquiredBy]).toEqual(["abandoned", null])
+          expect(yield* store.complete([completion(old)])).toEqual([false])
+        })
+      ))
+
+    it.effect("recover re-runs the last run of a one-shot job its release removed, from the job as it was", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const job = makeJob("rco-x", T0, { recovery: "abandon", maxInstances: 2 })
+          yield* store.add(job)
+          const leased = yield* lease(store, A, "rco-x")
+          const [outcome] = yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], jobRemoved: true }) }], RUN_LEASE)
+          const [old] = started(outcome!)
+          expect(Option.isNone(yield* store.lookup("rco-x"))).toBe(true)
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          const taken = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.filter((x) =>
+            x.run.jobId === "rco-x"
+          )
+          expect(taken.map((x) => [x.run.attempt, x.run.acquiredBy])).toEqual([[2, B]])
+          expect(taken[0]!.run.fence).toBeGreaterThan(old!.fence)
+          same(taken[0]!.job, Job.modify(job, { nextRunTime: null }))
+          expect(Option.isNone(yield* store.lookup("rco-x"))).toBe(true)
+          expect(yield* store.complete([completion(old!)])).toEqual([false])
+          expect(yield* store.complete([completion(taken[0]!.run)])).toEqual([true])
+        })
+      ))
+
+    it.effect("renewRuns with lease 0 hands runs back: a peer recovers them at once", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          const r = yield* startLeased(store, A, "rhb-x")
+          yield* TestClock.setTime(T0 + 5)
+          expect(mine("rhb-", (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.map((x) => x.run)))
+            .toEqual([])
+          expect(yield* store.renewRuns(A, [r], 0)).toEqual([true])
+          const taken = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.filter((x) =>
+            x.run.jobId === "rhb-x"
+          )
+          expect(taken.map((x) => [x.run.attempt, x.run.acquiredBy])).toEqual([[2, B]])
+          expect(yield* store.renewRuns(A, [r], RUN_LEASE)).toEqual([false])
         })
       ))
   })

@@ -23,6 +23,23 @@ interface Item {
   next: number
 }
 
+/** A run's stop handle for a sink that holds run leases (`CompletionSink.starting`). */
+class Stopper {
+  reason: string | undefined
+  #deferred: Deferred.Deferred<void> | undefined
+  readonly stop = (reason: string): void => {
+    if (this.reason !== undefined) return
+    this.reason = reason
+    if (this.#deferred !== undefined) Deferred.unsafeDone(this.#deferred, Exit.void)
+  }
+  /** The run's Effect, stopped (failing with this stopper) when `stop` is called. */
+  guard<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | Stopper> {
+    const d = this.#deferred ??= Deferred.unsafeMake<void>(FiberId.none)
+    if (this.reason !== undefined) Deferred.unsafeDone(d, Exit.void)
+    return Effect.raceFirst(effect, Effect.zipRight(Deferred.await(d), Effect.fail(this)))
+  }
+}
+
 /** How many queued items a worker handles before it yields to other fibers. */
 const BATCH = 256
 
@@ -99,9 +116,9 @@ export const makeBase = (options: {
       return Effect.logError(`Job "${job.name}" raised an exception`, cause)
     }
 
-    const interrupted = (item: Item, run: Run, startedAt: number | null, context?: LazyRunContext) => {
+    const interrupted = (item: Item, run: Run, startedAt: number | null, context?: LazyRunContext, reason?: string) => {
       const job = item.job
-      const error = new RunInterruptedError({ jobId: job.id, scheduledTime: run.scheduledTime, reason: stopReason })
+      const error = new RunInterruptedError({ jobId: job.id, scheduledTime: run.scheduledTime, reason: reason ?? stopReason })
       context?.abort(error)
       bus.unsafePublish(
         new JobError({
@@ -136,14 +153,19 @@ export const makeBase = (options: {
       run: Run,
       startedAt: number,
       context: LazyRunContext,
-      effect: Effect.Effect<unknown, unknown>
+      effect: Effect.Effect<unknown, unknown>,
+      stopper: Stopper | undefined
     ): Effect.Effect<void> =>
-      effect.pipe(
+      (stopper === undefined ? effect : stopper.guard(effect)).pipe(
         Effect.provideService(JobContext, context),
         Effect.onExit((exit) =>
           Effect.suspend(() => {
             if (Exit.isSuccess(exit)) {
               succeeded(item, run, startedAt, exit.value)
+              return Effect.void
+            }
+            if (stopper?.reason !== undefined) {
+              interrupted(item, run, startedAt, context, stopper.reason)
               return Effect.void
             }
             if (Cause.isInterruptedOnly(exit.cause)) {
@@ -166,14 +188,23 @@ export const makeBase = (options: {
       while (item.next < runs.length) {
         const run = runs[item.next]!
         const now = clock.unsafeCurrentTimeMillis()
-        if (late(job, run, now)) {
+        // a recovered run (attempt 2 or more) is late by design: it runs whatever the grace time
+        if (run.attempt <= 1 && late(job, run, now)) {
           const log = missed(item, run, now)
           return Effect.zipRight(log, Effect.suspend(() => runItem(item) ?? Effect.void))
+        }
+        let stopper: Stopper | undefined
+        if (item.sink.starting !== undefined) {
+          stopper = new Stopper()
+          if (!item.sink.starting(run, stopper.stop)) {
+            interrupted(item, run, null, undefined, stopper.reason ?? "its lease was lost")
+            continue
+          }
         }
         const context = new LazyRunContext(job.id, run.scheduledTime, run.fence, run.attempt)
         if (fn === undefined) {
           return Effect.zipRight(
-            finish(item, run, now, context, options.execute(job, context)),
+            finish(item, run, now, context, options.execute(job, context), stopper),
             Effect.suspend(() => runItem(item) ?? Effect.void)
           )
         }
@@ -185,7 +216,7 @@ export const makeBase = (options: {
         }
         if (Effect.isEffect(result) || isPromiseLike(result)) {
           return Effect.zipRight(
-            finish(item, run, now, context, toEffect(result)),
+            finish(item, run, now, context, toEffect(result), stopper),
             Effect.suspend(() => runItem(item) ?? Effect.void)
           )
         }

@@ -102,6 +102,7 @@ export const makeJobApi = (core: Core) => {
         misfireGraceTime: "misfireGraceTime" in fields ? fields.misfireGraceTime : defaults.misfireGraceTime,
         coalesce: fields.coalesce ?? defaults.coalesce,
         maxInstances: fields.maxInstances ?? defaults.maxInstances,
+        recovery: fields.recovery,
         nextRunTime: fields.nextRunTime ?? null
       })
       const computeNext = fields.nextRunTime === undefined

@@ -32,6 +32,7 @@ import type { Completion, Decision, JobStoreService } from "../../stores/JobStor
 import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
 import { formatTime } from "./formatting.js"
+import type { Leases } from "./heartbeat.js"
 import { CLAIM_AHEAD_MS } from "./ahead.js"
 import { Signal } from "./signal.js"
 
@@ -80,7 +81,7 @@ class CompletionBuffer implements CompletionSink {
 }
 
 /** The loop of a scheduler's core. */
-export const makeLoop = (core: Core, clock: Clock.Clock) => {
+export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const { state, bus, lock } = core
   const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
   const claims: Array<{ owner: string; limit: number; leaseMs: number; horizonMs: number }> = []
@@ -117,6 +118,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
         buffer.store.complete(items).pipe(
           Effect.flatMap((accepted) => {
             const refused = items.filter((_, i) => !accepted[i])
+            leases.refused(refused.length)
             return refused.length === 0 ? Effect.void : Effect.logWarning(
               `Job store "${buffer.alias}" refused ${refused.length} stale completion(s)`,
               refused.map((c) => `${c.jobId}@${new Date(c.scheduledTime).toISOString()} fence ${c.fence}`)
@@ -217,6 +219,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
           Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error), { discard: true })
       }
       if (decisions.length === 0) return jobs.length
+      const from = leases.since()
       const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
 
       // events in APScheduler's order per job (missed, removed, then submitted / max instances)
@@ -260,6 +263,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
         }
         const runs = outcome.runs
         if (runs.length === 0) continue
+        leases.track(alias, store, runs, from)
         if (watched) {
           bus.unsafePublish(
             new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
@@ -286,7 +290,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
           else list.push(submission)
         }
       }
-      const sink = sinkOf(alias, store)
+      const sink = leases.sink(alias, store, sinkOf(alias, store))
       // runs claimed ahead by earlier batches whose time has come start first
       yield* core.ahead.startDue(clock.unsafeCurrentTimeMillis())
       if (firstBatch !== undefined) yield* state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink)
@@ -313,6 +317,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
    */
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> =>
     Effect.gen(function*() {
+      yield* leases.recover(alias, store, sinkOf(alias, store))
       let round = 0
       let claimed = 0
       while (true) {
@@ -349,10 +354,13 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
     yield* flush
     const start = yield* Clock.currentTimeMillis
     let nextWakeup: Instant | undefined
+    let failed = false
     for (const [alias, owned] of [...state.stores]) {
       passing = true
       const result = yield* Effect.either(passStore(alias, owned.service).pipe(Effect.ensuring(endPass)))
+      leases.passed(alias, result._tag === "Left" ? result.left : undefined)
       if (result._tag === "Left") {
+        failed = true
         yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
         const retry = start + state.config.jobstoreRetryInterval * 1000
         if (nextWakeup === undefined || retry < nextWakeup) nextWakeup = retry
@@ -361,6 +369,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock) => {
         if (nextWakeup === undefined || t < nextWakeup) nextWakeup = t
       }
     }
+    if (!failed) leases.passEnded()
     if (state.status !== "running") return undefined
     // on a shared store a peer may add or change jobs: look again at least every pollMs
     if (nextWakeup === undefined) return lock.pollMs ?? undefined

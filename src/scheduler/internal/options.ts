@@ -17,6 +17,7 @@ export const ADD_JOB_KEYS: ReadonlyArray<string> = [
   "misfireGraceTime",
   "coalesce",
   "maxInstances",
+  "recovery",
   "nextRunTime",
   "jobstore",
   "executor",
@@ -34,6 +35,7 @@ export const JOB_CHANGE_KEYS: ReadonlyArray<string> = [
   "misfireGraceTime",
   "coalesce",
   "maxInstances",
+  "recovery",
   "nextRunTime",
   "executor"
 ]

@@ -100,6 +100,12 @@ export const validateFields = (core: Core, o: JobChanges & { readonly id?: strin
       }
       out.maxInstances = o.maxInstances
     }
+    if (o.recovery !== undefined) {
+      if (!(Job.RECOVERIES as ReadonlyArray<unknown>).includes(o.recovery)) {
+        return yield* invalid("recovery", `expected "rerun" or "abandon", got ${JSON.stringify(o.recovery)}`)
+      }
+      out.recovery = o.recovery
+    }
     if (o.executor !== undefined) {
       if (typeof o.executor !== "string") return yield* invalid("executor", "expected an alias")
       if (!core.state.executors.has(o.executor) && o.executor !== "default") {

@@ -58,7 +58,8 @@ export const toRun = (doc: Record<string, unknown>): EncodedRun => ({
   error: (doc.error as string | null | undefined) ?? null,
   count: num(doc.count) ?? 1,
   lastTime: num(doc.lastTime) ?? 0,
-  endedAt: num(doc.endedAt)
+  endedAt: num(doc.endedAt),
+  jobData: (doc.jobData as string | null | undefined) ?? null
 })
 
 const num = (v: unknown): number | null =>
@@ -124,7 +125,8 @@ export const newRun = (
   now: number,
   owner: string,
   fence: number,
-  runUntil: number | null
+  runUntil: number | null,
+  jobData: string | null = null
 ): RunDoc => {
   const ready = planned.state === "ready"
   return {
@@ -142,7 +144,8 @@ export const newRun = (
     error: null,
     count: planned.count,
     lastTime: planned.lastTime,
-    endedAt: ready ? null : now
+    endedAt: ready ? null : now,
+    ...(ready && jobData !== null ? { jobData } : {})
   }
 }
 

@@ -10,7 +10,8 @@
  *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given.
  * - `P:runs:<jobId>` hash scheduled time → the run as JSON; `P:live:<jobId>` sorted set of the
  *   job's live runs (score: lease end, `+inf` while held until completed); `P:ended` sorted set
- *   `<scheduledTime>|<jobId>` → end time (the purge's index).
+ *   `<scheduledTime>|<jobId>` → end time (the purge's index); `P:leases` sorted set
+ *   `<scheduledTime>|<jobId>` → lease end of the live runs held with a lease (where `recover` looks).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
  *   schema version.
@@ -277,8 +278,10 @@ for i, d in ipairs(decisions) do
       run_until = s(now + tonumber(run_lease)); run_score = run_until
     end
     local id_json = cjson.encode(id)
+    -- the last runs of a job this release removes carry its record (recovery runs them from it)
+    local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
     local line = { skipped and '1' or '0', u }
-    local live, ended = {}, {}
+    local live, ended, leases = {}, {}, {}
     for _, p in ipairs(planned) do
       local ready = p.state == 'r' and not skipped
       local state, fence, attempt, by, untl, ended_at = 'missed', '0', '0', 'null', 'null', now_text
@@ -290,19 +293,21 @@ for i, d in ipairs(decisions) do
       local text = '{"jobId":' .. id_json .. ',"scheduledTime":' .. p.t .. ',"recordedAt":' .. now_text ..
         ',"state":"' .. state .. '","fence":' .. fence .. ',"attempt":' .. attempt .. ',"acquiredBy":' .. by ..
         ',"acquiredUntil":' .. untl .. ',"startedAt":null,"finishedAt":null,"result":null,"error":null,"count":' ..
-        p.count .. ',"lastTime":' .. p.last .. ',"endedAt":' .. ended_at .. '}'
+        p.count .. ',"lastTime":' .. p.last .. ',"endedAt":' .. ended_at .. (ready and job_data or '') .. '}'
       -- a second insert of a key is a no-op
       if redis.call('HSETNX', runs_key, p.t, text) == 1 then
         if ready then
           fence_seq = fence_seq + 1
           line[#line + 1] = p.t .. ':' .. fence
           live[#live + 1] = run_score; live[#live + 1] = p.t
+          if run_score ~= '+inf' then leases[#leases + 1] = run_score; leases[#leases + 1] = p.t .. '|' .. id end
         else
           ended[#ended + 1] = now_text; ended[#ended + 1] = p.t .. '|' .. id
         end
       end
     end
     if #live > 0 then bulk('ZADD', prefix .. ':live:' .. id, live) end
+    if #leases > 0 then bulk('ZADD', prefix .. ':leases', leases) end
     if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
     if fence_seq > tonumber(fmaxs[i] or '0') then set_fmax[#set_fmax + 1] = id; set_fmax[#set_fmax + 1] = fence_seq end
     if d.next == '-' then
@@ -370,6 +375,7 @@ for i, c in ipairs(completions) do
       r.acquiredUntil = cjson.null
       redis.call('HSET', runs_key, field, cjson.encode(r))
       redis.call('ZREM', prefix .. ':live:' .. c.jobId, field)
+      redis.call('ZREM', prefix .. ':leases', field .. '|' .. c.jobId)
       redis.call('ZADD', K_ENDED, s(c.finishedAt), field .. '|' .. c.jobId)
       ok = '1'
     end
@@ -403,6 +409,113 @@ if #old > 0 then bulk('ZREM', K_ENDED, old) end
 return #old
 `
 
+/**
+ * renewRuns. ARGV: now, prefix, owner, lease ms, then per run job id, scheduled time, fence.
+ * Renews each run that is live, has this fence, is held by owner and whose lease has not expired;
+ * returns `'1'`/`'0'` per run, as one string. Lease 0 hands the runs back (their lease ends now).
+ */
+export const RENEW = HEADER + `
+local now = clock(ARGV[1])
+local prefix, owner, lease = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local lease_end = now + lease
+local out = {}
+local i = 5
+while i + 2 <= #ARGV do
+  local id, field, fence = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local runs_key = prefix .. ':runs:' .. id
+  local text = redis.call('HGET', runs_key, field)
+  local ok = '0'
+  if text ~= false then
+    local r = cjson.decode(text)
+    if r.fence == fence and (r.state == 'ready' or r.state == 'running') and r.acquiredBy == owner
+      and r.acquiredUntil ~= cjson.null and tonumber(r.acquiredUntil) > now then
+      r.acquiredUntil = lease_end
+      redis.call('HSET', runs_key, field, cjson.encode(r))
+      redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
+      redis.call('ZADD', prefix .. ':leases', s(lease_end), field .. '|' .. id)
+      ok = '1'
+    end
+  end
+  out[#out + 1] = ok
+  i = i + 3
+end
+return table.concat(out, '')
+`
+
+/**
+ * recover. ARGV: now, prefix, owner, lease ms, limit. Takes over up to limit live runs whose lease
+ * ended (\`P:leases\` score <= now): a run whose job exists (not quarantined) gets the next fence
+ * of its job, attempt + 1, state ready and a lease to owner; any other is recorded abandoned.
+ * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence }\`
+ * (\`''\` where none).
+ */
+export const RECOVER = HEADER + `
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
+local now = clock(ARGV[1])
+local prefix, owner, lease, limit = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local leases_key = prefix .. ':leases'
+local lease_end = now + lease
+local out = { s(now) }
+local members = redis.call('ZRANGEBYSCORE', leases_key, '-inf', s(now), 'LIMIT', 0, limit)
+for _, member in ipairs(members) do
+  local bar = string.find(member, '|', 1, true)
+  local field, id = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+  local runs_key = prefix .. ':runs:' .. id
+  local text = redis.call('HGET', runs_key, field)
+  local r = nil
+  if text ~= false then r = cjson.decode(text) end
+  if r == nil or not (r.state == 'ready' or r.state == 'running') or r.acquiredUntil == cjson.null
+    or tonumber(r.acquiredUntil) > now then
+    -- not a live run with an expired lease (any more): drop the stale index entry
+    redis.call('ZREM', leases_key, member)
+  elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0 then
+    -- the last run of a one-shot job its release removed: run again from the record it carries
+    local fence = tonumber(redis.call('HGET', K_FMAX, id) or '0') + 1
+    redis.call('HSET', K_FMAX, id, fence)
+    r.fence = fence
+    r.attempt = r.attempt + 1
+    r.state = 'ready'
+    r.acquiredBy = owner
+    r.acquiredUntil = lease_end
+    r.startedAt = cjson.null
+    local encoded = cjson.encode(r)
+    redis.call('HSET', runs_key, field, encoded)
+    redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
+    redis.call('ZADD', leases_key, s(lease_end), member)
+    out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence) }
+  elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0 then
+    local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
+    redis.call('HSET', K_FENCE, id, fence)
+    if fence > tonumber(redis.call('HGET', K_FMAX, id) or '0') then redis.call('HSET', K_FMAX, id, fence) end
+    r.fence = fence
+    r.attempt = r.attempt + 1
+    r.state = 'ready'
+    r.acquiredBy = owner
+    r.acquiredUntil = lease_end
+    r.startedAt = cjson.null
+    local encoded = cjson.encode(r)
+    redis.call('HSET', runs_key, field, encoded)
+    redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
+    redis.call('ZADD', leases_key, s(lease_end), member)
+    out[#out + 1] = { 'r', encoded, redis.call('HGET', K_JOBS, id), redis.call('HGET', K_NEXT, id) or '',
+      redis.call('HGET', K_VERSION, id) or '1', s(fence) }
+  else
+    r.state = 'abandoned'
+    r.acquiredBy = cjson.null
+    r.acquiredUntil = cjson.null
+    r.endedAt = now
+    local encoded = cjson.encode(r)
+    redis.call('HSET', runs_key, field, encoded)
+    redis.call('ZREM', prefix .. ':live:' .. id, field)
+    redis.call('ZREM', leases_key, member)
+    redis.call('ZADD', K_ENDED, s(now), member)
+    out[#out + 1] = { 'a', encoded, '', '', '', '' }
+  end
+end
+return out
+`
+
 /** The scripts by name. */
 export const SCRIPTS = {
   write: WRITE,
@@ -413,7 +526,9 @@ export const SCRIPTS = {
   acquire: ACQUIRE,
   release: RELEASE,
   complete: COMPLETE,
-  purge: PURGE
+  purge: PURGE,
+  renew: RENEW,
+  recover: RECOVER
 } as const
 
 /** A script's name. */

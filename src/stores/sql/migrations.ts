@@ -11,8 +11,9 @@
  *   rows, for the next wake-up).
  * - `<prefix>_runs`: primary key `(job_id, scheduled_time)`; `recorded_at`, `state`, `fence`,
  *   `attempt`, `acquired_by`, `acquired_until`, `started_at`, `finished_at`, `result` (JSON
- *   text), `error`, `miss_count`, `last_time`, `ended_at`. Indexes: the live runs of a job
- *   (`maxInstances`) and `ended_at` (the purge).
+ *   text), `error`, `miss_count`, `last_time`, `ended_at`, `job_data` (the record of a job its
+ *   run's `release` removed: recovery runs it from it). Indexes: the live runs of a job
+ *   (`maxInstances`), `ended_at` (the purge) and the lease ends of live runs (`recover`).
  *
  * @since 0.1.0
  */
@@ -86,10 +87,12 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   miss_count BIGINT NOT NULL,
   last_time BIGINT NOT NULL,
   ended_at BIGINT,
+  job_data TEXT,
   PRIMARY KEY (job_id, scheduled_time)
 )`,
       sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`,
-      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_leased")} ON ${R} (acquired_until) WHERE state IN ('ready', 'running')`
     ],
     mysql: () => [
       // indexes inline: each table appears with its indexes at once (MySQL commits DDL at once,
@@ -123,9 +126,11 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   miss_count BIGINT NOT NULL,
   last_time BIGINT NOT NULL,
   ended_at BIGINT NULL,
+  job_data LONGTEXT NULL,
   PRIMARY KEY (job_id, scheduled_time),
   INDEX ${ix("runs_live")} (job_id, state),
-  INDEX ${ix("runs_ended")} (ended_at)
+  INDEX ${ix("runs_ended")} (ended_at),
+  INDEX ${ix("runs_leased")} (acquired_until)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`
     ],
     orElse: () => [
@@ -158,10 +163,12 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   miss_count BIGINT NOT NULL,
   last_time BIGINT NOT NULL,
   ended_at BIGINT,
+  job_data TEXT,
   PRIMARY KEY (job_id, scheduled_time)
 ) WITHOUT ROWID`,
       sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`,
-      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`,
+      sql`CREATE INDEX IF NOT EXISTS ${ix("runs_leased")} ON ${R} (acquired_until) WHERE state IN ('ready', 'running')`
     ]
   })
   return Effect.asVoid(Effect.forEach(statements, (s) => s, { discard: true }))

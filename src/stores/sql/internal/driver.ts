@@ -40,11 +40,12 @@ import type {
   EncodedJob,
   EncodedRow,
   EncodedRun,
+  RecoveredRows,
   RowDecision,
   RowOutcome
 } from "../../EncodedJobStore.js"
 import { SCHEMA_VERSION } from "../../EncodedJobStore.js"
-import type { Claim, RunState } from "../../JobStore.js"
+import type { Claim, RunKey, RunState } from "../../JobStore.js"
 import { tables } from "../migrations.js"
 
 /** The SQL dialects of the store. */
@@ -95,7 +96,7 @@ const describe = (e: SqlError): string => {
 
 const JOB_COLUMNS = "id, next_run_time, data, version, fence_seq, acquired_by, acquired_until"
 const RUN_COLUMNS =
-  "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at"
+  "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at, job_data"
 
 const toJobRow = (r: Row): EncodedRow => ({
   id: String(r.id),
@@ -122,7 +123,8 @@ const toRun = (r: Row): EncodedRun => ({
   error: strOrNull(r.error),
   count: num(r.miss_count),
   lastTime: num(r.last_time),
-  endedAt: numOrNull(r.ended_at)
+  endedAt: numOrNull(r.ended_at),
+  jobData: strOrNull(r.job_data)
 })
 
 const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
@@ -140,7 +142,8 @@ const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
   r.error,
   r.count,
   r.lastTime,
-  r.endedAt
+  r.endedAt,
+  r.jobData ?? null
 ]
 
 /** A column of a derived table ({@link rowsOf}). */
@@ -167,7 +170,8 @@ const RUN_TABLE: ReadonlyArray<Column> = [
   { name: "error", type: "text" },
   { name: "miss_count", type: "bigint" },
   { name: "last_time", type: "bigint" },
-  { name: "ended_at", type: "bigint" }
+  { name: "ended_at", type: "bigint" },
+  { name: "job_data", type: "text" }
 ]
 
 /**
@@ -338,7 +342,8 @@ export const make = (
 
     const databaseNow = sql.onDialectOrElse({
       pg: () => sql`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now`,
-      mysql: () => sql`SELECT CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED) AS now`,
+      // UTC_TIMESTAMP: epoch ms whatever the session time zone (UNIX_TIMESTAMP(NOW()) is off by an hour in a DST fall-back)
+      mysql: () => sql`SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(6)) DIV 1000 AS now`,
       orElse: () => sql`SELECT CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) AS now`
     })
 
@@ -682,7 +687,8 @@ export const make = (
                 error: null,
                 count: p.count,
                 lastTime: p.lastTime,
-                endedAt: ready ? null : at
+                endedAt: ready ? null : at,
+                jobData: ready && d.next === null ? d.removedData ?? null : null
               }
               inserts.push(run)
               if (ready) started.push(run)
@@ -756,6 +762,151 @@ export const make = (
         })
       )
 
+    // -- run leases (the Lock's heartbeat and recovery) ------------------------------------------------
+
+    const RUN_FENCE: ReadonlyArray<Column> = [
+      { name: "job_id", type: "id" },
+      { name: "st", type: "bigint" },
+      { name: "f", type: "bigint" }
+    ]
+
+    /** Renews (or hands back, `leaseMs` 0) the leases of the runs `owner` still holds: lock them, then update them. */
+    const renewRuns = (owner: string, runs: ReadonlyArray<RunKey>, leaseMs: number) =>
+      runs.length === 0 ? Effect.succeed([]) : transaction("renewRuns")(
+        Effect.gen(function*() {
+          const at = yield* now
+          const keys = rowsOf("k", RUN_FENCE, runs.map((r) => [r.jobId, r.scheduledTime, r.fence]))
+          const held = sql`r.fence = k.f AND r.state IN ('ready', 'running') AND r.acquired_by = ${owner} AND r.acquired_until > ${at}`
+          const found = yield* (dialect === "mysql"
+            ? sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE`
+            : dialect === "pg"
+            ? sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE OF r`
+            : sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held}`)
+          const fenced = (jobId: string, t: number, fence: number) => `${key(jobId, t)}\u0000${fence}`
+          const renewed = new Set(found.map((r) => fenced(String(r.job_id), num(r.scheduled_time), num(r.fence))))
+          if (renewed.size > 0) {
+            const until = at + leaseMs
+            const v = rowsOf(
+              "k",
+              RUN_FENCE,
+              runs.filter((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence))).map((r) => [r.jobId, r.scheduledTime, r.fence])
+            )
+            yield* (dialect === "mysql"
+              ? sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st SET r.acquired_until = ${until} WHERE r.fence = k.f`
+              : dialect === "pg"
+              ? sql`UPDATE ${R} AS r SET acquired_until = ${until} FROM ${v} WHERE r.job_id = k.job_id AND r.scheduled_time = k.st AND r.fence = k.f`
+              : sql`UPDATE ${R} SET acquired_until = ${until} FROM ${v} WHERE ${R}.job_id = k.job_id AND ${R}.scheduled_time = k.st AND ${R}.fence = k.f`)
+          }
+          return runs.map((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence)))
+        })
+      )
+
+    const RUN_TAKEOVER: ReadonlyArray<Column> = [
+      { name: "job_id", type: "id" },
+      { name: "st", type: "bigint" },
+      { name: "f", type: "bigint" },
+      { name: "a", type: "int" },
+      { name: "state", type: "id" },
+      { name: "holder", type: "id" },
+      { name: "lease_end", type: "bigint" },
+      { name: "ended", type: "bigint" }
+    ]
+
+    const JOB_FENCE: ReadonlyArray<Column> = [{ name: "id", type: "id" }, { name: "fs", type: "bigint" }]
+
+    /** Takes over the runs whose lease expired: new fence and attempt, or `abandoned` when the job is gone. */
+    const recover = ({ leaseMs, limit, owner }: Claim) =>
+      transaction("recover")(
+        Effect.gen(function*() {
+          const at = yield* now
+          const none: RecoveredRows = { now: at, runs: [], abandoned: [] }
+          if (limit <= 0) return none
+          const expired = yield* sql`SELECT ${lit(RUN_COLUMNS)} FROM ${R} WHERE state IN ('ready', 'running') AND acquired_until <= ${at} ORDER BY acquired_until LIMIT ${
+            Math.floor(limit)
+          }${skipLocked}`
+          if (expired.length === 0) return none
+          const ids = [...new Set(expired.map((r) => String(r.job_id)))]
+          const jobRows = yield* (dialect === "mysql"
+            ? sql`SELECT ${lit(JOB_COLUMNS.split(", ").map((c) => `j.${c}`).join(", "))}, j.quarantined FROM ${
+              idsTable(ids)
+            } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+            : sql`SELECT ${lit(JOB_COLUMNS)}, quarantined FROM ${J} WHERE ${idIn("id", ids)}${forUpdate}`)
+          const jobs = new Map<string, { row: EncodedRow; fenceSeq: number }>()
+          for (const r of jobRows) {
+            if (r.quarantined === null || r.quarantined === undefined) {
+              const row = toJobRow(r)
+              jobs.set(row.id, { row, fenceSeq: row.fenceSeq })
+            }
+          }
+          // a removed one-shot job's run carries its record: its fences go on from its runs' greatest
+          const orphaned = [...new Set(expired.filter((r) => !jobs.has(String(r.job_id)) && r.job_data != null).map((r) => String(r.job_id)))]
+          if (orphaned.length > 0) {
+            const tops = yield* (dialect === "mysql"
+              ? sql`SELECT r.job_id, MAX(r.fence) AS f FROM ${idsTable(orphaned)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v GROUP BY r.job_id`
+              : sql`SELECT job_id, MAX(fence) AS f FROM ${R} WHERE ${idIn("job_id", orphaned)} GROUP BY job_id`)
+            for (const t of tops) {
+              const id = String(t.job_id)
+              const data = String(expired.find((r) => String(r.job_id) === id)!.job_data)
+              const row: EncodedRow = { id, data, nextRunTime: null, version: 0, fenceSeq: num(t.f), acquiredBy: null, acquiredUntil: null }
+              jobs.set(id, { row, fenceSeq: row.fenceSeq })
+            }
+          }
+          const runs: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
+          const abandoned: Array<EncodedRun> = []
+          for (const r of expired) {
+            const run = toRun(r)
+            const job = jobs.get(run.jobId)
+            if (job === undefined) {
+              abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at })
+            } else {
+              const again: EncodedRun = {
+                ...run,
+                state: "ready",
+                fence: ++job.fenceSeq,
+                attempt: run.attempt + 1,
+                acquiredBy: owner,
+                acquiredUntil: at + leaseMs,
+                startedAt: null
+              }
+              runs.push({ run: again, job: job.row })
+            }
+          }
+          const v = rowsOf(
+            "v",
+            RUN_TAKEOVER,
+            [...runs.map((x) => x.run), ...abandoned].map((x) => [
+              x.jobId,
+              x.scheduledTime,
+              x.fence,
+              x.attempt,
+              x.state,
+              x.acquiredBy,
+              x.acquiredUntil,
+              x.endedAt
+            ])
+          )
+          yield* (dialect === "mysql"
+            ? sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = v.job_id AND r.scheduled_time = v.st SET r.fence = v.f, r.attempt = v.a, r.state = v.state, r.acquired_by = v.holder, r.acquired_until = v.lease_end, r.started_at = NULL, r.ended_at = v.ended`
+            : dialect === "pg"
+            ? sql`UPDATE ${R} AS r SET fence = v.f, attempt = v.a, state = v.state, acquired_by = v.holder, acquired_until = v.lease_end, started_at = NULL, ended_at = v.ended FROM ${v} WHERE r.job_id = v.job_id AND r.scheduled_time = v.st`
+            : sql`UPDATE ${R} SET fence = v.f, attempt = v.a, state = v.state, acquired_by = v.holder, acquired_until = v.lease_end, started_at = NULL, ended_at = v.ended FROM ${v} WHERE ${R}.job_id = v.job_id AND ${R}.scheduled_time = v.st`)
+          const fences = [...jobs.values()].filter((j) => j.row.version !== 0 && j.fenceSeq !== j.row.fenceSeq)
+          if (fences.length > 0) {
+            const f = rowsOf("v", JOB_FENCE, fences.map((j) => [j.row.id, j.fenceSeq]))
+            yield* (dialect === "mysql"
+              ? sql`UPDATE ${f} STRAIGHT_JOIN ${J} AS j ON j.id = v.id SET j.fence_seq = v.fs`
+              : dialect === "pg"
+              ? sql`UPDATE ${J} AS j SET fence_seq = v.fs FROM ${f} WHERE j.id = v.id`
+              : sql`UPDATE ${J} SET fence_seq = v.fs FROM ${f} WHERE ${J}.id = v.id`)
+          }
+          return {
+            now: at,
+            runs: runs.map((x) => ({ run: x.run, job: { ...x.job, fenceSeq: jobs.get(x.job.id)!.fenceSeq } })),
+            abandoned
+          }
+        })
+      )
+
     // -- runs --------------------------------------------------------------------------------------
 
     const selectRuns = (jobId: string) =>
@@ -797,6 +948,8 @@ export const make = (
       acquire,
       release,
       complete,
+      renewRuns,
+      recover,
       selectRuns,
       purgeRuns,
       quarantine,

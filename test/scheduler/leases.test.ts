@@ -1,0 +1,246 @@
+/**
+ * `Lock.leased` with two schedulers in one process on one memory store (different owner ids),
+ * driven by `TestClock`: the heartbeat, a scheduler that loses its database (its renewals fail,
+ * as after a crash or a partition), recovery by the other with a higher fence and attempt 2 (or
+ * `abandoned` for `recovery: "abandon"`), the stale completion refused, the hand-back at a
+ * shutdown, and `health`.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as TestClock from "effect/TestClock"
+import { InvalidArgumentError, StoreError } from "../../src/errors.js"
+import type { RunContext } from "../../src/job/JobContext.js"
+import { JobContext } from "../../src/job/JobContext.js"
+import type { JobFunction } from "../../src/job/Job.js"
+import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
+import * as Lock from "../../src/stores/Lock.js"
+import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
+import * as SqlJobStore from "../../src/stores/sql/SqlJobStore.js"
+import type * as Scope from "effect/Scope"
+import { SEC, T0 } from "./helpers.js"
+
+const LEASE = 30 * SEC
+
+/** Every hour from T0 + 1 s. */
+const hourly = { trigger: "interval", triggerArgs: { hours: 1, startDate: new Date(T0 + SEC) } } as const
+
+/** A store behind a switch: while `cut.on`, every call fails as if the connection were reset. */
+const cuttable = (store: JobStoreService, cut: { on: boolean }): JobStoreService => {
+  const gate = <A, E>(operation: string, effect: () => Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.suspend(() =>
+      cut.on ? Effect.fail(new StoreError({ store: "memory", operation, reason: "connection reset" }) as E) : effect()
+    )
+  return JobStore.of({
+    add: (job, replace) => gate("add", () => store.add(job, replace)),
+    update: (job) => gate("update", () => store.update(job)),
+    remove: (id) => gate("remove", () => store.remove(id)),
+    removeAll: gate("removeAll", () => store.removeAll),
+    lookup: (id) => gate("lookup", () => store.lookup(id)),
+    getNextRunTime: gate("getNextRunTime", () => store.getNextRunTime),
+    getAll: gate("getAll", () => store.getAll),
+    acquire: (claim) => gate("acquire", () => store.acquire(claim)),
+    release: (owner, decisions, runLeaseMs) => gate("release", () => store.release(owner, decisions, runLeaseMs)),
+    complete: (completions) => gate("complete", () => store.complete(completions)),
+    renewRuns: (owner, runs, leaseMs) => gate("renewRuns", () => store.renewRuns(owner, runs, leaseMs)),
+    recover: (claim) => gate("recover", () => store.recover(claim)),
+    getRuns: (id) => gate("getRuns", () => store.getRuns(id))
+  })
+}
+
+/** A scheduler on `store` with its own owner id, its `work` task and its own registry and events. */
+const build = (owner: string, store: JobStoreService, work: JobFunction) =>
+  Effect.map(
+    Layer.build(
+      SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: { work }, waitOnClose: false }).pipe(
+        Layer.provide(Layer.merge(Layer.succeed(JobStore, store), Lock.leased({ owner, leaseMs: LEASE })))
+      )
+    ),
+    (ctx) => Context.get(ctx, Scheduler)
+  )
+
+/** A job that records its run context and never ends by itself (an Effect job: interruptible). */
+const hangs = (seen: Array<RunContext>): JobFunction => () =>
+  Effect.flatMap(JobContext, (ctx) => Effect.zipRight(Effect.sync(() => seen.push(ctx)), Effect.never))
+
+/** A job that records its run context and returns. */
+const returns = (seen: Array<RunContext>): JobFunction => () =>
+  Effect.map(JobContext, (ctx) => {
+    seen.push(ctx)
+    return "done"
+  })
+
+/** Lets the schedulers' fibers run between clock steps. */
+const settle = Effect.repeatN(Effect.yieldNow(), 20)
+
+/** Advances the clock in steps of `step` ms. */
+const advance = (ms: number, step = SEC) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < ms; t += step) {
+      yield* TestClock.adjust(step)
+      yield* settle
+    }
+  })
+
+const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Logger.withMinimumLogLevel(LogLevel.None))
+
+/** The shared stores the recovery test runs on (SQLite on Effect's clock: `TestClock` drives it). */
+const stores: ReadonlyArray<readonly [string, Effect.Effect<JobStoreService, StoreError, Scope.Scope>]> = [
+  ["memory store", MemoryJobStore.make],
+  ["SQLite store", SqlJobStore.makeSqlite({ filename: ":memory:", tablePrefix: "leases", clock: "effect" })]
+]
+
+describe("Lock.leased: two schedulers on one store", () => {
+  for (const [name, makeStore] of stores) {
+    it.scoped(`${name}: a scheduler that loses its store: its run is stopped; the other re-runs it with attempt 2 and a higher fence; the late completion is refused`, () =>
+      quiet(Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const shared = yield* makeStore
+        const cut = { on: false }
+        const seenA: Array<RunContext> = []
+        const seenB: Array<RunContext> = []
+        const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
+        const b = yield* build("owner-b", shared, returns(seenB))
+        yield* a.addJob("work", { id: "job", ...hourly })
+        yield* a.start()
+        yield* advance(SEC)
+        expect(seenA.map((c) => [c.attempt, c.signal.aborted])).toEqual([[1, false]])
+        const first = seenA[0]!
+        yield* b.start()
+        // the heartbeat keeps A's run while A reaches its store: no recovery for several leases
+        yield* advance(2 * LEASE)
+        expect(seenB).toEqual([])
+        expect((yield* a.health).runsHeld).toBe(1)
+        const held = (yield* shared.getRuns("job"))[0]!
+        expect([held.acquiredBy, held.attempt, held.state]).toEqual(["owner-a", 1, "ready"])
+
+        // A loses its store: it cannot renew; past its lease it stops the run, and B takes it over
+        cut.on = true
+        yield* advance(LEASE + 12 * SEC)
+        expect(first.signal.aborted).toBe(true)
+        expect(String(first.signal.reason)).toContain("lease")
+        expect(seenB.map((c) => [c.jobId, c.scheduledTime, c.attempt])).toEqual([["job", T0 + SEC, 2]])
+        expect(seenB[0]!.fence).toBeGreaterThan(first.fence)
+        const [run] = yield* shared.getRuns("job")
+        expect([run!.state, run!.attempt, run!.fence]).toEqual(["succeeded", 2, seenB[0]!.fence])
+        const healthA = yield* a.health
+        expect([healthA.runsHeld, healthA.lostRuns, healthA.stores.map((s) => s.reachable)]).toEqual([0, 1, [false]])
+
+        // the dead holder's late completion is refused by the store
+        cut.on = false
+        expect(
+          yield* shared.complete([{
+            jobId: "job",
+            scheduledTime: T0 + SEC,
+            fence: first.fence,
+            state: "succeeded",
+            startedAt: T0 + SEC,
+            finishedAt: T0 + 200 * SEC
+          }])
+        ).toEqual([false])
+        expect((yield* shared.getRuns("job")).map((r) => [r.state, r.attempt])).toEqual([["succeeded", 2]])
+      })))
+
+  }
+
+  it.scoped("recovery: \"abandon\": the run of a dead scheduler is recorded abandoned, never run again", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const cut = { on: false }
+      const seenA: Array<RunContext> = []
+      const seenB: Array<RunContext> = []
+      const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
+      const b = yield* build("owner-b", shared, returns(seenB))
+      yield* a.addJob("work", {
+        id: "once",
+        ...hourly,
+        recovery: "abandon"
+      })
+      yield* a.start()
+      yield* advance(SEC)
+      expect(seenA.length).toBe(1)
+      yield* b.start()
+      cut.on = true
+      yield* advance(2 * LEASE)
+      expect(seenA[0]!.signal.aborted).toBe(true)
+      expect(seenB).toEqual([])
+      expect((yield* shared.getRuns("once")).map((r) => [r.state, r.attempt, r.acquiredBy])).toEqual([
+        ["abandoned", 2, null]
+      ])
+    })))
+
+  it.scoped("a shutdown without waiting hands the run of a one-shot job back: the other scheduler re-runs it at once, not after the lease", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const seenA: Array<RunContext> = []
+      const seenB: Array<RunContext> = []
+      const a = yield* build("owner-a", shared, hangs(seenA))
+      const b = yield* build("owner-b", shared, returns(seenB))
+      yield* a.addJob("work", { id: "job", trigger: "date", triggerArgs: { runDate: new Date(T0 + SEC) } })
+      yield* a.start()
+      yield* advance(SEC)
+      expect(seenA.length).toBe(1)
+      yield* b.start()
+      yield* a.shutdown({ wait: false })
+      expect(seenA[0]!.signal.aborted).toBe(true)
+      const [handed] = yield* shared.getRuns("job")
+      expect([handed!.state, handed!.acquiredUntil]).toEqual(["ready", T0 + SEC])
+      yield* b.wakeup
+      yield* settle
+      expect(seenB.map((c) => c.attempt)).toEqual([2])
+      const [run] = yield* shared.getRuns("job")
+      expect([run!.state, run!.attempt]).toEqual(["succeeded", 2])
+    })))
+
+  it.scoped("health reports the last pass, each store's reachability and the runs held", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const cut = { on: false }
+      const seen: Array<RunContext> = []
+      const a = yield* build("owner-a", cuttable(shared, cut), hangs(seen))
+      const before = yield* a.health
+      expect([before.state, before.lock, before.owner, before.lastPassAt, before.runsHeld]).toEqual([
+        "stopped",
+        "leased",
+        "owner-a",
+        null,
+        0
+      ])
+      yield* a.addJob("work", { id: "job", ...hourly })
+      yield* a.start()
+      yield* advance(SEC)
+      const running = yield* a.health
+      // the pass that claimed the run (a few ms ahead of its time, or at it)
+      expect(running.lastPassAt).toBeGreaterThan(T0)
+      expect(running.lastPassAt).toBeLessThanOrEqual(T0 + SEC)
+      expect([running.state, running.runsHeld, running.stores]).toEqual([
+        "running",
+        1,
+        [{ alias: "default", reachable: true, error: null }]
+      ])
+      cut.on = true
+      const down = yield* a.health
+      expect(down.stores.map((s) => s.reachable)).toEqual([false])
+      expect(down.stores[0]!.error).toContain("connection reset")
+    })))
+
+  it.effect("a recovery policy other than rerun or abandon is refused with InvalidArgumentError naming the field", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const error = yield* Effect.flip(
+        Effect.flatMap(Scheduler, (s) => s.addJob(() => 1, { recovery: "retry" as never })).pipe(
+          Effect.provide(SchedulerModule.layerDefault({ timezone: "UTC" }))
+        )
+      )
+      expect(error).toBeInstanceOf(InvalidArgumentError)
+      expect((error as InvalidArgumentError).field).toBe("recovery")
+    })))
+})
