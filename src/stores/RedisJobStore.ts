@@ -303,7 +303,6 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
               d.id,
               d.version,
               d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
-              d.next === null ? "" : d.next.data,
               d.maxInstances,
               d.runs.length
             )

@@ -201,8 +201,8 @@ return { now, untl, ids, hmget(K_JOBS, ids), hmget(K_NEXT, ids), hmget(K_VERSION
  * release. ARGV: now, prefix, owner, run lease (\`''\`: the job's lease end, \`'null'\`: until
  * completed, else ms), token, memo ttl (s), then the decisions flat (no JSON to decode): their
  * count, and per decision id, version, next (\`'-'\` remove, \`''\` paused, else the next run
- * time), data, maxInstances, the number of runs, and per run scheduled time, state (\`m\` missed,
- * \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
+ * time; the job's record is never rewritten), maxInstances, the number of runs, and per run
+ * scheduled time, state (\`m\` missed, \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
  */
@@ -220,10 +220,9 @@ local decisions = {}
 local ids = {}
 local a = 8
 for i = 1, tonumber(ARGV[7]) do
-  local d = { id = ARGV[a], version = tonumber(ARGV[a + 1]), next = ARGV[a + 2], data = ARGV[a + 3],
-    max = tonumber(ARGV[a + 4]), runs = {} }
-  local n = tonumber(ARGV[a + 5])
-  a = a + 6
+  local d = { id = ARGV[a], version = tonumber(ARGV[a + 1]), next = ARGV[a + 2], max = tonumber(ARGV[a + 3]), runs = {} }
+  local n = tonumber(ARGV[a + 4])
+  a = a + 5
   for j = 1, n do
     d.runs[j] = { t = ARGV[a], tn = tonumber(ARGV[a]), state = ARGV[a + 1], count = ARGV[a + 2], last = ARGV[a + 3] }
     a = a + 4
@@ -234,7 +233,7 @@ end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
 local quars, fences, fmaxs = hmget(K_QUAR, ids), hmget(K_FENCE, ids), hmget(K_FMAX, ids)
-local set_jobs, set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}, {}
+local set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}
 local seen = {}
 local out = { now_text }
 local owner_json = cjson.encode(owner)
@@ -299,7 +298,6 @@ for i, d in ipairs(decisions) do
     if d.next == '-' then
       removed[#removed + 1] = id
     else
-      set_jobs[#set_jobs + 1] = id; set_jobs[#set_jobs + 1] = d.data
       set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
       cleared[#cleared + 1] = id
       if d.next == '' then
@@ -313,7 +311,6 @@ for i, d in ipairs(decisions) do
     out[#out + 1] = table.concat(line, ' ')
   end
 end
-if #set_jobs > 0 then bulk('HSET', K_JOBS, set_jobs) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end

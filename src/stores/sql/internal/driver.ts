@@ -124,22 +124,15 @@ const toRun = (r: Row): EncodedRun => ({
   endedAt: numOrNull(r.ended_at)
 })
 
-const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
+/** The columns of a new run that vary from run to run in a `release` ({@link NEW_RUN}). */
+const newRunValues = (r: EncodedRun): ReadonlyArray<unknown> => [
   r.jobId,
   r.scheduledTime,
-  r.recordedAt,
   r.state,
   r.fence,
-  r.attempt,
-  r.acquiredBy,
   r.acquiredUntil,
-  r.startedAt,
-  r.finishedAt,
-  r.result,
-  r.error,
   r.count,
-  r.lastTime,
-  r.endedAt
+  r.lastTime
 ]
 
 /** A column of a derived table ({@link rowsOf}). */
@@ -151,22 +144,19 @@ interface Column {
 const PG_TYPES = { id: "text", text: "text", bigint: "bigint", int: "int" } as const
 const MYSQL_TYPES = { id: "VARCHAR(255)", text: "LONGTEXT", bigint: "BIGINT", int: "INT" } as const
 
-const RUN_TABLE: ReadonlyArray<Column> = [
+/**
+ * The varying columns of the runs a `release` inserts; the rest follow from the state and the
+ * release (`recorded_at` = now; a `ready` run: attempt 1, leased by the owner, not ended; a
+ * missed or skipped one: attempt 0, no lease, ended now; no start, end, result or error yet).
+ */
+const NEW_RUN: ReadonlyArray<Column> = [
   { name: "job_id", type: "id" },
   { name: "scheduled_time", type: "bigint" },
-  { name: "recorded_at", type: "bigint" },
   { name: "state", type: "id" },
   { name: "fence", type: "bigint" },
-  { name: "attempt", type: "int" },
-  { name: "acquired_by", type: "id" },
   { name: "acquired_until", type: "bigint" },
-  { name: "started_at", type: "bigint" },
-  { name: "finished_at", type: "bigint" },
-  { name: "result", type: "text" },
-  { name: "error", type: "text" },
   { name: "miss_count", type: "bigint" },
-  { name: "last_time", type: "bigint" },
-  { name: "ended_at", type: "bigint" }
+  { name: "last_time", type: "bigint" }
 ]
 
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
@@ -402,17 +392,20 @@ export const make = (
       )
     )
 
-    // the earliest next run time of a job not leased (index order), and the earliest
-    // max(next_run_time, acquired_until) of the leased ones (few, by their index)
+    // min(max(next_run_time, acquired_until)) over the scheduled rows, by the next run time index
+    // alone (the lease columns have none): the first row without a lease bounds it (a row due
+    // later cannot come sooner), so only the rows before it are read, the leased ones at the head
+    // of the index. Two statements: a bound the planner sees as a value gets an index range scan.
     const getNextRunTime = guard("getNextRunTime")(
-      Effect.map(
-        sql`SELECT (SELECT next_run_time FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NULL AND quarantined IS NULL ORDER BY next_run_time LIMIT 1) AS free, (SELECT MIN(CASE WHEN acquired_until > next_run_time THEN acquired_until ELSE next_run_time END) FROM ${J} WHERE acquired_until IS NOT NULL AND next_run_time IS NOT NULL AND quarantined IS NULL) AS leased`,
-        (rows) => {
-          const free = numOrNull(rows[0]?.free)
-          const leased = numOrNull(rows[0]?.leased)
-          return Option.fromNullable(free === null ? leased : leased === null ? free : Math.min(free, leased))
-        }
-      )
+      Effect.gen(function*() {
+        const free = yield* sql`SELECT next_run_time FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NULL AND quarantined IS NULL ORDER BY next_run_time LIMIT 1`
+        const bound = numOrNull(free[0]?.next_run_time)
+        const rows = yield* sql`SELECT MIN(CASE WHEN acquired_until > next_run_time THEN acquired_until ELSE next_run_time END) AS t FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NOT NULL AND quarantined IS NULL${
+          bound === null ? sql`` : sql` AND next_run_time < ${bound}`
+        }`
+        const leased = numOrNull(rows[0]?.t)
+        return Option.fromNullable(bound === null ? leased : leased === null ? bound : Math.min(bound, leased))
+      })
     )
 
     // -- acquire --------------------------------------------------------------------------------------
@@ -449,7 +442,10 @@ export const make = (
           if (selected.length === 0) return { now: at, rows: [] }
           const ids = selected.map((r) => String(r.id))
           yield* (dialect === "mysql"
-            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = ${owner}, j.acquired_until = ${until}`
+            // rows locked by the SELECT above: an upsert that always updates (faster than a join)
+            ? sql`INSERT INTO ${J} (id, data, version, fence_seq, acquired_by, acquired_until) SELECT ids.v, '', 0, 0, ${owner}, ${until} FROM ${
+              idsTable(ids)
+            } ON DUPLICATE KEY UPDATE acquired_by = VALUES(acquired_by), acquired_until = VALUES(acquired_until)`
             : sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`)
           return {
             now: at,
@@ -463,41 +459,54 @@ export const make = (
 
     // -- release --------------------------------------------------------------------------------------
 
-    /** Inserts run rows; a key that exists is left alone. */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>) => {
+    /** A typed parameter (PostgreSQL cannot infer the type of one in a `SELECT` list). */
+    const typed = (value: unknown, type: "bigint" | "text"): Fragment =>
+      dialect === "pg" ? sql`${value}::${lit(type)}` : sql`${value}`
+
+    /**
+     * Inserts the runs of one `release` (recorded at `at`, the ready ones leased by `owner`) in
+     * one statement; a key that exists is left alone.
+     */
+    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) => {
       if (runs.length === 0) return Effect.void
-      const v = rowsOf("v", RUN_TABLE, runs.map(runValues))
+      const v = rowsOf("v", NEW_RUN, runs.map(newRunValues))
+      const ready = sql`v.state = 'ready'`
+      const select = sql`SELECT v.job_id, v.scheduled_time, ${typed(at, "bigint")}, v.state, v.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${
+        typed(owner, "text")
+      } END, v.acquired_until, v.miss_count, v.last_time, CASE WHEN ${ready} THEN NULL ELSE ${typed(at, "bigint")} END FROM ${v}`
+      const columns = lit(
+        "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at"
+      )
       return Effect.asVoid(
         dialect === "mysql"
-          ? sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-          : sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} WHERE true ON CONFLICT DO NOTHING`
+          ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
+          : sql`INSERT INTO ${R} (${columns}) ${select} WHERE true ON CONFLICT DO NOTHING`
       )
     }
 
     interface JobUpdate {
       readonly id: string
       readonly nextRunTime: number | null
-      readonly data: string
       readonly fenceSeq: number
     }
 
     const JOB_UPDATE: ReadonlyArray<Column> = [
       { name: "id", type: "id" },
       { name: "nrt", type: "bigint" },
-      { name: "data", type: "text" },
       { name: "fs", type: "bigint" }
     ]
 
-    /** Sets the next run time, record and fence sequence of jobs, clearing their leases. */
+    /** Sets the next run time and fence sequence of jobs (never their record), clearing their leases. */
     const updateJobs = (updates: ReadonlyArray<JobUpdate>) => {
       if (updates.length === 0) return Effect.void
-      const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.data, u.fenceSeq]))
+      const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.fenceSeq]))
       return Effect.asVoid(
         dialect === "mysql"
-          ? sql`UPDATE ${v} STRAIGHT_JOIN ${J} AS j ON j.id = v.id SET j.next_run_time = v.nrt, j.data = v.data, j.fence_seq = v.fs, j.acquired_by = NULL, j.acquired_until = NULL`
+          // rows locked by this transaction: an upsert that always updates (faster than a join)
+          ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
           : dialect === "pg"
-          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
-          : sql`UPDATE ${J} SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
+          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
+          : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
       )
     }
 
@@ -580,7 +589,6 @@ export const make = (
               } AND scheduled_time >= ${lo} AND scheduled_time <= ${hi}`)
             for (const r of keys) existing.add(key(String(r.job_id), num(r.scheduled_time)))
           }
-
           const inserts: Array<EncodedRun> = []
           const updates: Array<JobUpdate> = []
           const removed: Array<string> = []
@@ -616,10 +624,10 @@ export const make = (
               if (ready) started.push(run)
             }
             if (d.next === null) removed.push(d.id)
-            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, data: d.next.data, fenceSeq })
+            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, fenceSeq })
             outcomes[index] = { _tag: "Released", runs: started, skipped }
           }
-          yield* insertRuns(inserts)
+          yield* insertRuns(inserts, at, owner)
           yield* updateJobs(updates)
           yield* deleteJobs(removed)
           yield* clearLeases(clear)
