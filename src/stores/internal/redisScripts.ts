@@ -156,7 +156,7 @@ export const ACQUIRE = HEADER + `
 local now = clock(ARGV[1])
 local owner, limit, lease, prefix, token, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local memo_key = prefix .. ':memo:' .. token
-local ids, untl
+local ids, untl, datas
 local memo = redis.call('GET', memo_key)
 if memo ~= false then
   -- a retry of a call that was applied: the rows it leased that are still ours
@@ -173,10 +173,14 @@ else
   untl = now + lease
   ids = {}
   if limit > 0 then
+    -- the candidates' records at once (one HMGET, not a call per id): a member without one is dropped
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now), 'LIMIT', 0, limit)
-    for _, id in ipairs(cand) do
-      if redis.call('HEXISTS', K_JOBS, id) == 1 then ids[#ids + 1] = id else redis.call('ZREM', K_DUE, id) end
+    datas = hmget(K_JOBS, cand)
+    local kept = {}
+    for i, id in ipairs(cand) do
+      if datas[i] ~= false then ids[#ids + 1] = id; kept[#kept + 1] = datas[i] else redis.call('ZREM', K_DUE, id) end
     end
+    datas = kept
   end
   if #ids > 0 then
     local owners, untils, scores = {}, {}, {}
@@ -194,7 +198,8 @@ else
   end
 end
 if #ids == 0 then return { now, untl, {}, {}, {}, {}, {} } end
-return { now, untl, ids, hmget(K_JOBS, ids), hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget(K_FENCE, ids) }
+if datas == nil then datas = hmget(K_JOBS, ids) end
+return { now, untl, ids, datas, hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget(K_FENCE, ids) }
 `
 
 /**

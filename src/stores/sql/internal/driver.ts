@@ -434,12 +434,20 @@ export const make = (
     const acquireInTransaction = ({ leaseMs, limit, owner }: Claim) =>
       transaction("acquire")(
         Effect.gen(function*() {
-          yield* checkSchema
           const at = yield* now
-          if (limit <= 0) return { now: at, rows: [] }
+          if (limit <= 0) {
+            yield* checkSchema
+            return { now: at, rows: [] }
+          }
           const until = at + leaseMs
-          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL ORDER BY next_run_time, id LIMIT ${Math.floor(limit)}${skipLocked}`
-          if (selected.length === 0) return { now: at, rows: [] }
+          // picks nothing when the schema is newer than this store knows (checked on its own then)
+          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${at} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${
+            Math.floor(limit)
+          }${skipLocked}`
+          if (selected.length === 0) {
+            yield* checkSchema
+            return { now: at, rows: [] }
+          }
           const ids = selected.map((r) => String(r.id))
           yield* (dialect === "mysql"
             // rows locked by the SELECT above: an upsert that always updates (faster than a join)
@@ -566,12 +574,6 @@ export const make = (
           if (starting.length > 0) {
             const startingIds = starting.map((a) => a.d.id)
             const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-            const counted = yield* (dialect === "mysql"
-              ? sql`SELECT r.job_id, COUNT(*) AS n FROM ${
-                idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id`
-              : sql`SELECT r.job_id, COUNT(*) AS n FROM ${R} AS r WHERE ${idIn("r.job_id", startingIds)} AND ${isLive} GROUP BY r.job_id`)
-            for (const r of counted) live.set(String(r.job_id), num(r.n))
             let lo = Infinity
             let hi = -Infinity
             for (const a of starting) {
@@ -580,14 +582,23 @@ export const make = (
                 if (p.scheduledTime > hi) hi = p.scheduledTime
               }
             }
-            const keys = yield* (dialect === "mysql"
-              ? sql`SELECT r.job_id, r.scheduled_time FROM ${
+            const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
+            // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
+            const found = yield* (dialect === "mysql"
+              ? sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
                 idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-              : sql`SELECT job_id, scheduled_time FROM ${R} WHERE ${
-                idIn("job_id", startingIds)
-              } AND scheduled_time >= ${lo} AND scheduled_time <= ${hi}`)
-            for (const r of keys) existing.add(key(String(r.job_id), num(r.scheduled_time)))
+              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+                idsTable(startingIds)
+              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
+              : sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${R} AS r WHERE ${
+                idIn("r.job_id", startingIds)
+              } AND ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${R} AS r WHERE ${
+                idIn("r.job_id", startingIds)
+              } AND ${inRange}`)
+            for (const r of found) {
+              if (num(r.k) === 0) live.set(String(r.job_id), num(r.v))
+              else existing.add(key(String(r.job_id), num(r.v)))
+            }
           }
           const inserts: Array<EncodedRun> = []
           const updates: Array<JobUpdate> = []
