@@ -9,17 +9,20 @@
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
  * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
- * `UPDATE` by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery).
+ * a write by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery): an
+ * `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked, which MariaDB runs faster than an
+ * `UPDATE` joined to the ids.
  *
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
  *
  * Batches are set-based: a `release` of n decisions is a constant number of statements (lock the
- * jobs, count their live runs, find the run keys that exist, insert the runs, update the jobs), a
- * `complete` two (lock the runs by key, update the accepted ones); the rows go as one parameter
- * (PostgreSQL: arrays and `unnest`; SQLite: JSON and `json_each`; MySQL: JSON and `JSON_TABLE`,
- * joined first), so the statements' text never varies with the batch. A transaction the database picked as a deadlock victim (or
- * a serialization failure) is run again, up to 3 times.
+ * jobs; count their live runs and find the run keys that exist, in one; insert the runs; update
+ * the jobs' columns, never their JSON record), a `complete` two (lock the runs by key, update the
+ * accepted ones); the rows go as one parameter (PostgreSQL: arrays and `unnest`; SQLite: JSON and
+ * `json_each`; MySQL: JSON and `JSON_TABLE`, joined first), so the statements' text never varies
+ * with the batch. A transaction the database picked as a deadlock victim (or a serialization
+ * failure) is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
