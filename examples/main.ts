@@ -48,7 +48,7 @@ const program = Effect.gen(function*() {
 
   const restored = yield* scheduler.getJobs()
   if (restored.length > 0) {
-    console.log(`restored ${restored.length} jobs from ${file}: ${restored.map((job) => job.id).join(", ")}`)
+    console.log(`restored ${restored.length} jobs from ${file}: ${restored.map((job) => job.id).sort().join(", ")}`)
   } else {
     console.log(`no jobs in ${file} yet: adding 3`)
     yield* scheduler.addJob("tick", { id: "tick", trigger: "interval", triggerArgs: { seconds: 1 } })

@@ -35,7 +35,7 @@ describe("examples", () => {
   it("main.ts started again restores the 2 jobs left in the file and runs them; --fresh starts afresh", () => {
     const again = run("main.ts", { EXAMPLE_DB: db })
     expect(again.status, again.stderr).toBe(0)
-    expect(again.stdout).toContain(`restored 2 jobs from ${db}: tick, even`)
+    expect(again.stdout).toContain(`restored 2 jobs from ${db}: even, tick`)
     expect(again.stdout).not.toContain("adding 3")
     expect(again.stdout).not.toContain("one-off date job ran") // it ran in the first run and is gone
     expect(again.stdout).toMatch(/done: the interval job ran [2-5] times/)
