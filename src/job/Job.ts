@@ -178,8 +178,10 @@ export const describe = (job: Job, formatInstant: (i: Instant) => string = (i) =
 export const RECORD_VERSION = 1
 
 /**
- * A job as plain JSON data, versioned: what persistent stores write. The callable is a task
- * reference text; the trigger is its spec (compiled again when the record is read).
+ * A job's definition as plain JSON data, versioned: what persistent stores write. The callable is
+ * a task reference text; the trigger is its spec (compiled again when the record is read). The
+ * next run time is not part of it: a store keeps it in a column of its own (indexed), so moving a
+ * job on never rewrites its record.
  *
  * @since 0.1.0
  * @category schemas
@@ -197,8 +199,7 @@ export const JobRecord = Schema.Struct({
   misfireGraceTime: Schema.NullOr(Schema.Number),
   coalesce: Schema.Boolean,
   maxInstances: Schema.Number,
-  recovery: Schema.optional(Schema.Literal("rerun", "abandon")),
-  nextRunTime: Schema.NullOr(Schema.Number)
+  recovery: Schema.optional(Schema.Literal("rerun", "abandon"))
 })
 
 /**
@@ -303,20 +304,21 @@ export const toRecord = (job: Job): Either.Either<JobRecord, InvalidArgumentErro
     misfireGraceTime: job.misfireGraceTime,
     coalesce: job.coalesce,
     maxInstances: job.maxInstances,
-    ...(job.recovery === "rerun" ? {} : { recovery: job.recovery }),
-    nextRunTime: job.nextRunTime
+    ...(job.recovery === "rerun" ? {} : { recovery: job.recovery })
   })
 }
 
 /**
- * Decodes a {@link JobRecord} back into a job, compiling its trigger spec with `compile`.
+ * Decodes a {@link JobRecord} back into a job with the given next run time (`null`: paused),
+ * compiling its trigger spec with `compile`.
  *
  * @since 0.1.0
  * @category encoding
  */
 export const fromRecord = <E>(
   record: JobRecord,
-  compile: (spec: unknown) => Either.Either<CompiledTrigger, E>
+  compile: (spec: unknown) => Either.Either<CompiledTrigger, E>,
+  nextRunTime: Instant | null
 ): Either.Either<Job, E> =>
   Either.map(compile(record.trigger), (trigger) =>
     make({
@@ -332,5 +334,5 @@ export const fromRecord = <E>(
       coalesce: record.coalesce,
       maxInstances: record.maxInstances,
       recovery: record.recovery,
-      nextRunTime: record.nextRunTime
+      nextRunTime
     }))

@@ -3,9 +3,10 @@
  * persistent store (SQL, Redis, MongoDB) builds on. The rows are persisted schema version
  * {@link SCHEMA_VERSION} (ARCHITECTURE §2):
  *
- * - jobs ({@link EncodedRow}): `id`, `nextRunTime` (`null` = paused), `data` (the job as a JSON
- *   {@link Job.JobRecord}: task reference, JSON arguments, versioned trigger spec, options),
- *   `version`, `fenceSeq`, `acquiredBy`, `acquiredUntil`;
+ * - jobs ({@link EncodedRow}): `id`, `nextRunTime` (`null` = paused), `data` (the job's definition
+ *   as a JSON {@link Job.JobRecord}: task reference, JSON arguments, versioned trigger spec,
+ *   options; written by user writes only: `release` moves a job on in its columns and never
+ *   rewrites it), `version`, `fenceSeq`, `acquiredBy`, `acquiredUntil`;
  * - runs ({@link EncodedRun}): a {@link Run} keyed `(jobId, scheduledTime)`, its result as JSON
  *   text.
  *
@@ -159,10 +160,10 @@ export interface RowDecision {
   /** The version the job had when it was acquired (compare-and-set). */
   readonly version: number
   /**
-   * The job's new next run time (`null`: paused) and its record re-encoded with it; `null`:
-   * remove the job.
+   * The job's new next run time (`null`: paused); `null`: remove the job. Its record (`data`)
+   * stays as it is: a plan never changes a job's definition.
    */
-  readonly next: { readonly nextRunTime: Instant | null; readonly data: string } | null
+  readonly next: { readonly nextRunTime: Instant | null } | null
   /** The runs to record, missed ones first, in time order. */
   readonly runs: ReadonlyArray<PlannedRun>
   /** With `next: null`: the removed job's record, stored as `jobData` on the runs it starts. */
@@ -296,7 +297,7 @@ export interface EncodedDriver {
    *    held until completed; the job's lease end when `undefined`), `endedAt = null`, and
    *    `jobData = removedData` when the decision removes the job.
    * 4. Deletes the job row (`next === null`; its runs stay) or sets its `nextRunTime` (`null`:
-   *    paused), `data` and `fenceSeq`; clears its lease; `version` is unchanged.
+   *    paused) and `fenceSeq`; clears its lease; `data` and `version` are unchanged.
    * Returns one outcome per decision: `Released` with the new `ready` runs in time order.
    */
   readonly release: (
@@ -384,10 +385,7 @@ export const decodeRow = (row: EncodedJob): Either.Either<Job.Job, string> =>
     (record) =>
       record.id !== row.id
         ? Either.left(`the record's id "${record.id}" is not the row's`)
-        : Either.map(
-          Either.mapLeft(Job.fromRecord(record, compile), (e) => e.message),
-          (job) => job.nextRunTime === row.nextRunTime ? job : Job.modify(job, { nextRunTime: row.nextRunTime })
-        )
+        : Either.mapLeft(Job.fromRecord(record, compile, row.nextRunTime), (e) => e.message)
   )
 
 /**
@@ -488,7 +486,7 @@ const isRunRow = (r: EncodedRun): boolean =>
 /**
  * Turns the loop's plan for a leased job into its row-level decision: the missed times one run
  * each (or one summary run keyed by the first, when the plan lists fewer than it missed), the run
- * times as `ready` runs, and the job's new next run time with its record re-encoded (or removal).
+ * times as `ready` runs, and the job's new next run time (or removal).
  *
  * @since 0.1.0
  * @category encoding
@@ -504,29 +502,13 @@ export const encodeDecision = (decision: Decision): Either.Either<RowDecision, s
   }
   for (const t of plan.runTimes) runs.push({ scheduledTime: t, state: "ready", count: 1, lastTime: t })
   if (plan.jobRemoved) {
+    // the removed job's record goes on the runs it starts (a one-shot job's run can be recovered)
     return Either.mapBoth(encodeJob(job), {
       onLeft: (e) => e.message,
-      onRight: (row): RowDecision => ({
-        id: job.id,
-        version,
-        next: null,
-        runs,
-        maxInstances: job.maxInstances,
-        removedData: row.data
-      })
+      onRight: (row): RowDecision => ({ id: job.id, version, next: null, runs, maxInstances: job.maxInstances, removedData: row.data })
     })
   }
-  const nextRunTime = plan.nextRunTime ?? null
-  return Either.mapBoth(encodeJob(Job.modify(job, { nextRunTime })), {
-    onLeft: (e) => e.message,
-    onRight: (row): RowDecision => ({
-      id: job.id,
-      version,
-      next: { nextRunTime, data: row.data },
-      runs,
-      maxInstances: job.maxInstances
-    })
-  })
+  return Either.right({ id: job.id, version, next: { nextRunTime: plan.nextRunTime ?? null }, runs, maxInstances: job.maxInstances })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -556,7 +538,7 @@ const DECODED_CACHE_SIZE = 200_000
 export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {}): JobStore["Type"] => {
   const purge = driver.purgeRuns(options.runRetentionMs ?? DEFAULT_RUN_RETENTION_MS)
 
-  // the jobs last decoded or released, by id, with the record they came from: a row whose record
+  // the jobs last decoded, by id, with the record they came from: a row whose record
   // is unchanged is not decoded again (decoding is a function of the record; the next run time is
   // the row's column). Bounded: cleared when it outgrows DECODED_CACHE_SIZE.
   const decodedCache = new Map<string, { readonly data: string; readonly job: Job.Job }>()
@@ -607,20 +589,32 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       return jobs
     })
 
-  /** Decodes run rows; a bad one is logged and left out (run history is never acted on). */
+  /** Decodes run rows; a bad one is left out and told to `bad` (run history is never acted on). */
+  const decodeRunsInto = (
+    rows: ReadonlyArray<EncodedRun>,
+    bad: Array<{ readonly row: EncodedRun; readonly reason: string }>
+  ): Array<Run> => {
+    const runs: Array<Run> = []
+    for (const row of rows) {
+      const decoded = decodeRun(row)
+      if (Either.isRight(decoded)) runs.push(decoded.right)
+      else bad.push({ row, reason: decoded.left })
+    }
+    return runs
+  }
+
+  const logBadRuns = (bad: ReadonlyArray<{ readonly row: EncodedRun; readonly reason: string }>) =>
+    Effect.forEach(bad, ({ reason, row }) =>
+      Effect.logError(
+        `Unable to read run ${row.jobId}@${row.scheduledTime} from job store "${driver.name}" -- leaving it out`
+      ).pipe(Effect.annotateLogs({ reason })), { discard: true })
+
+  /** Decodes run rows; a bad one is logged and left out. */
   const decodeRuns = (rows: ReadonlyArray<EncodedRun>) =>
-    Effect.gen(function*() {
-      const runs: Array<Run> = []
-      for (const row of rows) {
-        const decoded = decodeRun(row)
-        if (Either.isRight(decoded)) runs.push(decoded.right)
-        else {
-          yield* Effect.logError(
-            `Unable to read run ${row.jobId}@${row.scheduledTime} from job store "${driver.name}" -- leaving it out`
-          ).pipe(Effect.annotateLogs({ reason: decoded.left }))
-        }
-      }
-      return runs
+    Effect.suspend(() => {
+      const bad: Array<{ readonly row: EncodedRun; readonly reason: string }> = []
+      const runs = decodeRunsInto(rows, bad)
+      return bad.length === 0 ? Effect.succeed(runs) : Effect.as(logBadRuns(bad), runs)
     })
 
   const acquire = (claim: Claim): Effect.Effect<Acquired, StoreError> =>
@@ -657,19 +651,13 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
       }
       yield* purge
       const outcomes = yield* driver.release(owner, rows, runLeaseMs)
-      const result: Array<ReleaseOutcome> = []
-      for (let i = 0; i < outcomes.length; i++) {
-        const outcome = outcomes[i]!
-        const next = rows[i]!.next
-        if (outcome._tag === "Released" && next !== null) {
-          remember(rows[i]!.id, next.data, Job.modify(decisions[i]!.leased.job, { nextRunTime: next.nextRunTime }))
-        }
-        result.push(
-          outcome._tag === "Refused"
-            ? outcome
-            : { _tag: "Released", runs: yield* decodeRuns(outcome.runs), skipped: outcome.skipped }
-        )
-      }
+      const bad: Array<{ readonly row: EncodedRun; readonly reason: string }> = []
+      const result = outcomes.map((outcome): ReleaseOutcome =>
+        outcome._tag === "Refused"
+          ? outcome
+          : { _tag: "Released", runs: decodeRunsInto(outcome.runs, bad), skipped: outcome.skipped }
+      )
+      if (bad.length > 0) yield* logBadRuns(bad)
       return result
     })
 

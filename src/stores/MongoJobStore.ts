@@ -314,7 +314,6 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
               await jobs.updateOne(cas, {
                 $set: {
                   nextRunTime: plan.next.nextRunTime,
-                  data: plan.next.data,
                   fenceSeq,
                   acquiredBy: null,
                   acquiredUntil: null,

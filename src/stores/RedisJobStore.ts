@@ -307,7 +307,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
               d.id,
               d.version,
               d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
-              d.next === null ? d.removedData ?? "" : d.next.data,
+              d.next === null ? d.removedData ?? "" : "",
               d.maxInstances,
               d.runs.length
             )

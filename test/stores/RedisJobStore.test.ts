@@ -79,6 +79,20 @@ describe("RedisJobStore", () => {
         expect(keys.every((k) => k.startsWith(`${p}:`))).toBe(true)
       })))
 
+  it.effect("release moves a job on in P:next and P:due only: its JSON record in P:jobs stays byte for byte", () =>
+    withStore("record", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("rec-x", T0))
+        const record = yield* Effect.promise(() => raw.hget(`${p}:jobs`, "rec-x"))
+        expect(JSON.parse(record!)).not.toHaveProperty("nextRunTime")
+        const leased = yield* lease(store, A, "rec-x")
+        started((yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:jobs`, "rec-x"))).toBe(record)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:next`, "rec-x"))).toBe(String(T0 + 1000))
+        expect(Option.getOrThrow(yield* store.lookup("rec-x")).nextRunTime).toBe(T0 + 1000)
+      })))
+
   it.effect("a store holding a newer persisted schema version refuses to claim, and says so", () =>
     withStore("schema", (store, p) =>
       Effect.gen(function*() {

@@ -160,7 +160,7 @@ export const ACQUIRE = HEADER + `
 local now = clock(ARGV[1])
 local owner, limit, lease, prefix, token, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local memo_key = prefix .. ':memo:' .. token
-local ids, untl
+local ids, untl, datas
 local memo = redis.call('GET', memo_key)
 if memo ~= false then
   -- a retry of a call that was applied: the rows it leased that are still ours
@@ -177,16 +177,21 @@ else
   untl = now + lease
   ids = {}
   if limit > 0 then
+    -- jobs due by now + horizon, their records at once (one HMGET, not a call per id): a member
+    -- without one is dropped; a live lease (judged at now) is left alone
     local horizon = tonumber(ARGV[8]) or 0
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
-    for _, id in ipairs(cand) do
-      if redis.call('HEXISTS', K_JOBS, id) == 0 then
+    datas = hmget(K_JOBS, cand)
+    local cand_untils = hmget(K_UNTIL, cand)
+    local kept = {}
+    for i, id in ipairs(cand) do
+      if datas[i] == false then
         redis.call('ZREM', K_DUE, id)
-      else
-        local u = redis.call('HGET', K_UNTIL, id)
-        if u == false or tonumber(u) <= now then ids[#ids + 1] = id end
+      elseif cand_untils[i] == false or tonumber(cand_untils[i]) <= now then
+        ids[#ids + 1] = id; kept[#kept + 1] = datas[i]
       end
     end
+    datas = kept
   end
   if #ids > 0 then
     local owners, untils, scores = {}, {}, {}
@@ -204,15 +209,17 @@ else
   end
 end
 if #ids == 0 then return { now, untl, {}, {}, {}, {}, {} } end
-return { now, untl, ids, hmget(K_JOBS, ids), hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget(K_FENCE, ids) }
+if datas == nil then datas = hmget(K_JOBS, ids) end
+return { now, untl, ids, datas, hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget(K_FENCE, ids) }
 `
 
 /**
  * release. ARGV: now, prefix, owner, run lease (\`''\`: the job's lease end, \`'null'\`: until
  * completed, else ms), token, memo ttl (s), then the decisions flat (no JSON to decode): their
  * count, and per decision id, version, next (\`'-'\` remove, \`''\` paused, else the next run
- * time), data, maxInstances, the number of runs, and per run scheduled time, state (\`m\` missed,
- * \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
+ * time; the job's record is never rewritten), the removed job's record (\`''\` unless next is
+ * \`'-'\`: it goes on the runs it starts), maxInstances, the number of runs, and per run
+ * scheduled time, state (\`m\` missed, \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
  */
@@ -244,7 +251,7 @@ end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
 local quars, fences, fmaxs = hmget(K_QUAR, ids), hmget(K_FENCE, ids), hmget(K_FMAX, ids)
-local set_jobs, set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}, {}
+local set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}
 local seen = {}
 local out = { now_text }
 local owner_json = cjson.encode(owner)
@@ -313,7 +320,6 @@ for i, d in ipairs(decisions) do
     if d.next == '-' then
       removed[#removed + 1] = id
     else
-      set_jobs[#set_jobs + 1] = id; set_jobs[#set_jobs + 1] = d.data
       set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
       cleared[#cleared + 1] = id
       if d.next == '' then
@@ -327,7 +333,6 @@ for i, d in ipairs(decisions) do
     out[#out + 1] = table.concat(line, ' ')
   end
 end
-if #set_jobs > 0 then bulk('HSET', K_JOBS, set_jobs) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end

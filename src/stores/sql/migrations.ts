@@ -6,9 +6,10 @@
  * Schema version 1 (ARCHITECTURE §2), every time a `BIGINT` of epoch milliseconds:
  * - `<prefix>_jobs`: `id` (primary key, byte-ordered), `next_run_time` (`NULL` = paused),
  *   `data` (the job's JSON record), `version`, `fence_seq`, `acquired_by`, `acquired_until`,
- *   `quarantined` (why the row cannot be read; `NULL` for every readable row). Indexes:
- *   `(next_run_time, id)` (the due query and the ordered listing) and `acquired_until` (the leased
- *   rows, for the next wake-up).
+ *   `quarantined` (why the row cannot be read; `NULL` for every readable row). One index besides
+ *   the key: `(next_run_time, id)`, which serves the due query, the ordered listing and the next
+ *   wake-up. The lease columns are not indexed, so taking and clearing a lease touches no index
+ *   (PostgreSQL: a heap-only update, the table keeping free room on its pages for it).
  * - `<prefix>_runs`: primary key `(job_id, scheduled_time)`; `recorded_at`, `state`, `fence`,
  *   `attempt`, `acquired_by`, `acquired_until`, `started_at`, `finished_at`, `result` (JSON
  *   text), `error`, `miss_count`, `last_time`, `ended_at`, `job_data` (the record of a job its
@@ -68,9 +69,8 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   acquired_by TEXT,
   acquired_until BIGINT,
   quarantined TEXT
-)`,
+) WITH (fillfactor = 80)`,
       sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_next")} ON ${J} (next_run_time, id)`,
-      sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_leased")} ON ${J} (acquired_until) WHERE acquired_until IS NOT NULL`,
       sql`CREATE TABLE IF NOT EXISTS ${R} (
   job_id TEXT COLLATE "C" NOT NULL,
   scheduled_time BIGINT NOT NULL,
@@ -107,8 +107,7 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   acquired_until BIGINT NULL,
   quarantined TEXT NULL,
   PRIMARY KEY (id),
-  INDEX ${ix("jobs_next")} (next_run_time, id),
-  INDEX ${ix("jobs_leased")} (acquired_until)
+  INDEX ${ix("jobs_next")} (next_run_time, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
       sql`CREATE TABLE IF NOT EXISTS ${R} (
   job_id VARCHAR(255) NOT NULL,
@@ -146,7 +145,6 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   quarantined TEXT
 )`,
       sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_next")} ON ${J} (next_run_time, id)`,
-      sql`CREATE INDEX IF NOT EXISTS ${ix("jobs_leased")} ON ${J} (acquired_until) WHERE acquired_until IS NOT NULL`,
       sql`CREATE TABLE IF NOT EXISTS ${R} (
   job_id TEXT NOT NULL,
   scheduled_time BIGINT NOT NULL,

@@ -153,6 +153,30 @@ for (const backend of backends.filter((b) => b.name !== "SQLite")) {
   })
 }
 
+for (const backend of backends) {
+  describe(`SqlJobStore job rows on release (${backend.name})`, () => {
+    it.effect("release moves a job on in its columns: its JSON record (which holds no next run time) stays byte for byte", () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const { sql, store, t } = yield* open(backend)
+        yield* store.add(makeJob("a", T0))
+        const row = sql<{ data: string; next_run_time: unknown; acquired_by: unknown }>`SELECT data, next_run_time, acquired_by FROM ${
+          sql(t.jobs)
+        } WHERE id = ${"a"}`
+        const [before] = yield* row
+        expect(JSON.parse(before!.data)).not.toHaveProperty("nextRunTime")
+        const leased = yield* lease(store, A, "a")
+        const [outcome] = yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 60_000 }) }])
+        expect(started(outcome!).map((r) => r.scheduledTime)).toEqual([T0])
+        const [after] = yield* row
+        expect(after!.data).toBe(before!.data)
+        expect(Number(after!.next_run_time)).toBe(T0 + 60_000)
+        expect(after!.acquired_by).toBe(null)
+        expect(Option.getOrThrow(yield* store.lookup("a")).nextRunTime).toBe(T0 + 60_000)
+      }).pipe(Effect.scoped))
+  })
+}
+
 for (const backend of backends.filter((b) => b.name !== "SQLite")) {
   describe(`SqlJobStore concurrent claims (${backend.name})`, () => {
     it.live("four owners on their own connections claim 300 due jobs: each runs once", () =>

@@ -9,17 +9,20 @@
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
  * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
- * `UPDATE` by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery).
+ * a write by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery): an
+ * `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked, which MariaDB runs faster than an
+ * `UPDATE` joined to the ids.
  *
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
  *
  * Batches are set-based: a `release` of n decisions is a constant number of statements (lock the
- * jobs, count their live runs, find the run keys that exist, insert the runs, update the jobs), a
- * `complete` two (lock the runs by key, update the accepted ones); the rows go as one parameter
- * (PostgreSQL: arrays and `unnest`; SQLite: JSON and `json_each`; MySQL: JSON and `JSON_TABLE`,
- * joined first), so the statements' text never varies with the batch. A transaction the database picked as a deadlock victim (or
- * a serialization failure) is run again, up to 3 times.
+ * jobs; count their live runs and find the run keys that exist, in one; insert the runs; update
+ * the jobs' columns, never their JSON record), a `complete` two (lock the runs by key, update the
+ * accepted ones); the rows go as one parameter (PostgreSQL: arrays and `unnest`; SQLite: JSON and
+ * `json_each`; MySQL: JSON and `JSON_TABLE`, joined first), so the statements' text never varies
+ * with the batch. A transaction the database picked as a deadlock victim (or a serialization
+ * failure) is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -127,22 +130,15 @@ const toRun = (r: Row): EncodedRun => ({
   jobData: strOrNull(r.job_data)
 })
 
-const runValues = (r: EncodedRun): ReadonlyArray<unknown> => [
+/** The columns of a new run that vary from run to run in a `release` ({@link NEW_RUN}). */
+const newRunValues = (r: EncodedRun): ReadonlyArray<unknown> => [
   r.jobId,
   r.scheduledTime,
-  r.recordedAt,
   r.state,
   r.fence,
-  r.attempt,
-  r.acquiredBy,
   r.acquiredUntil,
-  r.startedAt,
-  r.finishedAt,
-  r.result,
-  r.error,
   r.count,
   r.lastTime,
-  r.endedAt,
   r.jobData ?? null
 ]
 
@@ -155,22 +151,19 @@ interface Column {
 const PG_TYPES = { id: "text", text: "text", bigint: "bigint", int: "int" } as const
 const MYSQL_TYPES = { id: "VARCHAR(255)", text: "LONGTEXT", bigint: "BIGINT", int: "INT" } as const
 
-const RUN_TABLE: ReadonlyArray<Column> = [
+/**
+ * The varying columns of the runs a `release` inserts; the rest follow from the state and the
+ * release (`recorded_at` = now; a `ready` run: attempt 1, leased by the owner, not ended; a
+ * missed or skipped one: attempt 0, no lease, ended now; no start, end, result or error yet).
+ */
+const NEW_RUN: ReadonlyArray<Column> = [
   { name: "job_id", type: "id" },
   { name: "scheduled_time", type: "bigint" },
-  { name: "recorded_at", type: "bigint" },
   { name: "state", type: "id" },
   { name: "fence", type: "bigint" },
-  { name: "attempt", type: "int" },
-  { name: "acquired_by", type: "id" },
   { name: "acquired_until", type: "bigint" },
-  { name: "started_at", type: "bigint" },
-  { name: "finished_at", type: "bigint" },
-  { name: "result", type: "text" },
-  { name: "error", type: "text" },
   { name: "miss_count", type: "bigint" },
   { name: "last_time", type: "bigint" },
-  { name: "ended_at", type: "bigint" },
   { name: "job_data", type: "text" }
 ]
 
@@ -477,17 +470,20 @@ export const make = (
       )
     )
 
-    // the earliest next run time of a job not leased (index order), and the earliest
-    // max(next_run_time, acquired_until) of the leased ones (few, by their index)
+    // min(max(next_run_time, acquired_until)) over the scheduled rows, by the next run time index
+    // alone (the lease columns have none): the first row without a lease bounds it (a row due
+    // later cannot come sooner), so only the rows before it are read, the leased ones at the head
+    // of the index. Two statements: a bound the planner sees as a value gets an index range scan.
     const getNextRunTime = guard("getNextRunTime")(
-      Effect.map(
-        sql`SELECT (SELECT next_run_time FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NULL AND quarantined IS NULL ORDER BY next_run_time LIMIT 1) AS free, (SELECT MIN(CASE WHEN acquired_until > next_run_time THEN acquired_until ELSE next_run_time END) FROM ${J} WHERE acquired_until IS NOT NULL AND next_run_time IS NOT NULL AND quarantined IS NULL) AS leased`,
-        (rows) => {
-          const free = numOrNull(rows[0]?.free)
-          const leased = numOrNull(rows[0]?.leased)
-          return Option.fromNullable(free === null ? leased : leased === null ? free : Math.min(free, leased))
-        }
-      )
+      Effect.gen(function*() {
+        const free = yield* sql`SELECT next_run_time FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NULL AND quarantined IS NULL ORDER BY next_run_time LIMIT 1`
+        const bound = numOrNull(free[0]?.next_run_time)
+        const rows = yield* sql`SELECT MIN(CASE WHEN acquired_until > next_run_time THEN acquired_until ELSE next_run_time END) AS t FROM ${J} WHERE next_run_time IS NOT NULL AND acquired_until IS NOT NULL AND quarantined IS NULL${
+          bound === null ? sql`` : sql` AND next_run_time < ${bound}`
+        }`
+        const leased = numOrNull(rows[0]?.t)
+        return Option.fromNullable(bound === null ? leased : leased === null ? bound : Math.min(bound, leased))
+      })
     )
 
     // -- acquire --------------------------------------------------------------------------------------
@@ -517,16 +513,27 @@ export const make = (
     const acquireInTransaction = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       transaction("acquire")(
         Effect.gen(function*() {
-          yield* checkSchema
           const at = yield* now
-          if (limit <= 0) return { now: at, rows: [] }
+          if (limit <= 0) {
+            yield* checkSchema
+            return { now: at, rows: [] }
+          }
           const bound = at + Math.max(0, horizonMs ?? 0)
           const until = at + leaseMs
-          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL ORDER BY next_run_time, id LIMIT ${Math.floor(limit)}${skipLocked}`
-          if (selected.length === 0) return { now: at, rows: [] }
+          // picks nothing when the schema is newer than this store knows (checked on its own then)
+          const selected = yield* sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${
+            Math.floor(limit)
+          }${skipLocked}`
+          if (selected.length === 0) {
+            yield* checkSchema
+            return { now: at, rows: [] }
+          }
           const ids = selected.map((r) => String(r.id))
           yield* (dialect === "mysql"
-            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = ${owner}, j.acquired_until = ${until}`
+            // rows locked by the SELECT above: an upsert that always updates (faster than a join)
+            ? sql`INSERT INTO ${J} (id, data, version, fence_seq, acquired_by, acquired_until) SELECT ids.v, '', 0, 0, ${owner}, ${until} FROM ${
+              idsTable(ids)
+            } ON DUPLICATE KEY UPDATE acquired_by = VALUES(acquired_by), acquired_until = VALUES(acquired_until)`
             : sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`)
           return {
             now: at,
@@ -540,41 +547,54 @@ export const make = (
 
     // -- release --------------------------------------------------------------------------------------
 
-    /** Inserts run rows; a key that exists is left alone. */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>) => {
+    /** A typed parameter (PostgreSQL cannot infer the type of one in a `SELECT` list). */
+    const typed = (value: unknown, type: "bigint" | "text"): Fragment =>
+      dialect === "pg" ? sql`${value}::${lit(type)}` : sql`${value}`
+
+    /**
+     * Inserts the runs of one `release` (recorded at `at`, the ready ones leased by `owner`) in
+     * one statement; a key that exists is left alone.
+     */
+    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) => {
       if (runs.length === 0) return Effect.void
-      const v = rowsOf("v", RUN_TABLE, runs.map(runValues))
+      const v = rowsOf("v", NEW_RUN, runs.map(newRunValues))
+      const ready = sql`v.state = 'ready'`
+      const select = sql`SELECT v.job_id, v.scheduled_time, ${typed(at, "bigint")}, v.state, v.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${
+        typed(owner, "text")
+      } END, v.acquired_until, v.miss_count, v.last_time, CASE WHEN ${ready} THEN NULL ELSE ${typed(at, "bigint")} END, v.job_data FROM ${v}`
+      const columns = lit(
+        "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
+      )
       return Effect.asVoid(
         dialect === "mysql"
-          ? sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-          : sql`INSERT INTO ${R} (${lit(RUN_COLUMNS)}) SELECT ${lit(RUN_COLUMNS)} FROM ${v} WHERE true ON CONFLICT DO NOTHING`
+          ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
+          : sql`INSERT INTO ${R} (${columns}) ${select} WHERE true ON CONFLICT DO NOTHING`
       )
     }
 
     interface JobUpdate {
       readonly id: string
       readonly nextRunTime: number | null
-      readonly data: string
       readonly fenceSeq: number
     }
 
     const JOB_UPDATE: ReadonlyArray<Column> = [
       { name: "id", type: "id" },
       { name: "nrt", type: "bigint" },
-      { name: "data", type: "text" },
       { name: "fs", type: "bigint" }
     ]
 
-    /** Sets the next run time, record and fence sequence of jobs, clearing their leases. */
+    /** Sets the next run time and fence sequence of jobs (never their record), clearing their leases. */
     const updateJobs = (updates: ReadonlyArray<JobUpdate>) => {
       if (updates.length === 0) return Effect.void
-      const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.data, u.fenceSeq]))
+      const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.fenceSeq]))
       return Effect.asVoid(
         dialect === "mysql"
-          ? sql`UPDATE ${v} STRAIGHT_JOIN ${J} AS j ON j.id = v.id SET j.next_run_time = v.nrt, j.data = v.data, j.fence_seq = v.fs, j.acquired_by = NULL, j.acquired_until = NULL`
+          // rows locked by this transaction: an upsert that always updates (faster than a join)
+          ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
           : dialect === "pg"
-          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
-          : sql`UPDATE ${J} SET next_run_time = v.nrt, data = v.data, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
+          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
+          : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
       )
     }
 
@@ -634,12 +654,6 @@ export const make = (
           if (starting.length > 0) {
             const startingIds = starting.map((a) => a.d.id)
             const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-            const counted = yield* (dialect === "mysql"
-              ? sql`SELECT r.job_id, COUNT(*) AS n FROM ${
-                idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id`
-              : sql`SELECT r.job_id, COUNT(*) AS n FROM ${R} AS r WHERE ${idIn("r.job_id", startingIds)} AND ${isLive} GROUP BY r.job_id`)
-            for (const r of counted) live.set(String(r.job_id), num(r.n))
             let lo = Infinity
             let hi = -Infinity
             for (const a of starting) {
@@ -648,16 +662,24 @@ export const make = (
                 if (p.scheduledTime > hi) hi = p.scheduledTime
               }
             }
-            const keys = yield* (dialect === "mysql"
-              ? sql`SELECT r.job_id, r.scheduled_time FROM ${
+            const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
+            // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
+            const found = yield* (dialect === "mysql"
+              ? sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
                 idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-              : sql`SELECT job_id, scheduled_time FROM ${R} WHERE ${
-                idIn("job_id", startingIds)
-              } AND scheduled_time >= ${lo} AND scheduled_time <= ${hi}`)
-            for (const r of keys) existing.add(key(String(r.job_id), num(r.scheduled_time)))
+              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+                idsTable(startingIds)
+              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
+              : sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${R} AS r WHERE ${
+                idIn("r.job_id", startingIds)
+              } AND ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${R} AS r WHERE ${
+                idIn("r.job_id", startingIds)
+              } AND ${inRange}`)
+            for (const r of found) {
+              if (num(r.k) === 0) live.set(String(r.job_id), num(r.v))
+              else existing.add(key(String(r.job_id), num(r.v)))
+            }
           }
-
           const inserts: Array<EncodedRun> = []
           const updates: Array<JobUpdate> = []
           const removed: Array<string> = []
@@ -694,10 +716,10 @@ export const make = (
               if (ready) started.push(run)
             }
             if (d.next === null) removed.push(d.id)
-            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, data: d.next.data, fenceSeq })
+            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, fenceSeq })
             outcomes[index] = { _tag: "Released", runs: started, skipped }
           }
-          yield* insertRuns(inserts)
+          yield* insertRuns(inserts, at, owner)
           yield* updateJobs(updates)
           yield* deleteJobs(removed)
           yield* clearLeases(clear)
