@@ -50,7 +50,8 @@ import * as Job from "../job/Job.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
 import { JobStore, type JobStoreService, type Run } from "../stores/JobStore.js"
 import { Lock, type LockService, makeSingle } from "../stores/Lock.js"
-import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
+import type { Instant } from "../triggers/Trigger.js"
+import type * as TriggerOptions from "../triggers/TriggerOptions.js"
 import {
   addExecutorEntry,
   addStoreEntry,
@@ -80,24 +81,22 @@ export type SchedulerState = "stopped" | "running" | "paused"
 
 /**
  * A trigger given to `addJob` / `rescheduleJob`: an alias (`"cron"`, with `triggerArgs`), a spec
- * object (`{ type: "interval", seconds: 10 }`), or an already compiled trigger.
+ * object (`{ type: "interval", seconds: 10 }`), or an already compiled trigger. The options of the
+ * built-in aliases are typed (see `TriggerOptions`); a plugin's alias takes any options.
  *
  * @since 0.1.0
  * @category models
  */
-export type TriggerInput = string | { readonly type: string; readonly [option: string]: unknown } | CompiledTrigger
+export type TriggerInput<A extends string = string> = TriggerOptions.TriggerInput<A>
 
 /**
- * Options of `addJob`. APScheduler: the keyword arguments of `add_job`.
+ * The options of a job (every `add_job` keyword argument but the trigger's), in camelCase; each is
+ * accepted in snake_case too (`misfire_grace_time`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface AddJobOptions {
-  /** The trigger; none = run once, now. */
-  readonly trigger?: TriggerInput | undefined
-  /** Options of a trigger given by alias (`{ minutes: 5 }`); snake_case names are accepted. */
-  readonly triggerArgs?: Readonly<Record<string, unknown>> | undefined
+export interface JobOptions {
   readonly args?: ReadonlyArray<unknown> | undefined
   readonly kwargs?: Readonly<Record<string, unknown>> | undefined
   /** Job id (default: a random 32-digit hex id). */
@@ -118,24 +117,36 @@ export interface AddJobOptions {
 }
 
 /**
- * Changes accepted by `modifyJob` (every job attribute except `id` and `jobstore`).
+ * Options of `addJob`: the job's options, the trigger, and the options of a trigger given by alias
+ * (`{ trigger: "cron", triggerArgs: { hour: 9 } }`, typed by the alias). camelCase or snake_case.
+ * APScheduler: the keyword arguments of `add_job`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JobChanges {
-  readonly name?: string | undefined
-  readonly task?: Job.Task | string | undefined
-  readonly args?: ReadonlyArray<unknown> | undefined
-  readonly kwargs?: Readonly<Record<string, unknown>> | undefined
-  readonly trigger?: TriggerInput | undefined
-  readonly triggerArgs?: Readonly<Record<string, unknown>> | undefined
-  readonly misfireGraceTime?: number | null | undefined
-  readonly coalesce?: boolean | undefined
-  readonly maxInstances?: number | undefined
-  readonly nextRunTime?: Instant | Date | null | undefined
-  readonly executor?: string | undefined
-}
+export type AddJobOptions<A extends string = string> = TriggerOptions.WithSnakeCase<
+  JobOptions & {
+    /** The trigger; none = run once, now. */
+    readonly trigger?: TriggerInput<A> | undefined
+    /** Options of a trigger given by alias (`{ minutes: 5 }`). */
+    readonly triggerArgs?: TriggerOptions.TriggerOptionsFor<A> | undefined
+  }
+>
+
+/**
+ * Changes accepted by `modifyJob` (every job attribute except `id` and `jobstore`; `triggerArgs`
+ * only with `trigger`). camelCase or snake_case.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobChanges<A extends string = string> = TriggerOptions.WithSnakeCase<
+  Omit<JobOptions, "id" | "jobstore" | "replaceExisting"> & {
+    readonly task?: Job.Task | string | undefined
+    readonly trigger?: TriggerInput<A> | undefined
+    readonly triggerArgs?: TriggerOptions.TriggerOptionsFor<A> | undefined
+  }
+>
 
 /**
  * Errors of adding (or changing) a job: bad input, an unknown alias, a duplicate id, a store failure.
@@ -196,7 +207,7 @@ export interface SchedulerService {
   readonly config: Effect.Effect<SchedulerConfig.SchedulerConfig>
   /** Changes the configuration; refused while running. APScheduler: `configure`. */
   readonly configure: (
-    changes: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>>
+    changes: SchedulerConfig.SchedulerConfigInput | SchedulerConfig.FlatOptions
   ) => Effect.Effect<void, SchedulerAlreadyRunningError | ConfigError | PluginLookupError>
   /** Starts processing (paused: only accept jobs). APScheduler: `start`. */
   readonly start: (options?: { readonly paused?: boolean }) => Effect.Effect<
@@ -214,18 +225,25 @@ export interface SchedulerService {
   /** Wakes the loop up to look for due jobs now. APScheduler: `wakeup`. */
   readonly wakeup: Effect.Effect<void>
   /** Adds a job. APScheduler: `add_job`. */
-  readonly addJob: (task: Job.Task | string, options?: AddJobOptions) => Effect.Effect<Job.Job, AddJobError>
+  readonly addJob: <A extends string = string>(
+    task: Job.Task | string,
+    options?: AddJobOptions<A>
+  ) => Effect.Effect<Job.Job, AddJobError>
   /** `addJob` as a decorator: `scheduledJob(options)(fn)`. APScheduler: `scheduled_job`. */
-  readonly scheduledJob: (
-    options?: AddJobOptions
+  readonly scheduledJob: <A extends string = string>(
+    options?: AddJobOptions<A>
   ) => (task: Job.Task | string) => Effect.Effect<Job.Job, AddJobError>
   /** Changes a job's attributes. APScheduler: `modify_job`. */
-  readonly modifyJob: (jobId: string, changes: JobChanges, jobstore?: string) => Effect.Effect<Job.Job, ModifyJobError>
-  /** Gives a job a new trigger and recomputes its next run time. APScheduler: `reschedule_job`. */
-  readonly rescheduleJob: (
+  readonly modifyJob: <A extends string = string>(
     jobId: string,
-    trigger: TriggerInput,
-    triggerArgs?: Readonly<Record<string, unknown>>,
+    changes: JobChanges<A>,
+    jobstore?: string
+  ) => Effect.Effect<Job.Job, ModifyJobError>
+  /** Gives a job a new trigger and recomputes its next run time. APScheduler: `reschedule_job`. */
+  readonly rescheduleJob: <A extends string = string>(
+    jobId: string,
+    trigger: TriggerInput<A>,
+    triggerArgs?: TriggerOptions.TriggerOptionsFor<A>,
     jobstore?: string
   ) => Effect.Effect<Job.Job, ModifyJobError>
   /** Pauses a job (clears its next run time). APScheduler: `pause_job`. */
@@ -306,8 +324,7 @@ export interface LayerOptions {
  * @category constructors
  */
 export const make = (
-  input: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>> | SchedulerConfig.SchedulerConfig =
-    {},
+  input: SchedulerConfig.SchedulerConfigLike = {},
   options: LayerOptions = {}
 ): Effect.Effect<
   SchedulerService,
@@ -523,7 +540,7 @@ export interface SchedulerLayerOptions extends LayerOptions, TaskRegistry.TaskRe
  * @category layers
  */
 export const layer = (
-  config: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>> = {},
+  config: SchedulerConfig.SchedulerConfigLike = {},
   options: LayerOptions = {}
 ): Layer.Layer<Scheduler, ConfigError | PluginLookupError, EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins> =>
   Layer.scoped(Scheduler, make(config, options))
@@ -552,7 +569,7 @@ export const services = (
  * @category layers
  */
 export const layerDefault = (
-  config: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>> = {},
+  config: SchedulerConfig.SchedulerConfigLike = {},
   options: SchedulerLayerOptions = {}
 ): Layer.Layer<
   Scheduler | EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins,
@@ -568,7 +585,7 @@ export const layerDefault = (
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config<SchedulerConfig.SchedulerConfigInput> = SchedulerConfig.config,
+  config: Config.Config<SchedulerConfig.SchedulerConfigLike> = SchedulerConfig.config,
   options: SchedulerLayerOptions = {}
 ): Layer.Layer<
   Scheduler | EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins,

@@ -13,6 +13,7 @@ import {
 } from "../../src/errors.js"
 import { JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import { BackgroundScheduler, BlockingScheduler, Job } from "../../src/facade/BackgroundScheduler.js"
+import * as SchedulerConfig from "../../src/scheduler/SchedulerConfig.js"
 
 /** A promise resolved by the n-th call of the returned function. */
 const calls = (n: number) => {
@@ -58,10 +59,10 @@ describe("BackgroundScheduler", () => {
       const missing = await scheduler.removeJob("nope").catch((e: unknown) => e)
       expect(missing).toBeInstanceOf(JobLookupError)
       expect((missing as Error).message).toBe(new JobLookupError({ jobId: "nope" }).message)
-      const field = await scheduler.addJob(() => 1, "interval", { secs: 3 }).catch((e: unknown) => e)
+      const field = await scheduler.addJob(() => 1, "interval", { secs: 3 } as never).catch((e: unknown) => e)
       expect(field).toBeInstanceOf(TriggerError)
       expect((field as TriggerError).field).toBe("secs")
-      const noTrigger = await scheduler.addJob(() => 1, undefined, { seconds: 3 }).catch((e: unknown) => e)
+      const noTrigger = await scheduler.addJob(() => 1, undefined, { seconds: 3 } as never).catch((e: unknown) => e)
       expect(noTrigger).toBeInstanceOf(InvalidArgumentError)
       expect((noTrigger as InvalidArgumentError).field).toBe("seconds")
       await scheduler.addJob(() => 1, "interval", { seconds: 5, id: "a" })
@@ -99,7 +100,7 @@ describe("BackgroundScheduler", () => {
   })
 
   it("listeners receive events with their mask; configure() and scheduledJob() before start", async () => {
-    const scheduler = new BackgroundScheduler({ "apscheduler.timezone": "UTC" })
+    const scheduler = new BackgroundScheduler(SchedulerConfig.flat({ "apscheduler.timezone": "UTC" }))
     try {
       await scheduler.configure({ jobDefaults: { maxInstances: 4 } })
       const ran = calls(2)
@@ -120,7 +121,7 @@ describe("BackgroundScheduler", () => {
 
   it("an error in a scheduledJob() addition rejects start()", async () => {
     const scheduler = new BackgroundScheduler({ timezone: "UTC" })
-    scheduler.scheduledJob("interval", { second: 3 })(() => 1)
+    scheduler.scheduledJob("interval", { second: 3 } as never)(() => 1)
     const error = await scheduler.start().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TriggerError)
     await scheduler.shutdown().catch(() => undefined)

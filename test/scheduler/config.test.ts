@@ -81,7 +81,7 @@ describe("Scheduler configuration", () => {
     withScheduler((scheduler) =>
       Effect.gen(function*() {
         yield* scheduler.configure({ jobDefaults: { maxInstances: 4 } })
-        yield* scheduler.configure({ "apscheduler.timezone": "Asia/Tokyo" })
+        yield* scheduler.configure(SchedulerConfig.flat({ "apscheduler.timezone": "Asia/Tokyo" }))
         const config = yield* scheduler.config
         expect(config.jobDefaults.maxInstances).toBe(4)
         expect(config.timezone).toBe("Asia/Tokyo")
@@ -118,9 +118,9 @@ describe("Scheduler configuration", () => {
     Effect.gen(function*() {
       for (const bad of ["ten", 0, 2.5]) {
         const error = yield* Effect.flip(
-          Effect.provide(Scheduler, TestScheduler.layer({ executors: { default: { type: "threadpool", maxWorkers: bad } } }))
+          Effect.provide(Scheduler, TestScheduler.layer({ executors: { default: { type: "threadpool", maxWorkers: bad as never } } }))
         )
-        expect(error).toMatchObject({ _tag: "ConfigError", key: "maxWorkers" })
+        expect(error).toMatchObject({ _tag: "ConfigError", key: "executors.default.maxWorkers" })
       }
     }))
 
