@@ -14,6 +14,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { IANAZone } from "luxon"
 import { ConfigError } from "../errors.js"
+import { MAX_DURATION_SECONDS } from "../triggers/Trigger.js"
 import type * as TriggerOptions from "../triggers/TriggerOptions.js"
 import { camelCase, didYouMean } from "./internal/options.js"
 
@@ -44,8 +45,13 @@ export const machineTimeZone = (): string => {
  * @category models
  */
 export class JobDefaults extends Schema.Class<JobDefaults>("JobDefaults")({
-  /** Seconds a run may be late (default 1); `null` = no limit. */
-  misfireGraceTime: Schema.optionalWith(Schema.NullOr(PositiveSeconds), { default: () => 1 }),
+  /** Seconds a run may be late (default 1, at most 100 years); `null` = no limit. */
+  misfireGraceTime: Schema.optionalWith(
+    Schema.NullOr(PositiveSeconds.pipe(Schema.lessThanOrEqualTo(MAX_DURATION_SECONDS, {
+      message: () => `must be at most ${MAX_DURATION_SECONDS} seconds (100 years); null for no limit`
+    }))),
+    { default: () => 1 }
+  ),
   /** Coalesce missed runs into one (default true). */
   coalesce: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** Concurrent runs per job (default 1). */

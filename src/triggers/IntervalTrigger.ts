@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
 import { withShape } from "./internal/chainShape.js"
 import { addMul, timedeltaMicros, timedeltaSeconds, toMicros, toMillis } from "./internal/micros.js"
-import { readBounds, resolveZone } from "./internal/specCommon.js"
+import { JitterSeconds, readBounds, resolveZone } from "./internal/specCommon.js"
 import { applyJitter, type CompiledTrigger, type Instant } from "./Trigger.js"
 
 const Amount = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
@@ -34,7 +34,7 @@ export const IntervalTriggerSpec = Schema.Struct({
   startDate: Schema.optional(Schema.String),
   endDate: Schema.optional(Schema.String),
   timezone: Schema.optional(Schema.String),
-  jitter: Schema.optional(Amount)
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**

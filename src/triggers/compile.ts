@@ -13,9 +13,9 @@ import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
 import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
 import { encodeDateInput, encodeInstant } from "./internal/dates.js"
 import { toMicros, toMillis } from "./internal/micros.js"
-import { resolveZone } from "./internal/specCommon.js"
+import { camelCase, JitterSeconds, resolveZone } from "./internal/specCommon.js"
 import { compileInterval, intervalMicros, IntervalTriggerSpec } from "./IntervalTrigger.js"
-import type { CompiledTrigger, Instant } from "./Trigger.js"
+import { type CompiledTrigger, type Instant, MAX_DURATION_SECONDS } from "./Trigger.js"
 
 /**
  * `{ type: "and" | "or", triggers: [...], jitter }`: a trigger made of other triggers.
@@ -37,7 +37,6 @@ export interface CombiningTriggerSpec {
  */
 export type TriggerSpec = DateTriggerSpec | IntervalTriggerSpec | CronTriggerSpec | CombiningTriggerSpec
 
-const Jitter = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
 
 /**
  * The schema of `and` / `or` specs.
@@ -48,7 +47,7 @@ const Jitter = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
 export const CombiningTriggerSpec: Schema.Schema<CombiningTriggerSpec> = Schema.Struct({
   type: Schema.Literal("and", "or"),
   triggers: Schema.Array(Schema.suspend((): Schema.Schema<TriggerSpec> => TriggerSpec)).pipe(Schema.minItems(1)),
-  jitter: Schema.optional(Jitter)
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**
@@ -163,7 +162,7 @@ const checkNode = (input: unknown): Either.Either<Schema.Schema<any>, TriggerErr
 const CombiningNode = Schema.Struct({
   type: Schema.Literal("and", "or"),
   triggers: Schema.Array(Schema.Unknown).pipe(Schema.minItems(1)),
-  jitter: Schema.optional(Jitter)
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**
@@ -173,7 +172,7 @@ const CombiningNode = Schema.Struct({
 const decodeCombiningNode = (input: unknown): Either.Either<typeof CombiningNode.Type, TriggerError> => {
   const { jitter, triggers, type } = input as Record<string, unknown>
   if (
-    Array.isArray(triggers) && triggers.length > 0 && (jitter === undefined || (typeof jitter === "number" && jitter >= 0 && jitter < Infinity)) &&
+    Array.isArray(triggers) && triggers.length > 0 && (jitter === undefined || (typeof jitter === "number" && jitter >= 0 && jitter <= MAX_DURATION_SECONDS)) &&
     Object.keys(input as object).every((key) => key === "type" || key === "triggers" || key === "jitter")
   ) {
     const t = type as "and" | "or"
@@ -337,12 +336,6 @@ export const unsafeCompile = (spec: unknown): CompiledTrigger => {
 
 // --- APScheduler-style options -------------------------------------------------------------
 
-const SNAKE: Record<string, string> = {
-  day_of_week: "dayOfWeek",
-  run_date: "runDate",
-  start_date: "startDate",
-  end_date: "endDate"
-}
 const DATE_FIELDS = new Set(["runDate", "startDate", "endDate"])
 
 /**
@@ -360,7 +353,7 @@ export interface SpecDefaults {
 
 /**
  * Builds a spec from a trigger alias and APScheduler-style options (`add_job(func, "cron",
- * hour=9)`): snake_case or camelCase names, dates as strings, `Date`s or luxon `DateTime`s.
+ * hour=9)`): snake_case or camelCase names (in nested `and` / `or` specs too), dates as strings, `Date`s or luxon `DateTime`s.
  * Fills the time zone from `defaults` and, for interval triggers without a start, `startDate =
  * now + interval`, so the stored spec is self-contained and keeps its phase across restarts.
  *
@@ -374,8 +367,7 @@ export const specFromOptions = (
 ): Either.Either<TriggerSpec, TriggerError> => {
   const raw: Record<string, unknown> = { type: alias }
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue
-    raw[SNAKE[key] ?? key] = value
+    if (value !== undefined) raw[key] = value
   }
   return withDefaults(raw, defaults)
 }
@@ -392,11 +384,27 @@ export const withDefaults = (
   defaults: SpecDefaults = {}
 ): Either.Either<TriggerSpec, TriggerError> => nestsTooDeep(input) ? nestingError() : withDefaultsNode(input, defaults)
 
+/** A node's keys in camelCase (`day_of_week` → `dayOfWeek`); a key given in both spellings is refused. */
+const camelKeys = (input: Readonly<Record<string, unknown>>): Either.Either<Record<string, unknown>, TriggerError> => {
+  const raw: Record<string, unknown> = {}
+  const spelled: Record<string, string> = {}
+  for (const key of Object.keys(input)) {
+    const camel = camelCase(key)
+    const other = spelled[camel]
+    if (other !== undefined) return fail(key, `given twice (as \`${other}\` and \`${key}\`)`)
+    spelled[camel] = key
+    if (input[key] !== undefined) raw[camel] = input[key]
+  }
+  return Either.right(raw)
+}
+
 const withDefaultsNode = (
   input: Readonly<Record<string, unknown>>,
   defaults: SpecDefaults
 ): Either.Either<TriggerSpec, TriggerError> => {
-  const raw: Record<string, unknown> = { ...input }
+  const keyed = camelKeys(input)
+  if (Either.isLeft(keyed)) return Either.left(keyed.left)
+  const raw = keyed.right
   if (raw.type === "and" || raw.type === "or") {
     if (!Array.isArray(raw.triggers)) {
       return Either.left(new TriggerError({ field: "triggers", reason: "expected an array of trigger specs" }))

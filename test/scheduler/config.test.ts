@@ -66,6 +66,30 @@ describe("SchedulerConfig", () => {
     expect(bad({ jobstoreRetryInterval: -1 }).key).toBe("jobstoreRetryInterval")
     expect(bad({ colour: "blue" }).key).toBe("colour")
   })
+
+  it("snake_case keys work like camelCase ones at every level; unknown keys get a hint; a key in two spellings is refused", () => {
+    const c = Either.getOrThrow(SchedulerConfig.decode({
+      timezone: "UTC",
+      job_defaults: { max_instances: 2, misfire_grace_time: null },
+      jobstore_retry_interval: 5,
+      executors: { default: { type: "threadpool", max_workers: 3 }, mine: { type: "mine", options: { pool_size: 2 } } },
+      jobstores: { default: { type: "sqlite", table_prefix: "ap" } }
+    }))
+    expect(c.jobDefaults).toMatchObject({ maxInstances: 2, misfireGraceTime: null, coalesce: true })
+    expect(c.jobstoreRetryInterval).toBe(5)
+    expect(c.executors).toEqual({ default: { type: "threadpool", maxWorkers: 3 }, mine: { type: "mine", poolSize: 2 } })
+    expect(c.jobstores).toEqual({ default: { type: "sqlite", tablePrefix: "ap" } })
+    const bad = (input: unknown) => Either.getLeft(SchedulerConfig.decode(input)).pipe(Option.getOrThrow)
+    expect(bad({ jobDefaults: { maxInstance: 3 } })).toMatchObject({
+      key: "jobDefaults.maxInstance",
+      reason: "is not an option; did you mean `maxInstances`?"
+    })
+    expect(bad({ timeZone: "UTC" }).reason).toContain("did you mean `timezone`?")
+    expect(bad({ jobDefaults: { maxInstances: 1, max_instances: 2 } }).key).toBe("jobDefaults.max_instances")
+    expect(bad({ job_defaults: {}, jobDefaults: {} }).key).toBe("jobDefaults")
+    expect(bad({ executors: { default: { type: "x", options: { a: 1 }, b: 2 } } }).key).toBe("executors.default.b")
+    expect(bad({ jobDefaults: { misfireGraceTime: 1e15 } }).key).toBe("jobDefaults.misfireGraceTime")
+  })
 })
 
 describe("Scheduler configuration", () => {

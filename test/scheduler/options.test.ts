@@ -96,6 +96,63 @@ describe("job options", () => {
       })
     ))
 
+  it.effect("snake_case and camelCase alike in nested and/or specs; a nested key in two spellings is refused with its path", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const job = yield* scheduler.addJob(fn, {
+          id: "n",
+          trigger: "or",
+          trigger_args: {
+            triggers: [
+              { type: "cron", day_of_week: "tue", hour: 9 },
+              { type: "interval", hours: 1, start_date: "2024-01-01 00:30:00", end_date: "2024-01-01 02:00:00" }
+            ]
+          }
+        })
+        // 2024-01-01 is a Monday: the interval fires first, at 00:30
+        expect(new Date(job.nextRunTime!).toISOString()).toBe("2024-01-01T00:30:00.000Z")
+        const nested = job.trigger.spec as unknown as { triggers: ReadonlyArray<Record<string, unknown>> }
+        expect(nested.triggers[0]).toMatchObject({ dayOfWeek: "tue" })
+        expect(nested.triggers[1]).toMatchObject({ startDate: "2024-01-01 00:30:00" })
+        const twice = yield* Effect.flip(scheduler.addJob(fn, {
+          trigger: "and",
+          triggerArgs: { triggers: [{ type: "cron", hour: 9 }, { type: "cron", dayOfWeek: "mon", day_of_week: "tue" } as never] }
+        }))
+        expect(twice).toMatchObject({ _tag: "TriggerError", field: "triggers.1.day_of_week" })
+        expect(twice.message).toContain("given twice")
+        expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual(["n"])
+      })
+    ))
+
+  it.effect("jitter and misfire grace time are range-checked (jitter: 1e15, grace: 1e15 are refused)", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        for (const trigger of ["interval", "cron"] as const) {
+          const e = yield* Effect.flip(scheduler.addJob(fn, { trigger, triggerArgs: { jitter: 1e15 } }))
+          expect(e).toMatchObject({ _tag: "TriggerError", field: "jitter" })
+        }
+        const nested = yield* Effect.flip(scheduler.addJob(fn, {
+          trigger: "or",
+          triggerArgs: { triggers: [{ type: "cron", hour: 1 }], jitter: 1e15 }
+        }))
+        expect(nested).toMatchObject({ _tag: "TriggerError", field: "jitter" })
+        const grace = yield* Effect.flip(scheduler.addJob(fn, { misfireGraceTime: 1e15 }))
+        expect(grace).toMatchObject({ _tag: "InvalidArgumentError", field: "misfireGraceTime" })
+        const ok = yield* scheduler.addJob(fn, { id: "ok", trigger: "interval", triggerArgs: { jitter: 3600 }, misfireGraceTime: 86_400 })
+        expect(ok.misfireGraceTime).toBe(86_400)
+        expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual(["ok"])
+      })
+    ))
+
+  it.effect("triggerArgs without a trigger is refused (it would be dropped and the job run once now)", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const e = yield* Effect.flip(scheduler.addJob(fn, { triggerArgs: { seconds: 5 } }))
+        expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "triggerArgs" })
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
   it.effect("a first run time outside the range of a Date is refused", () =>
     withScheduler((scheduler) =>
       Effect.gen(function*() {

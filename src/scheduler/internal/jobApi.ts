@@ -77,6 +77,9 @@ export const makeJobApi = (core: Core) => {
     Effect.gen(function*() {
       if (!isPlainObject(options as unknown)) return yield* invalid("options", "expected an object")
       const o: AddJobOptions = yield* normalizeKeys(options as Readonly<Record<string, unknown>>, ADD_JOB_KEYS)
+      if (o.triggerArgs !== undefined && o.trigger === undefined) {
+        return yield* invalid("triggerArgs", "needs `trigger` (the alias its options belong to)")
+      }
       const now = yield* Clock.currentTimeMillis
       const validTask = yield* validateTask(task)
       const fields = yield* validateFields(core, { ...o, task: undefined })

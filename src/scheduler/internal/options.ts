@@ -5,6 +5,7 @@
  */
 import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../../errors.js"
+import { camelCase as specCamelCase } from "../../triggers/internal/specCommon.js"
 
 /** The options of `addJob`. */
 export const ADD_JOB_KEYS: ReadonlyArray<string> = [
@@ -65,7 +66,7 @@ export const TRIGGER_FIELDS: ReadonlySet<string> = new Set([
 ])
 
 /** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
-export const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+export const camelCase = specCamelCase
 
 /** The edit distance of two short strings (case-insensitive). */
 export const distance = (a: string, b: string): number => {
