@@ -20,7 +20,7 @@ import * as Option from "effect/Option"
 import { InvalidArgumentError } from "../errors.js"
 import type * as EventBus from "../events/EventBus.js"
 import type { SchedulerEvent } from "../events/SchedulerEvent.js"
-import type * as JobModel from "../job/Job.js"
+import * as JobModel from "../job/Job.js"
 import * as Scheduler from "../scheduler/Scheduler.js"
 import { ADD_JOB_KEYS, camelCase } from "../scheduler/internal/options.js"
 import type { FlatOptions, SchedulerConfigInput, SchedulerConfigLike } from "../scheduler/SchedulerConfig.js"
@@ -100,9 +100,17 @@ export class Job {
   get name(): string {
     return this.record.name
   }
-  /** The next run time (`null`: paused). APScheduler: `next_run_time`. */
+  /** The next run time (`null`: paused, or pending). APScheduler: `next_run_time`. */
   get nextRunTime(): Date | null {
     return toDate(this.record.nextRunTime)
+  }
+  /** Added before `start()`, its first run time is computed at start (not paused). */
+  get pending(): boolean {
+    return this.record.pending === true
+  }
+  /** Paused: no next run time, and not pending. */
+  get paused(): boolean {
+    return JobModel.isPaused(this.record)
   }
   /** The trigger, as APScheduler prints it (`interval[0:00:03]`). */
   get trigger(): string {

@@ -59,8 +59,13 @@ export interface Job {
   readonly coalesce: boolean
   /** How many runs of this job may be under way at once. */
   readonly maxInstances: number
-  /** When the job runs next; `null` = paused. */
+  /** When the job runs next; `null` = paused (unless `pending`). */
   readonly nextRunTime: Instant | null
+  /**
+   * `true` for a job added before the scheduler started whose first run time is computed at
+   * start: its `nextRunTime` is `null` then, yet it is not paused. Absent otherwise.
+   */
+  readonly pending?: true | undefined
 }
 
 const EMPTY_ARGS: ReadonlyArray<unknown> = Object.freeze([])
@@ -114,12 +119,25 @@ const isEmpty = (o: object): boolean => {
 export const modify = (job: Job, changes: Partial<Omit<Job, "id">>): Job => ({ ...job, ...changes })
 
 /**
- * Is the job paused (no next run time)?
+ * Is the job paused (no next run time, and not pending)?
  *
  * @since 0.1.0
  * @category guards
  */
-export const isPaused = (job: Job): boolean => job.nextRunTime === null
+export const isPaused = (job: Job): boolean => job.nextRunTime === null && job.pending !== true
+
+/**
+ * The job marked as pending (its first run time computed at start) or not.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withPending = (job: Job, pending: boolean): Job => {
+  if (pending) return job.pending === true ? job : { ...job, pending: true }
+  if (job.pending === undefined) return job
+  const { pending: _, ...rest } = job
+  return rest
+}
 
 /**
  * The readable name of a task: the function's name, or the reference text.

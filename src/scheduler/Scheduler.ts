@@ -379,7 +379,7 @@ export const make = (
           // the job defaults of the configuration as it is now (APScheduler fills them here too)
           const filled: Partial<Job.Job> = {}
           for (const k of p.defaulted) (filled as Record<string, unknown>)[k] = defaults[k]
-          yield* jobs.realAdd(Job.modify(p.job, filled), p.replaceExisting, p.computeNext).pipe(
+          yield* jobs.realAdd(Job.withPending(Job.modify(p.job, filled), false), p.replaceExisting, p.computeNext).pipe(
             Effect.catchAll((e) => Effect.logError(`Cannot add pending job "${p.job.id}"`, e))
           )
         }

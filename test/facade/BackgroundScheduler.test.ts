@@ -74,6 +74,21 @@ describe("BackgroundScheduler", () => {
     }
   })
 
+  it("a job handle tells a pending job (added before start) from a paused one", async () => {
+    const scheduler = new BackgroundScheduler({ timezone: "UTC" })
+    try {
+      const waiting = await scheduler.addJob(() => 1, "interval", { hours: 1, id: "w" })
+      const paused = await scheduler.addJob(() => 1, "interval", { hours: 1, id: "p", next_run_time: null })
+      expect([waiting.nextRunTime, waiting.pending, waiting.paused]).toEqual([null, true, false])
+      expect([paused.nextRunTime, paused.pending, paused.paused]).toEqual([null, false, true])
+      await scheduler.start()
+      const started = (await scheduler.getJob("w"))!
+      expect([started.nextRunTime instanceof Date, started.pending, started.paused]).toEqual([true, false, false])
+    } finally {
+      await scheduler.shutdown()
+    }
+  })
+
   it("job handles modify, reschedule, pause, resume and remove their job", async () => {
     const scheduler = new BackgroundScheduler({ timezone: "UTC" })
     try {

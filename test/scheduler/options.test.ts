@@ -9,7 +9,8 @@ import * as Option from "effect/Option"
 import { EVENT_ALL, JOB_ERROR, JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import type { CompiledTrigger } from "../../src/triggers/Trigger.js"
-import { withScheduler } from "./helpers.js"
+import * as Job from "../../src/job/Job.js"
+import { T0, withScheduler } from "./helpers.js"
 
 const fn = () => 1
 
@@ -226,4 +227,29 @@ describe("custom triggers and listeners", () => {
         expect(typeof (yield* scheduler.addListener(() => {}, JOB_EXECUTED | JOB_ERROR))).toBe("number")
       })
     ))
+})
+
+describe("pending jobs", () => {
+  it.effect("a job added before start is pending, not paused; one added with nextRunTime: null is paused; start clears pending", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const waiting = yield* scheduler.addJob(fn, { id: "w", trigger: "interval", triggerArgs: { seconds: 10 } })
+        const paused = yield* scheduler.addJob(fn, { id: "p", trigger: "interval", triggerArgs: { seconds: 10 }, nextRunTime: null })
+        expect(waiting).toMatchObject({ nextRunTime: null, pending: true })
+        expect(Job.isPaused(waiting)).toBe(false)
+        expect(paused.pending).toBeUndefined()
+        expect(Job.isPaused(paused)).toBe(true)
+        expect(Option.getOrThrow(yield* scheduler.getJob("w")).pending).toBe(true)
+        // pausing a pending job makes it paused; resuming makes it pending again
+        expect(Job.isPaused(yield* scheduler.pauseJob("w"))).toBe(true)
+        expect(Option.getOrThrow(yield* scheduler.resumeJob("w")).pending).toBe(true)
+        const text = yield* scheduler.printJobs()
+        expect(text).toMatch(/w\s+fn\s+interval\[0:00:10\]\s+pending/)
+        expect(text).toMatch(/p\s+fn\s+interval\[0:00:10\]\s+paused/)
+        yield* scheduler.start()
+        const started = Option.getOrThrow(yield* scheduler.getJob("w"))
+        expect("pending" in started).toBe(false)
+        expect(started.nextRunTime).toBe(T0 + 10_000)
+        expect(Job.isPaused(Option.getOrThrow(yield* scheduler.getJob("p")))).toBe(true)
+      }), {}, { start: false }))
 })

@@ -118,10 +118,11 @@ export const makeJobApi = (core: Core) => {
             state.pending.splice(i, 1)
           }
           const defaulted = (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
-          state.pending.push({ job, replaceExisting, computeNext, defaulted })
+          const pending = Job.withPending(job, computeNext)
+          state.pending.push({ job: pending, replaceExisting, computeNext, defaulted })
           return Effect.as(
             Effect.logInfo(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
-            job
+            pending
           )
         }
         return realAdd(job, replaceExisting, computeNext)
@@ -154,8 +155,8 @@ export const makeJobApi = (core: Core) => {
   const applyChanges = (found: Found, update: (job: Job.Job) => Job.Job, recompute?: boolean) =>
     Effect.gen(function*() {
       if (found._tag === "pending") {
-        found.entry.job = update(found.entry.job)
         if (recompute !== undefined) found.entry.computeNext = recompute
+        found.entry.job = Job.withPending(update(found.entry.job), found.entry.computeNext)
         return found.entry.job
       }
       const job = update(found.job)
@@ -232,6 +233,7 @@ export const makeJobApi = (core: Core) => {
       const found = yield* findOrFail(jobId, jobstore)
       if (found._tag === "pending") {
         found.entry.computeNext = true
+        found.entry.job = Job.withPending(found.entry.job, true)
         return Option.some(found.entry.job)
       }
       const now = yield* Clock.currentTimeMillis
