@@ -490,7 +490,8 @@ export const make = (
       pause,
       resume,
       wakeup: Effect.sync(() => core.wake.raise()),
-      addJob: Effect.fn("Scheduler.addJob")(jobs.addJob),
+      // untraced: adding many jobs in a row must be cheap (no span per job)
+      addJob: jobs.addJob,
       scheduledJob: (o) => (task) => jobs.addJob(task, o),
       modifyJob: Effect.fn("Scheduler.modifyJob")(jobs.modifyJob),
       rescheduleJob: Effect.fn("Scheduler.rescheduleJob")(jobs.rescheduleJob),

@@ -272,7 +272,7 @@ interface Compiled {
  * interned trigger, alive while a trigger made of it is), and each node is read, keyed and
  * decoded once (linear in the spec's size).
  */
-const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
+const compileNode = (input: unknown, decoded: boolean): Either.Either<Compiled, TriggerError> => {
   const schema = checkNode(input)
   if (Either.isLeft(schema)) return Either.left(schema.left)
   if (schema.right !== CombiningTriggerSpec) {
@@ -284,9 +284,11 @@ const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
     }
     const hit = interned.get(key)?.deref()
     if (hit !== undefined) return Either.right({ key, trigger: hit })
-    const decoded = decodeWith(schema.right, input)
-    if (Either.isLeft(decoded)) return Either.left(decoded.left)
-    const compiled = compileLeaf(decoded.right)
+    const spec = decoded
+      ? Either.right(input as DateTriggerSpec | IntervalTriggerSpec | CronTriggerSpec)
+      : decodeWith(schema.right, input)
+    if (Either.isLeft(spec)) return Either.left(spec.left)
+    const compiled = compileLeaf(spec.right)
     if (Either.isLeft(compiled)) return Either.left(compiled.left)
     intern(key, compiled.right)
     return Either.right({ key, trigger: compiled.right })
@@ -295,7 +297,7 @@ const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
   if (Either.isLeft(node)) return Either.left(node.left)
   const children: Array<CompiledTrigger> = []
   for (let i = 0; i < node.right.triggers.length; i++) {
-    const child = compileNode(node.right.triggers[i])
+    const child = compileNode(node.right.triggers[i], decoded)
     if (Either.isLeft(child)) return Either.left(within(i, child.left))
     children.push(child.right.trigger)
   }
@@ -320,7 +322,17 @@ const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
  * @category constructors
  */
 export const compile = (spec: unknown): Either.Either<CompiledTrigger, TriggerError> =>
-  nestsTooDeep(spec) ? nestingError() : Either.map(compileNode(spec), (c) => c.trigger)
+  nestsTooDeep(spec) ? nestingError() : Either.map(compileNode(spec, false), (c) => c.trigger)
+
+/**
+ * `compile` of a spec that {@link withDefaults} (or {@link decodeTriggerSpec}) has just decoded:
+ * interned alike, without decoding it a second time.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const compileDecoded = (spec: TriggerSpec): Either.Either<CompiledTrigger, TriggerError> =>
+  Either.map(compileNode(spec, true), (c) => c.trigger)
 
 /**
  * `compile`, throwing the `TriggerError` on bad input.
