@@ -249,14 +249,20 @@ const compileLeaf = (spec: DateTriggerSpec | IntervalTriggerSpec | CronTriggerSp
   }
 }
 
-/** A number for each interned trigger: the key of an `and` / `or` names its triggers by it. */
+/** A number for each interned trigger in an `and` / `or`: the key of an `and` / `or` names its triggers by it. */
 const ids = new WeakMap<CompiledTrigger, number>()
 let lastId = 0
 
 const intern = (key: string, trigger: CompiledTrigger): void => {
   interned.set(key, new WeakRef(trigger))
   finalizer.register(trigger, key)
-  ids.set(trigger, ++lastId)
+}
+
+/** The number of an interned trigger, given when it is first part of an `and` / `or`. */
+const idOf = (trigger: CompiledTrigger): number => {
+  let id = ids.get(trigger)
+  if (id === undefined) ids.set(trigger, id = ++lastId)
+  return id
 }
 
 /** A compiled trigger and its interning key. */
@@ -302,7 +308,7 @@ const compileNode = (input: unknown, decoded: boolean): Either.Either<Compiled, 
     children.push(child.right.trigger)
   }
   const { jitter, type } = node.right
-  const key = `${type}:${jitter ?? ""}:${children.map((c) => ids.get(c)).join(",")}`
+  const key = `${type}:${jitter ?? ""}:${children.map(idOf).join(",")}`
   const hit = interned.get(key)?.deref()
   if (hit !== undefined) return Either.right({ key, trigger: hit })
   const spec = combining(node.right, children.map((c) => c.spec as TriggerSpec))

@@ -146,11 +146,28 @@ const formatIso = (ms: number, sub: string, zone: Zone | undefined): string | un
   if (!(year >= 1000 && year <= 9999)) return undefined
   const minutes = Math.abs(offset) / 60_000
   const milli = d.getUTCMilliseconds()
-  return `${year}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${
-    pad2(d.getUTCMinutes())
-  }:${pad2(d.getUTCSeconds())}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}${sub}${offset < 0 ? "-" : "+"}${
-    pad2(Math.floor(minutes / 60))
-  }:${pad2(minutes % 60)}`
+  // joined, not concatenated: a flat string (a concatenation is a rope of every piece, ~20x the size)
+  return [
+    year,
+    "-",
+    pad2(d.getUTCMonth() + 1),
+    "-",
+    pad2(d.getUTCDate()),
+    "T",
+    pad2(d.getUTCHours()),
+    ":",
+    pad2(d.getUTCMinutes()),
+    ":",
+    pad2(d.getUTCSeconds()),
+    ".",
+    milli < 10 ? "00" : milli < 100 ? "0" : "",
+    milli,
+    sub,
+    offset < 0 ? "-" : "+",
+    pad2(Math.floor(minutes / 60)),
+    ":",
+    pad2(minutes % 60)
+  ].join("")
 }
 
 /** {@link formatIso} by luxon (any year, any offset). */
