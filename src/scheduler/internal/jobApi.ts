@@ -68,7 +68,8 @@ export const makeJobApi = (core: Core) => {
       }
       yield* store.add(job, replaceExisting)
       yield* Effect.logDebug(`Added job "${job.name}" to job store "${job.jobstore}"`)
-      yield* bus.publish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
+      // no event is built when nobody listens (building one validates its fields)
+      if (bus.hasSubscribers()) bus.unsafePublish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
       if (state.status === "running") core.wake.raise()
       return job
     })

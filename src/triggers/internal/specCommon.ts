@@ -46,4 +46,5 @@ export const JitterSeconds = Schema.Number.pipe(
 )
 
 /** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
-export const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+export const camelCase = (key: string): string =>
+  key.includes("_") ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key
