@@ -4,7 +4,8 @@
  * them: interval jobs (`{ minutes: 1 + i % 50 }`, each starting one interval after its add) and
  * cron jobs (`{ minute: i % 60, hour: "*\/2" }`). Jobs per second and heap bytes per job (after
  * a full GC; run with --expose-gc). Targets (issue 12): ≥ 100,000 jobs/s and ≤ 1,000 bytes per job
- * for both kinds. `REGISTER_N` sets the number of jobs (default 100,000).
+ * for both kinds. `cpu_us_per_job`: the process's CPU time per add (steadier than wall time on a
+ * busy machine). `REGISTER_N` sets the number of jobs (default 100,000).
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -36,18 +37,20 @@ for (const kind of ["interval", "cron"] as const) {
     yield* scheduler.removeAllJobs()
   }))
   const before = heap()
+  const cpu = process.cpuUsage()
   const start = performance.now()
   await runtime.runPromise(Effect.gen(function*() {
     for (let i = 0; i < N; i++) yield* scheduler.addJob(task, options(kind, i))
   }))
   const elapsed = performance.now() - start
+  const used = process.cpuUsage(cpu)
   const after = heap()
   const count = (await runtime.runPromise(scheduler.getJobs())).length
   if (count !== N) throw new Error(`expected ${N} jobs, got ${count}`)
   console.log(
     `BENCH register kind=${kind} n=${N} jobs_per_s=${Math.round(N / (elapsed / 1000))} bytes_per_job=${
       Math.round((after - before) / N)
-    }${gc === undefined ? " (no --expose-gc)" : ""}`
+    } cpu_us_per_job=${((used.user + used.system) / N).toFixed(1)}${gc === undefined ? " (no --expose-gc)" : ""}`
   )
   await runtime.dispose()
 }

@@ -133,7 +133,13 @@ export const isPaused = (job: Job): boolean => job.nextRunTime === null && job.p
  * @category combinators
  */
 export const withPending = (job: Job, pending: boolean): Job => {
-  if (pending) return job.pending === true ? job : { ...job, pending: true }
+  if (pending) {
+    if (job.pending === true) return job
+    // not `{ ...job, pending: true }`: V8 gives each object made so its own hidden class
+    const marked: { -readonly [K in keyof Job]: Job[K] } = Object.assign({}, job)
+    marked.pending = true
+    return marked
+  }
   if (job.pending === undefined) return job
   const { pending: _, ...rest } = job
   return rest
