@@ -416,6 +416,62 @@ const camelKeys = (input: Readonly<Record<string, unknown>>): Either.Either<Reco
   return Either.right(raw)
 }
 
+/**
+ * A date, interval or cron node (keys in camelCase) with the default time zone filled in and its
+ * dates encoded as strings: what its decoded spec will be, not yet decoded.
+ */
+const fillLeaf = (
+  raw: Record<string, unknown>,
+  defaults: SpecDefaults
+): Either.Either<Record<string, unknown>, TriggerError> => {
+  const checked = checkNode(raw)
+  if (Either.isLeft(checked)) return Either.left(checked.left)
+  if (raw.timezone === undefined && defaults.timezone !== undefined) raw.timezone = defaults.timezone
+  const zone = raw.timezone === undefined ? undefined : Either.getOrUndefined(resolveZone(raw.timezone))
+  for (const field of DATE_FIELDS) {
+    if (raw[field] === undefined) continue
+    const encoded = encodeDateInput(raw[field], field, zone)
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    raw[field] = encoded.right
+  }
+  return Either.right(raw)
+}
+
+/**
+ * `specFromOptions` then {@link compileDecoded}, for the scheduler's trigger aliases. A date or
+ * cron spec (or an interval one with its start) whose filled-in form is already interned is
+ * found without decoding it again: its canonical JSON equals that of the valid spec it was
+ * interned by, so it is that spec.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const compileFromOptions = (
+  alias: string,
+  options: Readonly<Record<string, unknown>>,
+  defaults: SpecDefaults = {}
+): Either.Either<CompiledTrigger, TriggerError> => {
+  if (alias === "cron" || alias === "date" || alias === "interval") {
+    const raw: Record<string, unknown> = { type: alias }
+    for (const key of Object.keys(options)) raw[key] = options[key]
+    const keyed = camelKeys(raw)
+    const filled = Either.isRight(keyed) && (alias !== "interval" || keyed.right.startDate !== undefined)
+      ? fillLeaf(keyed.right, defaults)
+      : undefined
+    if (filled !== undefined && Either.isRight(filled)) {
+      let key: string | undefined
+      try {
+        key = canonicalJson(filled.right)
+      } catch {
+        key = undefined
+      }
+      const hit = key === undefined ? undefined : interned.get(key)?.deref()
+      if (hit !== undefined) return Either.right(hit)
+    }
+  }
+  return Either.flatMap(specFromOptions(alias, options, defaults), compileDecoded)
+}
+
 const withDefaultsNode = (
   input: Readonly<Record<string, unknown>>,
   defaults: SpecDefaults
@@ -441,17 +497,9 @@ const withDefaultsNode = (
     if (Either.isLeft(checked)) return Either.left(checked.left)
     return Either.map(decodeCombiningNode(raw), (node) => combining(node, children))
   }
-  const checked = checkNode(raw)
-  if (Either.isLeft(checked)) return Either.left(checked.left)
-  if (raw.timezone === undefined && defaults.timezone !== undefined) raw.timezone = defaults.timezone
-  const zone = raw.timezone === undefined ? undefined : Either.getOrUndefined(resolveZone(raw.timezone))
-  for (const field of DATE_FIELDS) {
-    if (raw[field] === undefined) continue
-    const encoded = encodeDateInput(raw[field], field, zone)
-    if (Either.isLeft(encoded)) return Either.left(encoded.left)
-    raw[field] = encoded.right
-  }
-  const decoded = decodeTree(raw)
+  const filled = fillLeaf(raw, defaults)
+  if (Either.isLeft(filled)) return Either.left(filled.left)
+  const decoded = decodeTree(filled.right)
   if (Either.isLeft(decoded)) return decoded
   const spec = decoded.right
   if (spec.type === "interval" && spec.startDate === undefined && defaults.now !== undefined) {
