@@ -195,10 +195,35 @@ const decodeWith = <A>(schema: Schema.Schema<A, any>, input: unknown): Either.Ei
 const combining = (node: typeof CombiningNode.Type, triggers: ReadonlyArray<TriggerSpec>): CombiningTriggerSpec =>
   node.jitter === undefined ? { type: node.type, triggers } : { type: node.type, triggers, jitter: node.jitter }
 
+const INTERVAL_AMOUNTS: ReadonlySet<string> = new Set(["weeks", "days", "hours", "minutes", "seconds"])
+const INTERVAL_TEXTS: ReadonlySet<string> = new Set(["startDate", "endDate", "timezone"])
+
+/**
+ * A well-formed interval spec, copied as it is (the common case of adding interval jobs, each with its
+ * own start: no interning hit saves its decoding); `undefined` for anything else, which the
+ * schema then decodes for its error. The same rules as `IntervalTriggerSpec`.
+ */
+const wellFormedInterval = (input: Readonly<Record<string, unknown>>): IntervalTriggerSpec | undefined => {
+  for (const key of Object.keys(input)) {
+    const value = input[key]
+    if (key === "type") continue
+    if (INTERVAL_AMOUNTS.has(key)) {
+      if (!(typeof value === "number" && value >= 0 && value < Infinity)) return undefined
+    } else if (key === "jitter") {
+      if (!(typeof value === "number" && value >= 0 && value <= MAX_DURATION_SECONDS)) return undefined
+    } else if (!(INTERVAL_TEXTS.has(key) && typeof value === "string")) return undefined
+  }
+  return Object.assign({}, input) as IntervalTriggerSpec
+}
+
 /** Decodes a spec node by node (each node once: linear in the spec's size). */
 const decodeTree = (input: unknown): Either.Either<TriggerSpec, TriggerError> => {
   const schema = checkNode(input)
   if (Either.isLeft(schema)) return Either.left(schema.left)
+  if (schema.right === IntervalTriggerSpec) {
+    const spec = wellFormedInterval(input as Readonly<Record<string, unknown>>)
+    if (spec !== undefined) return Either.right(spec)
+  }
   if (schema.right !== CombiningTriggerSpec) return decodeWith(schema.right, input) as Either.Either<TriggerSpec, TriggerError>
   const node = decodeCombiningNode(input)
   if (Either.isLeft(node)) return Either.left(node.left)

@@ -5,6 +5,7 @@ import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import { DateTime } from "luxon"
 import { TriggerError } from "../../src/errors.js"
+import { IntervalTriggerSpec } from "../../src/triggers/IntervalTrigger.js"
 import { compile, compileFromOptions, decodeTriggerSpec, MAX_FIELD_LENGTH, MAX_NESTING, specFromOptions, TriggerSpec, unsafeCompile, withDefaults } from "../../src/triggers/compile.js"
 
 const fieldOf = (r: Either.Either<unknown, TriggerError>) => (Either.isLeft(r) ? r.left.field : "accepted")
@@ -162,5 +163,32 @@ describe("compileFromOptions", () => {
     expect(text).not.toBe(first)
     const twice = Either.getLeft(compileFromOptions("cron", { dayOfWeek: "mon", day_of_week: "mon", hour: 9 }, { timezone: "UTC" }))
     expect(Option.getOrThrow(twice)).toMatchObject({ _tag: "TriggerError", field: "day_of_week" })
+  })
+})
+
+describe("interval specs decoded without the schema", () => {
+  it("give exactly what the schema gives (the same spec, or an error)", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("weeks", "days", "hours", "minutes", "seconds", "jitter", "startDate", "endDate", "timezone", "colour"),
+          fc.oneof(
+            fc.double(),
+            fc.constantFrom(0, 1, 1e15, 3_155_760_000, 3_155_760_001, -1),
+            fc.string({ maxLength: 3 }),
+            fc.constant(null),
+            fc.constant(undefined)
+          )
+        ),
+        (fields) => {
+          const input = { type: "interval", ...fields }
+          const ours = decodeTriggerSpec(input)
+          const schema = Schema.decodeUnknownEither(IntervalTriggerSpec, { onExcessProperty: "error" })(input)
+          expect(Either.isRight(ours)).toBe(Either.isRight(schema))
+          if (Either.isRight(ours) && Either.isRight(schema)) expect(ours.right).toEqual(schema.right)
+        }
+      ),
+      { numRuns: 2000 }
+    )
   })
 })

@@ -102,7 +102,7 @@ export const makeJobApi = (core: Core) => {
     }
     const validTask = validateTask(task)
     if (Either.isLeft(validTask)) return Either.left(validTask.left)
-    const valid = validateFieldsSync(core, { ...o, task: undefined })
+    const valid = validateFieldsSync(core, o) // no `task` among them: ADD_JOB_KEYS has none
     if (Either.isLeft(valid)) return Either.left(valid.left)
     const fields = valid.right
     const jobstore = o.jobstore ?? "default"
