@@ -183,7 +183,7 @@ export type ModifyJobError =
  * @since 0.1.0
  * @category models
  */
-export type JobStoreInput = JobStoreService | SchedulerConfig.PluginConfig
+export type JobStoreInput = JobStoreService | SchedulerConfig.JobStoreConfig
 
 /**
  * An executor given to `addExecutor`: an executor service or a plugin configuration
@@ -192,7 +192,7 @@ export type JobStoreInput = JobStoreService | SchedulerConfig.PluginConfig
  * @since 0.1.0
  * @category models
  */
-export type ExecutorInput = Executor["Type"] | SchedulerConfig.PluginConfig
+export type ExecutorInput = Executor["Type"] | SchedulerConfig.ExecutorConfig
 
 /**
  * The scheduler service.
@@ -435,7 +435,7 @@ export const make = (
         if (state.stores.has(alias)) return yield* new ConflictingAliasError({ kind: "jobstore", alias })
         const owned: Owned<JobStoreService> = isStoreService(input)
           ? { service: input, scope: undefined }
-          : yield* build<JobStoreService>(core, "jobstore", alias, input)
+          : yield* build<JobStoreService>(core, "jobstore", alias, yield* SchedulerConfig.decodePluginConfig(input, `jobstores.${alias}.`))
         yield* addStoreEntry(core, alias, owned)
         yield* wakeupIfRunning(core)
       }))
@@ -454,7 +454,7 @@ export const make = (
         if (state.executors.has(alias)) return yield* new ConflictingAliasError({ kind: "executor", alias })
         const owned: Owned<Executor["Type"]> = isExecutorService(input)
           ? { service: input, scope: undefined }
-          : yield* build<Executor["Type"]>(core, "executor", alias, input)
+          : yield* build<Executor["Type"]>(core, "executor", alias, yield* SchedulerConfig.decodePluginConfig(input, `executors.${alias}.`))
         yield* addExecutorEntry(core, alias, owned)
       }))
 

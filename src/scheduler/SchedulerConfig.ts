@@ -373,6 +373,20 @@ const normalizePlugin = (raw: unknown, path: string): Either.Either<unknown, Con
 }
 
 /**
+ * A plugin configuration given to `addJobstore` / `addExecutor`: its keys in camelCase, a custom
+ * plugin's `options` spread beside its `type`; a `ConfigError` names a bad key by `path`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodePluginConfig = (raw: unknown, path: string): Either.Either<PluginConfig, ConfigError> =>
+  Either.flatMap(normalizePlugin(raw, path), (plugin) =>
+    Either.mapLeft(
+      Schema.decodeUnknownEither(PluginConfig)(plugin),
+      (e) => toConfigError(e, path)
+    ))
+
+/**
  * A configuration object with every key in camelCase, unknown keys refused with a hint, plugin
  * options spread beside their `type`; values are left to the schema.
  */

@@ -148,6 +148,20 @@ describe("Scheduler configuration", () => {
       }
     }))
 
+  it.effect("addExecutor / addJobstore read plugin options in snake_case too, or under `options`; a bad one is named by its path", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addExecutor("pool", { type: "threadpool", max_workers: 2 })
+        yield* scheduler.addJobstore("extra", { type: "memory", options: {} })
+        const bad = yield* Effect.flip(scheduler.addExecutor("bad", { type: "threadpool", max_workers: 0 }))
+        expect(bad).toMatchObject({ _tag: "ConfigError", key: "executors.bad.maxWorkers" })
+        const both = yield* Effect.flip(scheduler.addExecutor("both", { type: "x", options: {}, maxWorkers: 1 } as never))
+        expect(both).toMatchObject({ _tag: "ConfigError", key: "executors.both.maxWorkers" })
+        const job = yield* scheduler.addJob(() => 1, { id: "j", executor: "pool", jobstore: "extra", trigger: "interval", triggerArgs: { seconds: 5 } })
+        expect(job).toMatchObject({ executor: "pool", jobstore: "extra" })
+      })
+    ))
+
   it.effect("users extend the plugin registry with their own trigger alias", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
