@@ -9,7 +9,13 @@ import * as Option from "effect/Option"
 import { EVENT_ALL, JOB_ERROR, JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import type { CompiledTrigger } from "../../src/triggers/Trigger.js"
+import * as Layer from "effect/Layer"
 import * as Job from "../../src/job/Job.js"
+import { table } from "../../src/scheduler/internal/formatting.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import { JobStore } from "../../src/stores/JobStore.js"
+import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
+import { unsafeCompile } from "../../src/triggers/compile.js"
 import { T0, withScheduler } from "./helpers.js"
 
 const fn = () => 1
@@ -252,4 +258,23 @@ describe("pending jobs", () => {
         expect(started.nextRunTime).toBe(T0 + 10_000)
         expect(Job.isPaused(Option.getOrThrow(yield* scheduler.getJob("p")))).toBe(true)
       }), {}, { start: false }))
+})
+
+describe("many jobs", () => {
+  it.effect("getJobs returns 300,000 jobs and the job table formats them (no argument spreading that overflows the stack)", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryJobStore.make
+      const trigger = unsafeCompile({ type: "interval", seconds: 60, startDate: "2024-01-01T00:00:00Z" })
+      const N = 300_000
+      for (let i = 0; i < N; i++) {
+        yield* store.add(Job.make({ id: `j${i}`, task: fn, trigger, nextRunTime: T0 + i * 1000 }), false)
+      }
+      const jobs = yield* Effect.flatMap(Scheduler, (s) => s.getJobs()).pipe(
+        Effect.provide(TestScheduler.layer().pipe(Layer.provide(Layer.succeed(JobStore, store))))
+      )
+      expect(jobs.length).toBe(N)
+      const rows = table("UTC", jobs, new Set())
+      expect(rows.length).toBe(N + 2)
+      expect(rows[2]).toMatch(/^ {4}j0 +fn +interval\[0:01:00\] +2024-01-01 00:00:00 UTC$/)
+    }).pipe(Effect.scoped))
 })

@@ -318,7 +318,9 @@ export const makeJobApi = (core: Core) => {
         for (const p of state.pending) if (jobstore === undefined || p.job.jobstore === jobstore) out.push(p.job)
       }
       for (const [alias, owned] of state.stores) {
-        if (jobstore === undefined || alias === jobstore) out.push(...(yield* owned.service.getAll))
+        if (jobstore !== undefined && alias !== jobstore) continue
+        // one by one: spreading a million jobs as arguments overflows the stack
+        for (const job of yield* owned.service.getAll) out.push(job)
       }
       return out
     })
@@ -333,7 +335,7 @@ export const makeJobApi = (core: Core) => {
           p.job
         )
         if (jobs.length === 0) lines.push("    No pending jobs")
-        else lines.push(...table(zone, jobs, new Set(state.pending.filter((p) => p.computeNext).map((p) => p.job.id))))
+        else for (const line of table(zone, jobs, new Set(state.pending.filter((p) => p.computeNext).map((p) => p.job.id)))) lines.push(line)
       } else {
         yield* checkStoreAlias(jobstore)
         for (const alias of [...state.stores.keys()].sort()) {
@@ -341,7 +343,7 @@ export const makeJobApi = (core: Core) => {
           lines.push(`Jobstore ${alias}:`)
           const jobs = yield* state.stores.get(alias)!.service.getAll
           if (jobs.length === 0) lines.push("    No scheduled jobs")
-          else lines.push(...table(zone, jobs, new Set()))
+          else for (const line of table(zone, jobs, new Set())) lines.push(line)
         }
       }
       const text = lines.join("\n") + "\n"
