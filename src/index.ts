@@ -31,6 +31,12 @@ export * as Plugins from "./scheduler/Plugins.js"
 export * as TestScheduler from "./testing/TestScheduler.js"
 export * as Trigger from "./triggers/Trigger.js"
 export * as Triggers from "./triggers/compile.js"
+/**
+ * The types of trigger options as users write them (per alias, camelCase or snake_case).
+ *
+ * @since 0.1.0
+ */
+export * as TriggerOptions from "./triggers/TriggerOptions.js"
 export * as DateTrigger from "./triggers/DateTrigger.js"
 export * as IntervalTrigger from "./triggers/IntervalTrigger.js"
 export * as CronTrigger from "./triggers/CronTrigger.js"

@@ -20,12 +20,13 @@ import * as Option from "effect/Option"
 import { InvalidArgumentError } from "../errors.js"
 import type * as EventBus from "../events/EventBus.js"
 import type { SchedulerEvent } from "../events/SchedulerEvent.js"
-import type * as JobModel from "../job/Job.js"
+import * as JobModel from "../job/Job.js"
 import * as Scheduler from "../scheduler/Scheduler.js"
 import { ADD_JOB_KEYS, camelCase } from "../scheduler/internal/options.js"
-import type { SchedulerConfigInput } from "../scheduler/SchedulerConfig.js"
+import type { FlatOptions, SchedulerConfigInput, SchedulerConfigLike } from "../scheduler/SchedulerConfig.js"
 import type { Run } from "../stores/JobStore.js"
-import type { Instant } from "../triggers/Trigger.js"
+import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
+import type * as TriggerOptions from "../triggers/TriggerOptions.js"
 
 /**
  * The job options `addJob` takes beside the trigger's fields (camelCase or snake_case).
@@ -36,13 +37,21 @@ import type { Instant } from "../triggers/Trigger.js"
 export const JOB_OPTIONS: ReadonlyArray<string> = ADD_JOB_KEYS.filter((k) => k !== "trigger" && k !== "triggerArgs")
 
 /**
- * `addJob`'s third argument: the job's options and the trigger's fields together, as APScheduler's
- * keyword arguments (`{ seconds: 3, id: "tick" }`).
+ * The job's options of `addJob` (camelCase or snake_case): `{ id: "tick", maxInstances: 2 }`.
  *
  * @since 0.1.0
  * @category models
  */
-export type AddJobOptions = Readonly<Record<string, unknown>>
+export type JobOptions = TriggerOptions.WithSnakeCase<Scheduler.JobOptions>
+
+/**
+ * `addJob`'s third argument with a trigger alias: the job's options and the alias' trigger fields
+ * together, as APScheduler's keyword arguments (`{ seconds: 3, id: "tick" }`), typed by the alias.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AddJobOptions<A extends string = string> = JobOptions & TriggerOptions.TriggerOptionsFor<A>
 
 /**
  * Options of a facade scheduler beyond its configuration.
@@ -61,7 +70,7 @@ const run = <A, E>(runtime: ManagedRuntime.ManagedRuntime<Scheduler.Scheduler, u
   })
 
 /** Splits APScheduler keyword arguments into the job's options and the trigger's fields. */
-const split = (options: AddJobOptions | undefined): { job: Record<string, unknown>; trigger: Record<string, unknown> } => {
+const split = (options: Readonly<Record<string, unknown>> | undefined): { job: Record<string, unknown>; trigger: Record<string, unknown> } => {
   const job: Record<string, unknown> = {}
   const trigger: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options ?? {})) {
@@ -91,9 +100,17 @@ export class Job {
   get name(): string {
     return this.record.name
   }
-  /** The next run time (`null`: paused). APScheduler: `next_run_time`. */
+  /** The next run time (`null`: paused, or pending). APScheduler: `next_run_time`. */
   get nextRunTime(): Date | null {
     return toDate(this.record.nextRunTime)
+  }
+  /** Added before `start()`, its first run time is computed at start (not paused). */
+  get pending(): boolean {
+    return this.record.pending === true
+  }
+  /** Paused: no next run time, and not pending. */
+  get paused(): boolean {
+    return JobModel.isPaused(this.record)
   }
   /** The trigger, as APScheduler prints it (`interval[0:00:03]`). */
   get trigger(): string {
@@ -112,12 +129,15 @@ export class Job {
     return this.record
   }
   /** Changes the job's attributes. APScheduler: `Job.modify`. */
-  async modify(changes: Scheduler.JobChanges): Promise<this> {
+  async modify<A extends string = string>(changes: Scheduler.JobChanges<A>): Promise<this> {
     this.record = (await this.scheduler.modifyJob(this.id, changes, this.jobstore)).record
     return this
   }
   /** Gives the job a new trigger. APScheduler: `Job.reschedule`. */
-  async reschedule(trigger: Scheduler.TriggerInput, triggerArgs?: Readonly<Record<string, unknown>>): Promise<this> {
+  async reschedule<A extends string = string>(
+    trigger: Scheduler.TriggerInput<A>,
+    triggerArgs?: TriggerOptions.TriggerOptionsFor<A>
+  ): Promise<this> {
     this.record = (await this.scheduler.rescheduleJob(this.id, trigger, triggerArgs, this.jobstore)).record
     return this
   }
@@ -160,7 +180,7 @@ export class BackgroundScheduler {
    * A scheduler with this configuration (camelCase, or APScheduler's flat `"apscheduler."`
    * dictionary); more can be set with `configure()` before `start()`.
    */
-  constructor(config: SchedulerConfigInput | Readonly<Record<string, unknown>> = {}, options: FacadeOptions = {}) {
+  constructor(config: SchedulerConfigLike = {}, options: FacadeOptions = {}) {
     this.runtime = ManagedRuntime.make(Scheduler.layerDefault(config, { ...options, start: false }))
   }
 
@@ -181,7 +201,7 @@ export class BackgroundScheduler {
     return (await this.state()) !== "stopped"
   }
   /** Changes the configuration before `start()`. APScheduler: `configure`. */
-  configure(changes: SchedulerConfigInput | Readonly<Record<string, unknown>>): Promise<void> {
+  configure(changes: SchedulerConfigInput | FlatOptions): Promise<void> {
     return this.call((s) => s.configure(changes))
   }
   /** Starts the scheduler (`paused`: only accept jobs). APScheduler: `start`. */
@@ -220,10 +240,16 @@ export class BackgroundScheduler {
    * trigger's fields and the job's options together, as APScheduler's keyword arguments; an unknown
    * key is an error. No trigger: the job runs once, now. APScheduler: `add_job`.
    */
+  addJob<A extends string>(task: JobModel.Task | string, trigger: A, options?: AddJobOptions<A>): Promise<Job>
+  addJob<A extends string>(
+    task: JobModel.Task | string,
+    trigger?: TriggerOptions.TriggerSpecInput<A> | CompiledTrigger | undefined,
+    options?: JobOptions
+  ): Promise<Job>
   async addJob(
     task: JobModel.Task | string,
     trigger?: Scheduler.TriggerInput,
-    options?: AddJobOptions
+    options?: Readonly<Record<string, unknown>>
   ): Promise<Job> {
     const { job, trigger: fields } = split(options)
     if (trigger === undefined && Object.keys(fields).length > 0) {
@@ -243,24 +269,29 @@ export class BackgroundScheduler {
    * adds the job and returns the function itself; an error in adding it rejects the next
    * `start()`. APScheduler: `scheduled_job`.
    */
-  scheduledJob(trigger?: Scheduler.TriggerInput, options?: AddJobOptions) {
+  scheduledJob<A extends string>(trigger: A, options?: AddJobOptions<A>): <F extends JobModel.JobFunction>(fn: F) => F
+  scheduledJob<A extends string>(
+    trigger?: TriggerOptions.TriggerSpecInput<A> | CompiledTrigger | undefined,
+    options?: JobOptions
+  ): <F extends JobModel.JobFunction>(fn: F) => F
+  scheduledJob(trigger?: Scheduler.TriggerInput, options?: Readonly<Record<string, unknown>>) {
     return <F extends JobModel.JobFunction>(fn: F): F => {
-      this.adding.push(this.addJob(fn, trigger, options).then(() => undefined))
+      this.adding.push(this.addJob(fn, trigger as string, options).then(() => undefined))
       return fn
     }
   }
   /** Changes a job's attributes. APScheduler: `modify_job`. */
-  async modifyJob(jobId: string, changes: Scheduler.JobChanges, jobstore?: string): Promise<Job> {
+  async modifyJob<A extends string = string>(jobId: string, changes: Scheduler.JobChanges<A>, jobstore?: string): Promise<Job> {
     return this.handle(await this.call((s) => s.modifyJob(jobId, changes, jobstore)))
   }
   /**
    * Gives a job a new trigger (`rescheduleJob(id, "cron", { hour: 9 })`) and recomputes its next
    * run time. APScheduler: `reschedule_job`.
    */
-  async rescheduleJob(
+  async rescheduleJob<A extends string = string>(
     jobId: string,
-    trigger: Scheduler.TriggerInput,
-    triggerArgs?: Readonly<Record<string, unknown>>,
+    trigger: Scheduler.TriggerInput<A>,
+    triggerArgs?: TriggerOptions.TriggerOptionsFor<A>,
     jobstore?: string
   ): Promise<Job> {
     return this.handle(await this.call((s) => s.rescheduleJob(jobId, trigger, triggerArgs, jobstore)))

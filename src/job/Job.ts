@@ -65,8 +65,13 @@ export interface Job {
    * `"abandon"` (it is recorded `abandoned`, at-most-once).
    */
   readonly recovery: Recovery
-  /** When the job runs next; `null` = paused. */
+  /** When the job runs next; `null` = paused (unless `pending`). */
   readonly nextRunTime: Instant | null
+  /**
+   * `true` for a job added before the scheduler started whose first run time is computed at
+   * start: its `nextRunTime` is `null` then, yet it is not paused. Absent otherwise.
+   */
+  readonly pending?: true | undefined
 }
 
 /**
@@ -138,12 +143,31 @@ const isEmpty = (o: object): boolean => {
 export const modify = (job: Job, changes: Partial<Omit<Job, "id">>): Job => ({ ...job, ...changes })
 
 /**
- * Is the job paused (no next run time)?
+ * Is the job paused (no next run time, and not pending)?
  *
  * @since 0.1.0
  * @category guards
  */
-export const isPaused = (job: Job): boolean => job.nextRunTime === null
+export const isPaused = (job: Job): boolean => job.nextRunTime === null && job.pending !== true
+
+/**
+ * The job marked as pending (its first run time computed at start) or not.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withPending = (job: Job, pending: boolean): Job => {
+  if (pending) {
+    if (job.pending === true) return job
+    // not `{ ...job, pending: true }`: V8 gives each object made so its own hidden class
+    const marked: { -readonly [K in keyof Job]: Job[K] } = Object.assign({}, job)
+    marked.pending = true
+    return marked
+  }
+  if (job.pending === undefined) return job
+  const { pending: _, ...rest } = job
+  return rest
+}
 
 /**
  * The readable name of a task: the function's name, or the reference text.

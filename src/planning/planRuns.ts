@@ -7,7 +7,7 @@
 import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../errors.js"
 import { timedeltaMicros, toMicros, toMillis } from "../triggers/internal/micros.js"
-import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
+import { type CompiledTrigger, type Instant, MAX_DURATION_SECONDS } from "../triggers/Trigger.js"
 
 /**
  * What to do with one job at one wake-up.
@@ -159,11 +159,13 @@ const graceCutoff = (now: Instant, grace: number | undefined): Instant => {
  */
 export const validateMisfireGraceTime = (value: unknown): Either.Either<number | null, InvalidArgumentError> => {
   if (value === null || value === undefined) return Either.right(null)
-  if (typeof value === "number" && Number.isFinite(value) && value > 0) return Either.right(value)
+  if (typeof value === "number" && Number.isFinite(value) && value > 0 && value <= MAX_DURATION_SECONDS) {
+    return Either.right(value)
+  }
   return Either.left(
     new InvalidArgumentError({
       field: "misfireGraceTime",
-      reason: `must be null (no limit) or a positive number of seconds, got ${
+      reason: `must be null (no limit) or a positive number of seconds up to ${MAX_DURATION_SECONDS} (100 years), got ${
         typeof value === "number" ? String(value) : typeof value
       }`
     })

@@ -21,7 +21,7 @@ import type { JobStore } from "../stores/JobStore.js"
 import * as MemoryJobStore from "../stores/MemoryJobStore.js"
 import * as MongoJobStore from "../stores/MongoJobStore.js"
 import * as RedisJobStore from "../stores/RedisJobStore.js"
-import { compile, specFromOptions } from "../triggers/compile.js"
+import { compileFromOptions } from "../triggers/compile.js"
 import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
 
 /**
@@ -102,7 +102,7 @@ export interface PluginsOptions {
 }
 
 const builtinTrigger = (type: string): TriggerPlugin => (options, context) =>
-  Either.flatMap(specFromOptions(type, options, { timezone: context.timezone, now: context.now }), compile)
+  compileFromOptions(type, options, { timezone: context.timezone, now: context.now })
 
 /** `maxWorkers` (or APScheduler's `max_workers`): absent, or a positive whole number. */
 const maxWorkersOption = (options: Readonly<Record<string, unknown>>): Effect.Effect<number | undefined, ConfigError> => {

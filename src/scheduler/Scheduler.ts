@@ -51,7 +51,8 @@ import * as Job from "../job/Job.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
 import { JobStore, type JobStoreService, type Run } from "../stores/JobStore.js"
 import { Lock, type LockService, makeSingle } from "../stores/Lock.js"
-import type { CompiledTrigger, Instant } from "../triggers/Trigger.js"
+import type { Instant } from "../triggers/Trigger.js"
+import type * as TriggerOptions from "../triggers/TriggerOptions.js"
 import {
   addExecutorEntry,
   addStoreEntry,
@@ -83,24 +84,22 @@ export type SchedulerState = "stopped" | "running" | "paused"
 
 /**
  * A trigger given to `addJob` / `rescheduleJob`: an alias (`"cron"`, with `triggerArgs`), a spec
- * object (`{ type: "interval", seconds: 10 }`), or an already compiled trigger.
+ * object (`{ type: "interval", seconds: 10 }`), or an already compiled trigger. The options of the
+ * built-in aliases are typed (see `TriggerOptions`); a plugin's alias takes any options.
  *
  * @since 0.1.0
  * @category models
  */
-export type TriggerInput = string | { readonly type: string; readonly [option: string]: unknown } | CompiledTrigger
+export type TriggerInput<A extends string = string> = TriggerOptions.TriggerInput<A>
 
 /**
- * Options of `addJob`. APScheduler: the keyword arguments of `add_job`.
+ * The options of a job (every `add_job` keyword argument but the trigger's), in camelCase; each is
+ * accepted in snake_case too (`misfire_grace_time`).
  *
  * @since 0.1.0
  * @category models
  */
-export interface AddJobOptions {
-  /** The trigger; none = run once, now. */
-  readonly trigger?: TriggerInput | undefined
-  /** Options of a trigger given by alias (`{ minutes: 5 }`); snake_case names are accepted. */
-  readonly triggerArgs?: Readonly<Record<string, unknown>> | undefined
+export interface JobOptions {
   readonly args?: ReadonlyArray<unknown> | undefined
   readonly kwargs?: Readonly<Record<string, unknown>> | undefined
   /** Job id (default: a random 32-digit hex id). */
@@ -123,26 +122,36 @@ export interface AddJobOptions {
 }
 
 /**
- * Changes accepted by `modifyJob` (every job attribute except `id` and `jobstore`).
+ * Options of `addJob`: the job's options, the trigger, and the options of a trigger given by alias
+ * (`{ trigger: "cron", triggerArgs: { hour: 9 } }`, typed by the alias). camelCase or snake_case.
+ * APScheduler: the keyword arguments of `add_job`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface JobChanges {
-  readonly name?: string | undefined
-  readonly task?: Job.Task | string | undefined
-  readonly args?: ReadonlyArray<unknown> | undefined
-  readonly kwargs?: Readonly<Record<string, unknown>> | undefined
-  readonly trigger?: TriggerInput | undefined
-  readonly triggerArgs?: Readonly<Record<string, unknown>> | undefined
-  readonly misfireGraceTime?: number | null | undefined
-  readonly coalesce?: boolean | undefined
-  readonly maxInstances?: number | undefined
-  /** A run whose scheduler died: `"rerun"` (at-least-once) or `"abandon"` (at-most-once). */
-  readonly recovery?: Job.Recovery | undefined
-  readonly nextRunTime?: Instant | Date | null | undefined
-  readonly executor?: string | undefined
-}
+export type AddJobOptions<A extends string = string> = TriggerOptions.WithSnakeCase<
+  JobOptions & {
+    /** The trigger; none = run once, now. */
+    readonly trigger?: TriggerInput<A> | undefined
+    /** Options of a trigger given by alias (`{ minutes: 5 }`). */
+    readonly triggerArgs?: TriggerOptions.TriggerOptionsFor<A> | undefined
+  }
+>
+
+/**
+ * Changes accepted by `modifyJob` (every job attribute except `id` and `jobstore`; `triggerArgs`
+ * only with `trigger`). camelCase or snake_case.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobChanges<A extends string = string> = TriggerOptions.WithSnakeCase<
+  Omit<JobOptions, "id" | "jobstore" | "replaceExisting"> & {
+    readonly task?: Job.Task | string | undefined
+    readonly trigger?: TriggerInput<A> | undefined
+    readonly triggerArgs?: TriggerOptions.TriggerOptionsFor<A> | undefined
+  }
+>
 
 /**
  * Errors of adding (or changing) a job: bad input, an unknown alias, a duplicate id, a store failure.
@@ -179,7 +188,7 @@ export type ModifyJobError =
  * @since 0.1.0
  * @category models
  */
-export type JobStoreInput = JobStoreService | SchedulerConfig.PluginConfig
+export type JobStoreInput = JobStoreService | SchedulerConfig.JobStoreConfig
 
 /**
  * An executor given to `addExecutor`: an executor service or a plugin configuration
@@ -188,7 +197,7 @@ export type JobStoreInput = JobStoreService | SchedulerConfig.PluginConfig
  * @since 0.1.0
  * @category models
  */
-export type ExecutorInput = Executor["Type"] | SchedulerConfig.PluginConfig
+export type ExecutorInput = Executor["Type"] | SchedulerConfig.ExecutorConfig
 
 /**
  * Whether a job store answered the health check, and when it was asked.
@@ -249,7 +258,7 @@ export interface SchedulerService {
   readonly config: Effect.Effect<SchedulerConfig.SchedulerConfig>
   /** Changes the configuration; refused while running. APScheduler: `configure`. */
   readonly configure: (
-    changes: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>>
+    changes: SchedulerConfig.SchedulerConfigInput | SchedulerConfig.FlatOptions
   ) => Effect.Effect<void, SchedulerAlreadyRunningError | ConfigError | PluginLookupError>
   /** Starts processing (paused: only accept jobs). APScheduler: `start`. */
   readonly start: (options?: { readonly paused?: boolean }) => Effect.Effect<
@@ -273,18 +282,25 @@ export interface SchedulerService {
   /** Wakes the loop up to look for due jobs now. APScheduler: `wakeup`. */
   readonly wakeup: Effect.Effect<void>
   /** Adds a job. APScheduler: `add_job`. */
-  readonly addJob: (task: Job.Task | string, options?: AddJobOptions) => Effect.Effect<Job.Job, AddJobError>
+  readonly addJob: <A extends string = string>(
+    task: Job.Task | string,
+    options?: AddJobOptions<A>
+  ) => Effect.Effect<Job.Job, AddJobError>
   /** `addJob` as a decorator: `scheduledJob(options)(fn)`. APScheduler: `scheduled_job`. */
-  readonly scheduledJob: (
-    options?: AddJobOptions
+  readonly scheduledJob: <A extends string = string>(
+    options?: AddJobOptions<A>
   ) => (task: Job.Task | string) => Effect.Effect<Job.Job, AddJobError>
   /** Changes a job's attributes. APScheduler: `modify_job`. */
-  readonly modifyJob: (jobId: string, changes: JobChanges, jobstore?: string) => Effect.Effect<Job.Job, ModifyJobError>
-  /** Gives a job a new trigger and recomputes its next run time. APScheduler: `reschedule_job`. */
-  readonly rescheduleJob: (
+  readonly modifyJob: <A extends string = string>(
     jobId: string,
-    trigger: TriggerInput,
-    triggerArgs?: Readonly<Record<string, unknown>>,
+    changes: JobChanges<A>,
+    jobstore?: string
+  ) => Effect.Effect<Job.Job, ModifyJobError>
+  /** Gives a job a new trigger and recomputes its next run time. APScheduler: `reschedule_job`. */
+  readonly rescheduleJob: <A extends string = string>(
+    jobId: string,
+    trigger: TriggerInput<A>,
+    triggerArgs?: TriggerOptions.TriggerOptionsFor<A>,
     jobstore?: string
   ) => Effect.Effect<Job.Job, ModifyJobError>
   /** Pauses a job (clears its next run time). APScheduler: `pause_job`. */
@@ -365,8 +381,7 @@ export interface LayerOptions {
  * @category constructors
  */
 export const make = (
-  input: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>> | SchedulerConfig.SchedulerConfig =
-    {},
+  input: SchedulerConfig.SchedulerConfigLike = {},
   options: LayerOptions = {}
 ): Effect.Effect<
   SchedulerService,
@@ -433,7 +448,7 @@ export const make = (
           // the job defaults of the configuration as it is now (APScheduler fills them here too)
           const filled: Partial<Job.Job> = {}
           for (const k of p.defaulted) (filled as Record<string, unknown>)[k] = defaults[k]
-          yield* jobs.realAdd(Job.modify(p.job, filled), p.replaceExisting, p.computeNext).pipe(
+          yield* jobs.realAdd(Job.withPending(Job.modify(p.job, filled), false), p.replaceExisting, p.computeNext).pipe(
             Effect.catchAll((e) => Effect.logError(`Cannot add pending job "${p.job.id}"`, e))
           )
         }
@@ -494,7 +509,7 @@ export const make = (
         if (state.stores.has(alias)) return yield* new ConflictingAliasError({ kind: "jobstore", alias })
         const owned: Owned<JobStoreService> = isStoreService(input)
           ? { service: input, scope: undefined }
-          : yield* build<JobStoreService>(core, "jobstore", alias, input)
+          : yield* build<JobStoreService>(core, "jobstore", alias, yield* SchedulerConfig.decodePluginConfig(input, `jobstores.${alias}.`))
         yield* addStoreEntry(core, alias, owned)
         yield* wakeupIfRunning(core)
       }))
@@ -513,7 +528,7 @@ export const make = (
         if (state.executors.has(alias)) return yield* new ConflictingAliasError({ kind: "executor", alias })
         const owned: Owned<Executor["Type"]> = isExecutorService(input)
           ? { service: input, scope: undefined }
-          : yield* build<Executor["Type"]>(core, "executor", alias, input)
+          : yield* build<Executor["Type"]>(core, "executor", alias, yield* SchedulerConfig.decodePluginConfig(input, `executors.${alias}.`))
         yield* addExecutorEntry(core, alias, owned)
       }))
 
@@ -581,7 +596,8 @@ export const make = (
       pause,
       resume,
       wakeup: Effect.sync(() => core.wake.raise()),
-      addJob: Effect.fn("Scheduler.addJob")(jobs.addJob),
+      // untraced: adding many jobs in a row must be cheap (no span per job)
+      addJob: jobs.addJob,
       scheduledJob: (o) => (task) => jobs.addJob(task, o),
       modifyJob: Effect.fn("Scheduler.modifyJob")(jobs.modifyJob),
       rescheduleJob: Effect.fn("Scheduler.rescheduleJob")(jobs.rescheduleJob),
@@ -631,7 +647,7 @@ export interface SchedulerLayerOptions extends LayerOptions, TaskRegistry.TaskRe
  * @category layers
  */
 export const layer = (
-  config: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>> = {},
+  config: SchedulerConfig.SchedulerConfigLike = {},
   options: LayerOptions = {}
 ): Layer.Layer<Scheduler, ConfigError | PluginLookupError, EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins> =>
   Layer.scoped(Scheduler, make(config, options))
@@ -660,7 +676,7 @@ export const services = (
  * @category layers
  */
 export const layerDefault = (
-  config: SchedulerConfig.SchedulerConfigInput | Readonly<Record<string, unknown>> = {},
+  config: SchedulerConfig.SchedulerConfigLike = {},
   options: SchedulerLayerOptions = {}
 ): Layer.Layer<
   Scheduler | EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins,
@@ -676,7 +692,7 @@ export const layerDefault = (
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config<SchedulerConfig.SchedulerConfigInput> = SchedulerConfig.config,
+  config: Config.Config<SchedulerConfig.SchedulerConfigLike> = SchedulerConfig.config,
   options: SchedulerLayerOptions = {}
 ): Layer.Layer<
   Scheduler | EventBus.EventBus | TaskRegistry.TaskRegistry | Plugins.Plugins,

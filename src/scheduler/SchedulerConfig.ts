@@ -14,6 +14,9 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { IANAZone } from "luxon"
 import { ConfigError } from "../errors.js"
+import { MAX_DURATION_SECONDS } from "../triggers/Trigger.js"
+import type * as TriggerOptions from "../triggers/TriggerOptions.js"
+import { camelCase, didYouMean } from "./internal/options.js"
 
 const PositiveSeconds = Schema.Number.pipe(
   Schema.finite(),
@@ -42,8 +45,13 @@ export const machineTimeZone = (): string => {
  * @category models
  */
 export class JobDefaults extends Schema.Class<JobDefaults>("JobDefaults")({
-  /** Seconds a run may be late (default 1); `null` = no limit. */
-  misfireGraceTime: Schema.optionalWith(Schema.NullOr(PositiveSeconds), { default: () => 1 }),
+  /** Seconds a run may be late (default 1, at most 100 years); `null` = no limit. */
+  misfireGraceTime: Schema.optionalWith(
+    Schema.NullOr(PositiveSeconds.pipe(Schema.lessThanOrEqualTo(MAX_DURATION_SECONDS, {
+      message: () => `must be at most ${MAX_DURATION_SECONDS} seconds (100 years); null for no limit`
+    }))),
+    { default: () => 1 }
+  ),
   /** Coalesce missed runs into one (default true). */
   coalesce: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** Concurrent runs per job (default 1). */
@@ -89,12 +97,217 @@ export class SchedulerConfig extends Schema.Class<SchedulerConfig>("SchedulerCon
 }) {}
 
 /**
- * The input accepted for a configuration: the encoded form of {@link SchedulerConfig}.
+ * Job defaults as written in a configuration (camelCase or snake_case). APScheduler: `job_defaults`.
  *
  * @since 0.1.0
  * @category models
  */
-export type SchedulerConfigInput = typeof SchedulerConfig.Encoded
+export interface JobDefaultsOptions {
+  /** Seconds a run may be late (default 1); `null` = no limit. */
+  readonly misfireGraceTime?: number | null | undefined
+  /** Coalesce missed runs into one (default true). */
+  readonly coalesce?: boolean | undefined
+  /** Concurrent runs per job (default 1). */
+  readonly maxInstances?: number | undefined
+}
+
+/**
+ * Options of the fiber and worker-thread executors.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PoolExecutorOptions {
+  /** At most this many runs at once (default: unbounded fibers / the CPU count of worker threads). */
+  readonly maxWorkers?: number | undefined
+}
+
+/**
+ * The options of each built-in executor type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecutorOptionsByType {
+  readonly default: PoolExecutorOptions
+  readonly threadpool: PoolExecutorOptions
+  readonly asyncio: PoolExecutorOptions
+  readonly processpool: PoolExecutorOptions
+}
+
+/**
+ * Options of the SQL job stores (`sql` / `sqlalchemy` / `sqlite`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SqlJobStoreOptions {
+  /** `sqlite:…`, `postgres://…`, `mysql://…` / `mariadb://…`; none = a SQLite file. */
+  readonly url?: string | undefined
+  /** The SQLite file (without `url`). */
+  readonly filename?: string | undefined
+  readonly tablePrefix?: string | undefined
+  /** APScheduler's name of the jobs table (`apscheduler_jobs`): its prefix is the table prefix. */
+  readonly tablename?: string | undefined
+  readonly clock?: "effect" | "database" | undefined
+  readonly synchronous?: "NORMAL" | "FULL" | "normal" | "full" | undefined
+  readonly busyTimeoutMs?: number | undefined
+  readonly maxConnections?: number | undefined
+  readonly statementTimeoutMs?: number | undefined
+  readonly runRetentionMs?: number | undefined
+}
+
+/**
+ * Options of the Redis job store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RedisJobStoreOptions {
+  readonly url?: string | undefined
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly db?: number | undefined
+  readonly username?: string | undefined
+  readonly password?: string | undefined
+  readonly connection?: Readonly<Record<string, unknown>> | undefined
+  readonly prefix?: string | undefined
+  readonly clock?: "redis" | "effect" | undefined
+  readonly runRetentionMs?: number | undefined
+  readonly retryWindowMs?: number | undefined
+  readonly commandTimeoutMs?: number | undefined
+  readonly connectTimeoutMs?: number | undefined
+  readonly purgeIntervalMs?: number | undefined
+}
+
+/**
+ * Options of the MongoDB job store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MongoJobStoreOptions {
+  readonly url?: string | undefined
+  readonly host?: string | undefined
+  readonly port?: number | undefined
+  readonly database?: string | undefined
+  readonly collection?: string | undefined
+  readonly clock?: "mongodb" | "effect" | undefined
+  readonly runRetentionMs?: number | undefined
+  readonly connection?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * The options of each built-in job store type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JobStoreOptionsByType {
+  readonly memory: {}
+  readonly sql: SqlJobStoreOptions
+  readonly sqlalchemy: SqlJobStoreOptions
+  readonly sqlite: SqlJobStoreOptions
+  readonly redis: RedisJobStoreOptions
+  readonly mongodb: MongoJobStoreOptions
+}
+
+/**
+ * A plugin registered by its user (any `type` but the built-in ones' options): its options go
+ * under `options`, which the plugin checks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CustomPluginConfig {
+  readonly type: string
+  readonly options?: Readonly<Record<string, unknown>> | undefined
+}
+
+/** `{ type, ...options }` of each type of a registry of options. */
+type TypedPluginConfig<M> = {
+  [K in keyof M]: { readonly type: K } & TriggerOptions.WithSnakeCase<M[K]>
+}[keyof M]
+
+/**
+ * An executor in a configuration: `{ type: "threadpool", maxWorkers: 20 }` (options typed for the
+ * built-in types), or a plugin's `{ type, options }`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExecutorConfig = TypedPluginConfig<ExecutorOptionsByType> | CustomPluginConfig
+
+/**
+ * A job store in a configuration: `{ type: "sqlite", filename: "jobs.sqlite" }` (options typed
+ * for the built-in types), or a plugin's `{ type, options }`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JobStoreConfig = TypedPluginConfig<JobStoreOptionsByType> | CustomPluginConfig
+
+/**
+ * A configuration as users write it: every key optional, camelCase or snake_case
+ * (`jobDefaults` / `job_defaults`). APScheduler: the keyword arguments of `configure`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SchedulerConfigOptions {
+  /** The default time zone of triggers and of printed times (default: the machine's zone). */
+  readonly timezone?: string | undefined
+  /** Defaults for new jobs. */
+  readonly jobDefaults?: TriggerOptions.WithSnakeCase<JobDefaultsOptions> | undefined
+  /** Job stores by alias (default: a memory store `"default"`). */
+  readonly jobstores?: Readonly<Record<string, JobStoreConfig>> | undefined
+  /** Executors by alias (default: a fiber executor `"default"`). */
+  readonly executors?: Readonly<Record<string, ExecutorConfig>> | undefined
+  /** Seconds to wait before asking a failing job store again (default 10). */
+  readonly jobstoreRetryInterval?: number | undefined
+}
+
+/**
+ * The input accepted for a configuration object: {@link SchedulerConfigOptions} in camelCase or
+ * snake_case.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SchedulerConfigInput = TriggerOptions.WithSnakeCase<SchedulerConfigOptions>
+
+/**
+ * APScheduler's flat `"apscheduler."` dictionary, marked as such by {@link flat}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class FlatOptions {
+  /** The tag that marks a flat dictionary. */
+  readonly _tag = "FlatOptions"
+  constructor(
+    /** The dictionary: `{ "apscheduler.timezone": "UTC", "apscheduler.job_defaults.coalesce": "false" }`. */
+    readonly options: Readonly<Record<string, unknown>>
+  ) {}
+}
+
+/**
+ * Marks APScheduler's flat dictionary as a configuration (`Scheduler.layer(SchedulerConfig.flat({
+ * "apscheduler.timezone": "UTC" }))`); keys without the prefix are ignored, as in APScheduler.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const flat = (options: Readonly<Record<string, unknown>>): FlatOptions => new FlatOptions(options)
+
+/**
+ * Every form of configuration a scheduler takes: an options object (a decoded
+ * {@link SchedulerConfig} is one) or a {@link flat} dictionary.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SchedulerConfigLike = SchedulerConfigInput | FlatOptions
 
 /**
  * The default configuration.
@@ -110,22 +323,108 @@ const toConfigError = (error: ParseResult.ParseError, prefix = ""): ConfigError 
   return new ConfigError({ key: prefix + key, reason: issue?.message ?? String(error) })
 }
 
+const isObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const TOP_KEYS = ["timezone", "jobDefaults", "jobstores", "executors", "jobstoreRetryInterval"]
+const JOB_DEFAULT_KEYS = ["misfireGraceTime", "coalesce", "maxInstances"]
+
 /**
- * Decodes a configuration (camelCase object, or a flat `"apscheduler."` dictionary); the error
- * names the offending key.
+ * An object's keys in camelCase: with `allowed`, any other key is a `ConfigError` (path and hint);
+ * a key given in two spellings is one too.
+ */
+const camelKeys = (
+  input: Readonly<Record<string, unknown>>,
+  path: string,
+  allowed?: ReadonlyArray<string>
+): Either.Either<Record<string, unknown>, ConfigError> => {
+  const out: Record<string, unknown> = {}
+  const spelled: Record<string, string> = {}
+  for (const [key, value] of Object.entries(input)) {
+    const camel = camelCase(key)
+    if (allowed !== undefined && !allowed.includes(camel)) {
+      return Either.left(new ConfigError({ key: path + key, reason: `is not an option${didYouMean(key, allowed)}` }))
+    }
+    if (spelled[camel] !== undefined) {
+      return Either.left(new ConfigError({ key: path + key, reason: `given twice (as \`${spelled[camel]}\` and \`${key}\`)` }))
+    }
+    spelled[camel] = key
+    out[camel] = value
+  }
+  return Either.right(out)
+}
+
+/**
+ * A plugin configuration with camelCase keys; a custom plugin's `options` are spread beside its
+ * `type` (they may not be given both ways).
+ */
+const normalizePlugin = (raw: unknown, path: string): Either.Either<unknown, ConfigError> => {
+  if (!isObject(raw)) return Either.right(raw) // the schema names what is wrong
+  return Either.flatMap(camelKeys(raw, path), (plugin) => {
+    const { options, ...rest } = plugin
+    if (options === undefined) return Either.right(plugin)
+    if (!isObject(options)) return Either.left(new ConfigError({ key: `${path}options`, reason: "expected an object of the plugin's options" }))
+    const others = Object.keys(rest).filter((k) => k !== "type")
+    if (others.length > 0) {
+      return Either.left(new ConfigError({ key: path + others[0], reason: "give a plugin's options either beside its type or under `options`, not both" }))
+    }
+    return Either.map(camelKeys(options, `${path}options.`), (opts) => ({ ...opts, ...rest }))
+  })
+}
+
+/**
+ * A plugin configuration given to `addJobstore` / `addExecutor`: its keys in camelCase, a custom
+ * plugin's `options` spread beside its `type`; a `ConfigError` names a bad key by `path`.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodePluginConfig = (raw: unknown, path: string): Either.Either<PluginConfig, ConfigError> =>
+  Either.flatMap(normalizePlugin(raw, path), (plugin) =>
+    Either.mapLeft(
+      Schema.decodeUnknownEither(PluginConfig)(plugin),
+      (e) => toConfigError(e, path)
+    ))
+
+/**
+ * A configuration object with every key in camelCase, unknown keys refused with a hint, plugin
+ * options spread beside their `type`; values are left to the schema.
+ */
+const normalize = (input: unknown): Either.Either<unknown, ConfigError> => {
+  if (!isObject(input)) return Either.right(input)
+  return Either.gen(function*() {
+    const out = yield* camelKeys(input, "", TOP_KEYS)
+    if (isObject(out.jobDefaults)) out.jobDefaults = yield* camelKeys(out.jobDefaults, "jobDefaults.", JOB_DEFAULT_KEYS)
+    for (const kind of ["jobstores", "executors"] as const) {
+      const plugins = out[kind]
+      if (!isObject(plugins)) continue
+      const normalized: Record<string, unknown> = {}
+      for (const [alias, raw] of Object.entries(plugins)) normalized[alias] = yield* normalizePlugin(raw, `${kind}.${alias}.`)
+      out[kind] = normalized
+    }
+    return out
+  })
+}
+
+/**
+ * Decodes a configuration (an options object in camelCase or snake_case, a {@link flat}
+ * dictionary, or a plain object with `"apscheduler."` keys); the error names the offending key
+ * with its path (`executors.default.maxWorkers`).
  *
  * @since 0.1.0
  * @category decoding
  */
 export const decode = (input: unknown): Either.Either<SchedulerConfig, ConfigError> => {
   if (input instanceof SchedulerConfig) return Either.right(input)
+  if (input instanceof FlatOptions) return fromFlatOptions(input.options)
   if (typeof input === "object" && input !== null && Object.keys(input).some((k) => k.startsWith(FLAT_PREFIX))) {
     return fromFlatOptions(input as Record<string, unknown>)
   }
-  return Either.mapLeft(
-    Schema.decodeUnknownEither(SchedulerConfig, { onExcessProperty: "error" })(input),
-    (e) => toConfigError(e)
-  )
+  return Either.flatMap(normalize(input), (normalized) =>
+    Either.mapLeft(
+      Schema.decodeUnknownEither(SchedulerConfig, { onExcessProperty: "error" })(normalized),
+      (e) => toConfigError(e)
+    ))
 }
 
 /**
@@ -144,13 +443,14 @@ export const merge = (base: SchedulerConfig, changes: unknown): Either.Either<Sc
     }))
 
 const decodeChanges = (changes: unknown): Either.Either<Record<string, unknown>, ConfigError> => {
+  if (changes instanceof FlatOptions) return flatToNested(changes.options as Record<string, unknown>)
   if (typeof changes === "object" && changes !== null && Object.keys(changes).some((k) => k.startsWith(FLAT_PREFIX))) {
-    return Either.flatMap(flatToNested(changes as Record<string, unknown>), (nested) => Either.right(nested))
+    return flatToNested(changes as Record<string, unknown>)
   }
   if (typeof changes !== "object" || changes === null) {
     return Either.left(new ConfigError({ key: "(root)", reason: "expected an object" }))
   }
-  return Either.right(changes as Record<string, unknown>)
+  return Either.map(normalize(changes), (c) => c as Record<string, unknown>)
 }
 
 // --- APScheduler's flat dictionary -------------------------------------------------------------
@@ -315,7 +615,7 @@ export const fromFlatOptions = (dict: Readonly<Record<string, unknown>>): Either
  * @since 0.1.0
  * @category config
  */
-export const config: Config.Config<SchedulerConfigInput> = Config.all({
+export const config: Config.Config<SchedulerConfigOptions> = Config.all({
   timezone: Config.option(Config.string("TIMEZONE")),
   jobstoreRetryInterval: Config.option(Config.number("JOBSTORE_RETRY_INTERVAL")),
   coalesce: Config.option(Config.boolean("JOB_DEFAULTS_COALESCE")),
@@ -330,5 +630,5 @@ export const config: Config.Config<SchedulerConfigInput> = Config.all({
     ...(Option.isSome(c.timezone) ? { timezone: c.timezone.value } : {}),
     ...(Option.isSome(c.jobstoreRetryInterval) ? { jobstoreRetryInterval: c.jobstoreRetryInterval.value } : {}),
     jobDefaults
-  } as SchedulerConfigInput
+  } as SchedulerConfigOptions
 }))

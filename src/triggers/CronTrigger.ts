@@ -26,7 +26,7 @@ import {
 import { Matcher } from "./cron/matcher.js"
 import { countFires, nextFire, prevFire } from "./cron/search.js"
 import { SET, withShape } from "./internal/chainShape.js"
-import { readBounds, resolveZone } from "./internal/specCommon.js"
+import { JitterSeconds, readBounds, resolveZone } from "./internal/specCommon.js"
 import type { Zone } from "./internal/zone.js"
 import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
 
@@ -55,7 +55,7 @@ export const CronTriggerSpec = Schema.Struct({
   startDate: Schema.optional(Schema.String),
   endDate: Schema.optional(Schema.String),
   timezone: Schema.optional(Schema.String),
-  jitter: Schema.optional(Schema.Number.pipe(Schema.finite(), Schema.nonNegative()))
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**

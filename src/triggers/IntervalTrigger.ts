@@ -11,8 +11,8 @@ import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
 import { withShape } from "./internal/chainShape.js"
 import { addMul, timedeltaMicros, timedeltaSeconds, toMicros, toMillis } from "./internal/micros.js"
-import { readBounds, resolveZone } from "./internal/specCommon.js"
-import { applyJitter, type CompiledTrigger, type Instant } from "./Trigger.js"
+import { JitterSeconds, readBounds, resolveZone } from "./internal/specCommon.js"
+import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
 
 const Amount = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
 
@@ -34,7 +34,7 @@ export const IntervalTriggerSpec = Schema.Struct({
   startDate: Schema.optional(Schema.String),
   endDate: Schema.optional(Schema.String),
   timezone: Schema.optional(Schema.String),
-  jitter: Schema.optional(Amount)
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**
@@ -54,7 +54,13 @@ export type IntervalTriggerSpec = typeof IntervalTriggerSpec.Type
  * @category utils
  */
 export const intervalMicros = (spec: IntervalTriggerSpec): number => {
-  const micros = Number(timedeltaMicros(spec))
+  const { days, hours, minutes, seconds, weeks } = spec
+  // whole numbers (the common case): exact in doubles below 2^53 µs, no BigInt needed
+  const whole = (weeks ?? 0) * 604_800_000_000 + (days ?? 0) * 86_400_000_000 + (hours ?? 0) * 3_600_000_000 +
+    (minutes ?? 0) * 60_000_000 + (seconds ?? 0) * 1_000_000
+  const micros = Number.isSafeInteger(whole) && [weeks, days, hours, minutes, seconds].every((v) => v === undefined || Number.isInteger(v))
+    ? whole
+    : Number(timedeltaMicros(spec))
   return micros === 0 ? 1_000_000 : micros
 }
 
@@ -98,59 +104,87 @@ export const compileInterval = (spec: IntervalTriggerSpec): Either.Either<Compil
   if (!Number.isFinite(interval) || interval > 8.64e18) {
     return Either.left(new TriggerError({ field: "interval", reason: "the interval is too long" }))
   }
-  // APScheduler's interval_length: timedelta_seconds(interval), a float
   const length = timedeltaSeconds(interval)
   const bounds = readBounds(spec, zone.right)
   if (Either.isLeft(bounds)) return Either.left(bounds.left)
   const { end, start } = bounds.right
-  const startUs = start === undefined ? undefined : toMicros(start)
-  const jitter = spec.jitter
-  const bounded = (t: Instant): Instant | undefined => Number.isFinite(t) && (end === undefined || t <= end) ? t : undefined
+  const trigger = new CompiledInterval(spec, timezone, spec.jitter, interval, length, start, end)
+  return Either.right(withShape<CompiledTrigger>(trigger, { kind: "step", intervalUs: interval, end }))
+}
+
+/**
+ * A compiled interval trigger: its numbers as fields and its methods on the prototype (a job
+ * store holds one per interval job whose start is its own: a small object, no closures).
+ */
+class CompiledInterval implements CompiledTrigger {
+  readonly #startUs: number | undefined
+  constructor(
+    readonly spec: IntervalTriggerSpec,
+    readonly timezone: string,
+    readonly jitter: number | undefined,
+    /** The interval in whole microseconds. */
+    private readonly interval: number,
+    /** APScheduler's interval_length: timedelta_seconds(interval), a float. */
+    private readonly length: number,
+    private readonly start: Instant | undefined,
+    private readonly end: Instant | undefined
+  ) {
+    this.#startUs = start === undefined ? undefined : toMicros(start)
+  }
+
+  private bounded(t: Instant): Instant | undefined {
+    return Number.isFinite(t) && (this.end === undefined || t <= this.end) ? t : undefined
+  }
+
   /** The k-th fire time after `fromUs` (k >= 0). */
-  const fireAt = (fromUs: number, k: number): Instant => toMillis(addMul(fromUs, interval, k))
-  return Either.right(withShape<CompiledTrigger>({
-    spec,
-    timezone,
-    jitter,
-    next: (previousFire, now, jitterSample) => {
-      let fire: Instant
-      if (previousFire !== undefined) fire = fireAt(toMicros(previousFire), 1)
-      else {
-        const nowUs = toMicros(now)
-        if (startUs === undefined) fire = fireAt(nowUs, 1)
-        else if (startUs > nowUs) fire = start!
-        else fire = fireAt(startUs, Math.ceil(timedeltaSeconds(nowUs - startUs) / length))
-      }
-      return bounded(applyJitter(fire, jitter, jitterSample)!)
-    },
-    fastForward: (previousFire, target) => {
-      // the chain: fireAt(p, k) for k >= 1 while <= end; count those < target
-      const p = toMicros(previousFire)
-      if (!Number.isFinite(p) || Number.isNaN(target)) return { count: 0, last: undefined, next: undefined }
-      // kNext: the first k >= 1 whose fire time is >= target (estimated, then made exact)
-      let kNext: number
-      if (target === Infinity) kNext = Infinity
-      else {
-        // the estimate is off by at most one or two steps (float rounding): a few corrections suffice
-        kNext = Math.max(1, Math.ceil((target * 1000 - p) / interval))
-        for (let i = 0; i < 4 && kNext > 1 && fireAt(p, kNext - 1) >= target; i++) kNext--
-        for (let i = 0; i < 4 && fireAt(p, kNext) < target; i++) kNext++
-      }
-      // kEnd: the last k whose fire time is <= end
-      let kEnd = Infinity
-      if (end !== undefined) {
-        kEnd = Math.max(0, Math.floor((end * 1000 - p) / interval))
-        for (let i = 0; i < 4 && kEnd > 0 && fireAt(p, kEnd) > end; i++) kEnd--
-        for (let i = 0; i < 4 && fireAt(p, kEnd + 1) <= end; i++) kEnd++
-      }
-      const count = Math.min(kNext - 1, kEnd)
-      if (count === Infinity) return { count, last: undefined, next: undefined }
-      return {
-        count,
-        last: count > 0 ? fireAt(p, count) : undefined,
-        next: kNext <= kEnd ? fireAt(p, kNext) : undefined
-      }
-    },
-    toString: () => `interval[${formatTimedelta(interval)}]`
-  }, { kind: "step", intervalUs: interval, end }))
+  private fireAt(fromUs: number, k: number): Instant {
+    return toMillis(addMul(fromUs, this.interval, k))
+  }
+
+  next(previousFire: Instant | undefined, now: Instant, jitterSample?: number): Instant | undefined {
+    let fire: Instant
+    const startUs = this.#startUs
+    if (previousFire !== undefined) fire = this.fireAt(toMicros(previousFire), 1)
+    else {
+      const nowUs = toMicros(now)
+      if (startUs === undefined) fire = this.fireAt(nowUs, 1)
+      else if (startUs > nowUs) fire = this.start!
+      else fire = this.fireAt(startUs, Math.ceil(timedeltaSeconds(nowUs - startUs) / this.length))
+    }
+    return this.bounded(applyJitter(fire, this.jitter, jitterSample)!)
+  }
+
+  fastForward(previousFire: Instant, target: Instant): FastForward {
+    const { end, interval } = this
+    // the chain: fireAt(p, k) for k >= 1 while <= end; count those < target
+    const p = toMicros(previousFire)
+    if (!Number.isFinite(p) || Number.isNaN(target)) return { count: 0, last: undefined, next: undefined }
+    // kNext: the first k >= 1 whose fire time is >= target (estimated, then made exact)
+    let kNext: number
+    if (target === Infinity) kNext = Infinity
+    else {
+      // the estimate is off by at most one or two steps (float rounding): a few corrections suffice
+      kNext = Math.max(1, Math.ceil((target * 1000 - p) / interval))
+      for (let i = 0; i < 4 && kNext > 1 && this.fireAt(p, kNext - 1) >= target; i++) kNext--
+      for (let i = 0; i < 4 && this.fireAt(p, kNext) < target; i++) kNext++
+    }
+    // kEnd: the last k whose fire time is <= end
+    let kEnd = Infinity
+    if (end !== undefined) {
+      kEnd = Math.max(0, Math.floor((end * 1000 - p) / interval))
+      for (let i = 0; i < 4 && kEnd > 0 && this.fireAt(p, kEnd) > end; i++) kEnd--
+      for (let i = 0; i < 4 && this.fireAt(p, kEnd + 1) <= end; i++) kEnd++
+    }
+    const count = Math.min(kNext - 1, kEnd)
+    if (count === Infinity) return { count, last: undefined, next: undefined }
+    return {
+      count,
+      last: count > 0 ? this.fireAt(p, count) : undefined,
+      next: kNext <= kEnd ? this.fireAt(p, kNext) : undefined
+    }
+  }
+
+  toString(): string {
+    return `interval[${formatTimedelta(this.interval)}]`
+  }
 }

@@ -18,6 +18,15 @@
 export type Instant = number
 
 /**
+ * The longest jitter or misfire grace time accepted, in seconds: 100 years (longer is a mistake,
+ * and would take fire times out of the range of a `Date`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_DURATION_SECONDS = 3_155_760_000
+
+/**
  * A validated, immutable trigger. APScheduler: `BaseTrigger`.
  *
  * @since 0.1.0

@@ -13,9 +13,9 @@ import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
 import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
 import { encodeDateInput, encodeInstant } from "./internal/dates.js"
 import { toMicros, toMillis } from "./internal/micros.js"
-import { resolveZone } from "./internal/specCommon.js"
+import { camelCase, JitterSeconds, resolveZone } from "./internal/specCommon.js"
 import { compileInterval, intervalMicros, IntervalTriggerSpec } from "./IntervalTrigger.js"
-import type { CompiledTrigger, Instant } from "./Trigger.js"
+import { type CompiledTrigger, type Instant, MAX_DURATION_SECONDS } from "./Trigger.js"
 
 /**
  * `{ type: "and" | "or", triggers: [...], jitter }`: a trigger made of other triggers.
@@ -37,7 +37,6 @@ export interface CombiningTriggerSpec {
  */
 export type TriggerSpec = DateTriggerSpec | IntervalTriggerSpec | CronTriggerSpec | CombiningTriggerSpec
 
-const Jitter = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
 
 /**
  * The schema of `and` / `or` specs.
@@ -48,7 +47,7 @@ const Jitter = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
 export const CombiningTriggerSpec: Schema.Schema<CombiningTriggerSpec> = Schema.Struct({
   type: Schema.Literal("and", "or"),
   triggers: Schema.Array(Schema.suspend((): Schema.Schema<TriggerSpec> => TriggerSpec)).pipe(Schema.minItems(1)),
-  jitter: Schema.optional(Jitter)
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**
@@ -163,7 +162,7 @@ const checkNode = (input: unknown): Either.Either<Schema.Schema<any>, TriggerErr
 const CombiningNode = Schema.Struct({
   type: Schema.Literal("and", "or"),
   triggers: Schema.Array(Schema.Unknown).pipe(Schema.minItems(1)),
-  jitter: Schema.optional(Jitter)
+  jitter: Schema.optional(JitterSeconds)
 })
 
 /**
@@ -173,7 +172,7 @@ const CombiningNode = Schema.Struct({
 const decodeCombiningNode = (input: unknown): Either.Either<typeof CombiningNode.Type, TriggerError> => {
   const { jitter, triggers, type } = input as Record<string, unknown>
   if (
-    Array.isArray(triggers) && triggers.length > 0 && (jitter === undefined || (typeof jitter === "number" && jitter >= 0 && jitter < Infinity)) &&
+    Array.isArray(triggers) && triggers.length > 0 && (jitter === undefined || (typeof jitter === "number" && jitter >= 0 && jitter <= MAX_DURATION_SECONDS)) &&
     Object.keys(input as object).every((key) => key === "type" || key === "triggers" || key === "jitter")
   ) {
     const t = type as "and" | "or"
@@ -196,10 +195,35 @@ const decodeWith = <A>(schema: Schema.Schema<A, any>, input: unknown): Either.Ei
 const combining = (node: typeof CombiningNode.Type, triggers: ReadonlyArray<TriggerSpec>): CombiningTriggerSpec =>
   node.jitter === undefined ? { type: node.type, triggers } : { type: node.type, triggers, jitter: node.jitter }
 
+const INTERVAL_AMOUNTS: ReadonlySet<string> = new Set(["weeks", "days", "hours", "minutes", "seconds"])
+const INTERVAL_TEXTS: ReadonlySet<string> = new Set(["startDate", "endDate", "timezone"])
+
+/**
+ * A well-formed interval spec, copied as it is (the common case of adding interval jobs, each with its
+ * own start: no interning hit saves its decoding); `undefined` for anything else, which the
+ * schema then decodes for its error. The same rules as `IntervalTriggerSpec`.
+ */
+const wellFormedInterval = (input: Readonly<Record<string, unknown>>): IntervalTriggerSpec | undefined => {
+  for (const key of Object.keys(input)) {
+    const value = input[key]
+    if (key === "type") continue
+    if (INTERVAL_AMOUNTS.has(key)) {
+      if (!(typeof value === "number" && value >= 0 && value < Infinity)) return undefined
+    } else if (key === "jitter") {
+      if (!(typeof value === "number" && value >= 0 && value <= MAX_DURATION_SECONDS)) return undefined
+    } else if (!(INTERVAL_TEXTS.has(key) && typeof value === "string")) return undefined
+  }
+  return Object.assign({}, input) as IntervalTriggerSpec
+}
+
 /** Decodes a spec node by node (each node once: linear in the spec's size). */
 const decodeTree = (input: unknown): Either.Either<TriggerSpec, TriggerError> => {
   const schema = checkNode(input)
   if (Either.isLeft(schema)) return Either.left(schema.left)
+  if (schema.right === IntervalTriggerSpec) {
+    const spec = wellFormedInterval(input as Readonly<Record<string, unknown>>)
+    if (spec !== undefined) return Either.right(spec)
+  }
   if (schema.right !== CombiningTriggerSpec) return decodeWith(schema.right, input) as Either.Either<TriggerSpec, TriggerError>
   const node = decodeCombiningNode(input)
   if (Either.isLeft(node)) return Either.left(node.left)
@@ -250,14 +274,20 @@ const compileLeaf = (spec: DateTriggerSpec | IntervalTriggerSpec | CronTriggerSp
   }
 }
 
-/** A number for each interned trigger: the key of an `and` / `or` names its triggers by it. */
+/** A number for each interned trigger in an `and` / `or`: the key of an `and` / `or` names its triggers by it. */
 const ids = new WeakMap<CompiledTrigger, number>()
 let lastId = 0
 
 const intern = (key: string, trigger: CompiledTrigger): void => {
   interned.set(key, new WeakRef(trigger))
   finalizer.register(trigger, key)
-  ids.set(trigger, ++lastId)
+}
+
+/** The number of an interned trigger, given when it is first part of an `and` / `or`. */
+const idOf = (trigger: CompiledTrigger): number => {
+  let id = ids.get(trigger)
+  if (id === undefined) ids.set(trigger, id = ++lastId)
+  return id
 }
 
 /** A compiled trigger and its interning key. */
@@ -273,7 +303,7 @@ interface Compiled {
  * interned trigger, alive while a trigger made of it is), and each node is read, keyed and
  * decoded once (linear in the spec's size).
  */
-const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
+const compileNode = (input: unknown, decoded: boolean): Either.Either<Compiled, TriggerError> => {
   const schema = checkNode(input)
   if (Either.isLeft(schema)) return Either.left(schema.left)
   if (schema.right !== CombiningTriggerSpec) {
@@ -285,9 +315,11 @@ const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
     }
     const hit = interned.get(key)?.deref()
     if (hit !== undefined) return Either.right({ key, trigger: hit })
-    const decoded = decodeWith(schema.right, input)
-    if (Either.isLeft(decoded)) return Either.left(decoded.left)
-    const compiled = compileLeaf(decoded.right)
+    const spec = decoded
+      ? Either.right(input as DateTriggerSpec | IntervalTriggerSpec | CronTriggerSpec)
+      : decodeWith(schema.right, input)
+    if (Either.isLeft(spec)) return Either.left(spec.left)
+    const compiled = compileLeaf(spec.right)
     if (Either.isLeft(compiled)) return Either.left(compiled.left)
     intern(key, compiled.right)
     return Either.right({ key, trigger: compiled.right })
@@ -296,12 +328,12 @@ const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
   if (Either.isLeft(node)) return Either.left(node.left)
   const children: Array<CompiledTrigger> = []
   for (let i = 0; i < node.right.triggers.length; i++) {
-    const child = compileNode(node.right.triggers[i])
+    const child = compileNode(node.right.triggers[i], decoded)
     if (Either.isLeft(child)) return Either.left(within(i, child.left))
     children.push(child.right.trigger)
   }
   const { jitter, type } = node.right
-  const key = `${type}:${jitter ?? ""}:${children.map((c) => ids.get(c)).join(",")}`
+  const key = `${type}:${jitter ?? ""}:${children.map(idOf).join(",")}`
   const hit = interned.get(key)?.deref()
   if (hit !== undefined) return Either.right({ key, trigger: hit })
   const spec = combining(node.right, children.map((c) => c.spec as TriggerSpec))
@@ -321,7 +353,17 @@ const compileNode = (input: unknown): Either.Either<Compiled, TriggerError> => {
  * @category constructors
  */
 export const compile = (spec: unknown): Either.Either<CompiledTrigger, TriggerError> =>
-  nestsTooDeep(spec) ? nestingError() : Either.map(compileNode(spec), (c) => c.trigger)
+  nestsTooDeep(spec) ? nestingError() : Either.map(compileNode(spec, false), (c) => c.trigger)
+
+/**
+ * `compile` of a spec that {@link withDefaults} (or {@link decodeTriggerSpec}) has just decoded:
+ * interned alike, without decoding it a second time.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const compileDecoded = (spec: TriggerSpec): Either.Either<CompiledTrigger, TriggerError> =>
+  Either.map(compileNode(spec, true), (c) => c.trigger)
 
 /**
  * `compile`, throwing the `TriggerError` on bad input.
@@ -337,12 +379,6 @@ export const unsafeCompile = (spec: unknown): CompiledTrigger => {
 
 // --- APScheduler-style options -------------------------------------------------------------
 
-const SNAKE: Record<string, string> = {
-  day_of_week: "dayOfWeek",
-  run_date: "runDate",
-  start_date: "startDate",
-  end_date: "endDate"
-}
 const DATE_FIELDS = new Set(["runDate", "startDate", "endDate"])
 
 /**
@@ -360,7 +396,7 @@ export interface SpecDefaults {
 
 /**
  * Builds a spec from a trigger alias and APScheduler-style options (`add_job(func, "cron",
- * hour=9)`): snake_case or camelCase names, dates as strings, `Date`s or luxon `DateTime`s.
+ * hour=9)`): snake_case or camelCase names (in nested `and` / `or` specs too), dates as strings, `Date`s or luxon `DateTime`s.
  * Fills the time zone from `defaults` and, for interval triggers without a start, `startDate =
  * now + interval`, so the stored spec is self-contained and keeps its phase across restarts.
  *
@@ -374,8 +410,7 @@ export const specFromOptions = (
 ): Either.Either<TriggerSpec, TriggerError> => {
   const raw: Record<string, unknown> = { type: alias }
   for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue
-    raw[SNAKE[key] ?? key] = value
+    if (value !== undefined) raw[key] = value
   }
   return withDefaults(raw, defaults)
 }
@@ -392,11 +427,83 @@ export const withDefaults = (
   defaults: SpecDefaults = {}
 ): Either.Either<TriggerSpec, TriggerError> => nestsTooDeep(input) ? nestingError() : withDefaultsNode(input, defaults)
 
+/** A node's keys in camelCase (`day_of_week` → `dayOfWeek`); a key given in both spellings is refused. */
+const camelKeys = (input: Readonly<Record<string, unknown>>): Either.Either<Record<string, unknown>, TriggerError> => {
+  const raw: Record<string, unknown> = {}
+  const spelled: Record<string, string> = {}
+  for (const key of Object.keys(input)) {
+    const camel = camelCase(key)
+    const other = spelled[camel]
+    if (other !== undefined) return fail(key, `given twice (as \`${other}\` and \`${key}\`)`)
+    spelled[camel] = key
+    if (input[key] !== undefined) raw[camel] = input[key]
+  }
+  return Either.right(raw)
+}
+
+/**
+ * A date, interval or cron node (keys in camelCase) with the default time zone filled in and its
+ * dates encoded as strings: what its decoded spec will be, not yet decoded.
+ */
+const fillLeaf = (
+  raw: Record<string, unknown>,
+  defaults: SpecDefaults
+): Either.Either<Record<string, unknown>, TriggerError> => {
+  const checked = checkNode(raw)
+  if (Either.isLeft(checked)) return Either.left(checked.left)
+  if (raw.timezone === undefined && defaults.timezone !== undefined) raw.timezone = defaults.timezone
+  const zone = raw.timezone === undefined ? undefined : Either.getOrUndefined(resolveZone(raw.timezone))
+  for (const field of DATE_FIELDS) {
+    if (raw[field] === undefined) continue
+    const encoded = encodeDateInput(raw[field], field, zone)
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    raw[field] = encoded.right
+  }
+  return Either.right(raw)
+}
+
+/**
+ * `specFromOptions` then {@link compileDecoded}, for the scheduler's trigger aliases. A date or
+ * cron spec (or an interval one with its start) whose filled-in form is already interned is
+ * found without decoding it again: its canonical JSON equals that of the valid spec it was
+ * interned by, so it is that spec.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const compileFromOptions = (
+  alias: string,
+  options: Readonly<Record<string, unknown>>,
+  defaults: SpecDefaults = {}
+): Either.Either<CompiledTrigger, TriggerError> => {
+  if (alias === "cron" || alias === "date" || alias === "interval") {
+    const raw: Record<string, unknown> = { type: alias }
+    for (const key of Object.keys(options)) raw[key] = options[key]
+    const keyed = camelKeys(raw)
+    const filled = Either.isRight(keyed) && (alias !== "interval" || keyed.right.startDate !== undefined)
+      ? fillLeaf(keyed.right, defaults)
+      : undefined
+    if (filled !== undefined && Either.isRight(filled)) {
+      let key: string | undefined
+      try {
+        key = canonicalJson(filled.right)
+      } catch {
+        key = undefined
+      }
+      const hit = key === undefined ? undefined : interned.get(key)?.deref()
+      if (hit !== undefined) return Either.right(hit)
+    }
+  }
+  return Either.flatMap(specFromOptions(alias, options, defaults), compileDecoded)
+}
+
 const withDefaultsNode = (
   input: Readonly<Record<string, unknown>>,
   defaults: SpecDefaults
 ): Either.Either<TriggerSpec, TriggerError> => {
-  const raw: Record<string, unknown> = { ...input }
+  const keyed = camelKeys(input)
+  if (Either.isLeft(keyed)) return Either.left(keyed.left)
+  const raw = keyed.right
   if (raw.type === "and" || raw.type === "or") {
     if (!Array.isArray(raw.triggers)) {
       return Either.left(new TriggerError({ field: "triggers", reason: "expected an array of trigger specs" }))
@@ -415,17 +522,9 @@ const withDefaultsNode = (
     if (Either.isLeft(checked)) return Either.left(checked.left)
     return Either.map(decodeCombiningNode(raw), (node) => combining(node, children))
   }
-  const checked = checkNode(raw)
-  if (Either.isLeft(checked)) return Either.left(checked.left)
-  if (raw.timezone === undefined && defaults.timezone !== undefined) raw.timezone = defaults.timezone
-  const zone = raw.timezone === undefined ? undefined : Either.getOrUndefined(resolveZone(raw.timezone))
-  for (const field of DATE_FIELDS) {
-    if (raw[field] === undefined) continue
-    const encoded = encodeDateInput(raw[field], field, zone)
-    if (Either.isLeft(encoded)) return Either.left(encoded.left)
-    raw[field] = encoded.right
-  }
-  const decoded = decodeTree(raw)
+  const filled = fillLeaf(raw, defaults)
+  if (Either.isLeft(filled)) return Either.left(filled.left)
+  const decoded = decodeTree(filled.right)
   if (Either.isLeft(decoded)) return decoded
   const spec = decoded.right
   if (spec.type === "interval" && spec.startDate === undefined && defaults.now !== undefined) {
@@ -435,7 +534,10 @@ const withDefaultsNode = (
     const start = toMillis(toMicros(defaults.now) + intervalMicros(spec))
     const startDate = encodeInstant(start, "startDate", specZone.right)
     if (Either.isLeft(startDate)) return Either.left(startDate.left)
-    return Either.right({ ...spec, startDate: startDate.right })
+    // not `{ ...spec, startDate }`: V8 gives each object made so its own hidden class (~300 bytes)
+    const withStart: Record<string, unknown> = Object.assign({}, spec)
+    withStart.startDate = startDate.right
+    return Either.right(withStart as unknown as IntervalTriggerSpec)
   }
   return Either.right(spec)
 }

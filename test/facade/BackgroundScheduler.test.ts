@@ -13,6 +13,7 @@ import {
 } from "../../src/errors.js"
 import { JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import { BackgroundScheduler, BlockingScheduler, Job } from "../../src/facade/BackgroundScheduler.js"
+import * as SchedulerConfig from "../../src/scheduler/SchedulerConfig.js"
 
 /** A promise resolved by the n-th call of the returned function. */
 const calls = (n: number) => {
@@ -58,10 +59,10 @@ describe("BackgroundScheduler", () => {
       const missing = await scheduler.removeJob("nope").catch((e: unknown) => e)
       expect(missing).toBeInstanceOf(JobLookupError)
       expect((missing as Error).message).toBe(new JobLookupError({ jobId: "nope" }).message)
-      const field = await scheduler.addJob(() => 1, "interval", { secs: 3 }).catch((e: unknown) => e)
+      const field = await scheduler.addJob(() => 1, "interval", { secs: 3 } as never).catch((e: unknown) => e)
       expect(field).toBeInstanceOf(TriggerError)
       expect((field as TriggerError).field).toBe("secs")
-      const noTrigger = await scheduler.addJob(() => 1, undefined, { seconds: 3 }).catch((e: unknown) => e)
+      const noTrigger = await scheduler.addJob(() => 1, undefined, { seconds: 3 } as never).catch((e: unknown) => e)
       expect(noTrigger).toBeInstanceOf(InvalidArgumentError)
       expect((noTrigger as InvalidArgumentError).field).toBe("seconds")
       await scheduler.addJob(() => 1, "interval", { seconds: 5, id: "a" })
@@ -70,6 +71,21 @@ describe("BackgroundScheduler", () => {
       expect(await scheduler.pause().catch((e: unknown) => e)).toBeInstanceOf(SchedulerNotRunningError)
     } finally {
       await scheduler.shutdown().catch(() => undefined) // never started: SchedulerNotRunningError
+    }
+  })
+
+  it("a job handle tells a pending job (added before start) from a paused one", async () => {
+    const scheduler = new BackgroundScheduler({ timezone: "UTC" })
+    try {
+      const waiting = await scheduler.addJob(() => 1, "interval", { hours: 1, id: "w" })
+      const paused = await scheduler.addJob(() => 1, "interval", { hours: 1, id: "p", next_run_time: null })
+      expect([waiting.nextRunTime, waiting.pending, waiting.paused]).toEqual([null, true, false])
+      expect([paused.nextRunTime, paused.pending, paused.paused]).toEqual([null, false, true])
+      await scheduler.start()
+      const started = (await scheduler.getJob("w"))!
+      expect([started.nextRunTime instanceof Date, started.pending, started.paused]).toEqual([true, false, false])
+    } finally {
+      await scheduler.shutdown()
     }
   })
 
@@ -99,7 +115,7 @@ describe("BackgroundScheduler", () => {
   })
 
   it("listeners receive events with their mask; configure() and scheduledJob() before start", async () => {
-    const scheduler = new BackgroundScheduler({ "apscheduler.timezone": "UTC" })
+    const scheduler = new BackgroundScheduler(SchedulerConfig.flat({ "apscheduler.timezone": "UTC" }))
     try {
       await scheduler.configure({ jobDefaults: { maxInstances: 4 } })
       const ran = calls(2)
@@ -120,7 +136,7 @@ describe("BackgroundScheduler", () => {
 
   it("an error in a scheduledJob() addition rejects start()", async () => {
     const scheduler = new BackgroundScheduler({ timezone: "UTC" })
-    scheduler.scheduledJob("interval", { second: 3 })(() => 1)
+    scheduler.scheduledJob("interval", { second: 3 } as never)(() => 1)
     const error = await scheduler.start().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TriggerError)
     await scheduler.shutdown().catch(() => undefined)

@@ -23,11 +23,11 @@ describe("bad input is refused with a typed error before anything is stored", ()
         yield* scheduler.addJob(() => 1, { id: "good", trigger: "interval", triggerArgs: { seconds: 10 } })
         const fn = () => 1
         const errors = [
-          yield* Effect.flip(scheduler.addJob(fn, { id: "x1", trigger: "interval", triggerArgs: { seconds: "ten" } })),
+          yield* Effect.flip(scheduler.addJob(fn, { id: "x1", trigger: "interval", triggerArgs: { seconds: "ten" } } as never)),
           yield* Effect.flip(scheduler.addJob(fn, { id: "x2", trigger: "cron", triggerArgs: { hour: "25" } })),
-          yield* Effect.flip(scheduler.addJob(fn, { id: "x3", trigger: "cron", triggerArgs: { hours: 1 } })),
+          yield* Effect.flip(scheduler.addJob(fn, { id: "x3", trigger: "cron", triggerArgs: { hours: 1 } } as never)),
           yield* Effect.flip(scheduler.addJob(fn, { id: "x4", trigger: "weekly" })),
-          yield* Effect.flip(scheduler.addJob(fn, { id: "x5", trigger: { type: "date" } })),
+          yield* Effect.flip(scheduler.addJob(fn, { id: "x5", trigger: { type: "date" } } as never)),
           yield* Effect.flip(scheduler.addJob(fn, { id: "x6", executor: "nope" })),
           yield* Effect.flip(scheduler.addJob(fn, { id: "x7", jobstore: "nope" })),
           yield* Effect.flip(scheduler.addJob(fn, { id: "good" })),

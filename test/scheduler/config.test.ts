@@ -66,6 +66,30 @@ describe("SchedulerConfig", () => {
     expect(bad({ jobstoreRetryInterval: -1 }).key).toBe("jobstoreRetryInterval")
     expect(bad({ colour: "blue" }).key).toBe("colour")
   })
+
+  it("snake_case keys work like camelCase ones at every level; unknown keys get a hint; a key in two spellings is refused", () => {
+    const c = Either.getOrThrow(SchedulerConfig.decode({
+      timezone: "UTC",
+      job_defaults: { max_instances: 2, misfire_grace_time: null },
+      jobstore_retry_interval: 5,
+      executors: { default: { type: "threadpool", max_workers: 3 }, mine: { type: "mine", options: { pool_size: 2 } } },
+      jobstores: { default: { type: "sqlite", table_prefix: "ap" } }
+    }))
+    expect(c.jobDefaults).toMatchObject({ maxInstances: 2, misfireGraceTime: null, coalesce: true })
+    expect(c.jobstoreRetryInterval).toBe(5)
+    expect(c.executors).toEqual({ default: { type: "threadpool", maxWorkers: 3 }, mine: { type: "mine", poolSize: 2 } })
+    expect(c.jobstores).toEqual({ default: { type: "sqlite", tablePrefix: "ap" } })
+    const bad = (input: unknown) => Either.getLeft(SchedulerConfig.decode(input)).pipe(Option.getOrThrow)
+    expect(bad({ jobDefaults: { maxInstance: 3 } })).toMatchObject({
+      key: "jobDefaults.maxInstance",
+      reason: "is not an option; did you mean `maxInstances`?"
+    })
+    expect(bad({ timeZone: "UTC" }).reason).toContain("did you mean `timezone`?")
+    expect(bad({ jobDefaults: { maxInstances: 1, max_instances: 2 } }).key).toBe("jobDefaults.max_instances")
+    expect(bad({ job_defaults: {}, jobDefaults: {} }).key).toBe("jobDefaults")
+    expect(bad({ executors: { default: { type: "x", options: { a: 1 }, b: 2 } } }).key).toBe("executors.default.b")
+    expect(bad({ jobDefaults: { misfireGraceTime: 1e15 } }).key).toBe("jobDefaults.misfireGraceTime")
+  })
 })
 
 describe("Scheduler configuration", () => {
@@ -81,7 +105,7 @@ describe("Scheduler configuration", () => {
     withScheduler((scheduler) =>
       Effect.gen(function*() {
         yield* scheduler.configure({ jobDefaults: { maxInstances: 4 } })
-        yield* scheduler.configure({ "apscheduler.timezone": "Asia/Tokyo" })
+        yield* scheduler.configure(SchedulerConfig.flat({ "apscheduler.timezone": "Asia/Tokyo" }))
         const config = yield* scheduler.config
         expect(config.jobDefaults.maxInstances).toBe(4)
         expect(config.timezone).toBe("Asia/Tokyo")
@@ -118,11 +142,25 @@ describe("Scheduler configuration", () => {
     Effect.gen(function*() {
       for (const bad of ["ten", 0, 2.5]) {
         const error = yield* Effect.flip(
-          Effect.provide(Scheduler, TestScheduler.layer({ executors: { default: { type: "threadpool", maxWorkers: bad } } }))
+          Effect.provide(Scheduler, TestScheduler.layer({ executors: { default: { type: "threadpool", maxWorkers: bad as never } } }))
         )
-        expect(error).toMatchObject({ _tag: "ConfigError", key: "maxWorkers" })
+        expect(error).toMatchObject({ _tag: "ConfigError", key: "executors.default.maxWorkers" })
       }
     }))
+
+  it.effect("addExecutor / addJobstore read plugin options in snake_case too, or under `options`; a bad one is named by its path", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        yield* scheduler.addExecutor("pool", { type: "threadpool", max_workers: 2 })
+        yield* scheduler.addJobstore("extra", { type: "memory", options: {} })
+        const bad = yield* Effect.flip(scheduler.addExecutor("bad", { type: "threadpool", max_workers: 0 }))
+        expect(bad).toMatchObject({ _tag: "ConfigError", key: "executors.bad.maxWorkers" })
+        const both = yield* Effect.flip(scheduler.addExecutor("both", { type: "x", options: {}, maxWorkers: 1 } as never))
+        expect(both).toMatchObject({ _tag: "ConfigError", key: "executors.both.maxWorkers" })
+        const job = yield* scheduler.addJob(() => 1, { id: "j", executor: "pool", jobstore: "extra", trigger: "interval", triggerArgs: { seconds: 5 } })
+        expect(job).toMatchObject({ executor: "pool", jobstore: "extra" })
+      })
+    ))
 
   it.effect("users extend the plugin registry with their own trigger alias", () =>
     Effect.gen(function*() {

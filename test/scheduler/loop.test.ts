@@ -250,6 +250,6 @@ describe("one loop path", () => {
       const error = yield* Effect.flip(
         Effect.provide(Scheduler, TestScheduler.layer({}, { plugins: { jobstores: { memory: failing } } }))
       )
-      expect(error).toMatchObject({ _tag: "ConfigError", key: "url" })
+      expect(error).toMatchObject({ _tag: "ConfigError", key: "jobstores.default.url" })
     }))
 })

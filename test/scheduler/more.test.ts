@@ -11,6 +11,7 @@ import * as TestClock from "effect/TestClock"
 import type * as Ev from "../../src/events/SchedulerEvent.js"
 import { JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import * as SchedulerConfig from "../../src/scheduler/SchedulerConfig.js"
 import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
 import { JobStore } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
@@ -85,12 +86,12 @@ describe("Scheduler.layer", () => {
         const job = yield* scheduler.addJob("./test/executors/fixtures/tasks.ts:fib", { id: "a", executor: "processpool", args: [1] })
         expect(job).toMatchObject({ maxInstances: 3, coalesce: false })
       }).pipe(
-        Effect.provide(SchedulerModule.layerDefault({
+        Effect.provide(SchedulerModule.layerDefault(SchedulerConfig.flat({
           "apscheduler.timezone": "Europe/Berlin",
           "apscheduler.job_defaults.coalesce": "false",
           "apscheduler.job_defaults.max_instances": "3",
           "apscheduler.executors.processpool": { type: "processpool", max_workers: "2" }
-        }, { allowImports: true }))
+        }), { allowImports: true }))
       )
     }))
 

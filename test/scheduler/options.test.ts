@@ -9,7 +9,14 @@ import * as Option from "effect/Option"
 import { EVENT_ALL, JOB_ERROR, JOB_EXECUTED } from "../../src/events/SchedulerEvent.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import type { CompiledTrigger } from "../../src/triggers/Trigger.js"
-import { withScheduler } from "./helpers.js"
+import * as Layer from "effect/Layer"
+import * as Job from "../../src/job/Job.js"
+import { table } from "../../src/scheduler/internal/formatting.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import { JobStore } from "../../src/stores/JobStore.js"
+import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
+import { unsafeCompile } from "../../src/triggers/compile.js"
+import { T0, withScheduler } from "./helpers.js"
 
 const fn = () => 1
 
@@ -96,6 +103,63 @@ describe("job options", () => {
       })
     ))
 
+  it.effect("snake_case and camelCase alike in nested and/or specs; a nested key in two spellings is refused with its path", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const job = yield* scheduler.addJob(fn, {
+          id: "n",
+          trigger: "or",
+          trigger_args: {
+            triggers: [
+              { type: "cron", day_of_week: "tue", hour: 9 },
+              { type: "interval", hours: 1, start_date: "2024-01-01 00:30:00", end_date: "2024-01-01 02:00:00" }
+            ]
+          }
+        })
+        // 2024-01-01 is a Monday: the interval fires first, at 00:30
+        expect(new Date(job.nextRunTime!).toISOString()).toBe("2024-01-01T00:30:00.000Z")
+        const nested = job.trigger.spec as unknown as { triggers: ReadonlyArray<Record<string, unknown>> }
+        expect(nested.triggers[0]).toMatchObject({ dayOfWeek: "tue" })
+        expect(nested.triggers[1]).toMatchObject({ startDate: "2024-01-01 00:30:00" })
+        const twice = yield* Effect.flip(scheduler.addJob(fn, {
+          trigger: "and",
+          triggerArgs: { triggers: [{ type: "cron", hour: 9 }, { type: "cron", dayOfWeek: "mon", day_of_week: "tue" } as never] }
+        }))
+        expect(twice).toMatchObject({ _tag: "TriggerError", field: "triggers.1.day_of_week" })
+        expect(twice.message).toContain("given twice")
+        expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual(["n"])
+      })
+    ))
+
+  it.effect("jitter and misfire grace time are range-checked (jitter: 1e15, grace: 1e15 are refused)", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        for (const trigger of ["interval", "cron"] as const) {
+          const e = yield* Effect.flip(scheduler.addJob(fn, { trigger, triggerArgs: { jitter: 1e15 } }))
+          expect(e).toMatchObject({ _tag: "TriggerError", field: "jitter" })
+        }
+        const nested = yield* Effect.flip(scheduler.addJob(fn, {
+          trigger: "or",
+          triggerArgs: { triggers: [{ type: "cron", hour: 1 }], jitter: 1e15 }
+        }))
+        expect(nested).toMatchObject({ _tag: "TriggerError", field: "jitter" })
+        const grace = yield* Effect.flip(scheduler.addJob(fn, { misfireGraceTime: 1e15 }))
+        expect(grace).toMatchObject({ _tag: "InvalidArgumentError", field: "misfireGraceTime" })
+        const ok = yield* scheduler.addJob(fn, { id: "ok", trigger: "interval", triggerArgs: { jitter: 3600 }, misfireGraceTime: 86_400 })
+        expect(ok.misfireGraceTime).toBe(86_400)
+        expect((yield* scheduler.getJobs()).map((j) => j.id)).toEqual(["ok"])
+      })
+    ))
+
+  it.effect("triggerArgs without a trigger is refused (it would be dropped and the job run once now)", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const e = yield* Effect.flip(scheduler.addJob(fn, { triggerArgs: { seconds: 5 } }))
+        expect(e).toMatchObject({ _tag: "InvalidArgumentError", field: "triggerArgs" })
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
   it.effect("a first run time outside the range of a Date is refused", () =>
     withScheduler((scheduler) =>
       Effect.gen(function*() {
@@ -169,4 +233,48 @@ describe("custom triggers and listeners", () => {
         expect(typeof (yield* scheduler.addListener(() => {}, JOB_EXECUTED | JOB_ERROR))).toBe("number")
       })
     ))
+})
+
+describe("pending jobs", () => {
+  it.effect("a job added before start is pending, not paused; one added with nextRunTime: null is paused; start clears pending", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const waiting = yield* scheduler.addJob(fn, { id: "w", trigger: "interval", triggerArgs: { seconds: 10 } })
+        const paused = yield* scheduler.addJob(fn, { id: "p", trigger: "interval", triggerArgs: { seconds: 10 }, nextRunTime: null })
+        expect(waiting).toMatchObject({ nextRunTime: null, pending: true })
+        expect(Job.isPaused(waiting)).toBe(false)
+        expect(paused.pending).toBeUndefined()
+        expect(Job.isPaused(paused)).toBe(true)
+        expect(Option.getOrThrow(yield* scheduler.getJob("w")).pending).toBe(true)
+        // pausing a pending job makes it paused; resuming makes it pending again
+        expect(Job.isPaused(yield* scheduler.pauseJob("w"))).toBe(true)
+        expect(Option.getOrThrow(yield* scheduler.resumeJob("w")).pending).toBe(true)
+        const text = yield* scheduler.printJobs()
+        expect(text).toMatch(/w\s+fn\s+interval\[0:00:10\]\s+pending/)
+        expect(text).toMatch(/p\s+fn\s+interval\[0:00:10\]\s+paused/)
+        yield* scheduler.start()
+        const started = Option.getOrThrow(yield* scheduler.getJob("w"))
+        expect("pending" in started).toBe(false)
+        expect(started.nextRunTime).toBe(T0 + 10_000)
+        expect(Job.isPaused(Option.getOrThrow(yield* scheduler.getJob("p")))).toBe(true)
+      }), {}, { start: false }))
+})
+
+describe("many jobs", () => {
+  it.effect("getJobs returns 300,000 jobs and the job table formats them (no argument spreading that overflows the stack)", () =>
+    Effect.gen(function*() {
+      const store = yield* MemoryJobStore.make
+      const trigger = unsafeCompile({ type: "interval", seconds: 60, startDate: "2024-01-01T00:00:00Z" })
+      const N = 300_000
+      for (let i = 0; i < N; i++) {
+        yield* store.add(Job.make({ id: `j${i}`, task: fn, trigger, nextRunTime: T0 + i * 1000 }), false)
+      }
+      const jobs = yield* Effect.flatMap(Scheduler, (s) => s.getJobs()).pipe(
+        Effect.provide(TestScheduler.layer().pipe(Layer.provide(Layer.succeed(JobStore, store))))
+      )
+      expect(jobs.length).toBe(N)
+      const rows = table("UTC", jobs, new Set())
+      expect(rows.length).toBe(N + 2)
+      expect(rows[2]).toMatch(/^ {4}j0 +fn +interval\[0:01:00\] +2024-01-01 00:00:00 UTC$/)
+    }).pipe(Effect.scoped))
 })

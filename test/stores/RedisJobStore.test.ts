@@ -262,13 +262,14 @@ describe("RedisJobStore", () => {
         )
       )
       const bad = yield* Effect.flip(
-        Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", clock: "wall" } } }))
+        Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", clock: "wall" as never } } }))
       )
-      expect(bad).toMatchObject({ _tag: "ConfigError", key: "clock" })
+      expect(bad).toMatchObject({ _tag: "ConfigError", key: "jobstores.default.clock" })
       const unknown = yield* Effect.flip(
-        Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", jobs_key: "x" } } }))
+        Effect.provide(Scheduler, TestScheduler.layer({ jobstores: { default: { type: "redis", jobs_key: "x" } as never } }))
       )
-      expect(unknown).toMatchObject({ _tag: "ConfigError", key: "jobs_key" })
+      // snake_case keys are read as camelCase ones
+      expect(unknown).toMatchObject({ _tag: "ConfigError", key: "jobstores.default.jobsKey" })
       expect(Plugins.builtins.jobstores.redis).toBe(RedisJobStore.plugin)
     }))
 

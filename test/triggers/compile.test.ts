@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import { DateTime } from "luxon"
 import { TriggerError } from "../../src/errors.js"
-import { compile, decodeTriggerSpec, MAX_FIELD_LENGTH, MAX_NESTING, specFromOptions, TriggerSpec, unsafeCompile, withDefaults } from "../../src/triggers/compile.js"
+import { IntervalTriggerSpec } from "../../src/triggers/IntervalTrigger.js"
+import { compile, compileFromOptions, decodeTriggerSpec, MAX_FIELD_LENGTH, MAX_NESTING, specFromOptions, TriggerSpec, unsafeCompile, withDefaults } from "../../src/triggers/compile.js"
 
 const fieldOf = (r: Either.Either<unknown, TriggerError>) => (Either.isLeft(r) ? r.left.field : "accepted")
 
@@ -145,5 +147,48 @@ describe("specFromOptions", () => {
   it("rejects bare numbers and unknown options", () => {
     expect(fieldOf(specFromOptions("date", { run_date: 1_700_000_000 }))).toBe("runDate")
     expect(fieldOf(specFromOptions("interval", { minutes: 1, foo: 2 }))).toBe("foo")
+  })
+})
+
+describe("compileFromOptions", () => {
+  it("finds an interned trigger from options in either spelling, and still refuses bad options", () => {
+    const first = Either.getOrThrow(compileFromOptions("cron", { day_of_week: "mon", hour: 9 }, { timezone: "UTC" }))
+    const again = Either.getOrThrow(compileFromOptions("cron", { dayOfWeek: "mon", hour: 9 }, { timezone: "UTC" }))
+    expect(again).toBe(first)
+    expect(Either.getOrThrow(compileFromOptions("cron", { hour: 9, dayOfWeek: "mon", timezone: "UTC" }))).toBe(first)
+    const extra = Either.getLeft(compileFromOptions("cron", { dayOfWeek: "mon", hour: 9, foo: 1 }, { timezone: "UTC" }))
+    expect(Option.getOrThrow(extra)).toMatchObject({ _tag: "TriggerError", field: "foo" })
+    // "9" is a valid expression too, but another spec: its own trigger
+    const text = Either.getOrThrow(compileFromOptions("cron", { dayOfWeek: "mon", hour: "9" }, { timezone: "UTC" }))
+    expect(text).not.toBe(first)
+    const twice = Either.getLeft(compileFromOptions("cron", { dayOfWeek: "mon", day_of_week: "mon", hour: 9 }, { timezone: "UTC" }))
+    expect(Option.getOrThrow(twice)).toMatchObject({ _tag: "TriggerError", field: "day_of_week" })
+  })
+})
+
+describe("interval specs decoded without the schema", () => {
+  it("give exactly what the schema gives (the same spec, or an error)", () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("weeks", "days", "hours", "minutes", "seconds", "jitter", "startDate", "endDate", "timezone", "colour"),
+          fc.oneof(
+            fc.double(),
+            fc.constantFrom(0, 1, 1e15, 3_155_760_000, 3_155_760_001, -1),
+            fc.string({ maxLength: 3 }),
+            fc.constant(null),
+            fc.constant(undefined)
+          )
+        ),
+        (fields) => {
+          const input = { type: "interval", ...fields }
+          const ours = decodeTriggerSpec(input)
+          const schema = Schema.decodeUnknownEither(IntervalTriggerSpec, { onExcessProperty: "error" })(input)
+          expect(Either.isRight(ours)).toBe(Either.isRight(schema))
+          if (Either.isRight(ours) && Either.isRight(schema)) expect(ours.right).toEqual(schema.right)
+        }
+      ),
+      { numRuns: 2000 }
+    )
   })
 })

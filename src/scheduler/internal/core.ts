@@ -2,12 +2,13 @@
  * The scheduler's state in one record, the services it reads once, and the job stores and
  * executors it holds by alias (built from plugin configurations, or given).
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import { type ConfigError, PluginLookupError } from "../../errors.js"
+import { ConfigError, PluginLookupError } from "../../errors.js"
 import * as EventBus from "../../events/EventBus.js"
 import { ExecutorAdded, JobstoreAdded } from "../../events/SchedulerEvent.js"
 import type { Executor } from "../../executors/Executor.js"
@@ -96,7 +97,10 @@ export const build = <A>(
     )
     if (Exit.isFailure(exit)) {
       yield* Scope.close(scope, exit)
-      return yield* Effect.failCause(exit.cause)
+      // the plugin names its option; the error names it by its path in the configuration
+      const path = `${kind === "jobstore" ? "jobstores" : "executors"}.${alias}.`
+      return yield* Effect.failCause(Cause.map(exit.cause, (e) =>
+        e.key.startsWith(path) ? e : new ConfigError({ key: path + e.key, reason: e.reason })))
     }
     return { service: exit.value, scope }
   }).pipe(Effect.annotateLogs({ alias }))

@@ -18,7 +18,11 @@ export const table = (zone: string, jobs: ReadonlyArray<Job.Job>, pendingIds: Re
     pendingIds.has(j.id) ? "pending" : formatTime(zone, j.nextRunTime)
   ])
   const header = ["id", "name", "trigger", "next run at"]
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  // loops, not spreads: a table of a million jobs must not overflow the stack
+  const widths = header.map((h) => h.length)
+  for (const row of rows) for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i]!, row[i]!.length)
   const line = (r: ReadonlyArray<string>) => "    " + r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)]
+  const out = [line(header), line(widths.map((w) => "-".repeat(w)))]
+  for (const row of rows) out.push(line(row))
+  return out
 }

@@ -2,18 +2,20 @@
  * The job API (APScheduler's `add_job`, `modify_job`, … `print_jobs`): pending jobs while the
  * scheduler is stopped, the stores' job operations once it runs, and the events of each change.
  * Every store write bumps the job's version, so a job changed while the loop holds it is planned
- * again instead of being overwritten by the loop.
+ * again instead of being overwritten by the loop. A message per job change is logged at debug level
+ * (APScheduler logs it at INFO, which Python's default logging does not show; Effect's does).
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { ConflictingIdError, JobLookupError, PluginLookupError, TaskLookupError } from "../../errors.js"
 import { AllJobsRemoved, JobAdded, JobModified, JobRemoved } from "../../events/SchedulerEvent.js"
 import * as Job from "../../job/Job.js"
 import { isTaskRef } from "../../job/TaskRef.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
-import type { AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
+import type { AddJobError, AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
 import { type Core, lookupStore, type Pending, wakeupIfRunning } from "./core.js"
 import { table } from "./formatting.js"
 import { ADD_JOB_KEYS, JOB_CHANGE_KEYS, normalizeKeys } from "./options.js"
@@ -23,7 +25,9 @@ import {
   isPlainObject,
   randomHexId,
   resolveTrigger,
+  resolveTriggerSync,
   validateFields,
+  validateFieldsSync,
   validateTask
 } from "./validation.js"
 
@@ -41,30 +45,32 @@ export const makeJobApi = (core: Core) => {
    * function export): else `TaskLookupError` naming the job, before anything is stored.
    * APScheduler resolves textual references when a job is made.
    */
-  const checkTask = (job: Job.Job): Effect.Effect<void, TaskLookupError> =>
-    Effect.suspend(() => {
+  const checkTask = (job: Job.Job): Effect.Effect<void, TaskLookupError> => {
+    const refused = state.executors.get(job.executor)?.service.refusal?.(job.task)
+    if (refused !== undefined) {
       const task = isTaskRef(job.task) ? job.task.ref : job.task.name || "<function>"
-      const refused = state.executors.get(job.executor)?.service.refusal?.(job.task)
-      if (refused !== undefined) return Effect.fail(new TaskLookupError({ task, reason: refused, jobId: job.id }))
-      if (!isTaskRef(job.task)) return Effect.void
-      return Effect.asVoid(
-        Effect.mapError(core.registry.resolve(job.task), (e) => new TaskLookupError({ ...e, jobId: job.id }))
-      )
-    })
+      return Effect.fail(new TaskLookupError({ task, reason: refused, jobId: job.id }))
+    }
+    if (!isTaskRef(job.task)) return Effect.void
+    return Effect.asVoid(
+      Effect.mapError(core.registry.resolve(job.task), (e) => new TaskLookupError({ ...e, jobId: job.id }))
+    )
+  }
 
-  /** APScheduler `_real_add_job`. */
-  const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean) =>
+  /** APScheduler `_real_add_job`; `checked`: the task was checked against the executors in place. */
+  const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean, checked = false) =>
     Effect.gen(function*() {
       const store = yield* lookupStore(core, job.jobstore)
-      yield* checkTask(job)
+      if (!checked) yield* checkTask(job)
       if (computeNext) {
         const now = yield* Clock.currentTimeMillis
         job = Job.modify(job, { nextRunTime: yield* firstRunTime(job.trigger, now) })
       }
       yield* store.add(job, replaceExisting)
-      yield* Effect.logInfo(`Added job "${job.name}" to job store "${job.jobstore}"`)
-      yield* bus.publish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
-      yield* wakeupIfRunning(core)
+      yield* Effect.logDebug(`Added job "${job.name}" to job store "${job.jobstore}"`)
+      // no event is built when nobody listens (building one validates its fields)
+      if (bus.hasSubscribers()) bus.unsafePublish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
+      if (state.status === "running") core.wake.raise()
       return job
     })
 
@@ -73,57 +79,99 @@ export const makeJobApi = (core: Core) => {
       ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias: jobstore }))
       : Effect.void
 
-  const addJob = (task: Job.Task | string, options: AddJobOptions = {}) =>
-    Effect.gen(function*() {
-      if (!isPlainObject(options as unknown)) return yield* invalid("options", "expected an object")
-      const o: AddJobOptions = yield* normalizeKeys(options as Readonly<Record<string, unknown>>, ADD_JOB_KEYS)
-      const now = yield* Clock.currentTimeMillis
-      const validTask = yield* validateTask(task)
-      const fields = yield* validateFields(core, { ...o, task: undefined })
-      const jobstore = o.jobstore ?? "default"
-      if (typeof jobstore !== "string") return yield* invalid("jobstore", "expected an alias")
-      if (!state.stores.has(jobstore) && jobstore !== "default") {
-        return yield* new PluginLookupError({ kind: "jobstore", alias: jobstore })
-      }
-      if (o.replaceExisting !== undefined && typeof o.replaceExisting !== "boolean") {
-        return yield* invalid("replaceExisting", "expected a boolean")
-      }
-      const trigger = yield* resolveTrigger(core, o.trigger, o.triggerArgs, now)
-      const defaults = state.config.jobDefaults
-      const job = Job.make({
-        id: fields.id ?? (yield* randomHexId),
-        name: fields.name,
-        task: validTask,
-        args: fields.args,
-        kwargs: fields.kwargs,
-        trigger,
-        executor: fields.executor,
-        jobstore,
-        misfireGraceTime: "misfireGraceTime" in fields ? fields.misfireGraceTime : defaults.misfireGraceTime,
-        coalesce: fields.coalesce ?? defaults.coalesce,
-        maxInstances: fields.maxInstances ?? defaults.maxInstances,
-        recovery: fields.recovery,
-        nextRunTime: fields.nextRunTime ?? null
-      })
-      const computeNext = fields.nextRunTime === undefined
-      const replaceExisting = o.replaceExisting ?? false
-      yield* checkTask(job) // a pending job too (its executor, when configured at start, checks again then)
-      return yield* locked(Effect.suspend(() => {
+  /** A job to add, made from `addJob`'s arguments (plain code: the hot path of adding jobs). */
+  interface Prepared {
+    readonly job: Job.Job
+    readonly computeNext: boolean
+    readonly replaceExisting: boolean
+    readonly defaulted: ReadonlyArray<"misfireGraceTime" | "coalesce" | "maxInstances">
+  }
+
+  const prepareAdd = (
+    task: Job.Task | string,
+    options: AddJobOptions,
+    now: number,
+    id: string | undefined
+  ): Either.Either<Prepared, AddJobError> => {
+    if (!isPlainObject(options as unknown)) return Either.left(invalid("options", "expected an object"))
+    const normalized = normalizeKeys(options as Readonly<Record<string, unknown>>, ADD_JOB_KEYS)
+    if (Either.isLeft(normalized)) return Either.left(normalized.left)
+    const o: AddJobOptions = normalized.right
+    if (o.triggerArgs !== undefined && o.trigger === undefined) {
+      return Either.left(invalid("triggerArgs", "needs `trigger` (the alias its options belong to)"))
+    }
+    const validTask = validateTask(task)
+    if (Either.isLeft(validTask)) return Either.left(validTask.left)
+    const valid = validateFieldsSync(core, o) // no `task` among them: ADD_JOB_KEYS has none
+    if (Either.isLeft(valid)) return Either.left(valid.left)
+    const fields = valid.right
+    const jobstore = o.jobstore ?? "default"
+    if (typeof jobstore !== "string") return Either.left(invalid("jobstore", "expected an alias"))
+    if (!state.stores.has(jobstore) && jobstore !== "default") {
+      return Either.left(new PluginLookupError({ kind: "jobstore", alias: jobstore }))
+    }
+    if (o.replaceExisting !== undefined && typeof o.replaceExisting !== "boolean") {
+      return Either.left(invalid("replaceExisting", "expected a boolean"))
+    }
+    const trigger = resolveTriggerSync(core, o.trigger, o.triggerArgs, now)
+    if (Either.isLeft(trigger)) return Either.left(trigger.left)
+    const defaults = state.config.jobDefaults
+    const job = Job.make({
+      id: fields.id ?? id ?? "",
+      name: fields.name,
+      task: validTask.right,
+      args: fields.args,
+      kwargs: fields.kwargs,
+      trigger: trigger.right,
+      executor: fields.executor,
+      jobstore,
+      misfireGraceTime: "misfireGraceTime" in fields ? fields.misfireGraceTime : defaults.misfireGraceTime,
+      coalesce: fields.coalesce ?? defaults.coalesce,
+      maxInstances: fields.maxInstances ?? defaults.maxInstances,
+      recovery: fields.recovery,
+      nextRunTime: fields.nextRunTime ?? null
+    })
+    return Either.right({
+      job,
+      computeNext: fields.nextRunTime === undefined,
+      replaceExisting: o.replaceExisting ?? false,
+      defaulted: (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
+    })
+  }
+
+  /** Adds a prepared job: pending while stopped, else to its store. */
+  const addPrepared = ({ computeNext, defaulted, job, replaceExisting }: Prepared) =>
+    Effect.zipRight(
+      checkTask(job), // a pending job too (its executor, when configured at start, checks again then)
+      locked(Effect.suspend(() => {
         if (state.status === "stopped") {
           const i = state.pending.findIndex((p) => p.job.id === job.id)
           if (i >= 0) {
             if (!replaceExisting) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
             state.pending.splice(i, 1)
           }
-          const defaulted = (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
-          state.pending.push({ job, replaceExisting, computeNext, defaulted })
+          const pending = Job.withPending(job, computeNext)
+          state.pending.push({ job: pending, replaceExisting, computeNext, defaulted })
           return Effect.as(
-            Effect.logInfo(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
-            job
+            Effect.logDebug(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
+            pending
           )
         }
-        return realAdd(job, replaceExisting, computeNext)
+        return realAdd(job, replaceExisting, computeNext, true)
       }))
+    )
+
+  const addJob = (task: Job.Task | string, options: AddJobOptions = {}): Effect.Effect<Job.Job, AddJobError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const given = isPlainObject(options as unknown) ? (options as { readonly id?: unknown }).id : undefined
+      if (given !== undefined) {
+        const prepared = prepareAdd(task, options, now, undefined)
+        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right)
+      }
+      return Effect.flatMap(randomHexId, (id) => {
+        const prepared = prepareAdd(task, options, now, id)
+        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right)
+      })
     })
 
   /** APScheduler `_lookup_job`: pending jobs first, then the stores. */
@@ -152,15 +200,15 @@ export const makeJobApi = (core: Core) => {
   const applyChanges = (found: Found, update: (job: Job.Job) => Job.Job, recompute?: boolean) =>
     Effect.gen(function*() {
       if (found._tag === "pending") {
-        found.entry.job = update(found.entry.job)
         if (recompute !== undefined) found.entry.computeNext = recompute
+        found.entry.job = Job.withPending(update(found.entry.job), found.entry.computeNext)
         return found.entry.job
       }
       const job = update(found.job)
       if (job.task !== found.job.task || job.executor !== found.job.executor) yield* checkTask(job)
       yield* found.store.update(job)
       yield* bus.publish(new JobModified({ jobId: job.id, jobstore: job.jobstore }))
-      yield* Effect.logInfo(`Modified job "${job.name}"`)
+      yield* Effect.logDebug(`Modified job "${job.name}"`)
       yield* wakeupIfRunning(core)
       return job
     })
@@ -227,7 +275,7 @@ export const makeJobApi = (core: Core) => {
       yield* found.store.remove(found.job.id)
       yield* core.ahead.cancel(found.job.jobstore, found.job.id, "its job was removed before its start")
       yield* bus.publish(new JobRemoved({ jobId: found.job.id, jobstore: found.job.jobstore }))
-      yield* Effect.logInfo(`Removed job ${found.job.id}`)
+      yield* Effect.logDebug(`Removed job ${found.job.id}`)
     })
 
   const resumeJob = (jobId: string, jobstore?: string) =>
@@ -235,6 +283,7 @@ export const makeJobApi = (core: Core) => {
       const found = yield* findOrFail(jobId, jobstore)
       if (found._tag === "pending") {
         found.entry.computeNext = true
+        found.entry.job = Job.withPending(found.entry.job, true)
         return Option.some(found.entry.job)
       }
       const now = yield* Clock.currentTimeMillis
@@ -278,7 +327,9 @@ export const makeJobApi = (core: Core) => {
         for (const p of state.pending) if (jobstore === undefined || p.job.jobstore === jobstore) out.push(p.job)
       }
       for (const [alias, owned] of state.stores) {
-        if (jobstore === undefined || alias === jobstore) out.push(...(yield* owned.service.getAll))
+        if (jobstore !== undefined && alias !== jobstore) continue
+        // one by one: spreading a million jobs as arguments overflows the stack
+        for (const job of yield* owned.service.getAll) out.push(job)
       }
       return out
     })
@@ -293,7 +344,7 @@ export const makeJobApi = (core: Core) => {
           p.job
         )
         if (jobs.length === 0) lines.push("    No pending jobs")
-        else lines.push(...table(zone, jobs, new Set(state.pending.filter((p) => p.computeNext).map((p) => p.job.id))))
+        else for (const line of table(zone, jobs, new Set(state.pending.filter((p) => p.computeNext).map((p) => p.job.id)))) lines.push(line)
       } else {
         yield* checkStoreAlias(jobstore)
         for (const alias of [...state.stores.keys()].sort()) {
@@ -301,7 +352,7 @@ export const makeJobApi = (core: Core) => {
           lines.push(`Jobstore ${alias}:`)
           const jobs = yield* state.stores.get(alias)!.service.getAll
           if (jobs.length === 0) lines.push("    No scheduled jobs")
-          else lines.push(...table(zone, jobs, new Set()))
+          else for (const line of table(zone, jobs, new Set())) lines.push(line)
         }
       }
       const text = lines.join("\n") + "\n"

@@ -5,6 +5,7 @@
  */
 import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../../errors.js"
+import { camelCase as specCamelCase } from "../../triggers/internal/specCommon.js"
 
 /** The options of `addJob`. */
 export const ADD_JOB_KEYS: ReadonlyArray<string> = [
@@ -67,10 +68,10 @@ export const TRIGGER_FIELDS: ReadonlySet<string> = new Set([
 ])
 
 /** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
-export const camelCase = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+export const camelCase = specCamelCase
 
 /** The edit distance of two short strings (case-insensitive). */
-const distance = (a: string, b: string): number => {
+export const distance = (a: string, b: string): number => {
   a = a.toLowerCase()
   b = b.toLowerCase()
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
@@ -84,14 +85,9 @@ const distance = (a: string, b: string): number => {
   return prev[b.length]!
 }
 
-/** The hint for an unknown key: the trigger field it is, a close allowed key, or a close trigger field. */
-const hint = (key: string, allowed: ReadonlyArray<string>): string => {
+/** "; did you mean `x`?" for the allowed key closest to `key` (at most two edits away), else "". */
+export const didYouMean = (key: string, allowed: ReadonlyArray<string>): string => {
   const camel = camelCase(key)
-  const asTrigger = (field: string) =>
-    allowed.includes("triggerArgs")
-      ? `; did you mean \`triggerArgs.${field}\` (a trigger option)?`
-      : `; \`${field}\` is a trigger option: give it in \`triggerArgs\``
-  if (TRIGGER_FIELDS.has(camel)) return asTrigger(camel)
   let best: string | undefined
   let bestDistance = 3
   for (const k of allowed) {
@@ -101,7 +97,19 @@ const hint = (key: string, allowed: ReadonlyArray<string>): string => {
       bestDistance = d
     }
   }
-  if (best !== undefined) return `; did you mean \`${best}\`?`
+  return best === undefined ? "" : `; did you mean \`${best}\`?`
+}
+
+/** The hint for an unknown key: the trigger field it is, a close allowed key, or a close trigger field. */
+const hint = (key: string, allowed: ReadonlyArray<string>): string => {
+  const camel = camelCase(key)
+  const asTrigger = (field: string) =>
+    allowed.includes("triggerArgs")
+      ? `; did you mean \`triggerArgs.${field}\` (a trigger option)?`
+      : `; \`${field}\` is a trigger option: give it in \`triggerArgs\``
+  if (TRIGGER_FIELDS.has(camel)) return asTrigger(camel)
+  const close = didYouMean(key, allowed)
+  if (close !== "") return close
   for (const field of TRIGGER_FIELDS) {
     if (field.length > 4 && distance(camel, field) <= 2) return asTrigger(field)
   }

@@ -53,12 +53,11 @@ const toInstant = (field: string, value: Instant | Date | null): Either.Either<I
   return Either.left(invalid(field, "expected an Instant (epoch ms), a Date or null"))
 }
 
-/** A random 32-digit hex job id, from `Random`. */
-export const randomHexId: Effect.Effect<string> = Effect.gen(function*() {
-  let id = ""
-  for (let i = 0; i < 8; i++) id += (yield* Random.nextIntBetween(0, 0x10000)).toString(16).padStart(4, "0")
-  return id
-})
+/** A random 32-digit hex job id (128 bits: four 32-bit draws from `Random`). */
+export const randomHexId: Effect.Effect<string> = Effect.map(
+  Effect.all([Random.next, Random.next, Random.next, Random.next]),
+  (draws) => draws.map((x) => Math.floor(x * 0x1_0000_0000).toString(16).padStart(8, "0")).join("")
+)
 
 /** A task: a function, a `TaskRef`, or a task reference text. */
 export const validateTask = (task: unknown): Either.Either<Job.Task, InvalidArgumentError> => {
@@ -68,54 +67,75 @@ export const validateTask = (task: unknown): Either.Either<Job.Task, InvalidArgu
   return Either.left(invalid("task", "expected a function, a TaskRef or a task reference string"))
 }
 
-/** Validates the plain options shared by addJob and modifyJob. */
+/** The job fields validated from user options (a subset of a job's). */
+export type ValidFields = { -readonly [K in keyof Job.Job]?: Job.Job[K] }
+
+/** Validates the plain options shared by addJob and modifyJob (plain code: the hot path of adding jobs). */
+export const validateFieldsSync = (
+  core: Core,
+  o: JobChanges & { readonly id?: string | undefined }
+): Either.Either<ValidFields, InvalidArgumentError | PluginLookupError> => {
+  const out: ValidFields = {}
+  if (o.id !== undefined) {
+    if (typeof o.id !== "string" || o.id === "") return Either.left(invalid("id", "expected a non-empty string"))
+    out.id = o.id
+  }
+  if (o.name !== undefined) {
+    if (typeof o.name !== "string") return Either.left(invalid("name", "expected a string"))
+    out.name = o.name
+  }
+  if (o.task !== undefined) {
+    const task = validateTask(o.task)
+    if (Either.isLeft(task)) return Either.left(task.left)
+    out.task = task.right
+  }
+  if (o.args !== undefined) {
+    if (!Array.isArray(o.args)) return Either.left(invalid("args", "expected an array"))
+    out.args = o.args
+  }
+  if (o.kwargs !== undefined) {
+    if (!isPlainObject(o.kwargs)) return Either.left(invalid("kwargs", "expected a plain object"))
+    out.kwargs = o.kwargs
+  }
+  if ("misfireGraceTime" in o) {
+    const grace = validateMisfireGraceTime(o.misfireGraceTime)
+    if (Either.isLeft(grace)) return Either.left(grace.left)
+    out.misfireGraceTime = grace.right
+  }
+  if (o.coalesce !== undefined) {
+    if (typeof o.coalesce !== "boolean") return Either.left(invalid("coalesce", "expected a boolean"))
+    out.coalesce = o.coalesce
+  }
+  if (o.maxInstances !== undefined) {
+    if (typeof o.maxInstances !== "number" || !Number.isInteger(o.maxInstances) || o.maxInstances < 1) {
+      return Either.left(invalid("maxInstances", "expected a positive integer"))
+    }
+    out.maxInstances = o.maxInstances
+  }
+  if (o.recovery !== undefined) {
+    if (!(Job.RECOVERIES as ReadonlyArray<unknown>).includes(o.recovery)) {
+      return Either.left(invalid("recovery", `expected "rerun" or "abandon", got ${JSON.stringify(o.recovery)}`))
+    }
+    out.recovery = o.recovery
+  }
+  if (o.executor !== undefined) {
+    if (typeof o.executor !== "string") return Either.left(invalid("executor", "expected an alias"))
+    if (!core.state.executors.has(o.executor) && o.executor !== "default") {
+      return Either.left(new PluginLookupError({ kind: "executor", alias: o.executor }))
+    }
+    out.executor = o.executor
+  }
+  if (o.nextRunTime !== undefined) {
+    const next = toInstant("nextRunTime", o.nextRunTime)
+    if (Either.isLeft(next)) return Either.left(next.left)
+    out.nextRunTime = next.right
+  }
+  return Either.right(out)
+}
+
+/** {@link validateFieldsSync} as an Effect. */
 export const validateFields = (core: Core, o: JobChanges & { readonly id?: string | undefined }) =>
-  Effect.gen(function*() {
-    const out: { -readonly [K in keyof Job.Job]?: Job.Job[K] } = {}
-    if (o.id !== undefined) {
-      if (typeof o.id !== "string" || o.id === "") return yield* invalid("id", "expected a non-empty string")
-      out.id = o.id
-    }
-    if (o.name !== undefined) {
-      if (typeof o.name !== "string") return yield* invalid("name", "expected a string")
-      out.name = o.name
-    }
-    if (o.task !== undefined) out.task = yield* validateTask(o.task)
-    if (o.args !== undefined) {
-      if (!Array.isArray(o.args)) return yield* invalid("args", "expected an array")
-      out.args = o.args
-    }
-    if (o.kwargs !== undefined) {
-      if (!isPlainObject(o.kwargs)) return yield* invalid("kwargs", "expected a plain object")
-      out.kwargs = o.kwargs
-    }
-    if ("misfireGraceTime" in o) out.misfireGraceTime = yield* validateMisfireGraceTime(o.misfireGraceTime)
-    if (o.coalesce !== undefined) {
-      if (typeof o.coalesce !== "boolean") return yield* invalid("coalesce", "expected a boolean")
-      out.coalesce = o.coalesce
-    }
-    if (o.maxInstances !== undefined) {
-      if (typeof o.maxInstances !== "number" || !Number.isInteger(o.maxInstances) || o.maxInstances < 1) {
-        return yield* invalid("maxInstances", "expected a positive integer")
-      }
-      out.maxInstances = o.maxInstances
-    }
-    if (o.recovery !== undefined) {
-      if (!(Job.RECOVERIES as ReadonlyArray<unknown>).includes(o.recovery)) {
-        return yield* invalid("recovery", `expected "rerun" or "abandon", got ${JSON.stringify(o.recovery)}`)
-      }
-      out.recovery = o.recovery
-    }
-    if (o.executor !== undefined) {
-      if (typeof o.executor !== "string") return yield* invalid("executor", "expected an alias")
-      if (!core.state.executors.has(o.executor) && o.executor !== "default") {
-        return yield* new PluginLookupError({ kind: "executor", alias: o.executor })
-      }
-      out.executor = o.executor
-    }
-    if (o.nextRunTime !== undefined) out.nextRunTime = yield* toInstant("nextRunTime", o.nextRunTime)
-    return out
-  })
+  Effect.suspend(() => validateFieldsSync(core, o))
 
 const isInstant = (t: unknown): t is Instant => typeof t === "number" && Number.isFinite(t) && Math.abs(t) <= MAX_INSTANT
 
@@ -160,14 +180,13 @@ export const guardTrigger = (trigger: CompiledTrigger): CompiledTrigger => {
 }
 
 /** A trigger from an alias + options, a spec object, or a compiled trigger; none = run once, now. */
-export const resolveTrigger = (
+export const resolveTriggerSync = (
   core: Core,
   trigger: TriggerInput | undefined,
   triggerArgs: Readonly<Record<string, unknown>> | undefined,
   now: Instant
-): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> =>
-  Effect.suspend((): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> => {
-    if (isTrigger(trigger)) return Effect.succeed(guardTrigger(trigger))
+): Either.Either<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> => {
+    if (isTrigger(trigger)) return Either.right(guardTrigger(trigger))
     const context = { timezone: core.state.config.timezone, now }
     let alias: string
     let opts: Readonly<Record<string, unknown>>
@@ -177,44 +196,62 @@ export const resolveTrigger = (
     } else if (typeof trigger === "string") {
       alias = trigger
       opts = triggerArgs ?? {}
-      if (!isPlainObject(opts)) return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+      if (!isPlainObject(opts)) return Either.left(invalid("triggerArgs", "expected an object of trigger options"))
       const twice = checkSpellings(opts, "triggerArgs.")
-      if (Either.isLeft(twice)) return Effect.fail(twice.left)
+      if (Either.isLeft(twice)) return Either.left(twice.left)
     } else if (isPlainObject(trigger) && typeof trigger.type === "string") {
       const { type, ...rest } = trigger
       alias = type
       if (triggerArgs !== undefined && !isPlainObject(triggerArgs)) {
-        return Effect.fail(invalid("triggerArgs", "expected an object of trigger options"))
+        return Either.left(invalid("triggerArgs", "expected an object of trigger options"))
       }
       for (const [given, path] of [[rest, "trigger."], [triggerArgs ?? {}, "triggerArgs."]] as const) {
         const twice = checkSpellings(given, path)
-        if (Either.isLeft(twice)) return Effect.fail(twice.left)
+        if (Either.isLeft(twice)) return Either.left(twice.left)
       }
       for (const key of Object.keys(triggerArgs ?? {})) {
         if (Object.keys(rest).some((k) => camelCase(k) === camelCase(key))) {
-          return Effect.fail(invalid(`triggerArgs.${key}`, "is given in the trigger spec too"))
+          return Either.left(invalid(`triggerArgs.${key}`, "is given in the trigger spec too"))
         }
       }
       opts = { ...rest, ...triggerArgs }
     } else {
-      return Effect.fail(invalid("trigger", "expected an alias, a spec object with a 'type', or a compiled trigger"))
+      return Either.left(invalid("trigger", "expected an alias, a spec object with a 'type', or a compiled trigger"))
     }
     const plugin = core.plugins.trigger(alias)
-    if (plugin === undefined) return Effect.fail(new PluginLookupError({ kind: "trigger", alias }))
+    if (plugin === undefined) return Either.left(new PluginLookupError({ kind: "trigger", alias }))
     const ours = (builtins.triggers as Record<string, unknown>)[alias] === plugin
-    return ours ? plugin(opts, context) : Effect.map(plugin(opts, context), guardTrigger)
-  })
+    return ours ? plugin(opts, context) : Either.map(plugin(opts, context), guardTrigger)
+  }
+
+/** {@link resolveTriggerSync} as an Effect. */
+export const resolveTrigger = (
+  core: Core,
+  trigger: TriggerInput | undefined,
+  triggerArgs: Readonly<Record<string, unknown>> | undefined,
+  now: Instant
+): Effect.Effect<CompiledTrigger, TriggerError | PluginLookupError | InvalidArgumentError> =>
+  Effect.suspend(() => resolveTriggerSync(core, trigger, triggerArgs, now))
 
 /**
  * The first run time of a trigger at `now` (jitter drawn from `Random`); `null` = none. A guarded
  * trigger's bad output is an `InvalidArgumentError` (field `trigger`).
  */
 export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Effect<Instant | null, InvalidArgumentError> =>
-  Effect.flatMap(trigger.jitter ? Random.next : Effect.succeed(undefined), (sample) => {
-    try {
-      return Effect.succeed(trigger.next(undefined, now, sample) ?? null)
-    } catch (e) {
-      if (e instanceof TriggerOutputError) return Effect.fail(invalid("trigger", e.message))
-      throw e
-    }
-  })
+  trigger.jitter
+    ? Effect.flatMap(Random.next, (sample) => firstRunTimeSync(trigger, now, sample))
+    : Effect.suspend(() => firstRunTimeSync(trigger, now, undefined))
+
+/** {@link firstRunTime} with its jitter sample drawn. */
+const firstRunTimeSync = (
+  trigger: CompiledTrigger,
+  now: Instant,
+  sample: number | undefined
+): Either.Either<Instant | null, InvalidArgumentError> => {
+  try {
+    return Either.right(trigger.next(undefined, now, sample) ?? null)
+  } catch (e) {
+    if (e instanceof TriggerOutputError) return Either.left(invalid("trigger", e.message))
+    throw e
+  }
+}

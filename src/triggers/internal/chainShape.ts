@@ -17,16 +17,17 @@ export type ChainShape =
   | { readonly kind: "set" }
   | { readonly kind: "step"; readonly intervalUs: number; readonly end: number | undefined }
 
-const shapes = new WeakMap<object, ChainShape>()
+/** The key of the shape on a trigger: a symbol property (a WeakMap entry per trigger slows the GC). */
+const SHAPE: unique symbol = Symbol.for("effect-apscheduler/chainShape")
 
 /** Records `trigger`'s chain shape; returns the trigger. */
 export const withShape = <T extends object>(trigger: T, shape: ChainShape): T => {
-  shapes.set(trigger, shape)
+  ;(trigger as { [SHAPE]?: ChainShape })[SHAPE] = shape
   return trigger
 }
 
 /** The chain shape recorded for `trigger`, if any. */
-export const shapeOf = (trigger: object): ChainShape | undefined => shapes.get(trigger)
+export const shapeOf = (trigger: object): ChainShape | undefined => (trigger as { [SHAPE]?: ChainShape })[SHAPE]
 
 /** The shape of every memoryless trigger. */
 export const SET: ChainShape = { kind: "set" }

@@ -4,8 +4,9 @@
  * @internal
  */
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { TriggerError } from "../../errors.js"
-import type { Instant } from "../Trigger.js"
+import { type Instant, MAX_DURATION_SECONDS } from "../Trigger.js"
 import { parseDateInput } from "./dates.js"
 import { getZone, type Zone } from "./zone.js"
 
@@ -34,3 +35,16 @@ export const readBounds = (
   return Either.flatMap(read(spec.startDate, "startDate"), (start) =>
     Either.map(read(spec.endDate, "endDate"), (end) => ({ start, end })))
 }
+
+/** A jitter in seconds: 0 up to `MAX_DURATION_SECONDS`. */
+export const JitterSeconds = Schema.Number.pipe(
+  Schema.finite(),
+  Schema.nonNegative(),
+  Schema.lessThanOrEqualTo(MAX_DURATION_SECONDS, {
+    message: () => `a jitter is at most ${MAX_DURATION_SECONDS} seconds (100 years)`
+  })
+)
+
+/** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
+export const camelCase = (key: string): string =>
+  key.includes("_") ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key

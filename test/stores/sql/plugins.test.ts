@@ -77,7 +77,7 @@ describe("SQL job store aliases", () => {
       ) {
         const exit = yield* Effect.exit(withStore(store, ids))
         expect(Exit.isFailure(exit)).toBe(true)
-        if (Exit.isFailure(exit)) expect(JSON.stringify(exit.cause)).toContain(`"key":"${key}"`)
+        if (Exit.isFailure(exit)) expect(JSON.stringify(exit.cause)).toContain(`"key":"jobstores.default.${key}"`)
       }
     }))
 })

@@ -1,0 +1,56 @@
+/**
+ * BENCH register: adding jobs through the public Effect API (`scheduler.addJob` on a started
+ * scheduler with its memory store, the live clock, logs at their default level), as a user adds
+ * them: interval jobs (`{ minutes: 1 + i % 50 }`, each starting one interval after its add) and
+ * cron jobs (`{ minute: i % 60, hour: "*\/2" }`). Jobs per second and heap bytes per job (after
+ * a full GC; run with --expose-gc). Targets (issue 12): ≥ 100,000 jobs/s and ≤ 1,000 bytes per job
+ * for both kinds. `cpu_us_per_job`: the process's CPU time per add (steadier than wall time on a
+ * busy machine). `REGISTER_N` sets the number of jobs (default 100,000).
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Scheduler from "../src/scheduler/Scheduler.js"
+
+const N = Number(process.env.REGISTER_N ?? 100_000)
+
+const gc = (globalThis as { gc?: () => void }).gc
+const heap = () => {
+  gc?.()
+  gc?.()
+  return process.memoryUsage().heapUsed
+}
+
+const task = () => undefined
+
+const options = (kind: "interval" | "cron", i: number): Scheduler.AddJobOptions =>
+  kind === "interval"
+    ? { id: `job-${i}`, trigger: "interval", triggerArgs: { minutes: 1 + (i % 50) } }
+    : { id: `job-${i}`, trigger: "cron", triggerArgs: { minute: i % 60, hour: "*/2" } }
+
+for (const kind of ["interval", "cron"] as const) {
+  const runtime = ManagedRuntime.make(Scheduler.layerDefault({ timezone: "UTC" }, { start: true }).pipe(Layer.orDie))
+  const scheduler = await runtime.runPromise(Scheduler.Scheduler)
+  // warm-up (JIT), then removed
+  await runtime.runPromise(Effect.gen(function*() {
+    for (let i = 0; i < 2_000; i++) yield* scheduler.addJob(task, options(kind, i))
+    yield* scheduler.removeAllJobs()
+  }))
+  const before = heap()
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  await runtime.runPromise(Effect.gen(function*() {
+    for (let i = 0; i < N; i++) yield* scheduler.addJob(task, options(kind, i))
+  }))
+  const elapsed = performance.now() - start
+  const used = process.cpuUsage(cpu)
+  const after = heap()
+  const count = (await runtime.runPromise(scheduler.getJobs())).length
+  if (count !== N) throw new Error(`expected ${N} jobs, got ${count}`)
+  console.log(
+    `BENCH register kind=${kind} n=${N} jobs_per_s=${Math.round(N / (elapsed / 1000))} bytes_per_job=${
+      Math.round((after - before) / N)
+    } cpu_us_per_job=${((used.user + used.system) / N).toFixed(1)}${gc === undefined ? " (no --expose-gc)" : ""}`
+  )
+  await runtime.dispose()
+}
