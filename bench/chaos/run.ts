@@ -11,6 +11,13 @@
  *   duplicate_completed=… reexecuted=… lost=… missed=… skipped=… max_instances_violations=…
  *   failover_p99_ms=… lateness_p99_ms=… seed=…
  *
+ * Counts: `duplicate_fired` = (job, time) with two attempt-1 starts; `duplicate_completed` = (job,
+ * time) whose body ran to its end twice (a re-run while the first holder still finished: the
+ * fenced sink of accepted completions that would tell accepted from refused ends is not built
+ * yet); `reexecuted` = starts with attempt ≥ 2; `lost` = interval slots and date jobs without a run
+ * record; `max_instances_violations` = moments a job had more bodies running than its
+ * `maxInstances` (a body counts from its start to its end, abort, or its process's kill).
+ *
  * Scenarios: A kills a random process every 10 s (SIGKILL) and restarts it 2 s later; C is A plus
  * the proxy in front of the database resetting for 30 s and blackholing for 30 s (network backends
  * only). It signals only the processes it spawned. With `--check`, a nonzero duplicate / lost /
