@@ -344,6 +344,15 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
   }
   const duplicateFired = [...firstStarts.values()].filter((n) => n > 1).length
   const duplicateCompleted = [...ends.values()].filter((n) => n > 1).length
+  if (flag("verbose")) {
+    // the lines of every (job, time) that ended twice, times relative to the stop
+    for (const [k, n] of ends) {
+      if (n < 2) continue
+      const related = lines.filter((l) => l.job !== undefined && key(l) === k)
+      console.error(`ended twice ${k}: ${related.map((l) => `${l.ev}#${l.attempt}@pid${l.pid}:${l.at - stopAt}ms`).join(" ")}`)
+    }
+    console.error(`kills (ms before the stop): ${kills.map((k) => k.at - stopAt).join(" ")}`)
+  }
   // max instances: a body runs from its start to its end, or to its process's kill
   let violations = 0
   const byJob = new Map<string, Array<{ at: number; d: number }>>()
