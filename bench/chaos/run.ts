@@ -355,7 +355,8 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
   }
   // max instances: a body runs from its start to its end, or to its process's kill
   let violations = 0
-  const byJob = new Map<string, Array<{ at: number; d: number }>>()
+  const byJob = new Map<string, Array<{ at: number; d: number; what: string }>>()
+  const label = (l: Line) => `t${l.t! - stopAt}#${l.attempt}@pid${l.pid}`
   const open = new Map<string, Line>()
   for (const l of lines) {
     if (l.ev === "start") open.set(`${l.pid}:${key(l)}`, l)
@@ -364,22 +365,30 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
       if (s === undefined) continue
       open.delete(`${l.pid}:${key(l)}`)
       const list = byJob.get(l.job!) ?? []
-      list.push({ at: s.at, d: 1 }, { at: l.at, d: -1 })
+      list.push({ at: s.at, d: 1, what: label(s) }, { at: l.at, d: -1, what: `${label(s)} ${l.ev}` })
       byJob.set(l.job!, list)
     }
   }
   for (const s of open.values()) {
     const list = byJob.get(s.job!) ?? []
-    list.push({ at: s.at, d: 1 }, { at: killedAt.get(s.pid) ?? stopAt, d: -1 })
+    list.push({ at: s.at, d: 1, what: label(s) }, { at: killedAt.get(s.pid) ?? stopAt, d: -1, what: `${label(s)} killed/stopped` })
     byJob.set(s.job!, list)
   }
   const maxOf = new Map(specs.map((s) => [s.id, s.maxInstances]))
   for (const [job, events] of byJob) {
     events.sort((a, b) => a.at - b.at || a.d - b.d)
     let n = 0
+    const running = new Set<string>()
     for (const e of events) {
       n += e.d
-      if (n > maxOf.get(job)!) violations++
+      if (e.d > 0) running.add(e.what)
+      else running.delete(e.what.split(" ")[0]!)
+      if (n > maxOf.get(job)!) {
+        violations++
+        if (flag("verbose") && violations <= 10) {
+          console.error(`max instances ${job} (max ${maxOf.get(job)}) at ${e.at - stopAt}ms: ${[...running].join(", ")}`)
+        }
+      }
     }
   }
   // failover: for each kill, the latest first start among interval slots due in the 3 s after it

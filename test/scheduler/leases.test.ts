@@ -148,6 +148,36 @@ describe("Lock.leased: two schedulers on one store", () => {
 
   }
 
+  it.scoped("several recovered runs of one job start one after the other, never at once (maxInstances 1)", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const cut = { on: false }
+      const seenA: Array<RunContext> = []
+      const seenB: Array<RunContext> = []
+      const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
+      const b = yield* build("owner-b", shared, hangs(seenB))
+      // A starts late: its first pass releases two run times of the job at once (no coalescing)
+      yield* a.addJob("work", {
+        id: "backlog",
+        trigger: "interval",
+        triggerArgs: { seconds: 10, startDate: new Date(T0 + 10 * SEC) },
+        coalesce: false,
+        misfireGraceTime: null,
+        maxInstances: 1,
+        nextRunTime: new Date(T0 + 10 * SEC)
+      })
+      yield* TestClock.setTime(T0 + 25 * SEC)
+      yield* a.start()
+      yield* advance(SEC)
+      expect(seenA.map((c) => c.scheduledTime - T0)).toEqual([10 * SEC]) // the second waits behind it
+      yield* b.start()
+      cut.on = true // A dies holding both runs
+      yield* advance(LEASE + 12 * SEC)
+      // B recovers both; the second waits for the first, which never ends
+      expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt])).toEqual([[10 * SEC, 2]])
+    })))
+
   it.scoped("recovery: \"abandon\": the run of a dead scheduler is recorded abandoned, never run again", () =>
     quiet(Effect.gen(function*() {
       yield* TestClock.setTime(T0)

@@ -275,11 +275,16 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
         if (bus.hasSubscribers()) {
           bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: [run.scheduledTime] }))
         }
+        // the recovered runs of one job go in one submission: they run one after the other, so
+        // a backlog taken over at once never runs more instances than the one being recovered
         const list = byExecutor.get(job.executor)
-        if (list === undefined) byExecutor.set(job.executor, [{ job, runs: [run] }])
+        const same = list?.find((s) => s.job.id === job.id && s.job.jobstore === job.jobstore)
+        if (same !== undefined) (same.runs as Array<Run>).push(run)
+        else if (list === undefined) byExecutor.set(job.executor, [{ job, runs: [run] }])
         else list.push({ job, runs: [run] })
       }
       for (const [executor, submissions] of byExecutor) {
+        for (const s of submissions) (s.runs as Array<Run>).sort((x, y) => x.scheduledTime - y.scheduledTime)
         yield* state.executors.get(executor)!.service.submit(submissions, out)
       }
     }).pipe(Effect.uninterruptible)
