@@ -51,13 +51,6 @@ export class Ahead {
     readonly submit: (executor: string, submissions: Array<Submission>, sink: CompletionSink) => Effect.Effect<boolean>
   ) {}
 
-  /** How many runs wait. */
-  get size(): number {
-    let n = 0
-    for (const w of this.#waiting) for (const s of w.submissions) n += s.runs.length
-    return n
-  }
-
   /**
    * Hands `submissions` to `executor` at `at` (of the Clock): a starter fiber sleeps until then,
    * then hands over whatever was not cancelled meanwhile.
