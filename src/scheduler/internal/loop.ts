@@ -28,7 +28,7 @@ import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted 
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type * as Job from "../../job/Job.js"
 import { planRuns, type RunPlan } from "../../planning/planRuns.js"
-import type { Completion, Decision, JobStoreService } from "../../stores/JobStore.js"
+import type { Claim, Completion, Decision, JobStoreService } from "../../stores/JobStore.js"
 import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
 import { formatTime } from "./formatting.js"
@@ -84,7 +84,7 @@ class CompletionBuffer implements CompletionSink {
 export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const { state, bus, lock } = core
   const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
-  const claims: Array<{ owner: string; limit: number; leaseMs: number; horizonMs: number }> = []
+  const claims: Array<Claim> = []
   for (let limit = FIRST_BATCH_SIZE; ; limit = Math.min(limit * 2, BATCH_SIZE)) {
     claims.push({ owner: lock.owner, limit, leaseMs: lock.leaseMs, horizonMs: CLAIM_AHEAD_MS })
     if (limit === BATCH_SIZE) break
@@ -172,7 +172,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const batch = (
     alias: string,
     store: JobStoreService,
-    claim: (typeof claims)[number]
+    claim: Claim
   ): Effect.Effect<number, StoreError> =>
     Effect.gen(function*() {
       const acquired = yield* store.acquire(claim)
