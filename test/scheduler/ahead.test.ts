@@ -122,4 +122,23 @@ describe("claiming ahead", () => {
         expect((yield* scheduler.getJob("far"))._tag).toBe("Some")
       }).pipe(Effect.provide(TestScheduler.layer()))
     }))
+  it.effect("a job whose interval is shorter than the horizon runs at every time: no run is skipped for max instances", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        const started: Array<number> = []
+        yield* scheduler.addJob(() => Effect.map(Clock.currentTimeMillis, (t) => void started.push(t)), {
+          id: "fast",
+          trigger: "interval",
+          triggerArgs: { seconds: 0.002, startDate: new Date(T0 + SEC) },
+          misfireGraceTime: null,
+          coalesce: false
+        })
+        const events = yield* TestScheduler.advanceTo(T0 + SEC + 98)
+        expect(CLAIM_AHEAD_MS).toBeGreaterThan(2)
+        expect(show(events).filter((e) => e.startsWith("JobMaxInstances"))).toEqual([])
+        expect(started).toEqual(Array.from({ length: 50 }, (_, i) => T0 + SEC + 2 * i))
+      }).pipe(Effect.provide(TestScheduler.layer()))
+    }))
 })

@@ -61,6 +61,16 @@ const PAUSED: RunPlan = {
   jobRemoved: false
 }
 
+/** A job released unchanged: no runs, its next run time kept (set per job). */
+const NOT_YET: RunPlan = {
+  due: false,
+  runTimes: [],
+  missed: [],
+  missedSummary: undefined,
+  nextRunTime: undefined,
+  jobRemoved: false
+}
+
 /**
  * The completions of runs from one store, waiting for `complete`. The first one wakes the flusher,
  * unless a pass is under way (`busy`): the pass stores them between its batches and its end wakes
@@ -91,6 +101,37 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   }
   const completed = new Signal()
   const buffers = new Map<string, CompletionBuffer>()
+  /**
+   * Per job id, the runs this loop handed out (to an executor or a starter) whose ends are not
+   * stored yet: the store counts them live. A job claimed ahead while one of these is open is not
+   * planned then (the store would skip its run for `maxInstances` although the open run may end
+   * before the new one's time); it is released unchanged and planned again once the open runs'
+   * ends are stored (the flush wakes the loop) or at its own time, whichever comes first.
+   */
+  const open = new Map<string, number>()
+  /** Jobs released unchanged for an open run (see `open`); their ends' flush wakes the loop. */
+  const waiting = new Set<string>()
+  /** The earliest run time released unchanged in the current pass of a store. */
+  let deferredMin: Instant | undefined
+
+  const openRuns = (jobId: string, n: number) => {
+    open.set(jobId, (open.get(jobId) ?? 0) + n)
+  }
+  /** The ends of `items` are stored: their runs are no longer open; a waiting job wakes the loop. */
+  const closeRuns = (items: ReadonlyArray<Completion>) => {
+    let wake = false
+    for (let i = 0; i < items.length; i++) {
+      const id = items[i]!.jobId
+      const n = open.get(id)
+      if (n === undefined) continue
+      if (n > 1) open.set(id, n - 1)
+      else {
+        open.delete(id)
+        if (waiting.delete(id)) wake = true
+      }
+    }
+    if (wake) core.wake.raise()
+  }
   let passing = false
   const busy = () => passing
 
@@ -117,6 +158,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
       work.push(
         buffer.store.complete(items).pipe(
           Effect.flatMap((accepted) => {
+            closeRuns(items)
             const refused = items.filter((_, i) => !accepted[i])
             leases.refused(refused.length)
             return refused.length === 0 ? Effect.void : Effect.logWarning(
@@ -196,6 +238,13 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
         }
         let plan: RunPlan
         const nextRunTime = job.nextRunTime!
+        if (nextRunTime > now && open.has(job.id)) {
+          // claimed ahead while a run of it is open: planned later (see `open`)
+          waiting.add(job.id)
+          if (deferredMin === undefined || nextRunTime < deferredMin) deferredMin = nextRunTime
+          decisions.push({ leased, plan: { ...NOT_YET, nextRunTime } })
+          continue
+        }
         try {
           plan = planRuns({
             nextRunTime,
@@ -264,6 +313,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
         const runs = outcome.runs
         if (runs.length === 0) continue
         leases.track(alias, store, runs, from)
+        openRuns(job.id, runs.length)
         if (watched) {
           bus.unsafePublish(
             new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
@@ -318,6 +368,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> =>
     Effect.gen(function*() {
       yield* leases.recover(alias, store, sinkOf(alias, store))
+      deferredMin = undefined
       let round = 0
       let claimed = 0
       while (true) {
@@ -334,7 +385,10 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
       const next = yield* store.getNextRunTime
       if (Option.isNone(next)) return undefined
       const early = next.value - CLAIM_AHEAD_MS
-      return claimed === 0 && early <= clock.unsafeCurrentTimeMillis() ? next.value : early
+      if (early > clock.unsafeCurrentTimeMillis()) return early
+      // within the horizon after a pass: leased to a peer, or released unchanged for an open run
+      // (the flush of its end wakes the loop sooner): wake at its time, not in a busy loop
+      return claimed === 0 || deferredMin !== undefined ? next.value : early
     })
 
   /** Ends a store's pass: the completions that came in during it go to the flusher. */
