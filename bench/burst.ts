@@ -9,13 +9,12 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { Scheduler } from "../src/scheduler/Scheduler.js"
 import * as SchedulerModule from "../src/scheduler/Scheduler.js"
+import { calibrate, nowMs, settle } from "./_clock.js"
 
 const N = 10_000
 const ROUNDS = 7
 const LEAD_MS = 3000
 
-const offset = Date.now() - performance.now()
-const nowMs = () => performance.now() + offset
 const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const floor = (): Promise<{ first: number; last: number }> =>
@@ -63,10 +62,13 @@ const round = Effect.gen(function*() {
 )
 
 const main = async () => {
+  await settle()
   const ours: Array<{ first: number; last: number }> = []
   const floors: Array<{ first: number; last: number }> = []
   for (let r = 0; r < ROUNDS; r++) {
+    calibrate()
     floors.push(await floor())
+    calibrate()
     ours.push(await Effect.runPromise(round))
   }
   const f = (xs: Array<{ first: number; last: number }>, k: "first" | "last") => median(xs.map((x) => x[k])).toFixed(3)

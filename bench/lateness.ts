@@ -9,19 +9,13 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import { Scheduler } from "../src/scheduler/Scheduler.js"
 import * as SchedulerModule from "../src/scheduler/Scheduler.js"
+import { calibrate, nowMs, quantile, settle } from "./_clock.js"
 
 const N = 1_000
 const ROUNDS = 9
 const LEAD_MS = 1000
 
-// wall-clock ms with sub-ms resolution, on Date.now()'s time line (which the scheduler's Clock reads)
-const offset = Date.now() - performance.now()
-const nowMs = () => performance.now() + offset
 
-const quantile = (xs: Array<number>, q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
-}
 
 const floor = (): Promise<Array<number>> =>
   new Promise((resolve) => {
@@ -59,10 +53,13 @@ const round = Effect.gen(function*() {
 )
 
 const main = async () => {
+  await settle()
   const ours: Array<Array<number>> = []
   const floors: Array<Array<number>> = []
   for (let r = 0; r < ROUNDS; r++) {
+    calibrate()
     floors.push(await floor())
+    calibrate()
     ours.push(await Effect.runPromise(round))
   }
   // the median round of each, by p99
