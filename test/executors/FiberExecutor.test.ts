@@ -89,7 +89,7 @@ describe("FiberExecutor", () => {
       expect(started).toEqual(["a", "b", "c", "d"])
     }))
 
-  it.scoped("a run gets its context: plain, promise (after await) and Effect jobs", () =>
+  it.scoped("a run gets its context: plain, async (after await, bound too) and Effect jobs; a plain function returning a promise in its synchronous part", () =>
     Effect.gen(function*() {
       const { completions, executor, sink } = yield* setup(10)
       const seen: Array<unknown> = []
@@ -102,10 +102,21 @@ describe("FiberExecutor", () => {
         seen.push(JobContext.current()?.idempotencyKey)
       })
       const effect = job("effect", () => Effect.map(JobContext.JobContext, (ctx) => seen.push(ctx.fence)))
+      // a plain function returning a promise: its context in its synchronous part, not in callbacks
+      const thenable = job("thenable", () => {
+        seen.push(`sync ${JobContext.current()?.jobId}`)
+        return Promise.resolve().then(() => void seen.push(`then ${JobContext.current()?.jobId}`))
+      })
+      const bound = job("bound", (async function(this: unknown) {
+        await Promise.resolve()
+        seen.push(`bound ${JobContext.current()?.jobId}`)
+      }).bind(null))
       yield* executor.submit([
         { job: plain, runs: [run("plain", T0, 3)] },
         { job: promise, runs: [run("promise", T0 + 1000, 4)] },
-        { job: effect, runs: [run("effect", T0, 5)] }
+        { job: effect, runs: [run("effect", T0, 5)] },
+        { job: thenable, runs: [run("thenable", T0, 6)] },
+        { job: bound, runs: [run("bound", T0, 7)] }
       ], sink)
       yield* TestScheduler.settle
       yield* Effect.promise(() => new Promise((r) => setTimeout(r, 10)))
@@ -113,8 +124,11 @@ describe("FiberExecutor", () => {
       expect(seen).toContainEqual(["plain", 3, 1, "plain@2024-01-01T00:00:00.000Z", false])
       expect(seen).toContain("promise@2024-01-01T00:00:01.000Z")
       expect(seen).toContain(5)
+      expect(seen).toContain("sync thenable")
+      expect(seen).toContain("then undefined")
+      expect(seen).toContain("bound bound")
       expect(JobContext.current()).toBeUndefined()
-      expect(completions.map((c) => c.state)).toEqual(["succeeded", "succeeded", "succeeded"])
+      expect(completions.map((c) => c.state)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded", "succeeded"])
     }))
 
   it.scoped("a run that starts later than its grace time ends missed (JobMissed), without running", () =>

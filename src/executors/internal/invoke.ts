@@ -1,6 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import { type RunContext, runWith } from "../../job/JobContext.js"
+import { type RunContext, runSync, runWith } from "../../job/JobContext.js"
 import type { JobFunction } from "../../job/Job.js"
 
 const hasKeys = (o: object): boolean => {
@@ -19,13 +19,23 @@ export const toEffect = (result: unknown): Effect.Effect<unknown, unknown> => {
   return Effect.succeed(result)
 }
 
-/** Calls a job function with its arguments (the kwargs object last, when it has keys), in its run context. */
+/** The constructor of `async function`s (bound ones too are its instances). */
+const AsyncFunction = (async () => {}).constructor
+
+/**
+ * Calls a job function with its arguments (the kwargs object last, when it has keys), in its run
+ * context: an `async function` keeps it after its `await`s (`runWith`), any other function has it
+ * in its synchronous part (`runSync`, no async hooks).
+ */
 export const call = (
   fn: JobFunction,
   args: ReadonlyArray<unknown>,
   kwargs: Readonly<Record<string, unknown>>,
   context: RunContext
-): unknown => runWith(context, () => (hasKeys(kwargs) ? fn(...args, kwargs) : fn(...args)))
+): unknown => {
+  const f = () => (hasKeys(kwargs) ? fn(...args, kwargs) : fn(...args))
+  return fn instanceof AsyncFunction ? runWith(context, f) : runSync(context, f)
+}
 
 /** {@link call} as an Effect: its result (value, promise or Effect) becomes the Effect's. */
 export const invoke = (
