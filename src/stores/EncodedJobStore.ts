@@ -749,6 +749,7 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
     renewRuns: (owner, runs, leaseMs) => runs.length === 0 ? Effect.succeed([]) : driver.renewRuns(owner, runs, leaseMs),
     recover,
     getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns),
-    changes: driver.changes
+    changes: driver.changes,
+    persistent: true
   })
 }
