@@ -54,12 +54,14 @@ const advance = (ms: number, step = SEC) =>
     }
   })
 
-/** A scheduler on `store` (and `lock`, when given), its `work` task recording each run. */
-const build = (store: JobStoreService, lock: Layer.Layer<Lock.Lock> | undefined, seen: Array<RunContext>) =>
+/** A scheduler on `store` (and `lock`, when given), its `work` task recording each run (and never ending if `hang`). */
+const build = (store: JobStoreService, lock: Layer.Layer<Lock.Lock> | undefined, seen: Array<RunContext>, hang = false) =>
   Effect.map(
     Layer.build(
       SchedulerModule.layerDefault({ timezone: "UTC", jobstoreRetryInterval: 5 }, {
-        tasks: { work: () => Effect.map(JobContext, (ctx) => void seen.push(ctx)) },
+        tasks: {
+          work: () => Effect.flatMap(JobContext, (ctx) => Effect.zipRight(Effect.sync(() => seen.push(ctx)), hang ? Effect.never : Effect.void))
+        },
         waitOnClose: false
       }).pipe(Layer.provide(lock === undefined ? Layer.succeed(JobStore, store) : Layer.merge(Layer.succeed(JobStore, store), lock)))
     ),
@@ -107,6 +109,43 @@ describe("store timeouts", () => {
         expect(seen.every((c) => c.attempt === 1)).toBe(true)
       })))
   }
+
+  it.scoped("Lock.leased: a running run whose lease cannot be renewed (its store does not answer) is stopped when the lease lapses (AbortSignal); a peer re-runs it and the stale completion is refused", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const LEASE = 30 * SEC
+      const shared = yield* MemoryJobStore.make
+      const gate = { on: false }
+      const seenA: Array<RunContext> = []
+      const seenB: Array<RunContext> = []
+      const a = yield* build(blackholed(shared, gate), Lock.leased({ owner: "a", leaseMs: LEASE, storeTimeoutMs: 1500 }), seenA, true)
+      const b = yield* build(blackholed(shared, { on: false }), Lock.leased({ owner: "b", leaseMs: LEASE }), seenB)
+      yield* a.addJob("work", { id: "job", trigger: "interval", triggerArgs: { hours: 1, startDate: new Date(T0 + SEC) } })
+      yield* a.start()
+      yield* advance(SEC)
+      yield* b.start()
+      yield* advance(LEASE)
+      // renewed while the store answers
+      expect(seenA.map((c) => [c.attempt, c.signal.aborted])).toEqual([[1, false]])
+      expect(seenB).toEqual([])
+      gate.on = true
+      yield* advance(LEASE + 12 * SEC)
+      const first = seenA[0]!
+      expect(first.signal.aborted).toBe(true)
+      expect(String(first.signal.reason)).toContain("lease")
+      expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt])).toEqual([[SEC, 2]])
+      expect(seenB[0]!.fence).toBeGreaterThan(first.fence)
+      gate.on = false
+      // the calls still waiting on the hung store time out (a shutdown waits for the loop's)
+      yield* advance(5 * SEC)
+      expect((yield* a.health).lostRuns).toBe(1)
+      // the first holder's completion carries a stale fence: refused; the run keeps the re-run's end
+      expect(
+        yield* shared.complete([{ jobId: "job", scheduledTime: T0 + SEC, fence: first.fence, state: "succeeded", startedAt: T0 + SEC, finishedAt: T0 + 2 * LEASE }])
+      ).toEqual([false])
+      const [run] = yield* shared.getRuns("job")
+      expect([run!.state, run!.attempt, run!.fence]).toEqual(["succeeded", 2, seenB[0]!.fence])
+    })))
 
   it.scoped("storeTimeoutMs: null waits for ever; the default is DEFAULT_STORE_TIMEOUT_MS", () =>
     Effect.gen(function*() {
