@@ -50,7 +50,7 @@ import { Executor } from "../executors/Executor.js"
 import * as Job from "../job/Job.js"
 import * as TaskRegistry from "../job/TaskRegistry.js"
 import { JobStore, type JobStoreService, type Run } from "../stores/JobStore.js"
-import { Lock, type LockService, makeSingle } from "../stores/Lock.js"
+import { defaultMode, Lock, type LockService, makeLeased, makeSingle } from "../stores/Lock.js"
 import type { Instant } from "../triggers/Trigger.js"
 import type * as TriggerOptions from "../triggers/TriggerOptions.js"
 import {
@@ -265,7 +265,10 @@ export interface SchedulerService {
     void,
     SchedulerAlreadyRunningError | ConfigError | PluginLookupError
   >
-  /** The lease policy in use (this scheduler's owner id, lease length). */
+  /**
+   * The lease policy in use (this scheduler's owner id, lease length). Without a `Lock` in
+   * context it is settled from the job stores when the scheduler is made and again at `start`.
+   */
   readonly lock: LockService
   /**
    * The scheduler's health: its state, the time of its last successful pass, whether each job
@@ -374,7 +377,10 @@ export interface LayerOptions {
 /**
  * Builds the scheduler. Job stores and executors come from the configuration through the plugin
  * registry; a `JobStore` / `Executor` found in context is used as the `"default"` one (unless the
- * configuration names a `"default"`), a `Lock` as the lease policy (default `Lock.single`). The
+ * configuration names a `"default"`), a `Lock` as the lease policy (default: `Lock.leased` when a
+ * job store is persistent — SQL, Redis, MongoDB — when the scheduler is made or started, else
+ * `Lock.single`; see `Lock.defaultMode`). Every store call is limited to the policy's
+ * `storeTimeoutMs` (`internal/storeTimeout.ts`). The
  * returned service is stopped unless `options.start` says otherwise.
  *
  * @since 0.1.0
@@ -415,6 +421,8 @@ export const make = (
       registry: yield* TaskRegistry.TaskRegistry,
       plugins: yield* Plugins.Plugins,
       lock: Option.isSome(lockOption) ? lockOption.value : yield* makeSingle(),
+      lockGiven: Option.isSome(lockOption),
+      storeFibers: yield* FiberSet.make<unknown, unknown>(),
       wake: new Signal(),
       locked: (effect) => jobstoresLock.withPermits(1)(effect),
       contextStore: yield* Effect.serviceOption(JobStore),
@@ -428,7 +436,18 @@ export const make = (
     const leases = makeLeases(core, yield* Effect.clock)
     const { flush, flusher, loop } = makeLoop(core, yield* Effect.clock, leases)
     yield* Effect.forkIn(Effect.interruptible(flusher), layerScope)
-    if (core.lock.mode === "leased") yield* Effect.forkIn(Effect.interruptible(leases.heartbeat), layerScope)
+    let heartbeat = false
+    /** Settles the default lease policy from the stores (no `Lock` given) and starts the heartbeat. */
+    const settleLock = Effect.gen(function*() {
+      if (!core.lockGiven && core.lock.mode === "single" && defaultMode(Array.from(state.stores.values(), (o) => o.service)) === "leased") {
+        core.lock = yield* makeLeased({ owner: core.lock.owner })
+      }
+      if (core.lock.mode === "leased" && !heartbeat) {
+        heartbeat = true
+        yield* Effect.forkIn(Effect.interruptible(leases.heartbeat), layerScope)
+      }
+    })
+    yield* settleLock
 
     // --- lifecycle --------------------------------------------------------------------------------
 
@@ -441,6 +460,7 @@ export const make = (
         if (!state.stores.has("default")) {
           yield* addStoreEntry(core, "default", yield* build<JobStoreService>(core, "jobstore", "default", { type: "memory" }))
         }
+        yield* settleLock
         const toAdd = state.pending
         state.pending = []
         const defaults = state.config.jobDefaults
@@ -589,7 +609,9 @@ export const make = (
       state: Effect.sync(() => state.status),
       health,
       config: Effect.sync(() => state.config),
-      lock: core.lock,
+      get lock() {
+        return core.lock
+      },
       configure: Effect.fn("Scheduler.configure")(configure),
       start: Effect.fn("Scheduler.start")(start),
       shutdown: Effect.fn("Scheduler.shutdown")(shutdown),

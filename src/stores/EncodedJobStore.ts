@@ -213,6 +213,22 @@ export interface AcquiredRows {
 }
 
 /**
+ * The `maxInstances` of a job row's data (its JSON record), for a driver's `recover`; `Infinity`
+ * when the data cannot be read (the run is then taken over and completed `abandoned`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const maxInstancesOf = (data: string): number => {
+  try {
+    const n = (JSON.parse(data) as { readonly maxInstances?: unknown } | null)?.maxInstances
+    return typeof n === "number" && n >= 1 ? n : Infinity
+  } catch {
+    return Infinity
+  }
+}
+
+/**
  * What {@link EncodedDriver.recover} returns: the driver's clock, the runs taken over with their
  * job rows, and the runs recorded `abandoned` because their job row is gone (or quarantined).
  *
@@ -331,6 +347,11 @@ export interface EncodedDriver {
    * but that carries `jobData` gets the same with `fence` = the greatest fence of the job's runs
    * + 1, returned with the row `{ id, data: jobData, nextRunTime: null, version: 0, fenceSeq }`.
    * Any other is set `abandoned` (`endedAt = now`, lease cleared) and returned in `abandoned`.
+   * `maxInstances` holds: a run of a job (or of a carried record) is taken over only while the job
+   * has a free slot — its `maxInstances` ({@link maxInstancesOf} its data) minus its live runs
+   * holding a valid lease (`acquiredUntil` null or `> now`), the runs taken over in this call
+   * included. The others are left as they are (still expired, never lost): a later call takes
+   * them over once a slot is free.
    */
   readonly recover: (claim: Claim) => Effect.Effect<RecoveredRows, StoreError>
   /** The run rows of a job, ordered by scheduled time. */
@@ -728,6 +749,7 @@ export const makeEncoded = (driver: EncodedDriver, options: EncodedOptions = {})
     renewRuns: (owner, runs, leaseMs) => runs.length === 0 ? Effect.succeed([]) : driver.renewRuns(owner, runs, leaseMs),
     recover,
     getRuns: (jobId) => Effect.flatMap(driver.selectRuns(jobId), decodeRuns),
-    changes: driver.changes
+    changes: driver.changes,
+    persistent: true
   })
 }

@@ -301,6 +301,12 @@ export interface JobStoreService {
    * store also polls (`Lock.leased`'s `pollMs`).
    */
   readonly changes?: Stream.Stream<void> | undefined
+  /**
+   * Whether the store keeps its jobs outside the process (SQL, Redis, MongoDB), so several
+   * schedulers may share it and runs outlive a killed process: a scheduler given no `Lock` then
+   * uses `Lock.leased` (see `Lock.defaultMode`). Absent: an in-process store (`Lock.single`).
+   */
+  readonly persistent?: boolean | undefined
 }
 
 /**

@@ -13,6 +13,12 @@
  *   `abandoned` for a job with `recovery: "abandon"`) and hands its leases back at shutdown
  *   (`src/scheduler/internal/heartbeat.ts`).
  *
+ * The default, when no `Lock` is in the scheduler's context, is settled when the scheduler starts
+ * ({@link defaultMode}): `leased` when one of its job stores is persistent (SQL, Redis, MongoDB:
+ * `JobStoreService.persistent`), else `single`. A persistent store under `single` would keep the
+ * runs of a process killed with `kill -9` live for ever; under `leased` a peer (or the process
+ * itself, restarted) recovers them when their lease ends. Provide `Lock.single()` to opt out.
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
@@ -38,6 +44,14 @@ export interface LockService {
    * time or a local wake-up). With `leased`, peers change the store too, so the loop polls.
    */
   readonly pollMs: number | null
+  /**
+   * How long the scheduler waits for any one call to a persistent store (SQL, Redis, MongoDB)
+   * before it counts it as failed, in ms
+   * (`null`: for ever). A call past it fails with `StoreError` (reason `no answer within … ms`):
+   * the loop retries after `jobstoreRetryInterval`, the heartbeat counts a failed renewal, the job
+   * API returns the error. A blackholed connection never answers; this is what ends the wait.
+   */
+  readonly storeTimeoutMs: number | null
 }
 
 /**
@@ -65,6 +79,15 @@ export const DEFAULT_LEASE_MS = 30_000
 export const DEFAULT_POLL_MS = 1_000
 
 /**
+ * How long the scheduler waits for one store call by default: 10 seconds (a third of the
+ * default lease, as long as the heartbeat waits for a renewal).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_STORE_TIMEOUT_MS = 10_000
+
+/**
  * A random owner id (128 bits, hex), drawn from `Random`.
  *
  * @since 0.1.0
@@ -89,6 +112,11 @@ export interface LockOptions {
   readonly leaseMs?: number | undefined
   /** `leased` only: the longest sleep between looks at the stores, in ms (default {@link DEFAULT_POLL_MS}). */
   readonly pollMs?: number | undefined
+  /**
+   * The longest wait for one store call, in ms, before it fails with `StoreError` (default
+   * {@link DEFAULT_STORE_TIMEOUT_MS}; `null`: no limit).
+   */
+  readonly storeTimeoutMs?: number | null | undefined
 }
 
 const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<LockService> =>
@@ -97,11 +125,34 @@ const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<L
       mode,
       owner,
       leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
-      pollMs: mode === "single" ? null : Math.max(1, options.pollMs ?? DEFAULT_POLL_MS)
+      pollMs: mode === "single" ? null : Math.max(1, options.pollMs ?? DEFAULT_POLL_MS),
+      storeTimeoutMs: options.storeTimeoutMs === null
+        ? null
+        : Math.max(1, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS)
     }))
 
 /**
- * The single-scheduler policy (the default when none is provided).
+ * The policy a scheduler without a given `Lock` uses: `leased` when any of its job stores is
+ * persistent (kept outside the process: SQL, Redis, MongoDB), else `single` (the memory store).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const defaultMode = (stores: Iterable<{ readonly persistent?: boolean | undefined }>): LockService["mode"] => {
+  for (const store of stores) if (store.persistent === true) return "leased"
+  return "single"
+}
+
+/**
+ * The shared-store policy.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeLeased = (options: LockOptions = {}): Effect.Effect<LockService> => build("leased", options)
+
+/**
+ * The single-scheduler policy (the default when none is provided and no job store is persistent).
  *
  * @since 0.1.0
  * @category constructors

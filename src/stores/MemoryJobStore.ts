@@ -325,7 +325,9 @@ export class JobIndex {
   }
 
   /**
-   * Takes over up to `limit` live runs whose lease expired (see `JobStore`): O(live runs with a
+   * Takes over up to `limit` live runs whose lease expired (see `JobStore`), each only while its
+   * job has a free instance slot (`maxInstances` minus its runs holding a valid lease, the ones
+   * taken over here included); the others stay expired until a later call. O(live runs with a
    * lease end) per call.
    */
   recover(
@@ -344,12 +346,21 @@ export class JobIndex {
         if (run.acquiredUntil !== null && run.acquiredUntil <= now) expired.push({ history, run })
       }
     }
-    expired.sort((a, b) => a.run.acquiredUntil! - b.run.acquiredUntil!)
+    expired.sort((a, b) => a.run.acquiredUntil! - b.run.acquiredUntil! || a.run.scheduledTime - b.run.scheduledTime)
     const runs: Array<RecoveredRun> = []
     const abandoned: Array<Run> = []
-    for (let i = 0; i < expired.length && i < limit; i++) {
+    // free instance slots per job: maxInstances minus the runs holding a valid lease
+    const slots = new Map<History, number>()
+    for (let i = 0, taken = 0; i < expired.length && taken < limit; i++) {
       const { history, run } = expired[i]!
       const job = this.byId.get(history.jobId)?.job ?? history.removed
+      if (job !== undefined) {
+        let free = slots.get(history)
+        if (free === undefined) free = job.maxInstances - this.liveCount(history, now)
+        if (free <= 0) continue // stays expired: taken over once a slot is free, never run beyond the limit
+        slots.set(history, free - 1)
+      }
+      taken++
       if (job === undefined) {
         const ended: Run = { ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null }
         history.runs.set(run.scheduledTime, ended)

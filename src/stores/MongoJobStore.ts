@@ -36,6 +36,7 @@ import {
   type EncodedRow,
   type EncodedRun,
   makeEncoded,
+  maxInstancesOf,
   type RecoveredRows,
   type RowOutcome,
   SCHEMA_VERSION
@@ -376,9 +377,11 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
           const expired = await runs.find(
             { state: { $in: ["ready", "running"] }, acquiredUntil: { $ne: null, $lte: at } },
             { session, projection: { _id: 0 } }
-          ).sort({ acquiredUntil: 1 }).limit(limit).toArray()
+          ).sort({ acquiredUntil: 1, scheduledTime: 1 }).limit(limit).toArray()
           const out: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
           const abandoned: Array<EncodedRun> = []
+          // free instance slots per job: maxInstances minus its runs holding a valid lease
+          const slots = new Map<string, number>()
           for (const doc of expired) {
             const run = toRun(doc)
             const key = { jobId: run.jobId, scheduledTime: run.scheduledTime, fence: run.fence, state: run.state }
@@ -405,6 +408,16 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
               }
               continue
             }
+            let free = slots.get(run.jobId)
+            if (free === undefined) {
+              free = maxInstancesOf(String(job.data)) - await runs.countDocuments({
+                jobId: run.jobId,
+                state: { $in: ["ready", "running"] },
+                $or: [{ acquiredUntil: null }, { acquiredUntil: { $gt: at } }]
+              }, { session })
+            }
+            if (free <= 0) continue // stays expired: taken over once a slot is free
+            slots.set(run.jobId, free - 1)
             const fence = Number(job.fenceSeq ?? 0) + 1
             if (Number(job.version) !== 0) await jobs.updateOne({ _id: run.jobId }, { $set: { fenceSeq: fence } }, { session })
             const again: EncodedRun = {

@@ -174,7 +174,7 @@ describe("Lock.leased: two schedulers on one store", () => {
       yield* b.start()
       cut.on = true // A dies holding both runs
       yield* advance(LEASE + 12 * SEC)
-      // B recovers both; the second waits for the first, which never ends
+      // B takes over the first (the job's one instance slot); the second stays expired while the first never ends
       expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt])).toEqual([[10 * SEC, 2]])
     })))
 

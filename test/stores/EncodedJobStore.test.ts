@@ -21,6 +21,7 @@ import {
   type EncodedRun,
   encodeJob,
   makeEncoded,
+  maxInstancesOf,
   SCHEMA_VERSION
 } from "../../src/stores/EncodedJobStore.js"
 import { JobStore, type LeasedJob } from "../../src/stores/JobStore.js"
@@ -227,11 +228,13 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
       atomically((now) => {
         const expired = [...runs.values()].flatMap((table) => [...table.values()])
           .filter((r) => (r.state === "ready" || r.state === "running") && r.acquiredUntil !== null && r.acquiredUntil <= now)
-          .sort((a, b) => a.acquiredUntil! - b.acquiredUntil!)
-          .slice(0, Math.max(0, limit))
+          .sort((a, b) => a.acquiredUntil! - b.acquiredUntil! || a.scheduledTime - b.scheduledTime)
         const taken: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
         const abandoned: Array<EncodedRun> = []
+        // free instance slots per job: maxInstances minus its runs holding a valid lease
+        const slots = new Map<string, number>()
         for (const r of expired) {
+          if (taken.length + abandoned.length >= limit) break
           const table = runs.get(r.jobId)!
           let c = jobs.get(r.jobId)
           if (c === undefined && typeof r.jobData === "string") {
@@ -246,6 +249,15 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
             abandoned.push(ended)
             continue
           }
+          let free = slots.get(r.jobId)
+          if (free === undefined) {
+            free = maxInstancesOf(c.data)
+            for (const x of table.values()) {
+              if ((x.state === "ready" || x.state === "running") && (x.acquiredUntil === null || x.acquiredUntil > now)) free--
+            }
+          }
+          if (free <= 0) continue // stays expired until a slot is free
+          slots.set(r.jobId, free - 1)
           const again: EncodedRun = {
             ...r,
             state: "ready",

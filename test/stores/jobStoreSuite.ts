@@ -942,6 +942,73 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
+    /** Leases job `id` to `owner` and releases runs at `times`, held for `RUN_LEASE` ms. */
+    const releaseLeased = (store: JobStore["Type"], owner: string, id: string, times: ReadonlyArray<number>) =>
+      Effect.gen(function*() {
+        const leased = yield* lease(store, owner, id)
+        const [outcome] = yield* store.release(owner, [{ leased, plan: plan({ runTimes: times, nextRunTime: T0 + 3_600_000 }) }], RUN_LEASE)
+        return outcome!
+      })
+
+    it.effect("recover leaves an expired run expired while maxInstances runs of its job hold valid leases, and takes it over once a slot is free", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* drain(store)
+          const old = yield* startLeased(store, A, "rcm-x", { maxInstances: 1 })
+          // A's lease has expired: B starts the job's next run (the expired one holds no slot)
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          yield* store.update(makeJob("rcm-x", T0 + RUN_LEASE, { maxInstances: 1 }))
+          const [live] = started(yield* releaseLeased(store, B, "rcm-x", [T0 + RUN_LEASE]))
+          // the job's one slot is held by B's run: A's expired run is not taken over (nor lost)
+          expect(mine("rcm-", (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.map((x) => x.run)))
+            .toEqual([])
+          const [waiting] = yield* store.getRuns("rcm-x")
+          expect([waiting!.scheduledTime, waiting!.state, waiting!.fence, waiting!.acquiredBy]).toEqual([T0, "ready", old.fence, A])
+          // B's run ends: the slot is free, the expired run is taken over
+          expect(yield* store.complete([completion(live!)])).toEqual([true])
+          const taken = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.filter((x) => x.run.jobId === "rcm-x")
+          expect(taken.map((x) => [x.run.scheduledTime, x.run.attempt, x.run.acquiredBy])).toEqual([[T0, 2, B]])
+          expect(yield* store.complete([completion(old)])).toEqual([false])
+        })
+      ))
+
+    it.effect("recover takes over no more runs of a job than its free instance slots: the rest on later calls", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* drain(store)
+          yield* store.add(makeJob("rcs-1", T0, { maxInstances: 1 }))
+          yield* store.add(makeJob("rcs-2", T0, { maxInstances: 2 }))
+          const times = [T0 - 2000, T0 - 1000, T0]
+          const { jobs } = yield* acquire(store, { owner: A })
+          const outcomes = yield* store.release(
+            A,
+            jobs.filter((l) => l.job.id.startsWith("rcs-")).map((leased) => ({ leased, plan: plan({ runTimes: times, nextRunTime: T0 + 3_600_000 }) })),
+            RUN_LEASE
+          )
+          expect(outcomes.map((o) => started(o).length)).toEqual([3, 3])
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          const byJob = (got: ReadonlyArray<{ readonly run: Run }>) => [
+            mine("rcs-1", got.map((x) => x.run)).length,
+            mine("rcs-2", got.map((x) => x.run)).length
+          ]
+          const first = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs
+          expect(byJob(first)).toEqual([1, 2])
+          // every slot is held by a taken-over run now: nothing more until one ends
+          expect(byJob((yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs)).toEqual([0, 0])
+          const one = first.find((x) => x.run.jobId === "rcs-1")!.run
+          expect(yield* store.complete([completion(one)])).toEqual([true])
+          const second = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs
+          expect(byJob(second)).toEqual([1, 0])
+          // none is lost: each of the three runs of rcs-1 is taken over once, in the end
+          expect(yield* store.complete([completion(second[0]!.run)])).toEqual([true])
+          const third = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs
+          expect(byJob(third)).toEqual([1, 0])
+          expect([one, second[0]!.run, third[0]!.run].map((r) => r.scheduledTime).sort((a, b) => a - b)).toEqual(times)
+        })
+      ))
+
     it.effect("renewRuns with lease 0 hands runs back: a peer recovers them at once", () =>
       run((store) =>
         Effect.gen(function*() {

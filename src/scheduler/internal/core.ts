@@ -6,6 +6,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import type * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { ConfigError, PluginLookupError } from "../../errors.js"
@@ -20,6 +21,7 @@ import type * as Plugins from "../Plugins.js"
 import type * as SchedulerConfig from "../SchedulerConfig.js"
 import type { Ahead } from "./ahead.js"
 import { Signal } from "./signal.js"
+import { withStoreTimeout } from "./storeTimeout.js"
 
 /** The scheduler's state. APScheduler: `STATE_STOPPED` / `STATE_RUNNING` / `STATE_PAUSED`. */
 export type Status = "stopped" | "running" | "paused"
@@ -57,7 +59,15 @@ export interface Core {
   readonly ahead: Ahead
   readonly registry: TaskRegistry.TaskRegistry["Type"]
   readonly plugins: Plugins.Plugins["Type"]
-  readonly lock: LockService
+  /**
+   * The lease policy: the `Lock` in context, else settled at start from the stores
+   * (`Lock.defaultMode`); until then `single`.
+   */
+  lock: LockService
+  /** Whether `lock` came from the context (else the default, settled at start). */
+  readonly lockGiven: boolean
+  /** The store calls in flight and their timers (`storeTimeout.ts`), closed with the scheduler. */
+  readonly storeFibers: FiberSet.FiberSet<unknown, unknown>
   /** The loop's wake-up signal. */
   readonly wake: Signal
   /** APScheduler's `_jobstores_lock` for the job API, configuration and lifecycle (never the loop's pass). */
@@ -109,10 +119,18 @@ export const build = <A>(
 export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
   owned.scope === undefined ? Effect.void : Scope.close(owned.scope, Exit.void)
 
-/** Adds a job store by alias (`JOBSTORE_ADDED`). */
+/**
+ * Adds a job store by alias (`JOBSTORE_ADDED`); every call the scheduler makes to it is limited to
+ * the `Lock`'s `storeTimeoutMs`.
+ */
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
-    Effect.sync(() => void core.state.stores.set(alias, owned)),
+    Effect.sync(() =>
+      void core.state.stores.set(alias, {
+        ...owned,
+        service: withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers)
+      })
+    ),
     core.bus.publish(new JobstoreAdded({ alias }))
   )
 

@@ -70,9 +70,9 @@ const describeError = (e: unknown): string =>
 
 /** Builds the run-lease machinery of a scheduler's core; `clock` is the scheduler's. */
 export const makeLeases = (core: Core, clock: Clock.Clock) => {
-  const { bus, lock, state } = core
-  const leased = lock.mode === "leased"
-  const leaseMs = lock.leaseMs
+  const { bus, state } = core
+  // read at each use: a scheduler without a given Lock settles its policy at start (Scheduler.start)
+  const isLeased = () => core.lock.mode === "leased"
   const stores = new Map<string, StoreLeases>()
   const wake = new Signal()
   const contacts = new Map<string, StoreContact>()
@@ -108,11 +108,12 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
   }
 
   /** The local time to count a release's lease from (read before the `release`). */
-  const since = (): number => (leased ? now() : 0)
+  const since = (): number => (isLeased() ? now() : 0)
 
   /** Holds the runs a release (or a recovery) handed to this process, from `since`. */
   const track = (alias: string, store: JobStoreService, runs: ReadonlyArray<Run>, from: number): void => {
-    if (!leased || runs.length === 0) return
+    if (!isLeased() || runs.length === 0) return
+    const leaseMs = core.lock.leaseMs
     const s = leasesOf(alias, store)
     const first = s.held.size === 0
     for (const run of runs) s.held.set(keyOf(run), { run, deadline: from + leaseMs, stop: undefined, lost: false })
@@ -121,7 +122,7 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
 
   /** The sink for a store's runs: the loop's buffer, behind the lease bookkeeping when leased. */
   const sink = (alias: string, store: JobStoreService, inner: CompletionSink): CompletionSink => {
-    if (!leased) return inner
+    if (!isLeased()) return inner
     const s = leasesOf(alias, store)
     if (s.sink !== undefined && s.inner === inner) return s.sink
     s.inner = inner
@@ -156,7 +157,7 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
     if (s.handBack.length === 0) return Effect.void
     const runs = s.handBack
     s.handBack = []
-    return s.store.renewRuns(lock.owner, runs, 0).pipe(
+    return s.store.renewRuns(core.lock.owner, runs, 0).pipe(
       Effect.tap((ok) =>
         Effect.sync(() => {
           for (const b of ok) if (!b) staleRefused++
@@ -177,12 +178,13 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
   const beatStore = (s: StoreLeases): Effect.Effect<void> =>
     Effect.gen(function*() {
       yield* handBack(s)
+      const { leaseMs, owner } = core.lock
       const held: Array<Held> = []
       for (const h of s.held.values()) if (!h.lost) held.push(h)
       if (held.length > 0) {
         const sent = now()
         const result = yield* Effect.either(
-          s.store.renewRuns(lock.owner, held.map((h) => h.run), leaseMs).pipe(
+          s.store.renewRuns(owner, held.map((h) => h.run), leaseMs).pipe(
             Effect.timeoutFail({
               duration: Math.max(1, Math.floor(leaseMs / 3)),
               onTimeout: () => new Error(`no answer within ${Math.floor(leaseMs / 3)} ms`)
@@ -220,7 +222,7 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
    * timer of its own: under `Lock.leased` the loop passes at least every `pollMs`.
    */
   const heartbeat: Effect.Effect<never> = Effect.gen(function*() {
-    const period = Math.max(1, Math.floor(leaseMs / 3))
+    const period = Math.max(1, Math.floor(core.lock.leaseMs / 3))
     while (true) {
       wake.clear()
       let next: number | undefined
@@ -238,9 +240,9 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
    * executor for them).
    */
   const recover = (alias: string, store: JobStoreService, inner: CompletionSink): Effect.Effect<void, StoreError> =>
-    !leased ? Effect.void : Effect.gen(function*() {
+    !isLeased() ? Effect.void : Effect.gen(function*() {
       const from = now()
-      const got = yield* store.recover({ owner: lock.owner, limit: RECOVER_BATCH, leaseMs })
+      const got = yield* store.recover({ owner: core.lock.owner, limit: RECOVER_BATCH, leaseMs: core.lock.leaseMs })
       for (const run of got.abandoned) {
         yield* Effect.logWarning(
           `Run of job "${run.jobId}" at ${formatTime(state.config.timezone, run.scheduledTime)} was abandoned: its scheduler stopped and the job is gone`

@@ -92,13 +92,21 @@ class CompletionBuffer implements CompletionSink {
 
 /** The loop of a scheduler's core. */
 export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
-  const { state, bus, lock } = core
-  const runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
-  const claims: Array<Claim> = []
-  for (let limit = FIRST_BATCH_SIZE; ; limit = Math.min(limit * 2, BATCH_SIZE)) {
-    claims.push({ owner: lock.owner, limit, leaseMs: lock.leaseMs, horizonMs: CLAIM_AHEAD_MS })
-    if (limit === BATCH_SIZE) break
+  const { state, bus } = core
+  // the lease policy as the loop started (a scheduler without a given Lock settles it at start)
+  let lock = core.lock
+  let runLeaseMs: number | null = null
+  let claims: Array<Claim> = []
+  const settle = () => {
+    lock = core.lock
+    runLeaseMs = lock.mode === "single" ? null : lock.leaseMs
+    claims = []
+    for (let limit = FIRST_BATCH_SIZE; ; limit = Math.min(limit * 2, BATCH_SIZE)) {
+      claims.push({ owner: lock.owner, limit, leaseMs: lock.leaseMs, horizonMs: CLAIM_AHEAD_MS })
+      if (limit === BATCH_SIZE) break
+    }
   }
+  settle()
   const completed = new Signal()
   const buffers = new Map<string, CompletionBuffer>()
   /**
@@ -433,6 +441,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
 
   /** The loop: pass, then wait for the next due time or a wake-up. */
   const loop: Effect.Effect<never> = Effect.gen(function*() {
+    settle()
     // peers' change hints wake the loop (children of the loop's fiber: they stop with it)
     for (const owned of state.stores.values()) {
       const changes = owned.service.changes

@@ -451,6 +451,9 @@ return table.concat(out, '')
  * recover. ARGV: now, prefix, owner, lease ms, limit. Takes over up to limit live runs whose lease
  * ended (\`P:leases\` score <= now): a run whose job exists (not quarantined) gets the next fence
  * of its job, attempt + 1, state ready and a lease to owner; any other is recorded abandoned.
+ * maxInstances holds: a run is taken over only while its job has a free slot (its maxInstances
+ * minus its runs holding a valid lease, \`P:live:<id>\` scores > now, those taken over here
+ * included); the others stay expired for a later call.
  * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence }\`
  * (\`''\` where none).
  */
@@ -463,6 +466,20 @@ local leases_key = prefix .. ':leases'
 local lease_end = now + lease
 local out = { s(now) }
 local members = redis.call('ZRANGEBYSCORE', leases_key, '-inf', s(now), 'LIMIT', 0, limit)
+-- free instance slots per job id: maxInstances minus the runs holding a valid lease
+local slots = {}
+local function take_slot(id, data)
+  local free = slots[id]
+  if free == nil then
+    local ok, record = pcall(cjson.decode, data)
+    local max = ok and type(record) == 'table' and tonumber(record.maxInstances) or nil
+    if max == nil then return true end -- unreadable: taken over, then completed abandoned
+    free = max - redis.call('ZCOUNT', prefix .. ':live:' .. id, '(' .. s(now), '+inf')
+  end
+  if free <= 0 then return false end
+  slots[id] = free - 1
+  return true
+end
 for _, member in ipairs(members) do
   local bar = string.find(member, '|', 1, true)
   local field, id = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
@@ -474,6 +491,9 @@ for _, member in ipairs(members) do
     or tonumber(r.acquiredUntil) > now then
     -- not a live run with an expired lease (any more): drop the stale index entry
     redis.call('ZREM', leases_key, member)
+  elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0
+    and not take_slot(id, r.jobData) then
+    -- no free instance slot: stays expired until a later call
   elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0 then
     -- the last run of a one-shot job its release removed: run again from the record it carries
     local fence = tonumber(redis.call('HGET', K_FMAX, id) or '0') + 1
@@ -489,6 +509,9 @@ for _, member in ipairs(members) do
     redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
     redis.call('ZADD', leases_key, s(lease_end), member)
     out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence) }
+  elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0
+    and not take_slot(id, redis.call('HGET', K_JOBS, id)) then
+    -- no free instance slot: stays expired until a later call
   elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0 then
     local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
     redis.call('HSET', K_FENCE, id, fence)

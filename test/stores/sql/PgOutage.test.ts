@@ -1,8 +1,10 @@
 /**
  * A PostgreSQL outage longer than `jobstoreRetryInterval`, through a loopback TCP proxy
- * (test/support/tcpProxy.ts) between the store's pool and the real server, cut (every
- * connection destroyed, new ones refused) for a while: the scheduler logs the store errors,
- * retries and recovers, and no run is lost or duplicated. Every scheduled time from the first
+ * (test/support/tcpProxy.ts) between the store's pool and the real server, for a while: cut
+ * (every connection destroyed, new ones refused), or blackholed (nothing answers and nothing
+ * says so: only the scheduler's client-side store timeout, `Lock`'s `storeTimeoutMs`, ends its
+ * waits). The scheduler logs the store errors, retries and recovers, and no run is lost or
+ * duplicated. Every scheduled time from the first
  * on has exactly one run row: jobs without a grace limit run every time once the store is back;
  * jobs with one second of grace run or are recorded as missed (the times that came due during
  * the outage). Real time; counts asserted, never timings.
@@ -24,8 +26,8 @@ import { startTcpProxy } from "../../support/tcpProxy.js"
 import { dropTables, PG_URL, pgClient, uniquePrefix } from "./helpers.js"
 import { secondAfter } from "./processes.js"
 
-const prefix = uniquePrefix("outage")
-afterAll(() => dropTables(pgClient(), prefix))
+const prefixes = { cut: uniquePrefix("outage"), blackhole: uniquePrefix("blackhole") }
+afterAll(() => Promise.all(Object.values(prefixes).map((p) => dropTables(pgClient(), p))))
 
 const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
 const sleepUntil = (t: number) => Effect.suspend(() => sleep(Math.max(0, t - Date.now())))
@@ -41,14 +43,20 @@ const FREE = Array.from({ length: 5 }, (_, i) => `free-${i}`)
 const STRICT = Array.from({ length: 5 }, (_, i) => `strict-${i}`)
 
 /** The run rows of the store, read directly (not through the proxy). */
-const readRuns = Effect.scoped(Effect.flatMap(pgClient(), (sql) =>
+const readRuns = (prefix: string) => Effect.scoped(Effect.flatMap(pgClient(), (sql) =>
   sql<{ job_id: string; scheduled_time: string; state: string }>`SELECT job_id, scheduled_time, state FROM ${
     sql(`${prefix}_runs`)
   } ORDER BY job_id, scheduled_time`)).pipe(Effect.orDie)
 
+/** The store timeout in the blackhole case. */
+const STORE_TIMEOUT_MS = 1000
+
 describe("PostgreSQL store through an outage", () => {
-  it.live("an outage longer than jobstoreRetryInterval: logged and retried, no run lost or duplicated", () =>
+  for (const fault of ["cut", "blackhole"] as const) {
+  const prefix = prefixes[fault]
+  it.live(`an outage (${fault === "cut" ? "connections reset" : "blackholed: no answer"}) longer than jobstoreRetryInterval: logged and retried, no run lost or duplicated`, () =>
     Effect.gen(function*() {
+      warnings.length = 0
       const calls: Array<string> = []
       const missedEvents = new Set<string>()
       // the scheduler's life: its scope ends before the runs are read (see the note at the end)
@@ -65,7 +73,7 @@ describe("PostgreSQL store through an outage", () => {
           SchedulerModule.layerDefault({ timezone: "UTC", jobstoreRetryInterval: 1 }).pipe(
             Layer.provide(Layer.merge(
               SqlJobStore.layerPg({ url: url.href, tablePrefix: prefix, clock: "database", maxConnections: 4 }),
-              Lock.leased({ owner: "outage" })
+              Lock.leased({ owner: `outage-${fault}`, storeTimeoutMs: STORE_TIMEOUT_MS })
             ))
           )
         )
@@ -93,8 +101,9 @@ describe("PostgreSQL store through an outage", () => {
         // lost would leave its runs recorded but never started: a case for run recovery, not
         // for this test)
         yield* sleepUntil(first.getTime() + 2_500)
-        proxy.cut()
-        yield* sleep(3_000) // longer than jobstoreRetryInterval (1 s) and the grace time (1 s)
+        if (fault === "cut") proxy.cut()
+        else proxy.blackhole()
+        yield* sleep(3_000) // longer than jobstoreRetryInterval (1 s), the grace time (1 s) and the store timeout (1 s)
         expect(yield* scheduler.state).toBe("running")
         proxy.restore()
         yield* sleep(3_500)
@@ -103,8 +112,12 @@ describe("PostgreSQL store through an outage", () => {
         yield* scheduler.shutdown()
 
         // the outage was seen: the store could not connect, the loop logged it and went on
-        expect(proxy.refused()).toBeGreaterThan(0)
+        if (fault === "cut") expect(proxy.refused()).toBeGreaterThan(0)
         expect(warnings.some((w) => w.includes("Error getting due jobs"))).toBe(true)
+        if (fault === "blackhole") {
+          // nothing failed by itself: the waits ended at the store timeout
+          expect(warnings.some((w) => w.includes(`no answer within ${STORE_TIMEOUT_MS} ms`)), warnings.join("\n")).toBe(true)
+        }
         for (const e of yield* events.takeAll) {
           expect(e._tag).not.toBe("JobMaxInstances")
           expect(e._tag).not.toBe("JobError")
@@ -116,7 +129,7 @@ describe("PostgreSQL store through an outage", () => {
       // Read after the scheduler's scope has closed: `shutdown()` can return while the
       // completion flusher still has a `complete` in flight, so runs that ran may read `ready`
       // for a moment right after it (a scheduler-loop issue, reported; not the store's).
-      const rows = yield* readRuns
+      const rows = yield* readRuns(prefix)
       let missed = 0
       const succeeded: Array<string> = []
       for (const id of [...FREE, ...STRICT]) {
@@ -143,4 +156,5 @@ describe("PostgreSQL store through an outage", () => {
       expect(missed).toBeGreaterThanOrEqual(STRICT.length)
       expect(missedEvents.size).toBe(missed)
     }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger))), 60_000)
+  }
 })

@@ -3,7 +3,9 @@
  * job body runs. The test process then opens the file: every job is there and readable, the run
  * that was in flight is recorded (its run row is still live, not silently gone), every call the
  * dead process made has its run row, and scheduling resumes. (Recovering the dead process's
- * live run is issue 11's business: with `Lock.single` it keeps no lease end; not tested here.)
+ * live run is issue 11's business: with `Lock.single` it keeps no lease end; not tested here.
+ * Both processes use `Lock.single` explicitly: the default for a persistent store is
+ * `Lock.leased`.)
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -17,6 +19,7 @@ import * as path from "node:path"
 import { EventBus } from "../../../src/events/EventBus.js"
 import * as SchedulerModule from "../../../src/scheduler/Scheduler.js"
 import { Scheduler } from "../../../src/scheduler/Scheduler.js"
+import * as Lock from "../../../src/stores/Lock.js"
 import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
 import { tempDir } from "./helpers.js"
 import { killSpawned, readCalls, secondAfter, seedJobs, spawnScheduler, TASKS, waitForFile } from "./processes.js"
@@ -117,7 +120,7 @@ describe("SQLite: a scheduler process killed mid-run", () => {
         expect(Option.map(yield* scheduler.getJob("hang"), (j) => j.nextRunTime)).toEqual(Option.some(hangAt + 3_600_000))
       }).pipe(
         Effect.scoped,
-        Effect.provide(SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: TASKS }).pipe(Layer.provide(store())))
+        Effect.provide(SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: TASKS }).pipe(Layer.provide(Layer.merge(store(), Lock.single()))))
       )
       expect(quarantined).toEqual([])
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)), 90_000)

@@ -48,6 +48,7 @@ import type {
   RowOutcome
 } from "../../EncodedJobStore.js"
 import { SCHEMA_VERSION } from "../../EncodedJobStore.js"
+import { maxInstancesOf } from "../../EncodedJobStore.js"
 import type { Claim, RunKey, RunState } from "../../JobStore.js"
 import { tables } from "../migrations.js"
 
@@ -843,7 +844,7 @@ export const make = (
           const at = yield* now
           const none: RecoveredRows = { now: at, runs: [], abandoned: [] }
           if (limit <= 0) return none
-          const expired = yield* sql`SELECT ${lit(RUN_COLUMNS)} FROM ${R} WHERE state IN ('ready', 'running') AND acquired_until <= ${at} ORDER BY acquired_until LIMIT ${
+          const expired = yield* sql`SELECT ${lit(RUN_COLUMNS)} FROM ${R} WHERE state IN ('ready', 'running') AND acquired_until <= ${at} ORDER BY acquired_until, scheduled_time LIMIT ${
             Math.floor(limit)
           }${skipLocked}`
           if (expired.length === 0) return none
@@ -873,6 +874,18 @@ export const make = (
               jobs.set(id, { row, fenceSeq: row.fenceSeq })
             }
           }
+          // maxInstances: a job's free slots are its maxInstances minus its runs holding a valid
+          // lease (counted under the job rows' locks, which release takes too)
+          const slots = new Map<string, number>()
+          if (jobs.size > 0) {
+            const jobIds = [...jobs.keys()]
+            const valid = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
+            const counts = yield* (dialect === "mysql"
+              ? sql`SELECT r.job_id, COUNT(*) AS n FROM ${idsTable(jobIds)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${valid} GROUP BY r.job_id`
+              : sql`SELECT r.job_id, COUNT(*) AS n FROM ${R} AS r WHERE ${idIn("r.job_id", jobIds)} AND ${valid} GROUP BY r.job_id`)
+            const live = new Map(counts.map((c) => [String(c.job_id), num(c.n)]))
+            for (const [id, job] of jobs) slots.set(id, maxInstancesOf(job.row.data) - (live.get(id) ?? 0))
+          }
           const runs: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
           const abandoned: Array<EncodedRun> = []
           for (const r of expired) {
@@ -881,6 +894,9 @@ export const make = (
             if (job === undefined) {
               abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at })
             } else {
+              const free = slots.get(run.jobId)!
+              if (free <= 0) continue // stays expired: taken over once a slot is free
+              slots.set(run.jobId, free - 1)
               const again: EncodedRun = {
                 ...run,
                 state: "ready",
