@@ -50,6 +50,8 @@ export interface SchedulerProcessEnv {
   readonly LEASE_MS?: string
   readonly MARKER?: string
   readonly RUN_UNTIL?: string
+  /** A file the test writes the end time to once the processes are ready (instead of RUN_UNTIL). */
+  readonly RUN_UNTIL_FILE?: string
 }
 
 /** A spawned scheduler process. */
@@ -159,6 +161,20 @@ export const twoProcesses = async (expect: ExpectStatic, options: {
   readonly jobs: number
   readonly seconds: number
 }): Promise<TwoProcessesSummary> => {
+  // the children start first (a tsx start on a loaded machine can take many seconds); the jobs
+  // and the end of the window are written once both are ready
+  const untilFile = path.join(options.dir, "run-until.txt")
+  const callFiles = ["a", "b"].map((name) => path.join(options.dir, `calls-${name}.txt`))
+  const children = callFiles.map((calls) =>
+    spawnScheduler({
+      STORE: options.store,
+      TABLE_PREFIX: options.tablePrefix,
+      LOCK: "leased",
+      CALLS: calls,
+      RUN_UNTIL_FILE: untilFile
+    })
+  )
+  for (const child of children) await child.ready
   const first = secondAfter(3_000)
   const ids = Array.from({ length: options.jobs }, (_, i) => `job-${i}`)
   await seedJobs(options.seedStore, ids.map((id) => ({
@@ -167,6 +183,8 @@ export const twoProcesses = async (expect: ExpectStatic, options: {
       id,
       trigger: "interval",
       triggerArgs: { seconds: 1, startDate: first },
+      // the first run is `first` even when seeding ends after it (a loaded machine)
+      nextRunTime: first,
       coalesce: false,
       misfireGraceTime: null,
       // children that start late (tsx, a loaded machine) catch up several seconds in one pass,
@@ -175,17 +193,7 @@ export const twoProcesses = async (expect: ExpectStatic, options: {
       maxInstances: 100
     }
   })))
-  const callFiles = ["a", "b"].map((name) => path.join(options.dir, `calls-${name}.txt`))
-  const children = callFiles.map((calls) =>
-    spawnScheduler({
-      STORE: options.store,
-      TABLE_PREFIX: options.tablePrefix,
-      LOCK: "leased",
-      CALLS: calls,
-      RUN_UNTIL: String(first.getTime() + options.seconds * 1000)
-    })
-  )
-  for (const child of children) await child.ready
+  fs.writeFileSync(untilFile, String(first.getTime() + options.seconds * 1000))
   for (const child of children) expect(await child.exited, child.output()).toEqual({ code: 0, signal: null })
 
   const [callsA, callsB] = callFiles.map(readCalls) as [Array<readonly [string, number]>, Array<readonly [string, number]>]
