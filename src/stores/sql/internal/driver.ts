@@ -552,11 +552,11 @@ export const make = (
       dialect === "pg" ? sql`${value}::${lit(type)}` : sql`${value}`
 
     /**
-     * Inserts the runs of one `release` (recorded at `at`, the ready ones leased by `owner`) in
-     * one statement; a key that exists is left alone.
+     * The statement that inserts the runs of one `release` (recorded at `at`, the ready ones
+     * leased by `owner`); a key that exists is left alone. `only` keeps the runs whose job id it
+     * lists (PostgreSQL: the jobs the same statement moved on).
      */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) => {
-      if (runs.length === 0) return Effect.void
+    const insertRunsStatement = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string, only?: Fragment) => {
       const v = rowsOf("v", NEW_RUN, runs.map(newRunValues))
       const ready = sql`v.state = 'ready'`
       const select = sql`SELECT v.job_id, v.scheduled_time, ${typed(at, "bigint")}, v.state, v.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${
@@ -565,12 +565,14 @@ export const make = (
       const columns = lit(
         "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
       )
-      return Effect.asVoid(
-        dialect === "mysql"
-          ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-          : sql`INSERT INTO ${R} (${columns}) ${select} WHERE true ON CONFLICT DO NOTHING`
-      )
+      return dialect === "mysql"
+        ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
+        : sql`INSERT INTO ${R} (${columns}) ${select} WHERE ${only ?? sql`true`} ON CONFLICT DO NOTHING`
     }
+
+    /** Inserts the runs of one `release` in one statement. */
+    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
+      runs.length === 0 ? Effect.void : Effect.asVoid(insertRunsStatement(runs, at, owner))
 
     interface JobUpdate {
       readonly id: string
@@ -592,19 +594,18 @@ export const make = (
         dialect === "mysql"
           // rows locked by this transaction: an upsert that always updates (faster than a join)
           ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
-          : dialect === "pg"
-          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
           : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
       )
     }
 
-    const clearLeases = (ids: ReadonlyArray<string>) =>
+    /** Clears the leases `owner` holds on jobs (a job changed while leased is planned again later). */
+    const clearLeases = (owner: string, ids: ReadonlyArray<string>) =>
       ids.length === 0
         ? Effect.void
         : Effect.asVoid(
           dialect === "mysql"
-            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL`
-            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)}`
+            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL WHERE j.acquired_by = ${owner}`
+            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)} AND acquired_by = ${owner}`
         )
 
     const deleteJobs = (ids: ReadonlyArray<string>) =>
@@ -614,19 +615,149 @@ export const make = (
           : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
       )
 
+    /** The jobs of a `release`, each with the range of its planned times (an empty range without any). */
+    const JOB_RANGE: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "lo", type: "bigint" },
+      { name: "hi", type: "bigint" }
+    ]
+
+    /** What `release` reads of its jobs: their columns, their live runs, the run keys that exist. */
+    interface ReleaseRead {
+      readonly jobs: Map<string, Row>
+      readonly live: Map<string, number>
+      readonly existing: Set<string>
+    }
+
+    /**
+     * PostgreSQL and SQLite: one statement reads the jobs of a `release` with the number of their
+     * live runs (maxInstances) and the run keys that exist in the range of their plans (one row
+     * per existing key, or one with `ex` null). No row lock: SQLite's write transaction holds the
+     * database; PostgreSQL's write is a compare-and-set on what this read saw ({@link releasePg}).
+     */
+    const readRelease = (decisions: ReadonlyArray<RowDecision>, at: number) =>
+      Effect.gen(function*() {
+        const ranges = new Map<string, [number, number]>()
+        for (const d of decisions) {
+          let range = ranges.get(d.id)
+          if (range === undefined) ranges.set(d.id, range = [Infinity, -Infinity])
+          for (const p of d.runs) {
+            if (p.scheduledTime < range[0]) range[0] = p.scheduledTime
+            if (p.scheduledTime > range[1]) range[1] = p.scheduledTime
+          }
+        }
+        const k = rowsOf(
+          "k",
+          JOB_RANGE,
+          Array.from(ranges, ([id, [lo, hi]]) => (lo > hi ? [id, 1, 0] : [id, lo, hi]))
+        )
+        const rows = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined, (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) AS live, x.scheduled_time AS ex FROM ${k} ${
+          lit(dialect === "sqlite" ? "CROSS JOIN" : "JOIN")
+        } ${J} AS j ON j.id = k.id LEFT JOIN ${R} AS x ON x.job_id = j.id AND x.scheduled_time >= k.lo AND x.scheduled_time <= k.hi`
+        const read: ReleaseRead = { jobs: new Map(), live: new Map(), existing: new Set() }
+        for (const r of rows) {
+          const id = String(r.id)
+          if (!read.jobs.has(id)) {
+            read.jobs.set(id, r)
+            read.live.set(id, num(r.live))
+          }
+          if (r.ex !== null && r.ex !== undefined) read.existing.add(key(id, num(r.ex)))
+        }
+        return read
+      })
+
+    /**
+     * MySQL / MariaDB: the jobs locked (`FOR UPDATE`), then, in one more round trip, the live runs
+     * and existing run keys of the accepted ones that start runs (a locking read there would lock
+     * those runs too).
+     */
+    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number, owner: string) =>
+      Effect.gen(function*() {
+        const ids = [...new Set(decisions.map((d) => d.id))]
+        const locked = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
+          idsTable(ids)
+        } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+        const read: ReleaseRead = { jobs: new Map(locked.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
+        const startingIds: Array<string> = []
+        let lo = Infinity
+        let hi = -Infinity
+        for (const d of decisions) {
+          const row = read.jobs.get(d.id)
+          if (row === undefined || !d.runs.some((p) => p.state === "ready")) continue
+          if (num(row.version) !== d.version || strOrNull(row.acquired_by) !== owner) continue
+          startingIds.push(d.id)
+          for (const p of d.runs) {
+            if (p.scheduledTime < lo) lo = p.scheduledTime
+            if (p.scheduledTime > hi) hi = p.scheduledTime
+          }
+        }
+        if (startingIds.length === 0) return read
+        const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
+        const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
+        // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
+        const found = yield* sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
+          idsTable(startingIds)
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+          idsTable(startingIds)
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
+        for (const r of found) {
+          if (num(r.k) === 0) read.live.set(String(r.job_id), num(r.v))
+          else read.existing.add(key(String(r.job_id), num(r.v)))
+        }
+        return read
+      })
+
+    /** The jobs a PostgreSQL `release` moves on or removes, with what its read saw of them. */
+    const JOB_CAS: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "rm", type: "int" },
+      { name: "ver", type: "bigint" },
+      { name: "fs0", type: "bigint" },
+      { name: "until0", type: "bigint" },
+      { name: "nrt", type: "bigint" },
+      { name: "fs", type: "bigint" }
+    ]
+
+    interface JobWrite extends JobUpdate {
+      readonly removed: boolean
+      readonly row: Row
+    }
+
+    /**
+     * PostgreSQL: the writes of a `release` in one statement, a compare-and-set on what the read
+     * saw (version, fence sequence, lease owner and end, not quarantined): the jobs that still
+     * match are moved on (or removed) and only their runs are inserted; returns their ids.
+     */
+    const releasePg = (writes: ReadonlyArray<JobWrite>, runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
+      Effect.gen(function*() {
+        const c = rowsOf(
+          "c",
+          JOB_CAS,
+          writes.map((w) => [
+            w.id,
+            w.removed ? 1 : 0,
+            num(w.row.version),
+            num(w.row.fence_seq),
+            num(w.row.acquired_until),
+            w.nextRunTime,
+            w.fenceSeq
+          ])
+        )
+        const cas = sql`j.version = c.ver AND j.fence_seq = c.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = c.until0 AND j.quarantined IS NULL`
+        const inserted = runs.length === 0
+          ? sql``
+          : sql`, i AS (${insertRunsStatement(runs, at, owner, sql`v.job_id IN (SELECT id FROM w)`)})`
+        const rows = yield* sql`WITH c AS (SELECT * FROM ${c}), u AS (UPDATE ${J} AS j SET next_run_time = c.nrt, fence_seq = c.fs, acquired_by = NULL, acquired_until = NULL FROM c WHERE c.rm = 0 AND j.id = c.id AND ${cas} RETURNING j.id), d AS (DELETE FROM ${J} AS j USING c WHERE c.rm = 1 AND j.id = c.id AND ${cas} RETURNING j.id), w AS (SELECT id FROM u UNION ALL SELECT id FROM d)${inserted} SELECT id FROM w`
+        return new Set(rows.map((r) => String(r.id)))
+      })
+
     const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
       decisions.length === 0 ? Effect.succeed([]) : transaction("release")(
         Effect.gen(function*() {
           const at = yield* now
-          const ids = [...new Set(decisions.map((d) => d.id))]
-          const locked = yield* (dialect === "mysql"
-            ? sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
-              idsTable(ids)
-            } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
-            : sql`SELECT id, version, fence_seq, acquired_by, acquired_until, quarantined FROM ${J} WHERE ${
-              idIn("id", ids)
-            }${forUpdate}`)
-          const jobs = new Map(locked.map((r) => [String(r.id), r]))
+          const { existing, jobs, live } = yield* (dialect === "mysql"
+            ? readReleaseMysql(decisions, at, owner)
+            : readRelease(decisions, at))
           const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
           const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
           const clear: Array<string> = []
@@ -646,43 +777,8 @@ export const make = (
               outcomes[index] = { _tag: "Refused" }
             } else accepted.push({ index, d, row })
           })
-
-          // live runs (maxInstances) and existing run keys of the jobs that start runs
-          const starting = accepted.filter((a) => a.d.runs.some((p) => p.state === "ready"))
-          const live = new Map<string, number>()
-          const existing = new Set<string>()
-          if (starting.length > 0) {
-            const startingIds = starting.map((a) => a.d.id)
-            const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-            let lo = Infinity
-            let hi = -Infinity
-            for (const a of starting) {
-              for (const p of a.d.runs) {
-                if (p.scheduledTime < lo) lo = p.scheduledTime
-                if (p.scheduledTime > hi) hi = p.scheduledTime
-              }
-            }
-            const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-            // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
-            const found = yield* (dialect === "mysql"
-              ? sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
-                idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
-                idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
-              : sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${R} AS r WHERE ${
-                idIn("r.job_id", startingIds)
-              } AND ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${R} AS r WHERE ${
-                idIn("r.job_id", startingIds)
-              } AND ${inRange}`)
-            for (const r of found) {
-              if (num(r.k) === 0) live.set(String(r.job_id), num(r.v))
-              else existing.add(key(String(r.job_id), num(r.v)))
-            }
-          }
           const inserts: Array<EncodedRun> = []
-          const updates: Array<JobUpdate> = []
-          const removed: Array<string> = []
+          const writes: Array<JobWrite> = []
           for (const { d, index, row } of accepted) {
             const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
             let fenceSeq = num(row.fence_seq)
@@ -715,14 +811,23 @@ export const make = (
               inserts.push(run)
               if (ready) started.push(run)
             }
-            if (d.next === null) removed.push(d.id)
-            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, fenceSeq })
+            writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq, row })
             outcomes[index] = { _tag: "Released", runs: started, skipped }
           }
-          yield* insertRuns(inserts, at, owner)
-          yield* updateJobs(updates)
-          yield* deleteJobs(removed)
-          yield* clearLeases(clear)
+          if (dialect === "pg") {
+            if (writes.length > 0) {
+              const done = yield* releasePg(writes, inserts, at, owner)
+              // a job changed since the read (a race the compare-and-set lost): refused, nothing written
+              if (done.size < writes.length) {
+                for (const { d, index } of accepted) if (!done.has(d.id)) outcomes[index] = { _tag: "Refused" }
+              }
+            }
+          } else {
+            yield* insertRuns(inserts, at, owner)
+            yield* updateJobs(writes.filter((w) => !w.removed))
+            yield* deleteJobs(writes.filter((w) => w.removed).map((w) => w.id))
+          }
+          yield* clearLeases(owner, clear)
           return outcomes as Array<RowOutcome>
         })
       )
