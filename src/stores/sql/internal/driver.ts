@@ -363,20 +363,45 @@ export const make = (
 
     // -- user writes --------------------------------------------------------------------------------
 
+    /** The wake-up channel of the store (PostgreSQL `NOTIFY`; SQLite in-process hints). */
+    const channel = `${options.prefix}_wakeup`
+
     const nextFence = sql`(SELECT COALESCE(MAX(fence), 0) FROM ${R} WHERE job_id = `
+
+    /**
+     * PostgreSQL: a user write and its wake-up hint in one statement (so in one transaction: the
+     * peers are told at its commit, and only of a write that changed a row). `write` returns
+     * the written ids; the payload is the job id, cut to 200 characters (`pg_notify` refuses a
+     * payload of 8,000 bytes or more, and the hint must never fail the write).
+     */
+    const withHint = (write: Fragment) =>
+      sql`WITH w AS (${write} RETURNING id) SELECT left(w.id, 200) AS id, pg_notify(${channel}, left(w.id, 200)) AS n FROM w`
 
     const insert = (job: EncodedJob) =>
       guard("add")(
         Effect.flatMap(
           dialect === "mysql"
             // a plain INSERT (INSERT IGNORE would also turn a too long id into a truncated one)
-            ? Effect.catchIf(
-              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw,
-              (e) => (e.cause as { errno?: unknown } | undefined)?.errno === 1062, // ER_DUP_ENTRY
-              () => Effect.succeed({ affectedRows: 0 })
+            ? Effect.map(
+              Effect.catchIf(
+                sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw,
+                (e) => (e.cause as { errno?: unknown } | undefined)?.errno === 1062, // ER_DUP_ENTRY
+                () => Effect.succeed({ affectedRows: 0 })
+              ),
+              affected
             )
-            : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`.raw,
-          (raw) => affected(raw) === 0 ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void
+            : dialect === "pg"
+            ? Effect.map(
+              withHint(
+                sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`
+              ),
+              (rows) => rows.length
+            )
+            : Effect.map(
+              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`.raw,
+              affected
+            ),
+          (n) => n === 0 ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void
         )
       )
 
@@ -385,29 +410,38 @@ export const make = (
         Effect.asVoid(
           dialect === "mysql"
             ? sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), data = VALUES(data), version = version + 1, quarantined = NULL`
+            : dialect === "pg"
+            ? withHint(
+              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO UPDATE SET next_run_time = excluded.next_run_time, data = excluded.data, version = ${J}.version + 1, quarantined = NULL`
+            )
             : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO UPDATE SET next_run_time = excluded.next_run_time, data = excluded.data, version = ${J}.version + 1, quarantined = NULL`
         )
       )
 
     const update = (job: EncodedJob) =>
       guard("update")(
-        Effect.map(
-          sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`.raw,
-          (raw) => affected(raw) > 0
-        )
+        dialect === "pg"
+          ? Effect.map(
+            withHint(
+              sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`
+            ),
+            (rows) => rows.length > 0
+          )
+          : Effect.map(
+            sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`.raw,
+            (raw) => affected(raw) > 0
+          )
       )
 
     // -- wake-up hints (PostgreSQL) ------------------------------------------------------------------
 
     /**
-     * PostgreSQL: after a user write that may make a due time earlier, `pg_notify` tells the
-     * peers' loops (payload: the job id). A hint only: a failed or lost one is covered by polling.
+     * SQLite: after a user write, the stores of this process on the same file are told at once
+     * (PostgreSQL's hint is sent by the write itself, {@link withHint}; a hint is only a hint:
+     * polling covers a lost one).
      */
-    const channel = `${options.prefix}_wakeup`
-    const notify = (id: string) =>
-      dialect === "pg"
-        ? Effect.ignore(sql`SELECT pg_notify(${channel}, ${id})`)
-        : dialect === "sqlite"
+    const notify = (_id: string) =>
+      dialect === "sqlite"
         ? Effect.sync(() => {
           for (const l of localHints.get(client) ?? []) if (l.channel === channel) l.wake()
         })
