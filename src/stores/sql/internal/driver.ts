@@ -931,36 +931,51 @@ export const make = (
       { name: "f", type: "bigint" }
     ]
 
-    /** Renews (or hands back, `leaseMs` 0) the leases of the runs `owner` still holds: lock them, then update them. */
-    const renewRuns = (owner: string, runs: ReadonlyArray<RunKey>, leaseMs: number) =>
-      runs.length === 0 ? Effect.succeed([]) : transaction("renewRuns")(
+    const fenced = (jobId: string, t: number, fence: number) => `${key(jobId, t)}\u0000${fence}`
+
+    /**
+     * Renews (or hands back, `leaseMs` 0) the leases of the runs `owner` still holds (this fence,
+     * ready or running, lease live). PostgreSQL and SQLite: one `UPDATE … RETURNING` per call;
+     * MySQL / MariaDB (no `RETURNING` on an `UPDATE`): lock them, then update them.
+     */
+    const renewRuns = (owner: string, runs: ReadonlyArray<RunKey>, leaseMs: number) => {
+      if (runs.length === 0) return Effect.succeed([])
+      const answer = (found: ReadonlyArray<Row>) => {
+        const renewed = new Set(found.map((r) => fenced(String(r.job_id), num(r.scheduled_time), num(r.fence))))
+        return runs.map((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence)))
+      }
+      const keysOf = (list: ReadonlyArray<RunKey>) => rowsOf("k", RUN_FENCE, list.map((r) => [r.jobId, r.scheduledTime, r.fence]))
+      if (dialect !== "mysql") {
+        return guard("renewRuns")(
+          Effect.gen(function*() {
+            const at = yield* now
+            const until = at + leaseMs
+            const k = keysOf(runs)
+            const found = yield* (dialect === "pg"
+              ? sql`UPDATE ${R} AS r SET acquired_until = ${until} FROM ${k} WHERE r.job_id = k.job_id AND r.scheduled_time = k.st AND r.fence = k.f AND r.state IN ('ready', 'running') AND r.acquired_by = ${owner} AND r.acquired_until > ${at} RETURNING r.job_id, r.scheduled_time, r.fence`
+              : sql`UPDATE ${R} SET acquired_until = ${until} FROM ${k} WHERE ${R}.job_id = k.job_id AND ${R}.scheduled_time = k.st AND ${R}.fence = k.f AND ${R}.state IN ('ready', 'running') AND ${R}.acquired_by = ${owner} AND ${R}.acquired_until > ${at} RETURNING job_id, scheduled_time, fence`)
+            return answer(found)
+          })
+        )
+      }
+      return transaction("renewRuns")(
         Effect.gen(function*() {
           const at = yield* now
-          const keys = rowsOf("k", RUN_FENCE, runs.map((r) => [r.jobId, r.scheduledTime, r.fence]))
           const held = sql`r.fence = k.f AND r.state IN ('ready', 'running') AND r.acquired_by = ${owner} AND r.acquired_until > ${at}`
-          const found = yield* (dialect === "mysql"
-            ? sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE`
-            : dialect === "pg"
-            ? sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE OF r`
-            : sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held}`)
-          const fenced = (jobId: string, t: number, fence: number) => `${key(jobId, t)}\u0000${fence}`
-          const renewed = new Set(found.map((r) => fenced(String(r.job_id), num(r.scheduled_time), num(r.fence))))
-          if (renewed.size > 0) {
-            const until = at + leaseMs
-            const v = rowsOf(
-              "k",
-              RUN_FENCE,
-              runs.filter((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence))).map((r) => [r.jobId, r.scheduledTime, r.fence])
-            )
-            yield* (dialect === "mysql"
-              ? sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st SET r.acquired_until = ${until} WHERE r.fence = k.f`
-              : dialect === "pg"
-              ? sql`UPDATE ${R} AS r SET acquired_until = ${until} FROM ${v} WHERE r.job_id = k.job_id AND r.scheduled_time = k.st AND r.fence = k.f`
-              : sql`UPDATE ${R} SET acquired_until = ${until} FROM ${v} WHERE ${R}.job_id = k.job_id AND ${R}.scheduled_time = k.st AND ${R}.fence = k.f`)
+          const found = yield* sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${
+            keysOf(runs)
+          } STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE`
+          const renewed = answer(found)
+          if (found.length > 0) {
+            const v = keysOf(runs.filter((_, i) => renewed[i]))
+            yield* sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st SET r.acquired_until = ${
+              at + leaseMs
+            } WHERE r.fence = k.f`
           }
-          return runs.map((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence)))
+          return renewed
         })
       )
+    }
 
     const RUN_TAKEOVER: ReadonlyArray<Column> = [
       { name: "job_id", type: "id" },
