@@ -16,13 +16,17 @@
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
  *
- * Batches are set-based: a `release` of n decisions is a constant number of statements (lock the
- * jobs; count their live runs and find the run keys that exist, in one; insert the runs; update
- * the jobs' columns, never their JSON record), a `complete` two (lock the runs by key, update the
- * accepted ones); the rows go as one parameter (PostgreSQL: arrays and `unnest`; SQLite: JSON and
- * `json_each`; MySQL: JSON and `JSON_TABLE`, joined first), so the statements' text never varies
- * with the batch. A transaction the database picked as a deadlock victim (or a serialization
- * failure) is run again, up to 3 times.
+ * Batches are set-based: a `release` of n decisions is a constant number of statements. SQLite
+ * and PostgreSQL read the jobs with their live runs and the run keys that exist in one statement;
+ * SQLite then inserts the runs and updates the jobs' columns (never their JSON record);
+ * PostgreSQL writes in one statement, a compare-and-set on what it read (no `SELECT … FOR
+ * UPDATE`): the jobs that still match are moved on or removed and only their runs are inserted.
+ * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
+ * runs and upsert the jobs' columns. A `complete` is two statements (lock the runs by key,
+ * update the accepted ones). The rows go as one JSON parameter (PostgreSQL:
+ * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`, joined first), so the
+ * statements' text never varies with the batch. A transaction the database picked as a deadlock
+ * victim (or a serialization failure) is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -228,15 +232,16 @@ export const make = (
       sql`JSON_TABLE(${JSON.stringify(ids)}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) AS ids`
 
     /**
-     * A derived table `alias(column, …)` of `rows` passed as one parameter per column
-     * (PostgreSQL: `unnest` of arrays) or as one JSON parameter (SQLite: `json_each`; MySQL:
-     * `JSON_TABLE`).
+     * A derived table `alias(column, …)` of `rows` passed as one JSON parameter (PostgreSQL:
+     * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`).
      */
     const rowsOf = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
-      const names = columns.map((c) => c.name).join(", ")
       if (dialect === "pg") {
-        const arrays = columns.map((c, i) => sql`${rows.map((r) => r[i]) as Array<unknown>}::${lit(PG_TYPES[c.type])}[]`)
-        return sql`unnest(${sql.csv(arrays)}) AS ${lit(alias)}(${lit(names)})`
+        // one JSON parameter (JSON.stringify), not one array per column (the driver escapes each element)
+        const picks = columns.map((c, i) =>
+          c.type === "id" || c.type === "text" ? `e->>${i} AS ${c.name}` : `(e->>${i})::${PG_TYPES[c.type]} AS ${c.name}`
+        ).join(", ")
+        return sql`(SELECT ${lit(picks)} FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) AS e) AS ${lit(alias)}`
       }
       if (dialect === "sqlite") {
         const picks = columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c.name}`).join(", ")
