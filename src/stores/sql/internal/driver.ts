@@ -856,9 +856,15 @@ export const make = (
           if (dialect === "pg") {
             if (writes.length > 0) {
               const done = yield* releasePg(writes, inserts, at, owner)
-              // a job changed since the read (a race the compare-and-set lost): refused, nothing written
+              // a job changed since the read (a user write, a run taken over): refused, nothing
+              // written but its lease cleared (if still ours), as when the read sees the change
               if (done.size < writes.length) {
-                for (const { d, index } of accepted) if (!done.has(d.id)) outcomes[index] = { _tag: "Refused" }
+                for (const { d, index } of accepted) {
+                  if (!done.has(d.id)) {
+                    outcomes[index] = { _tag: "Refused" }
+                    clear.push(d.id)
+                  }
+                }
               }
             }
           } else {
