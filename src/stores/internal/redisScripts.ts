@@ -255,6 +255,8 @@ local set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, remove
 local seen = {}
 local out = { now_text }
 local owner_json = cjson.encode(owner)
+-- members of the store-wide sorted sets, gathered over the batch (one ZADD each at the end)
+local leases, ended = {}, {}
 for i, d in ipairs(decisions) do
   local id = d.id
   local u = untils[i]
@@ -288,7 +290,7 @@ for i, d in ipairs(decisions) do
     -- the last runs of a job this release removes carry its record (recovery runs them from it)
     local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
     local line = { skipped and '1' or '0', u }
-    local live, ended, leases = {}, {}, {}
+    local live = {}
     for _, p in ipairs(planned) do
       local ready = p.state == 'r' and not skipped
       local state, fence, attempt, by, untl, ended_at = 'missed', '0', '0', 'null', 'null', now_text
@@ -314,8 +316,6 @@ for i, d in ipairs(decisions) do
       end
     end
     if #live > 0 then bulk('ZADD', prefix .. ':live:' .. id, live) end
-    if #leases > 0 then bulk('ZADD', prefix .. ':leases', leases) end
-    if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
     if fence_seq > tonumber(fmaxs[i] or '0') then set_fmax[#set_fmax + 1] = id; set_fmax[#set_fmax + 1] = fence_seq end
     if d.next == '-' then
       removed[#removed + 1] = id
@@ -333,6 +333,8 @@ for i, d in ipairs(decisions) do
     out[#out + 1] = table.concat(line, ' ')
   end
 end
+if #leases > 0 then bulk('ZADD', prefix .. ':leases', leases) end
+if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end

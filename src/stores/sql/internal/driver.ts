@@ -16,13 +16,17 @@
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
  *
- * Batches are set-based: a `release` of n decisions is a constant number of statements (lock the
- * jobs; count their live runs and find the run keys that exist, in one; insert the runs; update
- * the jobs' columns, never their JSON record), a `complete` two (lock the runs by key, update the
- * accepted ones); the rows go as one parameter (PostgreSQL: arrays and `unnest`; SQLite: JSON and
- * `json_each`; MySQL: JSON and `JSON_TABLE`, joined first), so the statements' text never varies
- * with the batch. A transaction the database picked as a deadlock victim (or a serialization
- * failure) is run again, up to 3 times.
+ * Batches are set-based: a `release` of n decisions is a constant number of statements. SQLite
+ * and PostgreSQL read the jobs with their live runs and the run keys that exist in one statement;
+ * SQLite then inserts the runs and updates the jobs' columns (never their JSON record);
+ * PostgreSQL writes in one statement, a compare-and-set on what it read (no `SELECT … FOR
+ * UPDATE`): the jobs that still match are moved on or removed and only their runs are inserted.
+ * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
+ * runs and upsert the jobs' columns. A `complete` is two statements (lock the runs by key,
+ * update the accepted ones). The rows go as one JSON parameter (PostgreSQL:
+ * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`, joined first), so the
+ * statements' text never varies with the batch. A transaction the database picked as a deadlock
+ * victim (or a serialization failure) is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
@@ -229,15 +233,16 @@ export const make = (
       sql`JSON_TABLE(${JSON.stringify(ids)}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) AS ids`
 
     /**
-     * A derived table `alias(column, …)` of `rows` passed as one parameter per column
-     * (PostgreSQL: `unnest` of arrays) or as one JSON parameter (SQLite: `json_each`; MySQL:
-     * `JSON_TABLE`).
+     * A derived table `alias(column, …)` of `rows` passed as one JSON parameter (PostgreSQL:
+     * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`).
      */
     const rowsOf = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
-      const names = columns.map((c) => c.name).join(", ")
       if (dialect === "pg") {
-        const arrays = columns.map((c, i) => sql`${rows.map((r) => r[i]) as Array<unknown>}::${lit(PG_TYPES[c.type])}[]`)
-        return sql`unnest(${sql.csv(arrays)}) AS ${lit(alias)}(${lit(names)})`
+        // one JSON parameter (JSON.stringify), not one array per column (the driver escapes each element)
+        const picks = columns.map((c, i) =>
+          c.type === "id" || c.type === "text" ? `e->>${i} AS ${c.name}` : `(e->>${i})::${PG_TYPES[c.type]} AS ${c.name}`
+        ).join(", ")
+        return sql`(SELECT ${lit(picks)} FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) AS e) AS ${lit(alias)}`
       }
       if (dialect === "sqlite") {
         const picks = columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${c.name}`).join(", ")
@@ -364,20 +369,45 @@ export const make = (
 
     // -- user writes --------------------------------------------------------------------------------
 
+    /** The wake-up channel of the store (PostgreSQL `NOTIFY`; SQLite in-process hints). */
+    const channel = `${options.prefix}_wakeup`
+
     const nextFence = sql`(SELECT COALESCE(MAX(fence), 0) FROM ${R} WHERE job_id = `
+
+    /**
+     * PostgreSQL: a user write and its wake-up hint in one statement (so in one transaction: the
+     * peers are told at its commit, and only of a write that changed a row). `write` returns
+     * the written ids; the payload is the job id, cut to 200 characters (`pg_notify` refuses a
+     * payload of 8,000 bytes or more, and the hint must never fail the write).
+     */
+    const withHint = (write: Fragment) =>
+      sql`WITH w AS (${write} RETURNING id) SELECT left(w.id, 200) AS id, pg_notify(${channel}, left(w.id, 200)) AS n FROM w`
 
     const insert = (job: EncodedJob) =>
       guard("add")(
         Effect.flatMap(
           dialect === "mysql"
             // a plain INSERT (INSERT IGNORE would also turn a too long id into a truncated one)
-            ? Effect.catchIf(
-              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw,
-              (e) => (e.cause as { errno?: unknown } | undefined)?.errno === 1062, // ER_DUP_ENTRY
-              () => Effect.succeed({ affectedRows: 0 })
+            ? Effect.map(
+              Effect.catchIf(
+                sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id}))`.raw,
+                (e) => (e.cause as { errno?: unknown } | undefined)?.errno === 1062, // ER_DUP_ENTRY
+                () => Effect.succeed({ affectedRows: 0 })
+              ),
+              affected
             )
-            : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`.raw,
-          (raw) => affected(raw) === 0 ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void
+            : dialect === "pg"
+            ? Effect.map(
+              withHint(
+                sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`
+              ),
+              (rows) => rows.length
+            )
+            : Effect.map(
+              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO NOTHING`.raw,
+              affected
+            ),
+          (n) => n === 0 ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void
         )
       )
 
@@ -386,29 +416,38 @@ export const make = (
         Effect.asVoid(
           dialect === "mysql"
             ? sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), data = VALUES(data), version = version + 1, quarantined = NULL`
+            : dialect === "pg"
+            ? withHint(
+              sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO UPDATE SET next_run_time = excluded.next_run_time, data = excluded.data, version = ${J}.version + 1, quarantined = NULL`
+            )
             : sql`INSERT INTO ${J} (id, next_run_time, data, version, fence_seq) VALUES (${job.id}, ${job.nextRunTime}, ${job.data}, 1, ${nextFence}${job.id})) ON CONFLICT (id) DO UPDATE SET next_run_time = excluded.next_run_time, data = excluded.data, version = ${J}.version + 1, quarantined = NULL`
         )
       )
 
     const update = (job: EncodedJob) =>
       guard("update")(
-        Effect.map(
-          sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`.raw,
-          (raw) => affected(raw) > 0
-        )
+        dialect === "pg"
+          ? Effect.map(
+            withHint(
+              sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`
+            ),
+            (rows) => rows.length > 0
+          )
+          : Effect.map(
+            sql`UPDATE ${J} SET next_run_time = ${job.nextRunTime}, data = ${job.data}, version = version + 1 WHERE id = ${job.id} AND quarantined IS NULL`.raw,
+            (raw) => affected(raw) > 0
+          )
       )
 
     // -- wake-up hints (PostgreSQL) ------------------------------------------------------------------
 
     /**
-     * PostgreSQL: after a user write that may make a due time earlier, `pg_notify` tells the
-     * peers' loops (payload: the job id). A hint only: a failed or lost one is covered by polling.
+     * SQLite: after a user write, the stores of this process on the same file are told at once
+     * (PostgreSQL's hint is sent by the write itself, {@link withHint}; a hint is only a hint:
+     * polling covers a lost one).
      */
-    const channel = `${options.prefix}_wakeup`
-    const notify = (id: string) =>
-      dialect === "pg"
-        ? Effect.ignore(sql`SELECT pg_notify(${channel}, ${id})`)
-        : dialect === "sqlite"
+    const notify = (_id: string) =>
+      dialect === "sqlite"
         ? Effect.sync(() => {
           for (const l of localHints.get(client) ?? []) if (l.channel === channel) l.wake()
         })
@@ -553,11 +592,11 @@ export const make = (
       dialect === "pg" ? sql`${value}::${lit(type)}` : sql`${value}`
 
     /**
-     * Inserts the runs of one `release` (recorded at `at`, the ready ones leased by `owner`) in
-     * one statement; a key that exists is left alone.
+     * The statement that inserts the runs of one `release` (recorded at `at`, the ready ones
+     * leased by `owner`); a key that exists is left alone. `only` keeps the runs whose job id it
+     * lists (PostgreSQL: the jobs the same statement moved on).
      */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) => {
-      if (runs.length === 0) return Effect.void
+    const insertRunsStatement = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string, only?: Fragment) => {
       const v = rowsOf("v", NEW_RUN, runs.map(newRunValues))
       const ready = sql`v.state = 'ready'`
       const select = sql`SELECT v.job_id, v.scheduled_time, ${typed(at, "bigint")}, v.state, v.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${
@@ -566,12 +605,14 @@ export const make = (
       const columns = lit(
         "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
       )
-      return Effect.asVoid(
-        dialect === "mysql"
-          ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-          : sql`INSERT INTO ${R} (${columns}) ${select} WHERE true ON CONFLICT DO NOTHING`
-      )
+      return dialect === "mysql"
+        ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
+        : sql`INSERT INTO ${R} (${columns}) ${select} WHERE ${only ?? sql`true`} ON CONFLICT DO NOTHING`
     }
+
+    /** Inserts the runs of one `release` in one statement. */
+    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
+      runs.length === 0 ? Effect.void : Effect.asVoid(insertRunsStatement(runs, at, owner))
 
     interface JobUpdate {
       readonly id: string
@@ -593,19 +634,18 @@ export const make = (
         dialect === "mysql"
           // rows locked by this transaction: an upsert that always updates (faster than a join)
           ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
-          : dialect === "pg"
-          ? sql`UPDATE ${J} AS j SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE j.id = v.id`
           : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
       )
     }
 
-    const clearLeases = (ids: ReadonlyArray<string>) =>
+    /** Clears the leases `owner` holds on jobs (a job changed while leased is planned again later). */
+    const clearLeases = (owner: string, ids: ReadonlyArray<string>) =>
       ids.length === 0
         ? Effect.void
         : Effect.asVoid(
           dialect === "mysql"
-            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL`
-            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)}`
+            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL WHERE j.acquired_by = ${owner}`
+            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)} AND acquired_by = ${owner}`
         )
 
     const deleteJobs = (ids: ReadonlyArray<string>) =>
@@ -615,19 +655,149 @@ export const make = (
           : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
       )
 
+    /** The jobs of a `release`, each with the range of its planned times (an empty range without any). */
+    const JOB_RANGE: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "lo", type: "bigint" },
+      { name: "hi", type: "bigint" }
+    ]
+
+    /** What `release` reads of its jobs: their columns, their live runs, the run keys that exist. */
+    interface ReleaseRead {
+      readonly jobs: Map<string, Row>
+      readonly live: Map<string, number>
+      readonly existing: Set<string>
+    }
+
+    /**
+     * PostgreSQL and SQLite: one statement reads the jobs of a `release` with the number of their
+     * live runs (maxInstances) and the run keys that exist in the range of their plans (one row
+     * per existing key, or one with `ex` null). No row lock: SQLite's write transaction holds the
+     * database; PostgreSQL's write is a compare-and-set on what this read saw ({@link releasePg}).
+     */
+    const readRelease = (decisions: ReadonlyArray<RowDecision>, at: number) =>
+      Effect.gen(function*() {
+        const ranges = new Map<string, [number, number]>()
+        for (const d of decisions) {
+          let range = ranges.get(d.id)
+          if (range === undefined) ranges.set(d.id, range = [Infinity, -Infinity])
+          for (const p of d.runs) {
+            if (p.scheduledTime < range[0]) range[0] = p.scheduledTime
+            if (p.scheduledTime > range[1]) range[1] = p.scheduledTime
+          }
+        }
+        const k = rowsOf(
+          "k",
+          JOB_RANGE,
+          Array.from(ranges, ([id, [lo, hi]]) => (lo > hi ? [id, 1, 0] : [id, lo, hi]))
+        )
+        const rows = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined, (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) AS live, x.scheduled_time AS ex FROM ${k} ${
+          lit(dialect === "sqlite" ? "CROSS JOIN" : "JOIN")
+        } ${J} AS j ON j.id = k.id LEFT JOIN ${R} AS x ON x.job_id = j.id AND x.scheduled_time >= k.lo AND x.scheduled_time <= k.hi`
+        const read: ReleaseRead = { jobs: new Map(), live: new Map(), existing: new Set() }
+        for (const r of rows) {
+          const id = String(r.id)
+          if (!read.jobs.has(id)) {
+            read.jobs.set(id, r)
+            read.live.set(id, num(r.live))
+          }
+          if (r.ex !== null && r.ex !== undefined) read.existing.add(key(id, num(r.ex)))
+        }
+        return read
+      })
+
+    /**
+     * MySQL / MariaDB: the jobs locked (`FOR UPDATE`), then, in one more round trip, the live runs
+     * and existing run keys of the accepted ones that start runs (a locking read there would lock
+     * those runs too).
+     */
+    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number, owner: string) =>
+      Effect.gen(function*() {
+        const ids = [...new Set(decisions.map((d) => d.id))]
+        const locked = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
+          idsTable(ids)
+        } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+        const read: ReleaseRead = { jobs: new Map(locked.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
+        const startingIds: Array<string> = []
+        let lo = Infinity
+        let hi = -Infinity
+        for (const d of decisions) {
+          const row = read.jobs.get(d.id)
+          if (row === undefined || !d.runs.some((p) => p.state === "ready")) continue
+          if (num(row.version) !== d.version || strOrNull(row.acquired_by) !== owner) continue
+          startingIds.push(d.id)
+          for (const p of d.runs) {
+            if (p.scheduledTime < lo) lo = p.scheduledTime
+            if (p.scheduledTime > hi) hi = p.scheduledTime
+          }
+        }
+        if (startingIds.length === 0) return read
+        const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
+        const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
+        // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
+        const found = yield* sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
+          idsTable(startingIds)
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+          idsTable(startingIds)
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
+        for (const r of found) {
+          if (num(r.k) === 0) read.live.set(String(r.job_id), num(r.v))
+          else read.existing.add(key(String(r.job_id), num(r.v)))
+        }
+        return read
+      })
+
+    /** The jobs a PostgreSQL `release` moves on or removes, with what its read saw of them. */
+    const JOB_CAS: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "rm", type: "int" },
+      { name: "ver", type: "bigint" },
+      { name: "fs0", type: "bigint" },
+      { name: "until0", type: "bigint" },
+      { name: "nrt", type: "bigint" },
+      { name: "fs", type: "bigint" }
+    ]
+
+    interface JobWrite extends JobUpdate {
+      readonly removed: boolean
+      readonly row: Row
+    }
+
+    /**
+     * PostgreSQL: the writes of a `release` in one statement, a compare-and-set on what the read
+     * saw (version, fence sequence, lease owner and end, not quarantined): the jobs that still
+     * match are moved on (or removed) and only their runs are inserted; returns their ids.
+     */
+    const releasePg = (writes: ReadonlyArray<JobWrite>, runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
+      Effect.gen(function*() {
+        const c = rowsOf(
+          "c",
+          JOB_CAS,
+          writes.map((w) => [
+            w.id,
+            w.removed ? 1 : 0,
+            num(w.row.version),
+            num(w.row.fence_seq),
+            num(w.row.acquired_until),
+            w.nextRunTime,
+            w.fenceSeq
+          ])
+        )
+        const cas = sql`j.version = c.ver AND j.fence_seq = c.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = c.until0 AND j.quarantined IS NULL`
+        const inserted = runs.length === 0
+          ? sql``
+          : sql`, i AS (${insertRunsStatement(runs, at, owner, sql`v.job_id IN (SELECT id FROM w)`)})`
+        const rows = yield* sql`WITH c AS (SELECT * FROM ${c}), u AS (UPDATE ${J} AS j SET next_run_time = c.nrt, fence_seq = c.fs, acquired_by = NULL, acquired_until = NULL FROM c WHERE c.rm = 0 AND j.id = c.id AND ${cas} RETURNING j.id), d AS (DELETE FROM ${J} AS j USING c WHERE c.rm = 1 AND j.id = c.id AND ${cas} RETURNING j.id), w AS (SELECT id FROM u UNION ALL SELECT id FROM d)${inserted} SELECT id FROM w`
+        return new Set(rows.map((r) => String(r.id)))
+      })
+
     const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
       decisions.length === 0 ? Effect.succeed([]) : transaction("release")(
         Effect.gen(function*() {
           const at = yield* now
-          const ids = [...new Set(decisions.map((d) => d.id))]
-          const locked = yield* (dialect === "mysql"
-            ? sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
-              idsTable(ids)
-            } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
-            : sql`SELECT id, version, fence_seq, acquired_by, acquired_until, quarantined FROM ${J} WHERE ${
-              idIn("id", ids)
-            }${forUpdate}`)
-          const jobs = new Map(locked.map((r) => [String(r.id), r]))
+          const { existing, jobs, live } = yield* (dialect === "mysql"
+            ? readReleaseMysql(decisions, at, owner)
+            : readRelease(decisions, at))
           const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
           const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
           const clear: Array<string> = []
@@ -647,43 +817,8 @@ export const make = (
               outcomes[index] = { _tag: "Refused" }
             } else accepted.push({ index, d, row })
           })
-
-          // live runs (maxInstances) and existing run keys of the jobs that start runs
-          const starting = accepted.filter((a) => a.d.runs.some((p) => p.state === "ready"))
-          const live = new Map<string, number>()
-          const existing = new Set<string>()
-          if (starting.length > 0) {
-            const startingIds = starting.map((a) => a.d.id)
-            const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-            let lo = Infinity
-            let hi = -Infinity
-            for (const a of starting) {
-              for (const p of a.d.runs) {
-                if (p.scheduledTime < lo) lo = p.scheduledTime
-                if (p.scheduledTime > hi) hi = p.scheduledTime
-              }
-            }
-            const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-            // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
-            const found = yield* (dialect === "mysql"
-              ? sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
-                idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
-                idsTable(startingIds)
-              } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
-              : sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${R} AS r WHERE ${
-                idIn("r.job_id", startingIds)
-              } AND ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${R} AS r WHERE ${
-                idIn("r.job_id", startingIds)
-              } AND ${inRange}`)
-            for (const r of found) {
-              if (num(r.k) === 0) live.set(String(r.job_id), num(r.v))
-              else existing.add(key(String(r.job_id), num(r.v)))
-            }
-          }
           const inserts: Array<EncodedRun> = []
-          const updates: Array<JobUpdate> = []
-          const removed: Array<string> = []
+          const writes: Array<JobWrite> = []
           for (const { d, index, row } of accepted) {
             const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
             let fenceSeq = num(row.fence_seq)
@@ -716,14 +851,29 @@ export const make = (
               inserts.push(run)
               if (ready) started.push(run)
             }
-            if (d.next === null) removed.push(d.id)
-            else updates.push({ id: d.id, nextRunTime: d.next.nextRunTime, fenceSeq })
+            writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq, row })
             outcomes[index] = { _tag: "Released", runs: started, skipped }
           }
-          yield* insertRuns(inserts, at, owner)
-          yield* updateJobs(updates)
-          yield* deleteJobs(removed)
-          yield* clearLeases(clear)
+          if (dialect === "pg") {
+            if (writes.length > 0) {
+              const done = yield* releasePg(writes, inserts, at, owner)
+              // a job changed since the read (a user write, a run taken over): refused, nothing
+              // written but its lease cleared (if still ours), as when the read sees the change
+              if (done.size < writes.length) {
+                for (const { d, index } of accepted) {
+                  if (!done.has(d.id)) {
+                    outcomes[index] = { _tag: "Refused" }
+                    clear.push(d.id)
+                  }
+                }
+              }
+            }
+          } else {
+            yield* insertRuns(inserts, at, owner)
+            yield* updateJobs(writes.filter((w) => !w.removed))
+            yield* deleteJobs(writes.filter((w) => w.removed).map((w) => w.id))
+          }
+          yield* clearLeases(owner, clear)
           return outcomes as Array<RowOutcome>
         })
       )
@@ -793,36 +943,51 @@ export const make = (
       { name: "f", type: "bigint" }
     ]
 
-    /** Renews (or hands back, `leaseMs` 0) the leases of the runs `owner` still holds: lock them, then update them. */
-    const renewRuns = (owner: string, runs: ReadonlyArray<RunKey>, leaseMs: number) =>
-      runs.length === 0 ? Effect.succeed([]) : transaction("renewRuns")(
+    const fenced = (jobId: string, t: number, fence: number) => `${key(jobId, t)}\u0000${fence}`
+
+    /**
+     * Renews (or hands back, `leaseMs` 0) the leases of the runs `owner` still holds (this fence,
+     * ready or running, lease live). PostgreSQL and SQLite: one `UPDATE … RETURNING` per call;
+     * MySQL / MariaDB (no `RETURNING` on an `UPDATE`): lock them, then update them.
+     */
+    const renewRuns = (owner: string, runs: ReadonlyArray<RunKey>, leaseMs: number) => {
+      if (runs.length === 0) return Effect.succeed([])
+      const answer = (found: ReadonlyArray<Row>) => {
+        const renewed = new Set(found.map((r) => fenced(String(r.job_id), num(r.scheduled_time), num(r.fence))))
+        return runs.map((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence)))
+      }
+      const keysOf = (list: ReadonlyArray<RunKey>) => rowsOf("k", RUN_FENCE, list.map((r) => [r.jobId, r.scheduledTime, r.fence]))
+      if (dialect !== "mysql") {
+        return guard("renewRuns")(
+          Effect.gen(function*() {
+            const at = yield* now
+            const until = at + leaseMs
+            const k = keysOf(runs)
+            const found = yield* (dialect === "pg"
+              ? sql`UPDATE ${R} AS r SET acquired_until = ${until} FROM ${k} WHERE r.job_id = k.job_id AND r.scheduled_time = k.st AND r.fence = k.f AND r.state IN ('ready', 'running') AND r.acquired_by = ${owner} AND r.acquired_until > ${at} RETURNING r.job_id, r.scheduled_time, r.fence`
+              : sql`UPDATE ${R} SET acquired_until = ${until} FROM ${k} WHERE ${R}.job_id = k.job_id AND ${R}.scheduled_time = k.st AND ${R}.fence = k.f AND ${R}.state IN ('ready', 'running') AND ${R}.acquired_by = ${owner} AND ${R}.acquired_until > ${at} RETURNING job_id, scheduled_time, fence`)
+            return answer(found)
+          })
+        )
+      }
+      return transaction("renewRuns")(
         Effect.gen(function*() {
           const at = yield* now
-          const keys = rowsOf("k", RUN_FENCE, runs.map((r) => [r.jobId, r.scheduledTime, r.fence]))
           const held = sql`r.fence = k.f AND r.state IN ('ready', 'running') AND r.acquired_by = ${owner} AND r.acquired_until > ${at}`
-          const found = yield* (dialect === "mysql"
-            ? sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE`
-            : dialect === "pg"
-            ? sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE OF r`
-            : sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${keys} JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held}`)
-          const fenced = (jobId: string, t: number, fence: number) => `${key(jobId, t)}\u0000${fence}`
-          const renewed = new Set(found.map((r) => fenced(String(r.job_id), num(r.scheduled_time), num(r.fence))))
-          if (renewed.size > 0) {
-            const until = at + leaseMs
-            const v = rowsOf(
-              "k",
-              RUN_FENCE,
-              runs.filter((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence))).map((r) => [r.jobId, r.scheduledTime, r.fence])
-            )
-            yield* (dialect === "mysql"
-              ? sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st SET r.acquired_until = ${until} WHERE r.fence = k.f`
-              : dialect === "pg"
-              ? sql`UPDATE ${R} AS r SET acquired_until = ${until} FROM ${v} WHERE r.job_id = k.job_id AND r.scheduled_time = k.st AND r.fence = k.f`
-              : sql`UPDATE ${R} SET acquired_until = ${until} FROM ${v} WHERE ${R}.job_id = k.job_id AND ${R}.scheduled_time = k.st AND ${R}.fence = k.f`)
+          const found = yield* sql`SELECT r.job_id, r.scheduled_time, r.fence FROM ${
+            keysOf(runs)
+          } STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st WHERE ${held} FOR UPDATE`
+          const renewed = answer(found)
+          if (found.length > 0) {
+            const v = keysOf(runs.filter((_, i) => renewed[i]))
+            yield* sql`UPDATE ${v} STRAIGHT_JOIN ${R} AS r ON r.job_id = k.job_id AND r.scheduled_time = k.st SET r.acquired_until = ${
+              at + leaseMs
+            } WHERE r.fence = k.f`
           }
-          return runs.map((r) => renewed.has(fenced(r.jobId, r.scheduledTime, r.fence)))
+          return renewed
         })
       )
+    }
 
     const RUN_TAKEOVER: ReadonlyArray<Column> = [
       { name: "job_id", type: "id" },

@@ -1,0 +1,61 @@
+/**
+ * PostgreSQL `release` writes with a compare-and-set on what its read saw (no row lock taken by
+ * the read): a job changed between the read and the write is refused as if the read had seen
+ * the change — nothing written, its lease cleared.
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import { JobStore } from "../../../src/stores/JobStore.js"
+import { tables } from "../../../src/stores/sql/migrations.js"
+import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
+import { makeJob } from "../jobStoreSuite.js"
+import { dropTables, PG_URL, pgClient, uniquePrefix } from "./helpers.js"
+
+const prefix = uniquePrefix("cas")
+afterAll(() => dropTables(pgClient(), prefix))
+
+describe("SqlJobStore release (PostgreSQL)", () => {
+  it.live("a user write committed between release's read and its write: refused, no run recorded, the lease cleared", () =>
+    Effect.gen(function*() {
+      const store = yield* JobStore
+      const other = yield* pgClient()
+      const J = other(tables(prefix).jobs)
+      const { now } = yield* store.acquire({ owner: "probe", limit: 0, leaseMs: 60_000 })
+      yield* store.add(makeJob("cas-a", now - 1_000), false)
+      const { jobs: [leased] } = yield* store.acquire({ owner: "A", limit: 10, leaseMs: 60_000 })
+      expect(leased?.job.id).toBe("cas-a")
+      // a peer's user write, held uncommitted: it holds the row lock, the release's read sees the old version
+      const written = yield* Deferred.make<void>()
+      const commit = yield* Deferred.make<void>()
+      const writer = yield* other.withTransaction(Effect.gen(function*() {
+        yield* other`UPDATE ${J} SET version = version + 1 WHERE id = 'cas-a'`
+        yield* Deferred.succeed(written, undefined)
+        yield* Deferred.await(commit)
+      })).pipe(Effect.fork)
+      yield* Deferred.await(written)
+      const release = yield* store.release("A", [{
+        leased: leased!,
+        plan: {
+          due: true,
+          runTimes: [leased!.job.nextRunTime!],
+          missed: [],
+          missedSummary: undefined,
+          nextRunTime: leased!.job.nextRunTime! + 60_000,
+          jobRemoved: false
+        }
+      }], null).pipe(Effect.fork)
+      yield* Effect.sleep("1 second") // the release's write waits on the row lock
+      yield* Deferred.succeed(commit, undefined)
+      yield* Fiber.join(writer)
+      expect(yield* Fiber.join(release)).toEqual([{ _tag: "Refused" }])
+      expect(yield* store.getRuns("cas-a")).toEqual([])
+      const [row] = yield* other`SELECT next_run_time, acquired_by, acquired_until FROM ${J} WHERE id = 'cas-a'`
+      expect([Number(row!.next_run_time), row!.acquired_by, row!.acquired_until]).toEqual([now - 1_000, null, null])
+    }).pipe(
+      Effect.provide(Layer.fresh(SqlJobStore.layerPg({ url: PG_URL, tablePrefix: prefix, maxConnections: 2 }))),
+      Effect.scoped
+    ), 30_000)
+})
