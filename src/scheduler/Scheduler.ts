@@ -69,6 +69,7 @@ import { makeLeases } from "./internal/heartbeat.js"
 import { makeJobApi } from "./internal/jobApi.js"
 import { Ahead } from "./internal/ahead.js"
 import { makeLoop } from "./internal/loop.js"
+import { makeLock } from "./internal/mutex.js"
 import { Signal } from "./internal/signal.js"
 import { isExecutorService, isStoreService } from "./internal/validation.js"
 import * as Plugins from "./Plugins.js"
@@ -397,7 +398,6 @@ export const make = (
       stores: new Map(),
       executors: new Map()
     }
-    const jobstoresLock = yield* Effect.makeSemaphore(1)
     const lockOption = yield* Effect.serviceOption(Lock)
     const eventBus = yield* EventBus.EventBus
     const core: Core = {
@@ -416,7 +416,7 @@ export const make = (
       plugins: yield* Plugins.Plugins,
       lock: Option.isSome(lockOption) ? lockOption.value : yield* makeSingle(),
       wake: new Signal(),
-      locked: (effect) => jobstoresLock.withPermits(1)(effect),
+      locked: makeLock(),
       contextStore: yield* Effect.serviceOption(JobStore),
       contextExecutor: yield* Effect.serviceOption(Executor)
     }
