@@ -32,6 +32,9 @@ import {
   validateTask
 } from "./validation.js"
 
+/** The job options that take the configuration's job defaults when not given. */
+const DEFAULTABLE: ReadonlyArray<"misfireGraceTime" | "coalesce" | "maxInstances"> = ["misfireGraceTime", "coalesce", "maxInstances"]
+
 type Found =
   | { readonly _tag: "pending"; readonly entry: Pending }
   | { readonly _tag: "stored"; readonly store: JobStoreService; readonly job: Job.Job }
@@ -147,7 +150,9 @@ export const makeJobApi = (core: Core) => {
       job,
       computeNext: fields.nextRunTime === undefined,
       replaceExisting: o.replaceExisting ?? false,
-      defaulted: (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
+      defaulted: "misfireGraceTime" in fields || "coalesce" in fields || "maxInstances" in fields
+        ? DEFAULTABLE.filter((k) => !(k in fields))
+        : DEFAULTABLE
     })
   }
 

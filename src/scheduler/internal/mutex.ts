@@ -11,13 +11,13 @@ import * as Effect from "effect/Effect"
 export const makeLock = (): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> => {
   let held = false
   let waiters = new Set<() => void>()
-  const release = Effect.sync(() => {
+  const release = (): void => {
     held = false
     if (waiters.size === 0) return
     const woken = waiters
     waiters = new Set()
     for (const wake of woken) wake()
-  })
+  }
   /** Resumes once the lock has been released (it may be taken again by then). */
   const released = Effect.async<void>((resume) => {
     const wake = () => resume(Effect.void)
@@ -29,7 +29,17 @@ export const makeLock = (): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.
       const attempt: Effect.Effect<A, E, R> = Effect.suspend(() => {
         if (held) return Effect.zipRight(restore(released), attempt)
         held = true
-        return Effect.ensuring(restore(effect), release)
+        // released in the same uninterruptible region, whatever the section's end
+        return Effect.matchCauseEffect(restore(effect), {
+          onFailure: (cause) => {
+            release()
+            return Effect.failCause(cause)
+          },
+          onSuccess: (a) => {
+            release()
+            return Effect.succeed(a)
+          }
+        })
       })
       return attempt
     })
