@@ -4,7 +4,7 @@
  * the pure trigger alone. Run: `npx tsx examples/cron.ts`.
  */
 import { signal } from "./signal.js"
-import { BackgroundScheduler, Triggers } from "../src/index.js"
+import { BackgroundScheduler, Trigger } from "../src/index.js"
 
 const scheduler = new BackgroundScheduler({ timezone: "UTC" })
 let runs = 0
@@ -19,6 +19,6 @@ await done.done
 await scheduler.shutdown()
 
 // the same trigger model, without a scheduler: crontab text, and APScheduler's fields
-const weekdays = Triggers.unsafeCompile({ type: "cron", dayOfWeek: "mon-fri", hour: 9, minute: 30, timezone: "America/New_York" })
+const weekdays = Trigger.unsafeCompile({ type: "cron", dayOfWeek: "mon-fri", hour: 9, minute: 30, timezone: "America/New_York" })
 let t = weekdays.next(undefined, Date.UTC(2024, 0, 5))
 for (let i = 0; i < 3 && t !== undefined; i++, t = weekdays.next(t, t)) console.log(`${weekdays} fires at ${new Date(t).toISOString()}`)
