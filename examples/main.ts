@@ -22,7 +22,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Scheduler, SchedulerEvent, Triggers } from "../src/index.js"
+import { Scheduler, SchedulerEvent, Trigger } from "../src/index.js"
 
 const file = path.resolve(process.env.EXAMPLE_DB ?? path.join("data", "jobs.sqlite"))
 if (process.argv.includes("--fresh")) {
@@ -63,7 +63,7 @@ const program = Effect.gen(function*() {
   yield* scheduler.printJobs() // prints the table (and returns it)
 
   // the pure core on its own: the next three fire times of a weekday 09:30 New York job
-  const trigger = Either.getOrThrow(Triggers.compile({ type: "cron", dayOfWeek: "mon-fri", hour: 9, minute: 30, timezone: "America/New_York" }))
+  const trigger = Either.getOrThrow(Trigger.compile({ type: "cron", dayOfWeek: "mon-fri", hour: 9, minute: 30, timezone: "America/New_York" }))
   let t = trigger.next(undefined, Date.now())
   for (let i = 0; i < 3 && t !== undefined; i++, t = trigger.next(t, t)) console.log(`  ${trigger} fires at ${new Date(t).toISOString()}`)
 

@@ -29,8 +29,19 @@ export * as Scheduler from "./scheduler/Scheduler.js"
 export * as SchedulerConfig from "./scheduler/SchedulerConfig.js"
 export * as Plugins from "./scheduler/Plugins.js"
 export * as TestScheduler from "./testing/TestScheduler.js"
-export * as Trigger from "./triggers/Trigger.js"
-export * as Triggers from "./triggers/compile.js"
+/**
+ * Triggers: the compiled-trigger contract and the specs with `compile` in one module.
+ *
+ * @since 0.1.0
+ */
+export * as Trigger from "./triggers/TriggerModule.js"
+/**
+ * The same module as {@link Trigger}, under the name it had before the two were merged.
+ *
+ * @since 0.1.0
+ * @deprecated use `Trigger`
+ */
+export * as Triggers from "./triggers/TriggerModule.js"
 /**
  * The types of trigger options as users write them (per alias, camelCase or snake_case).
  *

@@ -1,6 +1,7 @@
 /**
  * The worker-thread executor, for CPU-bound jobs: each run is sent to one of `maxWorkers` worker
- * threads (spawned on demand through `@effect/platform-node`'s worker manager) as a task reference
+ * threads (spawned on demand through `@effect/platform-node`'s worker manager, imported when the first
+ * worker executor is built) as a task reference
  * `"module:export"` plus JSON-like arguments; the worker imports the module and calls the export.
  * A task that throws is a `JOB_ERROR`; a worker that crashes (exits, dies) is reported as a
  * `JOB_ERROR` with a `WorkerError` and replaced; an interrupted run (shutdown without waiting)
@@ -10,8 +11,7 @@
  *
  * @since 0.1.0
  */
-import * as NodeWorker from "@effect/platform-node/NodeWorker"
-import * as PlatformWorker from "@effect/platform/Worker"
+import type * as PlatformWorker from "@effect/platform/Worker"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -74,7 +74,13 @@ export const make = (
       import.meta.url.endsWith(".ts") ? "./internal/workerBootstrap.mjs" : "./internal/workerMain.js",
       import.meta.url
     )
-    const manager = yield* Effect.provide(PlatformWorker.makeManager, NodeWorker.layerWorker)
+    // loaded only when a worker executor is built: importing the package stays light
+    const [NodeWorker, Worker] = yield* Effect.orDie(Effect.tryPromise({
+      try: () => Promise.all([import("@effect/platform-node/NodeWorker"), import("@effect/platform/Worker")]),
+      catch: (cause) =>
+        new WorkerError({ reason: `cannot load @effect/platform-node (the worker executor needs it installed): ${String(cause)}` })
+    }))
+    const manager = yield* Effect.provide(Worker.makeManager, NodeWorker.layerWorker)
     const threads = new Map<number, WorkerThreads.Worker>()
     const spawner: PlatformWorker.SpawnerFn = (id) => {
       const thread = new WorkerThreads.Worker(entry, { execArgv })
@@ -88,7 +94,7 @@ export const make = (
       const scope = yield* Scope.make()
       const exit = yield* manager.spawn<RunRequest, unknown, TaskFailure>({}).pipe(
         Scope.extend(scope),
-        Effect.provideService(PlatformWorker.Spawner, spawner),
+        Effect.provideService(Worker.Spawner, spawner),
         Effect.exit
       )
       if (Exit.isFailure(exit)) {

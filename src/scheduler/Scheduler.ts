@@ -69,6 +69,7 @@ import { makeLeases } from "./internal/heartbeat.js"
 import { makeJobApi } from "./internal/jobApi.js"
 import { Ahead } from "./internal/ahead.js"
 import { makeLoop } from "./internal/loop.js"
+import { makeLock } from "./internal/mutex.js"
 import { Signal } from "./internal/signal.js"
 import { isExecutorService, isStoreService } from "./internal/validation.js"
 import * as Plugins from "./Plugins.js"
@@ -403,7 +404,6 @@ export const make = (
       stores: new Map(),
       executors: new Map()
     }
-    const jobstoresLock = yield* Effect.makeSemaphore(1)
     const lockOption = yield* Effect.serviceOption(Lock)
     const eventBus = yield* EventBus.EventBus
     const core: Core = {
@@ -424,7 +424,7 @@ export const make = (
       lockGiven: Option.isSome(lockOption),
       storeFibers: yield* FiberSet.make<unknown, unknown>(),
       wake: new Signal(),
-      locked: (effect) => jobstoresLock.withPermits(1)(effect),
+      locked: makeLock(),
       contextStore: yield* Effect.serviceOption(JobStore),
       contextExecutor: yield* Effect.serviceOption(Executor)
     }

@@ -9,7 +9,7 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
-import { withShape } from "./internal/chainShape.js"
+import { type ChainShape, withShape } from "./internal/chainShape.js"
 import { addMul, timedeltaMicros, timedeltaSeconds, toMicros, toMillis } from "./internal/micros.js"
 import { JitterSeconds, readBounds, resolveZone } from "./internal/specCommon.js"
 import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
@@ -108,9 +108,19 @@ export const compileInterval = (spec: IntervalTriggerSpec): Either.Either<Compil
   const bounds = readBounds(spec, zone.right)
   if (Either.isLeft(bounds)) return Either.left(bounds.left)
   const { end, start } = bounds.right
-  const trigger = new CompiledInterval(spec, timezone, spec.jitter, interval, length, start, end)
-  return Either.right(withShape<CompiledTrigger>(trigger, { kind: "step", intervalUs: interval, end }))
+  return Either.right(new CompiledInterval(spec, timezone, spec.jitter, interval, length, start, end, { kind: "step", intervalUs: interval, end }))
 }
+
+/**
+ * An interval trigger without a start, placed at `start` (`startDate`: that instant as its spec
+ * holds it, which reads back as `start`): the trigger `compileInterval` gives for the spec with that
+ * `startDate`, sharing the compiled parts (interval, zone, end, shape) instead of compiling them
+ * again. `undefined` when `trigger` is not such a trigger.
+ *
+ * @internal
+ */
+export const placeAt = (trigger: CompiledTrigger, start: Instant, startDate: string): CompiledTrigger | undefined =>
+  trigger instanceof CompiledInterval ? trigger.placeAt(start, startDate) : undefined
 
 /**
  * A compiled interval trigger: its numbers as fields and its methods on the prototype (a job
@@ -127,9 +137,20 @@ class CompiledInterval implements CompiledTrigger {
     /** APScheduler's interval_length: timedelta_seconds(interval), a float. */
     private readonly length: number,
     private readonly start: Instant | undefined,
-    private readonly end: Instant | undefined
+    private readonly end: Instant | undefined,
+    private readonly shape: ChainShape
   ) {
     this.#startUs = start === undefined ? undefined : toMicros(start)
+    withShape(this, shape)
+  }
+
+  /** This trigger (one without a start) started at `start`; `undefined` when it has a start. */
+  placeAt(start: Instant, startDate: string): CompiledTrigger | undefined {
+    if (this.start !== undefined || this.spec.startDate !== undefined) return undefined
+    // not `{ ...spec, startDate }`: V8 gives each object made so its own hidden class (~300 bytes)
+    const spec: { -readonly [K in keyof IntervalTriggerSpec]: IntervalTriggerSpec[K] } = Object.assign({}, this.spec)
+    spec.startDate = startDate
+    return new CompiledInterval(spec, this.timezone, this.jitter, this.interval, this.length, start, this.end, this.shape)
   }
 
   private bounded(t: Instant): Instant | undefined {

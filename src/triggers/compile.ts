@@ -14,7 +14,7 @@ import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
 import { encodeDateInput, encodeInstant } from "./internal/dates.js"
 import { toMicros, toMillis } from "./internal/micros.js"
 import { camelCase, JitterSeconds, resolveZone } from "./internal/specCommon.js"
-import { compileInterval, intervalMicros, IntervalTriggerSpec } from "./IntervalTrigger.js"
+import { compileInterval, intervalMicros, IntervalTriggerSpec, placeAt } from "./IntervalTrigger.js"
 import { type CompiledTrigger, type Instant, MAX_DURATION_SECONDS } from "./Trigger.js"
 
 /**
@@ -248,11 +248,19 @@ export const decodeTriggerSpec = (input: unknown): Either.Either<TriggerSpec, Tr
 
 // --- interning -------------------------------------------------------------------------------
 
+/** JSON with object keys sorted and undefined values left out: one text per spec, whatever its key order. */
 const canonicalJson = (value: unknown): string => {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null"
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
   if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort()
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`
+    const keys = Object.keys(value).sort()
+    let out = "{"
+    for (const k of keys) {
+      const v = (value as Record<string, unknown>)[k]
+      if (v === undefined) continue
+      out += (out.length === 1 ? "" : ",") + JSON.stringify(k) + ":" + canonicalJson(v)
+    }
+    return out + "}"
   }
   return JSON.stringify(value) ?? "null"
 }
@@ -480,21 +488,46 @@ export const compileFromOptions = (
     const raw: Record<string, unknown> = { type: alias }
     for (const key of Object.keys(options)) raw[key] = options[key]
     const keyed = camelKeys(raw)
-    const filled = Either.isRight(keyed) && (alias !== "interval" || keyed.right.startDate !== undefined)
-      ? fillLeaf(keyed.right, defaults)
-      : undefined
+    const filled = Either.isRight(keyed) ? fillLeaf(keyed.right, defaults) : undefined
     if (filled !== undefined && Either.isRight(filled)) {
-      let key: string | undefined
-      try {
-        key = canonicalJson(filled.right)
-      } catch {
-        key = undefined
+      const spec = filled.right
+      if (alias === "interval" && spec.startDate === undefined && defaults.now !== undefined) {
+        const started = startedInterval(spec, defaults.now)
+        if (started !== undefined) return Either.right(started)
+      } else {
+        let key: string | undefined
+        try {
+          key = canonicalJson(spec)
+        } catch {
+          key = undefined
+        }
+        const hit = key === undefined ? undefined : interned.get(key)?.deref()
+        if (hit !== undefined) return Either.right(hit)
       }
-      const hit = key === undefined ? undefined : interned.get(key)?.deref()
-      if (hit !== undefined) return Either.right(hit)
     }
   }
   return Either.flatMap(specFromOptions(alias, options, defaults), compileDecoded)
+}
+
+/**
+ * An interval trigger that starts one interval after `now` (APScheduler: `start_date = now +
+ * interval`), from its filled-in spec without a start: that spec is compiled (and interned) once,
+ * then placed at each job's start, so jobs added one after another share its compiled parts and
+ * each holds only its start. The trigger equals `compile` of the spec with that `startDate` (a
+ * test holds it to that). `undefined` (the general path decides) for a spec that is not well
+ * formed and for a start that is not a whole millisecond (its text is then read back for it).
+ */
+const startedInterval = (spec: Record<string, unknown>, now: Instant): CompiledTrigger | undefined => {
+  const unstarted = wellFormedInterval(spec)
+  if (unstarted === undefined) return undefined
+  const template = compileNode(unstarted, true)
+  if (Either.isLeft(template)) return undefined
+  const start = toMillis(toMicros(now) + intervalMicros(unstarted))
+  if (!Number.isSafeInteger(start)) return undefined
+  const zone = resolveZone(unstarted.timezone)
+  if (Either.isLeft(zone)) return undefined
+  const startDate = encodeInstant(start, "startDate", zone.right)
+  return Either.isLeft(startDate) ? undefined : placeAt(template.right.trigger, start, startDate.right)
 }
 
 const withDefaultsNode = (

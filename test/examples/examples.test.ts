@@ -12,7 +12,7 @@ const run = (file: string, env: Record<string, string> = {}, args: ReadonlyArray
   spawnSync(process.execPath, ["--import", "tsx", path.join(root, "examples", file), ...args], {
     cwd: root,
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 120_000,
     env: { ...process.env, ...env }
   })
 
@@ -44,6 +44,70 @@ describe("examples", () => {
     expect(fresh.stdout).toContain(`starting afresh: removed ${db}`)
     expect(fresh.stdout).toContain(`no jobs in ${db} yet: adding 3`)
   })
+
+  it("interval.ts runs an interval job three times, then shuts down", () => {
+    const r = run("interval.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("tick 1\ntick 2\ntick 3\n")
+    expect(r.stdout).toContain("interval example done after 3 ticks")
+  }, 150_000)
+
+  it("cron.ts runs a cron job on two seconds and prints a weekday job's next three times", () => {
+    const r = run("cron.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("added every-second: cron[second='*']")
+    const seconds = [...r.stdout.matchAll(/cron run \d at second (\d+)/g)].map((m) => Number(m[1]))
+    expect(seconds).toHaveLength(2)
+    expect((seconds[1]! - seconds[0]! + 60) % 60).toBeGreaterThanOrEqual(1) // one second apart, or more on a busy machine
+    expect(r.stdout).toContain("cron[day_of_week='mon-fri', hour='9', minute='30'] fires at 2024-01-05T14:30:00.000Z")
+    expect(r.stdout).toContain("fires at 2024-01-09T14:30:00.000Z")
+  }, 150_000)
+
+  it("date.ts runs a one-off job once, and the job is gone after", () => {
+    const r = run("date.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("jobs before the run: once\ndate job ran: hello\njobs after the run: 0")
+  }, 150_000)
+
+  it("run-now.ts runs a job without a trigger at once, and a daily job now that keeps its schedule", () => {
+    const r = run("run-now.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("ran once, now (no trigger)")
+    expect(r.stdout).toContain("daily report ran now")
+    expect(r.stdout).toContain("daily-report next runs at 06:00:00 UTC")
+  }, 150_000)
+
+  it("configuration.ts configures two stores, two executors and job defaults in each of the three ways", () => {
+    const r = run("configuration.ts")
+    expect(r.status, r.stderr).toBe(0)
+    for (const method of ["1. config object", "2. flat dictionary", "3. configure()"]) {
+      expect(r.stdout).toContain(`${method}: job "in-memory" in store default, coalesce=false, maxInstances=3`)
+      expect(r.stdout).toContain(`${method}: job "stored" in store sqlite, executor processpool`)
+    }
+  }, 150_000)
+
+  it("listeners.ts: a masked listener hears one run succeed and one fail; an EVENT_ALL listener hears the rest", () => {
+    const r = run("listeners.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("listener: job answer returned 42")
+    expect(r.stdout).toContain("listener: job broken failed: disk full")
+    const seen = /every event seen: (.*)/.exec(r.stdout)?.[1]?.split(", ")
+    expect(seen).toEqual(expect.arrayContaining(["JobAdded", "JobError", "JobExecuted", "JobSubmitted", "SchedulerStarted"]))
+  }, 150_000)
+
+  it("worker-threads.ts computes two jobs in worker threads from a task reference", () => {
+    const r = run("worker-threads.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("fib-25 = 75025 (computed in a worker thread)\nfib-27 = 196418 (computed in a worker thread)")
+  }, 150_000)
+
+  it("effect-program.ts composes the scheduler layer, streams three results, and its scope shuts the scheduler down", () => {
+    const r = run("effect-program.ts")
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain("run returned: hello, effect\n".repeat(3))
+    expect(r.stdout).toContain("state before the scope closes: running")
+    expect(r.stdout).toContain("the scope closed: the scheduler has shut down")
+  }, 150_000)
 
   it("scheduler-testclock.ts time-travels a month", () => {
     const r = run("scheduler-testclock.ts")

@@ -4,7 +4,9 @@
  * from this checkout's node_modules, so the test runs offline), then a plain JavaScript consumer
  * imports `.`, `./testing` and `./facade` and runs jobs (one on the worker-thread executor, which
  * must load the built JavaScript), and a TypeScript consumer is type-checked against the built
- * declarations. Prints the tarball's and the production install's size.
+ * declarations. Prints the tarball's and the production install's size (without the optional peer
+ * dependencies: the drivers and the worker executor's `@effect/platform-node`, which the worker
+ * consumer installs as a user would).
  */
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -14,6 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const ROOT = path.resolve(import.meta.dirname, "../..")
 const NODE_MODULES = path.join(ROOT, "node_modules")
+
+/** The worker-thread executor's optional peer dependency (not part of the production install). */
+const WORKER_PEER = "@effect/platform-node"
 
 let project = ""
 let tarball = ""
@@ -79,12 +84,16 @@ beforeAll(() => {
   const installed = path.join(project, "node_modules", "effect-apscheduler")
   fs.mkdirSync(installed, { recursive: true })
   run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], project)
-  const { top } = closure(installed)
-  for (const name of top) {
-    const link = path.join(project, "node_modules", name)
-    fs.mkdirSync(path.dirname(link), { recursive: true })
-    fs.symlinkSync(fs.realpathSync(path.join(NODE_MODULES, name)), link, "dir")
+  const link = (name: string) => {
+    const at = path.join(project, "node_modules", name)
+    if (fs.existsSync(at)) return
+    fs.mkdirSync(path.dirname(at), { recursive: true })
+    fs.symlinkSync(fs.realpathSync(path.join(NODE_MODULES, name)), at, "dir")
   }
+  for (const name of closure(installed).top) link(name)
+  // the optional peer dependency a user of the worker-thread executor installs with the package
+  link(WORKER_PEER)
+  for (const name of closure(fs.realpathSync(path.join(NODE_MODULES, WORKER_PEER))).top) link(name)
   fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }))
 }, 180_000)
 
@@ -101,6 +110,9 @@ describe("the packed npm package", () => {
     expect(files).toContain("package/README.md")
     expect(files.filter((f) => /^package\/(src|test|bench|examples)\//.test(f) || /\.ts$/.test(f) && !/\.d\.ts$/.test(f)))
       .toEqual([])
+    const manifest = JSON.parse(fs.readFileSync(path.join(project, "node_modules", "effect-apscheduler", "package.json"), "utf8"))
+    expect(manifest.dependencies[WORKER_PEER]).toBeUndefined()
+    expect(manifest.peerDependenciesMeta[WORKER_PEER]).toEqual({ optional: true })
     const installed = path.join(project, "node_modules", "effect-apscheduler")
     const { dirs } = closure(installed)
     const seen = new Set<string>()

@@ -166,6 +166,49 @@ describe("compileFromOptions", () => {
   })
 })
 
+describe("interval triggers started at their add (compiled once, placed at each start)", () => {
+  it("equal the trigger compiled from the spec with that start: same spec, same fire times", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          minutes: fc.oneof(fc.integer({ min: 0, max: 10_000 }), fc.double({ min: 0, max: 1e4, noNaN: true })),
+          seconds: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+          timezone: fc.option(fc.constantFrom("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"), { nil: undefined }),
+          jitter: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
+          end_date: fc.option(fc.constant("2100-01-01 00:00:00"), { nil: undefined })
+        }),
+        fc.integer({ min: 0, max: 4_000_000_000_000 }),
+        fc.integer({ min: 0, max: 1e12 }),
+        (options, now, later) => {
+          const started = Either.getOrThrow(compileFromOptions("interval", options, { timezone: "Europe/Paris", now }))
+          const general = Either.getOrThrow(Either.flatMap(specFromOptions("interval", options, { timezone: "Europe/Paris", now }), compile))
+          const reread = unsafeCompile(JSON.parse(JSON.stringify(started.spec)))
+          expect(started.spec).toEqual(general.spec)
+          for (const other of [general, reread]) {
+            expect(String(started)).toBe(String(other))
+            expect(started.jitter).toBe(other.jitter)
+            expect(started.timezone).toBe(other.timezone)
+            for (const t of [now, now + later]) {
+              expect(started.next(undefined, t)).toBe(other.next(undefined, t))
+              expect(started.next(t, t, 0.5)).toBe(other.next(t, t, 0.5))
+              expect(started.fastForward(t, t + later)).toEqual(other.fastForward(t, t + later))
+            }
+          }
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it("share the compiled interval: two jobs' triggers differ only in their start", () => {
+    const a = Either.getOrThrow(compileFromOptions("interval", { minutes: 5 }, { timezone: "UTC", now: 0 }))
+    const b = Either.getOrThrow(compileFromOptions("interval", { minutes: 5 }, { timezone: "UTC", now: 60_000 }))
+    expect(a.spec).toEqual({ type: "interval", minutes: 5, timezone: "UTC", startDate: "1970-01-01T00:05:00.000000+00:00" })
+    expect(b.spec).toEqual({ type: "interval", minutes: 5, timezone: "UTC", startDate: "1970-01-01T00:06:00.000000+00:00" })
+    expect([a.next(undefined, 0), b.next(undefined, 0)]).toEqual([300_000, 360_000])
+  })
+})
+
 describe("interval specs decoded without the schema", () => {
   it("give exactly what the schema gives (the same spec, or an error)", () => {
     fc.assert(

@@ -16,11 +16,13 @@ import * as Job from "../../job/Job.js"
 import { isTaskRef } from "../../job/TaskRef.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
 import type { AddJobError, AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
-import { type Core, lookupStore, type Pending, wakeupIfRunning } from "./core.js"
+import { CLAIM_AHEAD_MS } from "./ahead.js"
+import { type Core, type Pending, wakeupIfRunning } from "./core.js"
 import { table } from "./formatting.js"
 import { ADD_JOB_KEYS, JOB_CHANGE_KEYS, normalizeKeys } from "./options.js"
 import {
   firstRunTime,
+  firstRunTimeSync,
   invalid,
   isPlainObject,
   randomHexId,
@@ -30,6 +32,9 @@ import {
   validateFieldsSync,
   validateTask
 } from "./validation.js"
+
+/** The job options that take the configuration's job defaults when not given. */
+const DEFAULTABLE: ReadonlyArray<"misfireGraceTime" | "coalesce" | "maxInstances"> = ["misfireGraceTime", "coalesce", "maxInstances"]
 
 type Found =
   | { readonly _tag: "pending"; readonly entry: Pending }
@@ -58,21 +63,35 @@ export const makeJobApi = (core: Core) => {
   }
 
   /** APScheduler `_real_add_job`; `checked`: the task was checked against the executors in place. */
-  const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean, checked = false) =>
-    Effect.gen(function*() {
-      const store = yield* lookupStore(core, job.jobstore)
-      if (!checked) yield* checkTask(job)
-      if (computeNext) {
-        const now = yield* Clock.currentTimeMillis
-        job = Job.modify(job, { nextRunTime: yield* firstRunTime(job.trigger, now) })
-      }
-      yield* store.add(job, replaceExisting)
-      yield* Effect.logDebug(`Added job "${job.name}" to job store "${job.jobstore}"`)
-      // no event is built when nobody listens (building one validates its fields)
-      if (bus.hasSubscribers()) bus.unsafePublish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
-      if (state.status === "running") core.wake.raise()
-      return job
-    })
+  const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean, checked = false): Effect.Effect<
+    Job.Job,
+    AddJobError
+  > => {
+    const owned = state.stores.get(job.jobstore)
+    if (owned === undefined) return Effect.fail(new PluginLookupError({ kind: "jobstore", alias: job.jobstore }))
+    const store = owned.service
+    const add = (job: Job.Job) =>
+      Effect.flatMap(store.add(job, replaceExisting), () => {
+        // no event is built when nobody listens (building one validates its fields)
+        if (bus.hasSubscribers()) bus.unsafePublish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
+        // the loop wakes by itself in time for a job due after its wake-up (claimed that much ahead)
+        if (state.status === "running" && job.nextRunTime !== null && job.nextRunTime - CLAIM_AHEAD_MS < core.wake.deadline) {
+          core.wake.raise()
+        }
+        return Effect.as(Effect.logDebug(`Added job "${job.name}" to job store "${job.jobstore}"`), job)
+      })
+    const withNext = computeNext
+      ? Effect.clockWith((clock) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        if (job.trigger.jitter) {
+          return Effect.flatMap(firstRunTime(job.trigger, now), (next) => add(Job.withNextRunTime(job, next)))
+        }
+        const next = firstRunTimeSync(job.trigger, now, undefined)
+        return Either.isLeft(next) ? Effect.fail(next.left) : add(Job.withNextRunTime(job, next.right))
+      })
+      : add(job)
+    return checked ? withNext : Effect.zipRight(checkTask(job), withNext)
+  }
 
   const checkStoreAlias = (jobstore: string | undefined) =>
     jobstore !== undefined && !state.stores.has(jobstore) && state.status !== "stopped"
@@ -135,44 +154,50 @@ export const makeJobApi = (core: Core) => {
       job,
       computeNext: fields.nextRunTime === undefined,
       replaceExisting: o.replaceExisting ?? false,
-      defaulted: (["misfireGraceTime", "coalesce", "maxInstances"] as const).filter((k) => !(k in fields))
+      defaulted: "misfireGraceTime" in fields || "coalesce" in fields || "maxInstances" in fields
+        ? DEFAULTABLE.filter((k) => !(k in fields))
+        : DEFAULTABLE
     })
   }
 
   /** Adds a prepared job: pending while stopped, else to its store. */
-  const addPrepared = ({ computeNext, defaulted, job, replaceExisting }: Prepared) =>
-    Effect.zipRight(
-      checkTask(job), // a pending job too (its executor, when configured at start, checks again then)
-      locked(Effect.suspend(() => {
-        if (state.status === "stopped") {
-          const i = state.pending.findIndex((p) => p.job.id === job.id)
-          if (i >= 0) {
-            if (!replaceExisting) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
-            state.pending.splice(i, 1)
-          }
-          const pending = Job.withPending(job, computeNext)
-          state.pending.push({ job: pending, replaceExisting, computeNext, defaulted })
-          return Effect.as(
-            Effect.logDebug(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
-            pending
-          )
+  const addPrepared = ({ computeNext, defaulted, job, replaceExisting }: Prepared): Effect.Effect<Job.Job, AddJobError> => {
+    const added = locked(Effect.suspend(() => {
+      if (state.status === "stopped") {
+        const i = state.pending.findIndex((p) => p.job.id === job.id)
+        if (i >= 0) {
+          if (!replaceExisting) return Effect.fail(new ConflictingIdError({ jobId: job.id }))
+          state.pending.splice(i, 1)
         }
-        return realAdd(job, replaceExisting, computeNext, true)
-      }))
-    )
-
-  const addJob = (task: Job.Task | string, options: AddJobOptions = {}): Effect.Effect<Job.Job, AddJobError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const given = isPlainObject(options as unknown) ? (options as { readonly id?: unknown }).id : undefined
-      if (given !== undefined) {
-        const prepared = prepareAdd(task, options, now, undefined)
-        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right)
+        const pending = Job.withPending(job, computeNext)
+        state.pending.push({ job: pending, replaceExisting, computeNext, defaulted })
+        return Effect.as(
+          Effect.logDebug(`Adding job tentatively -- it will be properly scheduled when the scheduler starts`),
+          pending
+        )
       }
-      return Effect.flatMap(randomHexId, (id) => {
-        const prepared = prepareAdd(task, options, now, id)
-        return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right)
-      })
+      return realAdd(job, replaceExisting, computeNext, true)
+    }))
+    // a pending job is checked too (its executor, when configured at start, checks again then)
+    return isTaskRef(job.task) ? Effect.zipRight(checkTask(job), added) : Effect.suspend(() => {
+      // a function: the executor's refusal alone, without an Effect of its own
+      const refused = state.executors.get(job.executor)?.service.refusal?.(job.task)
+      return refused === undefined ? added : Effect.zipRight(checkTask(job), added)
     })
+  }
+
+  /** `addJob` once the time (and the id, when none is given) are known. */
+  const addAt = (task: Job.Task | string, options: AddJobOptions, now: number, id: string | undefined) => {
+    const prepared = prepareAdd(task, options, now, id)
+    return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right)
+  }
+
+  const addJob = (task: Job.Task | string, options: AddJobOptions = {}): Effect.Effect<Job.Job, AddJobError> => {
+    const given = isPlainObject(options as unknown) ? (options as { readonly id?: unknown }).id : undefined
+    return given !== undefined
+      ? Effect.clockWith((clock) => addAt(task, options, clock.unsafeCurrentTimeMillis(), undefined))
+      : Effect.flatMap(randomHexId, (id) => Effect.clockWith((clock) => addAt(task, options, clock.unsafeCurrentTimeMillis(), id)))
+  }
 
   /** APScheduler `_lookup_job`: pending jobs first, then the stores. */
   const findJob = (jobId: string, jobstore: string | undefined) =>

@@ -126,8 +126,11 @@ export const normalizeKeys = (
   path = ""
 ): Either.Either<Record<string, unknown>, InvalidArgumentError> => {
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(options)) {
+  let snake = false
+  for (const key of Object.keys(options)) {
+    const value = options[key]
     const camel = camelCase(key)
+    if (camel !== key) snake = true
     if (!allowed.includes(camel)) {
       return Either.left(
         new InvalidArgumentError({ field: `${path}${key}`, reason: `is not an option${hint(key, allowed)}` })
@@ -135,7 +138,8 @@ export const normalizeKeys = (
     }
     if (value !== undefined) out[camel] = value
   }
-  return Either.map(checkSpellings(options, path), () => out)
+  // distinct keys all in camelCase cannot name one option twice
+  return snake ? Either.map(checkSpellings(options, path), () => out) : Either.right(out)
 }
 
 /**
@@ -146,8 +150,11 @@ export const checkSpellings = (
   options: Readonly<Record<string, unknown>>,
   path: string
 ): Either.Either<void, InvalidArgumentError> => {
+  const keys = Object.keys(options)
+  // distinct keys all in camelCase cannot name one option twice
+  if (keys.every((key) => !key.includes("_"))) return Either.void
   const spelled: Record<string, string> = {}
-  for (const key of Object.keys(options)) {
+  for (const key of keys) {
     const camel = camelCase(key)
     const other = spelled[camel]
     if (other !== undefined) {

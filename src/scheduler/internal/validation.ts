@@ -242,8 +242,8 @@ export const firstRunTime = (trigger: CompiledTrigger, now: Instant): Effect.Eff
     ? Effect.flatMap(Random.next, (sample) => firstRunTimeSync(trigger, now, sample))
     : Effect.suspend(() => firstRunTimeSync(trigger, now, undefined))
 
-/** {@link firstRunTime} with its jitter sample drawn. */
-const firstRunTimeSync = (
+/** {@link firstRunTime} with its jitter sample drawn (`undefined` for none). */
+export const firstRunTimeSync = (
   trigger: CompiledTrigger,
   now: Instant,
   sample: number | undefined
