@@ -14,7 +14,9 @@
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
  * followed by a `chaos detail …` line (reexecuted, skipped, missed_twice, kills, freezes, crashes,
- * sink errors).
+ * start_failures, sink errors). A process that exits by itself is started again 2 s later, as a
+ * supervisor would: before it was up (its store unreachable at start) it counts in
+ * `start_failures`, after, in `crashes`.
  *
  * Counts:
  * - `duplicate_fired`: (job, time) with two attempt-1 starts (the store keys run rows by
@@ -43,7 +45,7 @@
  * store's clock judges leases and misfires); E is C with a misfire grace of 5 s (the outage's slots
  * are recorded missed, once each). It signals only the processes it spawned.
  * With `--check`, a nonzero duplicate / stale-accepted / lost / missed-twice / max-instances count,
- * a crashed process, or no stale rejection in B exits 1. `--verbose` lists the evidence of each
+ * a process crashed after it was up, or no stale rejection in B exits 1. `--verbose` lists the evidence of each
  * nonzero count; `--keep` keeps the processes' logs (their folder is printed).
  *
  * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E]
@@ -272,13 +274,21 @@ const runOne = async (
       }
     })
     children.set(slot, child)
+    // a process that exits by itself (its store unreachable at start, say) is started again 2 s
+    // later, as a supervisor would; its crash line says whether it was up
+    child.once("exit", () => {
+      if (stopping || children.get(slot) !== child) return
+      children.delete(slot)
+      restarts.push({ slot, at: Date.now() + 2_000 })
+    })
   }
+  let stopping = false
+  const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
 
   const started = Date.now()
   const end = started + plan.seconds * 1000
   let nextKill = started + 10_000
-  const restarts: Array<{ slot: number; at: number }> = []
   // scenarios C, E: reset for 30 s from a sixth of the run, then blackhole for up to 30 s, ending
   // at least 15 s before the end (the processes must recover before the account is taken)
   const cut = (plan.scenario === "C" || plan.scenario === "E") && proxy !== undefined
@@ -300,8 +310,8 @@ const runOne = async (
   let faultFrom = 0
   while (Date.now() < end) {
     const now = Date.now()
-    if (now >= nextKill) {
-      const alive = [...children.entries()].filter(([slot]) => slot !== frozen?.slot)
+    const alive = [...children.entries()].filter(([slot]) => slot !== frozen?.slot)
+    if (now >= nextKill && alive.length > 0) {
       const [slot, child] = alive[Math.floor(random() * alive.length)]!
       child.kill("SIGKILL")
       kills.push({ pid: child.pid!, at: now })
@@ -347,6 +357,7 @@ const runOne = async (
     proxy.setMode("pass")
   }
   const stopAt = Date.now()
+  stopping = true
   // stop: SIGTERM (shutdown), then SIGKILL whoever is still there after 10 s
   await Promise.all([...children.values()].map((child) =>
     new Promise<void>((resolve) => {
@@ -436,10 +447,16 @@ const runOne = async (
   const issued = new Map<string, Array<{ fence: number; at: number }>>()
   let reexecuted = 0
   let crashes = 0
+  let startFailures = 0
+  const up = new Set<number>()
   let sinkErrors = 0
   const lateness: Array<number> = []
   for (const l of lines) {
-    if (l.ev === "crash") crashes++
+    if (l.ev === "up") up.add(l.pid)
+    if (l.ev === "crash") {
+      if (up.has(l.pid)) crashes++
+      else startFailures++
+    }
     if (l.ev === "sink-error") sinkErrors++
     if (l.job === undefined) continue
     const k = key(l.job, l.t!)
@@ -570,7 +587,7 @@ const runOne = async (
     lateness_p99_ms: quantile(lateness, 0.99),
     seed: plan.seed
   }
-  const detail = { reexecuted, skipped, missed_twice: missedTwice, kills: kills.length, freezes: freezes.length, crashes, sink_errors: sinkErrors }
+  const detail = { reexecuted, skipped, missed_twice: missedTwice, kills: kills.length, freezes: freezes.length, crashes, start_failures: startFailures, sink_errors: sinkErrors }
   const failed: Array<string> = []
   for (const [name, n] of Object.entries({ duplicate_fired: duplicateFired, duplicate_completed: duplicateCompleted, stale_accepted: staleAccepted, lost, max_instances_violations: violations, missed_twice: missedTwice, crashes })) {
     if (n > 0) failed.push(`${name}=${n}`)
