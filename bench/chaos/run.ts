@@ -259,6 +259,7 @@ const runOne = async (
   const startChild = (slot: number) => {
     const log = path.join(dir, `p${slot}-${logs.length}.jsonl`)
     logs.push(log)
+    logOf.set(slot, log)
     const child = spawn(process.execPath, [workerFile], {
       cwd: root,
       stdio: ["ignore", "ignore", "inherit"],
@@ -283,6 +284,14 @@ const runOne = async (
     })
   }
   let stopping = false
+  const logOf = new Map<number, string>()
+  /** When the process in `slot` said it was up (from its log), or Infinity. */
+  const upSince = (slot: number): number => {
+    const log = logOf.get(slot)
+    if (log === undefined || !fs.existsSync(log)) return Infinity
+    const up = fs.readFileSync(log, "utf8").split("\n").find((l) => l.includes('"ev":"up"'))
+    return up !== undefined ? JSON.parse(up).at : Infinity
+  }
   const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
 
@@ -332,7 +341,8 @@ const runOne = async (
     }
     if (now >= nextFreeze) {
       nextFreeze += 60_000
-      const alive = [...children.entries()]
+      // a process that has been up for 3 s (it holds runs; a process still starting holds none)
+      const alive = [...children.entries()].filter(([slot]) => upSince(slot) <= now - 3_000)
       if (now + freezeMs <= end - 10_000 && alive.length > 0) {
         const [slot, child] = alive[Math.floor(random() * alive.length)]!
         child.kill("SIGSTOP")
