@@ -13,8 +13,8 @@
  *   duplicate_completed=… stale_accepted=… stale_rejected=… lost=… missed=…
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
- * followed by a `chaos detail …` line (reexecuted, skipped, missed_twice, kills, freezes, crashes,
- * start_failures, sink errors). A process that exits by itself is started again 2 s later, as a
+ * followed by a `chaos detail …` line (reexecuted, skipped, missed_twice, outage_run, kills,
+ * freezes, crashes, start_failures, sink_errors). A process that exits by itself is started again 2 s later, as a
  * supervisor would: before it was up (its store unreachable at start) it counts in
  * `start_failures`, after, in `crashes`.
  *
@@ -31,7 +31,9 @@
  *   higher fence was presented or written first).
  * - `lost`: interval slots and date jobs with no run record (run or missed); `missed`: the slots
  *   recorded missed (a summary row counts its count); `missed_twice` (detail): slots recorded
- *   twice (a run and a missed range, or two missed ranges).
+ *   twice (a run and a missed range, or two missed ranges); `outage_run` (detail, E): slots due
+ *   well inside an outage (from 2 s after its start to the grace + 2 s before its end) recorded as
+ *   a run instead of missed.
  * - `max_instances_violations`: moments when more runs of one job HOLDING A VALID LEASE were
  *   running than its `maxInstances`. A run counts from its start to the first of: its end or
  *   abort, its process's kill, the end of its lease as its process last had it granted (the local
@@ -44,9 +46,10 @@
  * (network backends only); D is A with one process's Effect `Clock` at +5 s and one at −5 s (the
  * store's clock judges leases and misfires); E is C with a misfire grace of 5 s (the outage's slots
  * are recorded missed, once each). It signals only the processes it spawned.
- * With `--check`, a nonzero duplicate / stale-accepted / lost / missed-twice / max-instances count,
- * a process crashed after it was up, or no stale rejection in B exits 1. `--verbose` lists the evidence of each
- * nonzero count; `--keep` keeps the processes' logs (their folder is printed).
+ * With `--check`, exits 1 on a nonzero duplicate, stale-accepted, lost, missed-twice,
+ * outage-run or max-instances count, a process crashed after it was up, or no stale rejection in
+ * B. `--verbose` lists the evidence of each nonzero count; `--keep` keeps the processes' logs
+ * (their folder is printed).
  *
  * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E]
  *        [--seconds N] [--processes N] [--seed N] [--lease-ms N] [--check] [--verbose] [--keep] [--full]
@@ -413,6 +416,7 @@ const runOne = async (
   let lost = 0
   let missed = 0
   let missedTwice = 0
+  let outageRun = 0
   let skipped = 0
   for (const s of specs) {
     const rows = runs.get(s.id) ?? []
@@ -440,7 +444,14 @@ const runOne = async (
       }
     }
     if (s.kind === "interval") {
-      for (let t = firstAt; t <= cutoff; t += 1000) check(t)
+      for (let t = firstAt; t <= cutoff; t += 1000) {
+        check(t)
+        // E: a slot well inside an outage (more than the grace before its end) cannot be run in time
+        if (plan.scenario === "E" && recorded.has(t) && faults.some((f) => t >= f.from + 2_000 && t <= f.to - grace * 1000 - 2_000)) {
+          outageRun++
+          evidence("run although due in the outage", `${s.id}@${rel(t)}`)
+        }
+      }
     } else if (s.kind === "date" && s.runDate! <= cutoff) {
       check(s.runDate!)
     } else if (s.kind === "cron") {
@@ -597,9 +608,9 @@ const runOne = async (
     lateness_p99_ms: quantile(lateness, 0.99),
     seed: plan.seed
   }
-  const detail = { reexecuted, skipped, missed_twice: missedTwice, kills: kills.length, freezes: freezes.length, crashes, start_failures: startFailures, sink_errors: sinkErrors }
+  const detail = { reexecuted, skipped, missed_twice: missedTwice, outage_run: outageRun, kills: kills.length, freezes: freezes.length, crashes, start_failures: startFailures, sink_errors: sinkErrors }
   const failed: Array<string> = []
-  for (const [name, n] of Object.entries({ duplicate_fired: duplicateFired, duplicate_completed: duplicateCompleted, stale_accepted: staleAccepted, lost, max_instances_violations: violations, missed_twice: missedTwice, crashes })) {
+  for (const [name, n] of Object.entries({ duplicate_fired: duplicateFired, duplicate_completed: duplicateCompleted, stale_accepted: staleAccepted, lost, max_instances_violations: violations, missed_twice: missedTwice, outage_run: outageRun, crashes })) {
     if (n > 0) failed.push(`${name}=${n}`)
   }
   if (plan.scenario === "B" && freezes.length > 0 && staleRejected === 0) failed.push("stale_rejected=0 in B")
