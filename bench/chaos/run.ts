@@ -164,7 +164,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const bundle = async (): Promise<string> => {
   const esbuild = await import("esbuild")
-  const out = path.join(root, "node_modules", ".cache", "effect-apscheduler-chaos", "worker.mjs")
+  // one bundle per harness run, inside this checkout (node_modules may be shared by checkouts)
+  const out = path.join(root, ".tmp", "chaos", `worker-${process.pid}.mjs`)
   await esbuild.build({
     entryPoints: [path.join(here, "worker.ts")],
     bundle: true,
@@ -652,6 +653,7 @@ const main = async () => {
     console.log(`chaos detail backend=${plan.backend} scenario=${plan.scenario} ${Object.entries(r.detail).map(([k, v]) => `${k}=${v}`).join(" ")}`)
     for (const f of r.failed) failures.push(`${plan.backend}/${plan.scenario}: ${f}`)
   }
+  fs.rmSync(workerFile, { force: true })
   if (flag("check") && failures.length > 0) {
     console.error(`chaos: demands not met: ${failures.join("; ")}`)
     process.exit(1)
