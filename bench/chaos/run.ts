@@ -546,7 +546,8 @@ const runOne = async (
       const laterStart = (starts.get(k) ?? []).find((s) => s.fence === later.fence && s.pid === later.pid)
       if (laterStart === undefined || laterStart.at < earlier.at) {
         duplicateCompleted++
-        evidence("completed twice", `${k}: accepted f${earlier.fence}@pid${earlier.pid}:${rel(earlier.at)} and f${later.fence}@pid${later.pid}:${rel(later.at)}; ${describe(starts.get(k) ?? [])}`)
+        const pair = `f${earlier.fence}@pid${earlier.pid}:${rel(earlier.at)} and f${later.fence}@pid${later.pid}:${rel(later.at)}`
+        evidence("completed twice", `${k}: accepted ${pair}; ${describe(starts.get(k) ?? [])}`)
         break
       }
     }
@@ -631,9 +632,30 @@ const runOne = async (
     lateness_p99_ms: quantile(lateness, 0.99),
     seed: plan.seed
   }
-  const detail = { settle_ms: stopAt - cutoff - 2_000, reexecuted, skipped, missed_twice: missedTwice, outage_run: outageRun, kills: kills.length, freezes: freezes.length, crashes, start_failures: startFailures, sink_errors: sinkErrors }
+  const detail = {
+    settle_ms: stopAt - cutoff - 2_000,
+    reexecuted,
+    skipped,
+    missed_twice: missedTwice,
+    outage_run: outageRun,
+    kills: kills.length,
+    freezes: freezes.length,
+    crashes,
+    start_failures: startFailures,
+    sink_errors: sinkErrors
+  }
   const failed: Array<string> = []
-  for (const [name, n] of Object.entries({ duplicate_fired: duplicateFired, duplicate_completed: duplicateCompleted, stale_accepted: staleAccepted, lost, max_instances_violations: violations, missed_twice: missedTwice, outage_run: outageRun, crashes })) {
+  const demands = {
+    duplicate_fired: duplicateFired,
+    duplicate_completed: duplicateCompleted,
+    stale_accepted: staleAccepted,
+    lost,
+    max_instances_violations: violations,
+    missed_twice: missedTwice,
+    outage_run: outageRun,
+    crashes
+  }
+  for (const [name, n] of Object.entries(demands)) {
     if (n > 0) failed.push(`${name}=${n}`)
   }
   if (plan.scenario === "B" && freezes.length > 0 && staleRejected === 0) failed.push("stale_rejected=0 in B")
@@ -647,7 +669,9 @@ const main = async () => {
   const plans: Array<Plan> = []
   if (argv.includes("--backend")) {
     const scenario = opt("scenario", "A")
-    if (!(SCENARIOS as ReadonlyArray<string>).includes(scenario)) throw new Error(`unknown scenario ${scenario} (one of ${SCENARIOS.join(", ")})`)
+    if (!(SCENARIOS as ReadonlyArray<string>).includes(scenario)) {
+      throw new Error(`unknown scenario ${scenario} (one of ${SCENARIOS.join(", ")})`)
+    }
     plans.push({
       backend: opt("backend", "pg"),
       scenario: scenario as Scenario,
@@ -672,7 +696,8 @@ const main = async () => {
   for (const plan of plans) {
     const r = await runOne(plan, workerFile)
     console.log(`BENCH chaos ${Object.entries(r.bench).map(([k, v]) => `${k}=${v}`).join(" ")}`)
-    console.log(`chaos detail backend=${plan.backend} scenario=${plan.scenario} ${Object.entries(r.detail).map(([k, v]) => `${k}=${v}`).join(" ")}`)
+    const detail = Object.entries(r.detail).map(([k, v]) => `${k}=${v}`).join(" ")
+    console.log(`chaos detail backend=${plan.backend} scenario=${plan.scenario} ${detail}`)
     for (const f of r.failed) failures.push(`${plan.backend}/${plan.scenario}: ${f}`)
   }
   fs.rmSync(workerFile, { force: true })

@@ -44,7 +44,10 @@ const log = fs.openSync(env("CHAOS_LOG"), "a")
 const line = (fields: Record<string, unknown>) => fs.writeSync(log, JSON.stringify({ pid: process.pid, ...fields }) + "\n")
 const sink = openSink(env("CHAOS_SINK_URL"), env("CHAOS_PREFIX"))
 
-/** The job body: logs its start, presents its fence to the sink, works `ms` (stops early when aborted), writes its completion to the sink, logs its end. */
+/**
+ * The job body: logs its start, presents its fence to the sink, works `ms` (stops early when
+ * aborted), writes its completion to the sink, logs its end.
+ */
 const body = async (ms: number) => {
   const ctx = JobContext.current()!
   const run = { job: ctx.jobId, t: ctx.scheduledTime, attempt: ctx.attempt, fence: ctx.fence }
@@ -72,7 +75,9 @@ const body = async (ms: number) => {
 const granted = (how: string, runs: ReadonlyArray<Run>, from: number, ms: number) => {
   const at = Date.now()
   for (const r of runs) {
-    if (r.fence > 0 && isLive(r.state)) line({ ev: "lease", how, at, from, until: from + ms, job: r.jobId, t: r.scheduledTime, fence: r.fence, attempt: r.attempt })
+    if (r.fence > 0 && isLive(r.state)) {
+      line({ ev: "lease", how, at, from, until: from + ms, job: r.jobId, t: r.scheduledTime, fence: r.fence, attempt: r.attempt })
+    }
   }
 }
 
@@ -101,7 +106,8 @@ const loggedStore = Layer.effect(
           Effect.sync(() => {
             const at = Date.now()
             runs.forEach((r, i) => {
-              if (ms > 0) line({ ev: ok[i] ? "lease" : "renew-refused", how: "renew", at, from, until: from + ms, job: r.jobId, t: r.scheduledTime, fence: r.fence })
+              const run = { job: r.jobId, t: r.scheduledTime, fence: r.fence }
+              if (ms > 0) line({ ev: ok[i] ? "lease" : "renew-refused", how: "renew", at, from, until: from + ms, ...run })
               else line({ ev: "handback", at: from, job: r.jobId, t: r.scheduledTime, fence: r.fence })
             })
           }))
