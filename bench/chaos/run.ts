@@ -1,30 +1,62 @@
 /**
  * The chaos harness (`npm run chaos`, `npm run chaos:full`): several scheduler processes on one
- * store, killed with SIGKILL and cut off from the database, and an account of every scheduled time.
+ * store, killed with SIGKILL, frozen with SIGSTOP, cut off from the database and given skewed
+ * clocks, and an account of every scheduled time.
  *
  * It bundles `worker.ts` with esbuild (a tsx start costs about a second per restart), adds the
- * workload to a fresh store (own table / key prefix), spawns the processes, injects the faults of
- * the scenario from a seeded random source, stops the processes, reads the store's run records and
- * the processes' JSON-line logs, and prints one line per backend and scenario:
+ * workload to a fresh store (own table / key prefix), creates the fenced sink's tables (a separate
+ * PostgreSQL database, `sink.ts`), spawns the processes, injects the faults of the scenario from a
+ * seeded random source, stops the processes, reads the store's run records, the sink's log of
+ * completions and the processes' JSON-line logs, and prints one line per backend and scenario:
  *
- *   BENCH chaos backend=<b> scenario=<A|C> seconds=… processes=… slots=… duplicate_fired=…
- *   duplicate_completed=… reexecuted=… lost=… missed=… skipped=… max_instances_violations=…
- *   failover_p99_ms=… lateness_p99_ms=… seed=…
+ *   BENCH chaos backend=<b> scenario=<A..E> seconds=… processes=… slots=… duplicate_fired=…
+ *   duplicate_completed=… stale_accepted=… stale_rejected=… lost=… missed=…
+ *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
- * Counts: `duplicate_fired` = (job, time) with two attempt-1 starts; `duplicate_completed` = (job,
- * time) whose body ran to its end twice (a re-run while the first holder still finished: the
- * fenced sink of accepted completions that would tell accepted from refused ends is not built
- * yet); `reexecuted` = starts with attempt ≥ 2; `lost` = interval slots and date jobs without a run
- * record; `max_instances_violations` = moments a job had more bodies running than its
- * `maxInstances` (a body counts from its start to its end, abort, or its process's kill).
+ * followed by a `chaos detail …` line (settle_ms, reexecuted, skipped, missed_twice, outage_run,
+ * kills, freezes, crashes, start_failures, sink_errors). A process that exits by itself is started
+ * again 2 s later, as a supervisor would: before it was up (its store unreachable at start) it
+ * counts in `start_failures`, after, in `crashes`.
  *
- * Scenarios: A kills a random process every 10 s (SIGKILL) and restarts it 2 s later; C is A plus
- * the proxy in front of the database resetting for 30 s and blackholing for 30 s (network backends
- * only). It signals only the processes it spawned. With `--check`, a nonzero duplicate / lost /
- * max-instances count exits 1.
+ * Counts:
+ * - `duplicate_fired`: (job, time) with two attempt-1 starts (the store keys run rows by
+ *   (job, time), so two rows cannot exist).
+ * - `duplicate_completed`: (job, time) with two completions the sink ACCEPTED from runs that
+ *   overlapped (the later accepted run had started before the earlier completion was accepted).
+ *   Re-running a run whose holder died (killed, or cut off after its sink write) is at-least-once
+ *   by design: its second accepted completion counts in `reexecuted` (starts with attempt ≥ 2).
+ * - `stale_accepted`: completions the sink accepted although a higher fence for that run had
+ *   already been issued (a `release`/`recover` answer or a start with that fence, logged before the
+ *   sink's time of the write). `stale_rejected`: completions the sink refused (a stale holder: a
+ *   higher fence was presented or written first).
+ * - `lost`: interval slots and date jobs due up to 2 s before the end of the faults with no run
+ *   record (run or missed) once the processes have settled (no more faults; up to 60 s for every
+ *   job to be planned past that time); `missed`: the slots
+ *   recorded missed (a summary row counts its count); `missed_twice` (detail): slots recorded
+ *   twice (a run and a missed range, or two missed ranges); `outage_run` (detail, E): slots due
+ *   well inside an outage (from 2 s after its start to the grace + 2 s before its end) recorded as
+ *   a run instead of missed.
+ * - `max_instances_violations`: moments when more runs of one job HOLDING A VALID LEASE were
+ *   running than its `maxInstances`. A run counts from its start to the first of: its end or
+ *   abort, its process's kill, the end of its lease as its process last had it granted (the local
+ *   time before the `release`, `recover` or accepted renewal, plus the lease: never later than the
+ *   store's lease end). A frozen or killed process's expired lease holds nothing.
  *
- * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|C] [--seconds N]
- *        [--processes N] [--seed N] [--check] [--full]
+ * Scenarios: A kills a random process every 10 s (SIGKILL) and restarts it 2 s later; B is A plus
+ * a random process frozen (SIGSTOP) for the lease + 3 s every 60 s (from 30 s), then SIGCONT; C
+ * is A plus the proxy in front of the database resetting for 30 s and blackholing for 30 s
+ * (network backends only); D is A with one process's Effect `Clock` at +5 s and one at −5 s (the
+ * store's clock judges leases and misfires); E is C with a misfire grace of 5 s (the outage's slots
+ * are recorded missed, once each). It signals only the processes it spawned.
+ * With `--check`, exits 1 on a nonzero duplicate, stale-accepted, lost, missed-twice,
+ * outage-run or max-instances count, a process crashed after it was up, or no stale rejection in
+ * B. `--verbose` lists the evidence of each nonzero count; `--keep` keeps the processes' logs
+ * (their folder is printed).
+ *
+ * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E]
+ *        [--seconds N] [--processes N] [--seed N] [--lease-ms N] [--check] [--verbose] [--keep] [--full]
+ *        (no --backend: the CI variant, PostgreSQL C for 90 s and SQLite A for 60 s; --full: every
+ *        backend and scenario of the issue for 3 minutes each)
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -41,6 +73,7 @@ import { JobStore } from "../../src/stores/JobStore.js"
 import type { Run } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import { type Mode, startProxy } from "./proxy.js"
+import { createSink, readSink, sinkUrl } from "./sink.js"
 import { storeLayer } from "./store.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -54,17 +87,26 @@ const opt = (name: string, fallback: string) => {
   const i = argv.indexOf(`--${name}`)
   return i >= 0 && i + 1 < argv.length ? argv[i + 1]! : fallback
 }
+const verbose = flag("verbose")
+
+/** The scenarios. */
+const SCENARIOS = ["A", "B", "C", "D", "E"] as const
+
+/** A scenario name. */
+type Scenario = (typeof SCENARIOS)[number]
 
 /** One run of the harness. */
 interface Plan {
   readonly backend: string
-  readonly scenario: "A" | "C"
+  readonly scenario: Scenario
   readonly seconds: number
   readonly processes: number
   readonly seed: number
   readonly leaseMs: number
 }
 
+/** The misfire grace of a scenario's jobs, in seconds. */
+const graceOf = (scenario: Scenario) => (scenario === "E" ? 5 : 60)
 // -- a seeded random source (mulberry32) --------------------------------------------------------------
 
 const rng = (seed: number) => {
@@ -124,7 +166,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const bundle = async (): Promise<string> => {
   const esbuild = await import("esbuild")
-  const out = path.join(root, "node_modules", ".cache", "effect-apscheduler-chaos", "worker.mjs")
+  // one bundle per harness run, inside this checkout (node_modules may be shared by checkouts)
+  const out = path.join(root, ".tmp", "chaos", `worker-${process.pid}.mjs`)
   await esbuild.build({
     entryPoints: [path.join(here, "worker.ts")],
     bundle: true,
@@ -144,8 +187,26 @@ const quantile = (xs: Array<number>, q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
 }
 
-/** One backend and scenario: returns the BENCH line's counts. */
-const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, number | string>> => {
+/** A line of a process's log (worker.ts). */
+interface Line {
+  readonly pid: number
+  readonly ev: string
+  readonly at: number
+  readonly job?: string
+  readonly t?: number
+  readonly attempt?: number
+  readonly fence?: number
+  readonly how?: string
+  readonly until?: number
+  readonly wat?: number
+  readonly accepted?: boolean | null
+}
+
+/** One backend and scenario: returns the BENCH line's counts and the detail line's. */
+const runOne = async (
+  plan: Plan,
+  workerFile: string
+): Promise<{ bench: Record<string, number | string>; detail: Record<string, number>; failed: Array<string> }> => {
   const random = rng(plan.seed)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-"))
   const prefix = `chaos_${plan.seed}_${Date.now().toString(36)}`
@@ -154,6 +215,8 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
   const proxy = backend.port !== undefined ? await startProxy(backend.port) : undefined
   const direct = backend.target(backend.port, dir)
   const viaProxy = backend.target(proxy?.port, dir)
+  const grace = graceOf(plan.scenario)
+  await createSink(prefix)
 
   // the workload goes into the store before any scheduler process starts
   const firstAt = Math.ceil((Date.now() + 6_000) / 1000) * 1000
@@ -172,7 +235,7 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
         ...trigger,
         coalesce: s.coalesce,
         maxInstances: s.maxInstances,
-        misfireGraceTime: 60
+        misfireGraceTime: grace
       })
     }
     yield* scheduler.start({ paused: true })
@@ -192,14 +255,17 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
     )
   )
 
-  // the processes
+  // the processes (scenario D: slot 0's Effect clock at +5 s, slot 1's at −5 s, across restarts)
   const logs: Array<string> = []
   const children = new Map<number, ChildProcess>()
   const kills: Array<{ pid: number; at: number }> = []
   const faults: Array<{ from: number; to: number }> = []
+  const freezes: Array<{ pid: number; from: number; to: number }> = []
+  const offsetOf = (slot: number) => (plan.scenario === "D" ? (slot === 0 ? 5_000 : slot === 1 ? -5_000 : 0) : 0)
   const startChild = (slot: number) => {
     const log = path.join(dir, `p${slot}-${logs.length}.jsonl`)
     logs.push(log)
+    logOf.set(slot, log)
     const child = spawn(process.execPath, [workerFile], {
       cwd: root,
       stdio: ["ignore", "ignore", "inherit"],
@@ -209,34 +275,58 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
         CHAOS_BACKEND: plan.backend,
         CHAOS_TARGET: viaProxy,
         CHAOS_PREFIX: prefix,
-        CHAOS_LEASE_MS: String(plan.leaseMs)
+        CHAOS_LEASE_MS: String(plan.leaseMs),
+        CHAOS_SINK_URL: sinkUrl(),
+        CHAOS_CLOCK_OFFSET_MS: String(offsetOf(slot))
       }
     })
     children.set(slot, child)
+    // a process that exits by itself (its store unreachable at start, say) is started again 2 s
+    // later, as a supervisor would; its crash line says whether it was up
+    child.once("exit", () => {
+      if (stopping || children.get(slot) !== child) return
+      children.delete(slot)
+      restarts.push({ slot, at: Date.now() + 2_000 })
+    })
   }
+  let stopping = false
+  const logOf = new Map<number, string>()
+  /** When the process in `slot` said it was up (from its log), or Infinity. */
+  const upSince = (slot: number): number => {
+    const log = logOf.get(slot)
+    if (log === undefined || !fs.existsSync(log)) return Infinity
+    const up = fs.readFileSync(log, "utf8").split("\n").find((l) => l.includes('"ev":"up"'))
+    return up !== undefined ? JSON.parse(up).at : Infinity
+  }
+  const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
 
   const started = Date.now()
   const end = started + plan.seconds * 1000
   let nextKill = started + 10_000
-  const restarts: Array<{ slot: number; at: number }> = []
-  // scenario C: reset for 30 s from a sixth of the run, then blackhole for up to 30 s, ending at
-  // least 15 s before the end (the processes must recover before the account is taken)
+  // scenarios C, E: reset for 30 s from a sixth of the run, then blackhole for up to 30 s, ending
+  // at least 15 s before the end (the processes must recover before the account is taken)
+  const cut = (plan.scenario === "C" || plan.scenario === "E") && proxy !== undefined
   const resetAt = started + Math.floor(plan.seconds / 6) * 1000
   const holeAt = resetAt + 35_000
   const holeEnd = Math.min(holeAt + 30_000, end - 15_000)
-  const faultPlan: Array<{ at: number; mode: Mode }> = plan.scenario === "C" && proxy !== undefined
+  const faultPlan: Array<{ at: number; mode: Mode }> = cut
     ? [
       { at: resetAt, mode: "reset" },
       { at: resetAt + 30_000, mode: "pass" },
       ...(holeEnd > holeAt ? [{ at: holeAt, mode: "blackhole" as const }, { at: holeEnd, mode: "pass" as const }] : [])
     ]
     : []
+  // scenario B: a random process frozen for the lease + 3 s every 60 s from 30 s, ending at least
+  // 10 s before the end
+  const freezeMs = plan.leaseMs + 3_000
+  let nextFreeze = plan.scenario === "B" ? started + 30_000 : Infinity
+  let frozen: { slot: number; child: ChildProcess; from: number } | undefined
   let faultFrom = 0
   while (Date.now() < end) {
     const now = Date.now()
-    if (now >= nextKill) {
-      const alive = [...children.entries()]
+    const alive = [...children.entries()].filter(([slot]) => slot !== frozen?.slot)
+    if (now >= nextKill && alive.length > 0) {
       const [slot, child] = alive[Math.floor(random() * alive.length)]!
       child.kill("SIGKILL")
       kills.push({ pid: child.pid!, at: now })
@@ -250,6 +340,21 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
         startChild(r.slot)
       }
     }
+    if (frozen !== undefined && now >= frozen.from + freezeMs) {
+      frozen.child.kill("SIGCONT")
+      freezes.push({ pid: frozen.child.pid!, from: frozen.from, to: now })
+      frozen = undefined
+    }
+    if (now >= nextFreeze) {
+      nextFreeze += 60_000
+      // a process that has been up for 3 s (it holds runs; a process still starting holds none)
+      const alive = [...children.entries()].filter(([slot]) => upSince(slot) <= now - 3_000)
+      if (now + freezeMs <= end - 10_000 && alive.length > 0) {
+        const [slot, child] = alive[Math.floor(random() * alive.length)]!
+        child.kill("SIGSTOP")
+        frozen = { slot, child, from: now }
+      }
+    }
     while (faultPlan.length > 0 && now >= faultPlan[0]!.at) {
       const f = faultPlan.shift()!
       if (f.mode !== "pass") faultFrom = now
@@ -258,15 +363,42 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
     }
     await sleep(50)
   }
+  if (frozen !== undefined) {
+    frozen.child.kill("SIGCONT")
+    freezes.push({ pid: frozen.child.pid!, from: frozen.from, to: Date.now() })
+    frozen = undefined
+  }
   if (proxy !== undefined && proxy.mode() !== "pass") {
     faults.push({ from: faultFrom, to: Date.now() })
     proxy.setMode("pass")
   }
+  // settle: no more faults; the processes (restarted if due) get up to 60 s to plan every slot
+  // up to the account's cutoff (as run or missed), so a loaded machine's lateness is not counted
+  // as lost (a job is planned up to the cutoff when its next run time is past it)
+  const cutoff = Date.now() - 2_000
+  const settleEnd = Date.now() + 60_000
+  let settled = false
+  while (!settled && Date.now() < settleEnd) {
+    for (const r of restarts.splice(0)) startChild(r.slot)
+    await sleep(1_000)
+    settled = await Effect.runPromise(
+      Effect.gen(function*() {
+        const jobs = yield* (yield* JobStore).getAll
+        return jobs.every((j) => j.nextRunTime === null || j.nextRunTime > cutoff)
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(storeOf()),
+        Effect.provide(Lock.leased({ leaseMs: plan.leaseMs })),
+        Effect.catchAll(() => Effect.succeed(false))
+      )
+    )
+  }
   const stopAt = Date.now()
+  stopping = true
   // stop: SIGTERM (shutdown), then SIGKILL whoever is still there after 10 s
   await Promise.all([...children.values()].map((child) =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve()
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
       child.once("exit", () => {
         clearTimeout(timer)
@@ -285,113 +417,187 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
       for (const s of specs) runs.set(s.id, yield* store.getRuns(s.id))
     }).pipe(Effect.scoped, Effect.provide(storeOf()), Effect.provide(Lock.leased({ leaseMs: plan.leaseMs })))
   )
-  interface Line {
-    readonly pid: number
-    readonly ev: string
-    readonly at: number
-    readonly job?: string
-    readonly t?: number
-    readonly attempt?: number
-  }
+  const sink = await readSink(prefix)
   const lines: Array<Line> = []
   for (const log of logs) {
     if (!fs.existsSync(log)) continue
     for (const l of fs.readFileSync(log, "utf8").split("\n")) if (l.trim() !== "") lines.push(JSON.parse(l))
   }
+  const rel = (t: number) => `${t - stopAt}ms`
+  const evidence = (what: string, text: string) => {
+    if (verbose) console.error(`${plan.backend}/${plan.scenario} ${what}: ${text}`)
+  }
   const killedAt = new Map(kills.map((k) => [k.pid, k.at]))
   const inFault = (t: number) =>
     kills.some((k) => t >= k.at - 1_000 && t <= k.at + plan.leaseMs + 3_000) ||
-    faults.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000)
+    faults.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000) ||
+    freezes.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000)
 
-  // slots: every interval time from the first to the last whole second the processes ran for
-  const cutoff = stopAt - 2_000
+  // slots: every interval time from the first to the last whole second the processes ran for;
+  // each must be recorded exactly once, as a run or as missed (a missed summary covers its range)
   let slots = 0
   let lost = 0
   let missed = 0
+  let missedTwice = 0
+  let outageRun = 0
   let skipped = 0
   for (const s of specs) {
     const rows = runs.get(s.id) ?? []
-    const keys = new Set(rows.map((r) => r.scheduledTime))
+    const recorded = new Map<number, number>()
+    const ranges: Array<readonly [number, number]> = []
     for (const r of rows) {
-      if (r.state === "missed") missed += r.count
-      if (r.state === "skipped") skipped++
+      if (r.state === "missed") {
+        missed += r.count
+        ranges.push([r.scheduledTime, r.lastTime])
+      } else {
+        if (r.state === "skipped") skipped++
+        recorded.set(r.scheduledTime, (recorded.get(r.scheduledTime) ?? 0) + 1)
+      }
+    }
+    const times = (t: number) => (recorded.get(t) ?? 0) + ranges.filter(([a, b]) => t >= a && t <= b).length
+    const check = (t: number) => {
+      slots++
+      const n = times(t)
+      if (n === 0) {
+        lost++
+        evidence("lost", `${s.id}@${rel(t)}`)
+      } else if (n > 1) {
+        missedTwice++
+        evidence("recorded twice", `${s.id}@${rel(t)}`)
+      }
     }
     if (s.kind === "interval") {
       for (let t = firstAt; t <= cutoff; t += 1000) {
-        slots++
-        if (!keys.has(t)) lost++
-      }
-    } else if (s.kind === "date" && s.runDate! <= cutoff) {
-      slots++
-      if (!keys.has(s.runDate!)) lost++
-    } else if (s.kind === "cron") {
-      for (let t = firstAt; t <= cutoff; t += 5000) slots++
-      // coalesced cron times are either run or recorded missed: the next run time covers them
-    }
-  }
-  // starts and ends per (job, time)
-  const key = (l: Line) => `${l.job}@${l.t}`
-  const firstStarts = new Map<string, number>()
-  const ends = new Map<string, number>()
-  let reexecuted = 0
-  const lateness: Array<number> = []
-  for (const l of lines) {
-    if (l.ev === "start") {
-      if ((l.attempt ?? 1) >= 2) reexecuted++
-      else firstStarts.set(key(l), (firstStarts.get(key(l)) ?? 0) + 1)
-      if (!inFault(l.t!)) lateness.push(l.at - l.t!)
-    } else if (l.ev === "end") ends.set(key(l), (ends.get(key(l)) ?? 0) + 1)
-  }
-  const duplicateFired = [...firstStarts.values()].filter((n) => n > 1).length
-  const duplicateCompleted = [...ends.values()].filter((n) => n > 1).length
-  if (flag("verbose")) {
-    // the lines of every (job, time) that ended twice, times relative to the stop
-    for (const [k, n] of ends) {
-      if (n < 2) continue
-      const related = lines.filter((l) => l.job !== undefined && key(l) === k)
-      console.error(`ended twice ${k}: ${related.map((l) => `${l.ev}#${l.attempt}@pid${l.pid}:${l.at - stopAt}ms`).join(" ")}`)
-    }
-    console.error(`kills (ms before the stop): ${kills.map((k) => k.at - stopAt).join(" ")}`)
-  }
-  // max instances: a body runs from its start to its end, or to its process's kill
-  let violations = 0
-  const byJob = new Map<string, Array<{ at: number; d: number; what: string }>>()
-  const label = (l: Line) => `t${l.t! - stopAt}#${l.attempt}@pid${l.pid}`
-  const open = new Map<string, Line>()
-  for (const l of lines) {
-    if (l.ev === "start") open.set(`${l.pid}:${key(l)}`, l)
-    else if (l.ev === "end" || l.ev === "aborted") {
-      const s = open.get(`${l.pid}:${key(l)}`)
-      if (s === undefined) continue
-      open.delete(`${l.pid}:${key(l)}`)
-      const list = byJob.get(l.job!) ?? []
-      list.push({ at: s.at, d: 1, what: label(s) }, { at: l.at, d: -1, what: `${label(s)} ${l.ev}` })
-      byJob.set(l.job!, list)
-    }
-  }
-  for (const s of open.values()) {
-    const list = byJob.get(s.job!) ?? []
-    list.push({ at: s.at, d: 1, what: label(s) }, { at: killedAt.get(s.pid) ?? stopAt, d: -1, what: `${label(s)} killed/stopped` })
-    byJob.set(s.job!, list)
-  }
-  const maxOf = new Map(specs.map((s) => [s.id, s.maxInstances]))
-  for (const [job, events] of byJob) {
-    events.sort((a, b) => a.at - b.at || a.d - b.d)
-    let n = 0
-    const running = new Set<string>()
-    for (const e of events) {
-      n += e.d
-      if (e.d > 0) running.add(e.what)
-      else running.delete(e.what.split(" ")[0]!)
-      if (n > maxOf.get(job)!) {
-        violations++
-        if (flag("verbose") && violations <= 10) {
-          console.error(`max instances ${job} (max ${maxOf.get(job)}) at ${e.at - stopAt}ms: ${[...running].join(", ")}`)
+        check(t)
+        // E: a slot well inside an outage (more than the grace before its end) cannot be run in time
+        if (plan.scenario === "E" && recorded.has(t) && faults.some((f) => t >= f.from + 2_000 && t <= f.to - grace * 1000 - 2_000)) {
+          outageRun++
+          evidence("run although due in the outage", `${s.id}@${rel(t)}`)
         }
       }
+    } else if (s.kind === "date" && s.runDate! <= cutoff) {
+      check(s.runDate!)
+    } else if (s.kind === "cron") {
+      // coalesced cron times are either run or folded into a later run: counted, not checked
+      for (let t = firstAt; t <= cutoff; t += 5000) slots++
     }
   }
-  // failover: for each kill, the latest first start among interval slots due in the 3 s after it
+
+  // starts per (job, time); the fences issued (a lease granted, or a start) with the time they
+  // were known to be issued
+  const key = (job: string, t: number) => `${job}@${t}`
+  const firstStarts = new Map<string, Array<Line>>()
+  const starts = new Map<string, Array<Line>>()
+  const issued = new Map<string, Array<{ fence: number; at: number }>>()
+  let reexecuted = 0
+  let crashes = 0
+  let startFailures = 0
+  const up = new Set<number>()
+  let sinkErrors = 0
+  const lateness: Array<number> = []
+  for (const l of lines) {
+    if (l.ev === "up") up.add(l.pid)
+    if (l.ev === "crash") {
+      if (up.has(l.pid)) crashes++
+      else startFailures++
+    }
+    if (l.ev === "sink-error") sinkErrors++
+    if (l.job === undefined) continue
+    const k = key(l.job, l.t!)
+    if (l.ev === "start") {
+      if ((l.attempt ?? 1) >= 2) reexecuted++
+      else firstStarts.set(k, [...(firstStarts.get(k) ?? []), l])
+      starts.set(k, [...(starts.get(k) ?? []), l])
+      if ((l.attempt ?? 1) === 1 && !inFault(l.t!)) lateness.push(l.at - l.t!)
+    }
+    if (l.ev === "start" || (l.ev === "lease" && l.how !== "renew")) {
+      issued.set(k, [...(issued.get(k) ?? []), { fence: l.fence!, at: l.at }])
+    }
+  }
+  const describe = (ls: ReadonlyArray<Line>) => ls.map((l) => `${l.ev}#${l.attempt}/f${l.fence}@pid${l.pid}:${rel(l.at)}`).join(" ")
+  let duplicateFired = 0
+  for (const [k, ls] of firstStarts) {
+    if (ls.length < 2) continue
+    duplicateFired++
+    evidence("fired twice", `${k}: ${describe(ls)}`)
+  }
+  // the sink: accepted / refused completions
+  let staleAccepted = 0
+  let staleRejected = 0
+  let duplicateCompleted = 0
+  const accepted = new Map<string, Array<(typeof sink)[number]>>()
+  for (const e of sink) {
+    const k = key(e.job, e.t)
+    if (!e.accepted) {
+      staleRejected++
+      continue
+    }
+    accepted.set(k, [...(accepted.get(k) ?? []), e])
+    const higher = (issued.get(k) ?? []).filter((i) => i.fence > e.fence && i.at < e.at)
+    if (higher.length > 0) {
+      staleAccepted++
+      evidence("stale accepted", `${k} f${e.fence}@pid${e.pid}:${rel(e.at)} after f${higher[0]!.fence} issued at ${rel(higher[0]!.at)}`)
+    }
+  }
+  for (const [k, es] of accepted) {
+    for (let i = 1; i < es.length; i++) {
+      const earlier = es[i - 1]!
+      const later = es[i]!
+      const laterStart = (starts.get(k) ?? []).find((s) => s.fence === later.fence && s.pid === later.pid)
+      if (laterStart === undefined || laterStart.at < earlier.at) {
+        duplicateCompleted++
+        const pair = `f${earlier.fence}@pid${earlier.pid}:${rel(earlier.at)} and f${later.fence}@pid${later.pid}:${rel(later.at)}`
+        evidence("completed twice", `${k}: accepted ${pair}; ${describe(starts.get(k) ?? [])}`)
+        break
+      }
+    }
+  }
+
+  // max instances: a run holds a valid lease from its start to the first of its end or abort,
+  // its process's kill (or the stop) and the end of the lease its process was last granted
+  const leaseEnd = new Map<string, number>()
+  for (const l of lines) {
+    if (l.ev !== "lease") continue
+    const k = `${l.pid}:${key(l.job!, l.t!)}:${l.fence}`
+    leaseEnd.set(k, Math.max(leaseEnd.get(k) ?? 0, l.until!))
+  }
+  const label = (l: Line) => `${l.job}@${rel(l.t!)}#${l.attempt}/f${l.fence}@pid${l.pid}`
+  const held = new Map<string, Array<{ from: number; to: number; what: string }>>()
+  const open = new Map<string, Line>()
+  const hold = (s: Line, endAt: number) => {
+    const until = leaseEnd.get(`${s.pid}:${key(s.job!, s.t!)}:${s.fence}`) ?? Infinity
+    const to = Math.min(endAt, killedAt.get(s.pid) ?? Infinity, until)
+    if (to <= s.at) return
+    held.set(s.job!, [...(held.get(s.job!) ?? []), { from: s.at, to, what: label(s) }])
+  }
+  for (const l of lines) {
+    if (l.job === undefined) continue
+    const k = `${l.pid}:${key(l.job, l.t!)}:${l.fence}`
+    if (l.ev === "start") open.set(k, l)
+    else if (l.ev === "end" || l.ev === "aborted") {
+      const s = open.get(k)
+      if (s === undefined) continue
+      open.delete(k)
+      hold(s, l.at)
+    }
+  }
+  for (const s of open.values()) hold(s, stopAt)
+  const maxOf = new Map(specs.map((s) => [s.id, s.maxInstances]))
+  let violations = 0
+  for (const [job, intervals] of held) {
+    const events = intervals.flatMap((i) => [{ at: i.from, d: 1, what: i.what }, { at: i.to, d: -1, what: i.what }])
+    events.sort((a, b) => a.at - b.at || a.d - b.d)
+    const running = new Set<string>()
+    for (const e of events) {
+      if (e.d > 0) running.add(e.what)
+      else running.delete(e.what)
+      if (running.size > maxOf.get(job)!) {
+        violations++
+        evidence("max instances", `${job} (max ${maxOf.get(job)}) at ${rel(e.at)}: ${[...running].join(", ")}`)
+      }
+    }
+  }
+  // failover: for each kill, the latest first start among slots due in the 3 s after it
   const failovers: Array<number> = []
   for (const k of kills) {
     let worst = 0
@@ -402,8 +608,14 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
     }
     failovers.push(worst)
   }
-  fs.rmSync(dir, { recursive: true, force: true })
-  return {
+  if (verbose) {
+    console.error(`${plan.backend}/${plan.scenario} kills (relative to the stop): ${kills.map((k) => `pid${k.pid}:${rel(k.at)}`).join(" ")}`)
+    console.error(`${plan.backend}/${plan.scenario} freezes: ${freezes.map((f) => `pid${f.pid}:${rel(f.from)}..${rel(f.to)}`).join(" ")}`)
+    console.error(`${plan.backend}/${plan.scenario} faults: ${faults.map((f) => `${rel(f.from)}..${rel(f.to)}`).join(" ")}`)
+  }
+  if (flag("keep")) console.error(`${plan.backend}/${plan.scenario}: logs kept in ${dir}`)
+  else fs.rmSync(dir, { recursive: true, force: true })
+  const bench = {
     backend: plan.backend,
     scenario: plan.scenario,
     seconds: plan.seconds,
@@ -411,16 +623,43 @@ const runOne = async (plan: Plan, workerFile: string): Promise<Record<string, nu
     slots,
     duplicate_fired: duplicateFired,
     duplicate_completed: duplicateCompleted,
-    reexecuted,
+    stale_accepted: staleAccepted,
+    stale_rejected: staleRejected,
     lost,
     missed,
-    skipped,
     max_instances_violations: violations,
     failover_p99_ms: quantile(failovers, 0.99),
     lateness_p99_ms: quantile(lateness, 0.99),
-    kills: kills.length,
     seed: plan.seed
   }
+  const detail = {
+    settle_ms: stopAt - cutoff - 2_000,
+    reexecuted,
+    skipped,
+    missed_twice: missedTwice,
+    outage_run: outageRun,
+    kills: kills.length,
+    freezes: freezes.length,
+    crashes,
+    start_failures: startFailures,
+    sink_errors: sinkErrors
+  }
+  const failed: Array<string> = []
+  const demands = {
+    duplicate_fired: duplicateFired,
+    duplicate_completed: duplicateCompleted,
+    stale_accepted: staleAccepted,
+    lost,
+    max_instances_violations: violations,
+    missed_twice: missedTwice,
+    outage_run: outageRun,
+    crashes
+  }
+  for (const [name, n] of Object.entries(demands)) {
+    if (n > 0) failed.push(`${name}=${n}`)
+  }
+  if (plan.scenario === "B" && freezes.length > 0 && staleRejected === 0) failed.push("stale_rejected=0 in B")
+  return { bench, detail, failed }
 }
 
 const main = async () => {
@@ -429,34 +668,41 @@ const main = async () => {
   const leaseMs = Number(opt("lease-ms", "5000"))
   const plans: Array<Plan> = []
   if (argv.includes("--backend")) {
+    const scenario = opt("scenario", "A")
+    if (!(SCENARIOS as ReadonlyArray<string>).includes(scenario)) {
+      throw new Error(`unknown scenario ${scenario} (one of ${SCENARIOS.join(", ")})`)
+    }
     plans.push({
       backend: opt("backend", "pg"),
-      scenario: opt("scenario", "A") as "A" | "C",
+      scenario: scenario as Scenario,
       seconds: Number(opt("seconds", "90")),
       processes: Number(opt("processes", "3")),
       seed,
       leaseMs
     })
   } else if (full) {
+    const seconds = Number(opt("seconds", "180"))
     for (const backend of ["pg", "mysql", "redis"]) {
-      for (const scenario of ["A", "C"] as const) plans.push({ backend, scenario, seconds: 180, processes: 3, seed, leaseMs })
+      for (const scenario of ["A", "B", "C"] as const) plans.push({ backend, scenario, seconds, processes: 3, seed, leaseMs })
     }
-    plans.push({ backend: "sqlite", scenario: "A", seconds: 180, processes: 3, seed, leaseMs })
+    for (const scenario of ["D", "E"] as const) plans.push({ backend: "pg", scenario, seconds, processes: 3, seed, leaseMs })
+    for (const scenario of ["A", "B"] as const) plans.push({ backend: "sqlite", scenario, seconds, processes: 3, seed, leaseMs })
   } else {
     plans.push({ backend: "pg", scenario: "C", seconds: 90, processes: 3, seed, leaseMs })
     plans.push({ backend: "sqlite", scenario: "A", seconds: 60, processes: 3, seed, leaseMs })
   }
   const workerFile = await bundle()
-  let failed = false
+  const failures: Array<string> = []
   for (const plan of plans) {
     const r = await runOne(plan, workerFile)
-    console.log(`BENCH chaos ${Object.entries(r).map(([k, v]) => `${k}=${v}`).join(" ")}`)
-    if (Number(r.duplicate_fired) + Number(r.duplicate_completed) + Number(r.lost) + Number(r.max_instances_violations) > 0) {
-      failed = true
-    }
+    console.log(`BENCH chaos ${Object.entries(r.bench).map(([k, v]) => `${k}=${v}`).join(" ")}`)
+    const detail = Object.entries(r.detail).map(([k, v]) => `${k}=${v}`).join(" ")
+    console.log(`chaos detail backend=${plan.backend} scenario=${plan.scenario} ${detail}`)
+    for (const f of r.failed) failures.push(`${plan.backend}/${plan.scenario}: ${f}`)
   }
-  if (flag("check") && failed) {
-    console.error("chaos: a duplicate, lost run or max-instances violation was counted")
+  fs.rmSync(workerFile, { force: true })
+  if (flag("check") && failures.length > 0) {
+    console.error(`chaos: demands not met: ${failures.join("; ")}`)
     process.exit(1)
   }
 }
