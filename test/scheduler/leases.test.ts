@@ -95,6 +95,37 @@ const stores: ReadonlyArray<readonly [string, Effect.Effect<JobStoreService, Sto
   ["SQLite store", SqlJobStore.makeSqlite({ filename: ":memory:", tablePrefix: "leases", clock: "effect" })]
 ]
 
+describe("Lock.leased: a process that cannot renew its own run", () => {
+  it.scoped("when its own recovery takes over a run it still executes (renewals fail, the rest works), the old attempt's AbortSignal has fired before the new attempt starts", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const store = JobStore.of({
+        ...shared,
+        renewRuns: () => Effect.fail(new StoreError({ store: "memory", operation: "renewRuns", reason: "connection reset" }))
+      })
+      const contexts: Array<RunContext> = []
+      const starts: Array<readonly [number, boolean]> = []
+      const work: JobFunction = () =>
+        Effect.flatMap(JobContext, (ctx) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              // at each start: were all earlier attempts already stopped?
+              starts.push([ctx.attempt, contexts.every((c) => c.signal.aborted)])
+              contexts.push(ctx)
+            }),
+            Effect.never
+          ))
+      const a = yield* build("owner-a", store, work)
+      yield* a.addJob("work", { id: "job", ...hourly })
+      yield* a.start()
+      yield* advance(3 * LEASE)
+      expect(starts.length).toBeGreaterThanOrEqual(2)
+      expect(starts.map(([attempt]) => attempt)).toEqual(starts.map((_, i) => i + 1))
+      expect(starts.filter(([, stopped]) => !stopped)).toEqual([])
+    })))
+})
+
 describe("Lock.leased: two schedulers on one store", () => {
   for (const [name, makeStore] of stores) {
     it.scoped(`${name}: a scheduler that loses its store: its run is stopped; the other re-runs it with attempt 2 and a higher fence; the late completion is refused`, () =>

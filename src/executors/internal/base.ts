@@ -27,9 +27,15 @@ interface Item {
 class Stopper {
   reason: string | undefined
   #deferred: Deferred.Deferred<void> | undefined
+  /** The run's context: its AbortSignal fires at `stop`, before the run's fiber is interrupted. */
+  context: LazyRunContext | undefined
   readonly stop = (reason: string): void => {
     if (this.reason !== undefined) return
     this.reason = reason
+    const context = this.context
+    if (context !== undefined) {
+      context.abort(new RunInterruptedError({ jobId: context.jobId, scheduledTime: context.scheduledTime, reason }))
+    }
     if (this.#deferred !== undefined) Deferred.unsafeDone(this.#deferred, Exit.void)
   }
   /** The run's Effect, stopped (failing with this stopper) when `stop` is called. */
@@ -202,6 +208,7 @@ export const makeBase = (options: {
           }
         }
         const context = new LazyRunContext(job.id, run.scheduledTime, run.fence, run.attempt)
+        if (stopper !== undefined) stopper.context = context
         if (fn === undefined) {
           return Effect.zipRight(
             finish(item, run, now, context, options.execute(job, context), stopper),

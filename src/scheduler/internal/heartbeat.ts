@@ -174,9 +174,28 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
     )
   }
 
-  /** One heartbeat for one store: hand back, renew, stop the runs whose lease is lost. */
+  /** Stops the held runs whose local deadline has passed (no I/O: checked before any store call). */
+  const loseExpired = (s: StoreLeases): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const t = now()
+      const lost: Array<Held> = []
+      for (const h of s.held.values()) if (!h.lost && h.deadline <= t) lost.push(h)
+      if (lost.length === 0) return Effect.void
+      for (const h of lost) lose(s, h, "its lease could not be renewed in time")
+      return Effect.logWarning(
+        `Lost the leases of ${lost.length} run(s) in job store "${s.alias}": stopping them`,
+        lost.map((h) => `${h.run.jobId}@${new Date(h.run.scheduledTime).toISOString()} fence ${h.run.fence}`)
+      )
+    })
+
+  /**
+   * One heartbeat for one store: stop the runs whose deadline passed (first: a process that was
+   * frozen or stalled stops them before two round trips more), hand back, renew, and stop the
+   * runs whose lease the store did not renew or whose deadline passed meanwhile.
+   */
   const beatStore = (s: StoreLeases): Effect.Effect<void> =>
     Effect.gen(function*() {
+      yield* loseExpired(s)
       yield* handBack(s)
       const { leaseMs, owner } = core.lock
       const held: Array<Held> = []
@@ -205,16 +224,7 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
           yield* Effect.logWarning(`Cannot renew the run leases in job store "${s.alias}"`, result.left)
         }
       }
-      const t = now()
-      const lost: Array<Held> = []
-      for (const h of s.held.values()) if (!h.lost && h.deadline <= t) lost.push(h)
-      for (const h of lost) lose(s, h, "its lease could not be renewed in time")
-      if (lost.length > 0) {
-        yield* Effect.logWarning(
-          `Lost the leases of ${lost.length} run(s) in job store "${s.alias}": stopping them`,
-          lost.map((h) => `${h.run.jobId}@${new Date(h.run.scheduledTime).toISOString()} fence ${h.run.fence}`)
-        )
-      }
+      yield* loseExpired(s)
     })
 
   /**
@@ -273,6 +283,12 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
         yield* Effect.logWarning(
           `Run of job "${job.name}" at ${formatTime(state.config.timezone, run.scheduledTime)} recovered: its scheduler stopped while running it (attempt ${run.attempt}, fence ${run.fence})`
         )
+        // this process may still run the expired attempt (a stall longer than the lease): it is
+        // stopped before the new attempt is handed out, never left running beside it
+        const mine = leasesOf(alias, store).held.get(keyOf(run))
+        if (mine !== undefined && mine.run.fence !== run.fence) {
+          lose(leasesOf(alias, store), mine, "its lease expired and the run was recovered as a new attempt")
+        }
         track(alias, store, [run], from)
         if (bus.hasSubscribers()) {
           bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: [run.scheduledTime] }))
