@@ -420,7 +420,7 @@ export const make = (
       ),
       registry: yield* TaskRegistry.TaskRegistry,
       plugins: yield* Plugins.Plugins,
-      lock: Option.isSome(lockOption) ? lockOption.value : yield* makeSingle(),
+      lock: Option.isSome(lockOption) ? lockOption.value : yield* Effect.orDie(makeSingle()), // default options: valid
       lockGiven: Option.isSome(lockOption),
       storeFibers: yield* FiberSet.make<unknown, unknown>(),
       wake: new Signal(),
@@ -440,7 +440,7 @@ export const make = (
     /** Settles the default lease policy from the stores (no `Lock` given) and starts the heartbeat. */
     const settleLock = Effect.gen(function*() {
       if (!core.lockGiven && core.lock.mode === "single" && defaultMode(Array.from(state.stores.values(), (o) => o.service)) === "leased") {
-        core.lock = yield* makeLeased({ owner: core.lock.owner })
+        core.lock = yield* Effect.orDie(makeLeased({ owner: core.lock.owner })) // the owner of a valid policy
       }
       if (core.lock.mode === "leased" && !heartbeat) {
         heartbeat = true

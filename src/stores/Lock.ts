@@ -25,6 +25,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
+import { InvalidArgumentError } from "../errors.js"
 
 /**
  * The lease policy.
@@ -119,8 +120,29 @@ export interface LockOptions {
   readonly storeTimeoutMs?: number | null | undefined
 }
 
-const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<LockService> =>
-  Effect.map(options.owner === undefined ? makeOwner : Effect.succeed(options.owner), (owner) =>
+/** The first option that is not a positive whole number of ms (`null` allowed for `storeTimeoutMs`). */
+const badOption = (options: LockOptions): InvalidArgumentError | undefined => {
+  const fields = [["leaseMs", options.leaseMs], ["pollMs", options.pollMs], ["storeTimeoutMs", options.storeTimeoutMs]] as const
+  for (const [field, value] of fields) {
+    if (value === undefined || (value === null && field === "storeTimeoutMs")) continue
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > 2_147_483_647) {
+      return new InvalidArgumentError({
+        field,
+        reason: `expected a number of ms from 1 to 2147483647, got ${String(value)}`
+      })
+    }
+  }
+  if (options.owner !== undefined && (typeof options.owner !== "string" || options.owner === "")) {
+    return new InvalidArgumentError({ field: "owner", reason: "expected a non-empty string" })
+  }
+  return undefined
+}
+
+const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<LockService, InvalidArgumentError> =>
+  Effect.suspend(() => {
+    const bad = badOption(options)
+    return bad === undefined ? Effect.void : Effect.fail(bad)
+  }).pipe(Effect.zipRight(options.owner === undefined ? makeOwner : Effect.succeed(options.owner)), Effect.map((owner) =>
     Lock.of({
       mode,
       owner,
@@ -129,7 +151,7 @@ const build = (mode: LockService["mode"], options: LockOptions): Effect.Effect<L
       storeTimeoutMs: options.storeTimeoutMs === null
         ? null
         : Math.max(1, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS)
-    }))
+    })))
 
 /**
  * The policy a scheduler without a given `Lock` uses: `leased` when any of its job stores is
@@ -149,7 +171,8 @@ export const defaultMode = (stores: Iterable<{ readonly persistent?: boolean | u
  * @since 0.1.0
  * @category constructors
  */
-export const makeLeased = (options: LockOptions = {}): Effect.Effect<LockService> => build("leased", options)
+export const makeLeased = (options: LockOptions = {}): Effect.Effect<LockService, InvalidArgumentError> =>
+  build("leased", options)
 
 /**
  * The single-scheduler policy (the default when none is provided and no job store is persistent).
@@ -157,7 +180,8 @@ export const makeLeased = (options: LockOptions = {}): Effect.Effect<LockService
  * @since 0.1.0
  * @category constructors
  */
-export const makeSingle = (options: LockOptions = {}): Effect.Effect<LockService> => build("single", options)
+export const makeSingle = (options: LockOptions = {}): Effect.Effect<LockService, InvalidArgumentError> =>
+  build("single", options)
 
 /**
  * The single-scheduler policy as a layer.
@@ -165,7 +189,8 @@ export const makeSingle = (options: LockOptions = {}): Effect.Effect<LockService
  * @since 0.1.0
  * @category layers
  */
-export const single = (options: LockOptions = {}): Layer.Layer<Lock> => Layer.effect(Lock, makeSingle(options))
+export const single = (options: LockOptions = {}): Layer.Layer<Lock, InvalidArgumentError> =>
+  Layer.effect(Lock, makeSingle(options))
 
 /**
  * The shared-store policy as a layer: several schedulers on one store.
@@ -173,4 +198,5 @@ export const single = (options: LockOptions = {}): Layer.Layer<Lock> => Layer.ef
  * @since 0.1.0
  * @category layers
  */
-export const leased = (options: LockOptions = {}): Layer.Layer<Lock> => Layer.effect(Lock, build("leased", options))
+export const leased = (options: LockOptions = {}): Layer.Layer<Lock, InvalidArgumentError> =>
+  Layer.effect(Lock, build("leased", options))

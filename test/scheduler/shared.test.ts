@@ -3,6 +3,7 @@
  * `pollMs`, so a job a peer adds starts on time; a paused scheduler (a producer-only process)
  * writes jobs and never claims. Driven by TestClock.
  */
+import type { InvalidArgumentError } from "../../src/errors.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -18,7 +19,7 @@ import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { HOUR, SEC, T0 } from "./helpers.js"
 
 /** A scheduler over `store` with its own lease policy, built in the test's scope. */
-const schedulerOn = (store: JobStoreService, lock: Layer.Layer<Lock.Lock>) =>
+const schedulerOn = (store: JobStoreService, lock: Layer.Layer<Lock.Lock, InvalidArgumentError>) =>
   Effect.map(
     Layer.build(
       SchedulerModule.layerDefault({ timezone: "UTC" }, { waitOnClose: false }).pipe(

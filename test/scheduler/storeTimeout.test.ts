@@ -3,6 +3,7 @@
  * kind, driven by `TestClock`. A store call that never answers (a blackholed connection) is
  * modelled by a persistent store whose calls hang while a switch is on.
  */
+import type { InvalidArgumentError } from "../../src/errors.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -55,7 +56,7 @@ const advance = (ms: number, step = SEC) =>
   })
 
 /** A scheduler on `store` (and `lock`, when given), its `work` task recording each run (and never ending if `hang`). */
-const build = (store: JobStoreService, lock: Layer.Layer<Lock.Lock> | undefined, seen: Array<RunContext>, hang = false) =>
+const build = (store: JobStoreService, lock: Layer.Layer<Lock.Lock, InvalidArgumentError> | undefined, seen: Array<RunContext>, hang = false) =>
   Effect.map(
     Layer.build(
       SchedulerModule.layerDefault({ timezone: "UTC", jobstoreRetryInterval: 5 }, {
