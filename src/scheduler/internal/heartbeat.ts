@@ -285,9 +285,10 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
         )
         // this process may still run the expired attempt (a stall longer than the lease): it is
         // stopped before the new attempt is handed out, never left running beside it
-        const mine = leasesOf(alias, store).held.get(keyOf(run))
+        const here = leasesOf(alias, store)
+        const mine = here.held.get(keyOf(run))
         if (mine !== undefined && mine.run.fence !== run.fence) {
-          lose(leasesOf(alias, store), mine, "its lease expired and the run was recovered as a new attempt")
+          lose(here, mine, "its lease expired and the run was recovered as a new attempt")
         }
         track(alias, store, [run], from)
         if (bus.hasSubscribers()) {

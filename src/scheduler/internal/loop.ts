@@ -119,8 +119,8 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const open = new Map<string, number>()
   /** Jobs released unchanged for an open run (see `open`); their ends' flush wakes the loop. */
   const waiting = new Set<string>()
-  /** The earliest run time released unchanged in the current pass of a store. */
-  let deferredMin: Instant | undefined
+  /** Whether the current pass of a store released a job unchanged for an open run. */
+  let deferred = false
 
   const openRuns = (jobId: string, n: number) => {
     open.set(jobId, (open.get(jobId) ?? 0) + n)
@@ -249,7 +249,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
         if (nextRunTime > now && open.has(job.id)) {
           // claimed ahead while a run of it is open: planned later (see `open`)
           waiting.add(job.id)
-          if (deferredMin === undefined || nextRunTime < deferredMin) deferredMin = nextRunTime
+          deferred = true
           decisions.push({ leased, plan: { ...NOT_YET, nextRunTime } })
           continue
         }
@@ -376,7 +376,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> =>
     Effect.gen(function*() {
       yield* leases.recover(alias, store, sinkOf(alias, store))
-      deferredMin = undefined
+      deferred = false
       let round = 0
       let claimed = 0
       while (true) {
@@ -396,7 +396,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
       if (early > clock.unsafeCurrentTimeMillis()) return early
       // within the horizon after a pass: leased to a peer, or released unchanged for an open run
       // (the flush of its end wakes the loop sooner): wake at its time, not in a busy loop
-      return claimed === 0 || deferredMin !== undefined ? next.value : early
+      return claimed === 0 || deferred ? next.value : early
     })
 
   /** Ends a store's pass: the completions that came in during it go to the flusher. */
