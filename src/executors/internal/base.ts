@@ -72,8 +72,8 @@ export const makeBase = (options: {
     let head = 0
     let pending = 0 // runs queued or running
     let idle: Deferred.Deferred<void> | undefined
-    // idle workers, each waiting on its own Deferred; one is woken at a time (see notify)
-    let waiting: Array<Deferred.Deferred<void>> = []
+    // idle workers, each suspended until its resume is called; one is woken at a time (see notify)
+    let waiting: Array<(effect: Effect.Effect<void>) => void> = []
     let wakePending = false // a woken worker has not looked at the queue yet
     let stopReason = "interrupted"
 
@@ -251,8 +251,20 @@ export const makeBase = (options: {
     const notify = () => {
       if (wakePending || waiting.length === 0) return
       wakePending = true
-      Deferred.unsafeDone(waiting.pop()!, Exit.void)
+      waiting.pop()!(Effect.void)
     }
+
+    /**
+     * An idle worker's wait for `notify` (a plain resume callback: a Deferred's await costs about
+     * three times the allocation, once per wake-up of a worker).
+     */
+    const idleWait: Effect.Effect<void> = Effect.async<void>((resume) => {
+      waiting.push(resume)
+      return Effect.sync(() => {
+        const i = waiting.indexOf(resume)
+        if (i >= 0) waiting.splice(i, 1)
+      })
+    })
 
     /**
      * A worker: runs queued items (synchronous ones in batches), waits when there are none. Woken
@@ -262,11 +274,7 @@ export const makeBase = (options: {
       wakePending = false
       for (let n = 0; n < BATCH; n++) {
         const item = takeItem()
-        if (item === undefined) {
-          const d = Deferred.unsafeMake<void>(FiberId.none)
-          waiting.push(d)
-          return Effect.flatMap(Deferred.await(d), () => worker)
-        }
+        if (item === undefined) return idleThenWork
         let rest: Effect.Effect<void> | undefined
         try {
           rest = runItem(item)
@@ -287,6 +295,7 @@ export const makeBase = (options: {
       return yieldThenWork
     })
     const yieldThenWork: Effect.Effect<never> = Effect.flatMap(Effect.yieldNow(), () => worker)
+    const idleThenWork: Effect.Effect<never> = Effect.flatMap(idleWait, () => worker)
 
     const spawn = Effect.forEach(
       Array.from({ length: options.maxWorkers }),

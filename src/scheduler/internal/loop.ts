@@ -152,9 +152,21 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
     return buffer
   }
 
-  // one flush at a time: a flush that finds the buffers empty while another one's writes are in
-  // flight waits for them (a shutdown's last flush returns only when every end is stored)
-  const flushing = Effect.unsafeMakeSemaphore(1)
+  // one flush at a time: a flush that finds another one under way waits for its end, then
+  // flushes what came in meanwhile (a shutdown's last flush returns only when every end is
+  // stored). A flag and resume callbacks, not a semaphore: a flush runs once or twice per pass,
+  // and a semaphore's permit costs several times the allocation.
+  let flushBusy = false
+  let flushWaiters: Array<(effect: Effect.Effect<void>) => void> = []
+  const endFlush = () => {
+    flushBusy = false
+    const waiters = flushWaiters
+    flushWaiters = []
+    for (let i = 0; i < waiters.length; i++) waiters[i]!(Effect.void)
+  }
+  const afterFlush: Effect.Effect<void> = Effect.async<void>((resume) => {
+    flushWaiters.push(resume)
+  })
 
   /** Stores the completions buffered so far: one `complete` per store. */
   const flushNow: Effect.Effect<void> = Effect.suspend(() => {
@@ -187,15 +199,25 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
     }
     return work.length === 0 ? Effect.void : Effect.all(work, { discard: true })
   })
-  const flush: Effect.Effect<void> = flushing.withPermits(1)(flushNow)
+  /**
+   * Stores the completions buffered so far, one flush at a time. Uninterruptible: completions
+   * taken from a buffer are stored (or put back) before the caller can stop, so a shutdown never
+   * drops one in flight.
+   */
+  const flush: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
+    if (flushBusy) return Effect.zipRight(afterFlush, flush)
+    flushBusy = true
+    return Effect.flatMap(Effect.exit(flushNow), (exit) => {
+      endFlush()
+      return exit
+    })
+  }))
 
   /** Stores completions as they come (between passes); retries after a store error. */
   const flusher: Effect.Effect<never> = Effect.gen(function*() {
     while (true) {
       completed.clear()
-      // uninterruptible: completions taken from the buffer are stored (or put back) before the
-      // flusher stops, so a shutdown never drops one in flight
-      yield* Effect.uninterruptible(flush)
+      yield* flush
       let pendingItems = false
       for (const buffer of buffers.values()) if (buffer.items.length > 0) pendingItems = true
       yield* completed.wait(pendingItems ? state.config.jobstoreRetryInterval * 1000 : undefined, MAX_SLEEP_MS)

@@ -1,17 +1,23 @@
-import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
+
+/** Resumes a waiting fiber (the callback of `Effect.async`). */
+type Resume = (effect: Effect.Effect<void>) => void
+
+/** The resumption of a waiter: `Effect.void`, shared. */
+const RESUMED: Effect.Effect<void> = Effect.void
 
 /**
- * A wake-up signal (APScheduler's `_event`): `raise` sets a flag and rings the Deferred that a
- * waiting fiber awaits. The waiter clears the flag before its work, so a signal raised during the
- * work is served by the next round. A timed wait forks a sleeper that rings the same Deferred: the
- * waiter resumes one hop after the timer, with no race to settle and no loser to await.
+ * A wake-up signal (APScheduler's `_event`): `raise` sets a flag and resumes the fiber waiting on
+ * it. The waiter clears the flag before its work, so a signal raised during the work is served by
+ * the next round. A timed wait forks a sleeper that resumes the same waiter: the waiter resumes
+ * one hop after the timer, with no race to settle and no loser to await. The waiter suspends with
+ * `Effect.async` (a plain callback, not a Deferred: a Deferred's await allocates about three times
+ * as much, and the loop waits once per pass).
  */
 export class Signal {
   #raised = false
-  #alarm: Deferred.Deferred<void> | undefined
+  #alarm: Resume | undefined
   #deadline = -Infinity
 
   /**
@@ -30,7 +36,7 @@ export class Signal {
     const a = this.#alarm
     if (a !== undefined) {
       this.#alarm = undefined
-      Deferred.unsafeDone(a, Exit.void)
+      a(RESUMED)
     }
   }
 
@@ -44,24 +50,54 @@ export class Signal {
   wait(ms: number | undefined, maxMs: number): Effect.Effect<void> {
     return Effect.clockWith((clock) => {
       if (this.#raised) return Effect.yieldNow() // raised during the work: served by the next round
-      const a = Deferred.unsafeMake<void>(FiberId.none)
-      this.#alarm = a
       if (ms === undefined) {
         this.#deadline = Infinity
-        return Deferred.await(a)
+        return this.#suspend(undefined)
       }
-      this.#deadline = clock.unsafeCurrentTimeMillis() + Math.min(ms, maxMs)
+      const delay = Math.min(ms, maxMs)
+      this.#deadline = clock.unsafeCurrentTimeMillis() + delay
+      const timer: Timer = { rung: false, resume: undefined }
+      // the sleeper resumes this wait only (a later wait has a resume of its own)
       const ring = Effect.sync(() => {
-        if (this.#alarm === a) {
+        timer.rung = true
+        const resume = timer.resume
+        if (resume !== undefined && this.#alarm === resume) {
           this.#alarm = undefined
           this.#deadline = -Infinity
+          resume(RESUMED)
         }
-        Deferred.unsafeDone(a, Exit.void)
       })
       return Effect.flatMap(
-        Effect.fork(Effect.zipRight(Effect.sleep(Math.min(ms, maxMs)), ring)),
-        (sleeper) => Effect.zipRight(Deferred.await(a), Effect.fiberIdWith((id) => sleeper.interruptAsFork(id)))
+        Effect.fork(Effect.zipRight(clock.sleep(Duration.millis(delay)), ring)),
+        (sleeper) =>
+          Effect.zipRight(
+            this.#suspend(timer),
+            Effect.suspend(() => timer.rung ? Effect.void : Effect.fiberIdWith((id) => sleeper.interruptAsFork(id)))
+          )
       )
     })
   }
+
+  /** Suspends the calling fiber until `raise` (or the wait's timer, if rung already) resumes it. */
+  #suspend(timer: Timer | undefined): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (timer !== undefined) {
+        if (timer.rung) return resume(RESUMED)
+        timer.resume = resume
+      }
+      this.#alarm = resume
+      return Effect.sync(() => {
+        if (this.#alarm === resume) {
+          this.#alarm = undefined
+          this.#deadline = -Infinity
+        }
+      })
+    })
+  }
+}
+
+/** A timed wait's timer: whether it has rung, and the wait it resumes. */
+interface Timer {
+  rung: boolean
+  resume: Resume | undefined
 }
