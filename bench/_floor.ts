@@ -44,6 +44,7 @@ export const floorRounds = async (
     db.pragma("journal_mode = WAL")
     db.pragma("synchronous = NORMAL")
     db.pragma("busy_timeout = 5000")
+    db.pragma("wal_autocheckpoint = 4000") // as the store sets it
     const sel = db.prepare(select("", () => "?"))
     const ins = db.prepare(
       `INSERT INTO ${t.runs} (${runColumns}) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, 'ready', json_extract(value, '$[2]'), 1, 'floor', ?, 1, json_extract(value, '$[1]') FROM json_each(?)`
