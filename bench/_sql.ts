@@ -21,6 +21,8 @@ export const MYSQL_URL = process.env.MYSQL_URL ?? "mysql://root@127.0.0.1:3306/t
 
 export interface Backend {
   readonly name: "sqlite" | "postgres" | "mariadb"
+  /** The SQLite file or the server's URL (for a raw driver beside the store). */
+  readonly target: string
   readonly client: Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope>
   readonly cleanup: (prefix: string) => Effect.Effect<void, unknown>
 }
@@ -38,16 +40,19 @@ export const backends = (only: ReadonlyArray<string> = process.argv.slice(2)): A
   const all: Array<Backend> = [
     {
       name: "sqlite",
+      target: path.join(dir, "bench.sqlite"),
       client: SqlJobStore.sqliteClient({ filename: path.join(dir, "bench.sqlite") }),
       cleanup: () => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
     },
     {
       name: "postgres",
+      target: PG_URL,
       client: SqlJobStore.pgClient({ url: PG_URL, maxConnections: 4 }),
       cleanup: (prefix) => drop(SqlJobStore.pgClient({ url: PG_URL }), prefix)
     },
     {
       name: "mariadb",
+      target: MYSQL_URL,
       client: SqlJobStore.mysqlClient({ url: MYSQL_URL, maxConnections: 4 }),
       cleanup: (prefix) => drop(SqlJobStore.mysqlClient({ url: MYSQL_URL }), prefix)
     }
