@@ -199,6 +199,7 @@ interface Line {
   readonly how?: string
   readonly until?: number
   readonly wat?: number
+  readonly from?: number
   readonly accepted?: boolean | null
 }
 
@@ -599,14 +600,28 @@ const runOne = async (
   }
   // failover: for each kill, the latest first start among slots due in the 3 s after it
   const failovers: Array<number> = []
+  const granted = new Map<string, Line>()
+  for (const l of lines) if (l.ev === "lease" && l.how !== "renew") granted.set(`${key(l.job!, l.t!)}:${l.fence}`, l)
   for (const k of kills) {
     let worst = 0
+    let worstLine: Line | undefined
     for (const l of lines) {
-      if (l.ev === "start" && (l.attempt ?? 1) === 1 && l.t! >= k.at && l.t! < k.at + 3_000) {
-        worst = Math.max(worst, l.at - l.t!)
+      if (l.ev === "start" && (l.attempt ?? 1) === 1 && l.t! >= k.at && l.t! < k.at + 3_000 && l.at - l.t! >= worst) {
+        worst = l.at - l.t!
+        worstLine = l
       }
     }
     failovers.push(worst)
+    if (worstLine !== undefined) {
+      // where the time went: the grant (release) of the latest first start, measured from the slot
+      const g = granted.get(`${key(worstLine.job!, worstLine.t!)}:${worstLine.fence}`)
+      evidence(
+        "failover",
+        `kill pid${k.pid}:${rel(k.at)} worst ${label(worstLine)} ${worst}ms late; slot ${worstLine.t! - k.at}ms after the kill; released ${
+          g === undefined ? "?" : `${g.from! - worstLine.t!}..${g.at - worstLine.t!}ms`
+        } after the slot by pid${g?.pid}`
+      )
+    }
   }
   if (verbose) {
     console.error(`${plan.backend}/${plan.scenario} kills (relative to the stop): ${kills.map((k) => `pid${k.pid}:${rel(k.at)}`).join(" ")}`)
