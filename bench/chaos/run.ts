@@ -14,7 +14,7 @@
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
  * followed by a `chaos detail …` line (settle_ms, reexecuted, skipped, missed_twice, outage_run,
- * kills, freezes, crashes, start_failures, sink_errors). A process that exits by itself is started
+ * kills, failover_kills, freezes, crashes, start_failures, sink_errors). A process that exits by itself is started
  * again 2 s later, as a supervisor would: before it was up (its store unreachable at start) it
  * counts in `start_failures`, after, in `crashes`.
  *
@@ -36,6 +36,10 @@
  *   twice (a run and a missed range, or two missed ranges); `outage_run` (detail, E): slots due
  *   well inside an outage (from 2 s after its start to the grace + 2 s before its end) recorded as
  *   a run instead of missed.
+ * - `failover_p99_ms`: per kill, the latest first start among the slots due in the 3 s after it,
+ *   late by how much; over the kills whose takeover window (the lease + 3 s after the kill) does
+ *   not overlap an outage or a freeze (there the store's return, not the lease, bounds it:
+ *   `failover_kills` in the detail line says how many kills were measured).
  * - `max_instances_violations`: moments when more runs of one job HOLDING A VALID LEASE were
  *   running than its `maxInstances`. A run counts from its start to the first of: its end or
  *   abort, its process's kill, the end of its lease as its process last had it granted (the local
@@ -199,6 +203,7 @@ interface Line {
   readonly how?: string
   readonly until?: number
   readonly wat?: number
+  readonly from?: number
   readonly accepted?: boolean | null
 }
 
@@ -599,14 +604,34 @@ const runOne = async (
   }
   // failover: for each kill, the latest first start among slots due in the 3 s after it
   const failovers: Array<number> = []
-  for (const k of kills) {
+  const granted = new Map<string, Line>()
+  for (const l of lines) if (l.ev === "lease" && l.how !== "renew") granted.set(`${key(l.job!, l.t!)}:${l.fence}`, l)
+  // a kill whose takeover window (its lease and the 3 s of slots after it) overlaps an outage or a
+  // freeze is not a failover figure: the peers cannot take over before the store answers again
+  const quiet = (k: { readonly at: number }) =>
+    !faults.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000) &&
+    !freezes.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000)
+  const measured = kills.filter(quiet)
+  for (const k of measured) {
     let worst = 0
+    let worstLine: Line | undefined
     for (const l of lines) {
-      if (l.ev === "start" && (l.attempt ?? 1) === 1 && l.t! >= k.at && l.t! < k.at + 3_000) {
-        worst = Math.max(worst, l.at - l.t!)
+      if (l.ev === "start" && (l.attempt ?? 1) === 1 && l.t! >= k.at && l.t! < k.at + 3_000 && l.at - l.t! >= worst) {
+        worst = l.at - l.t!
+        worstLine = l
       }
     }
     failovers.push(worst)
+    if (worstLine !== undefined) {
+      // where the time went: the grant (release) of the latest first start, measured from the slot
+      const g = granted.get(`${key(worstLine.job!, worstLine.t!)}:${worstLine.fence}`)
+      evidence(
+        "failover",
+        `kill pid${k.pid}:${rel(k.at)} worst ${label(worstLine)} ${worst}ms late; slot ${worstLine.t! - k.at}ms after the kill; released ${
+          g === undefined ? "?" : `${g.from! - worstLine.t!}..${g.at - worstLine.t!}ms`
+        } after the slot by pid${g?.pid}`
+      )
+    }
   }
   if (verbose) {
     console.error(`${plan.backend}/${plan.scenario} kills (relative to the stop): ${kills.map((k) => `pid${k.pid}:${rel(k.at)}`).join(" ")}`)
@@ -639,6 +664,7 @@ const runOne = async (
     missed_twice: missedTwice,
     outage_run: outageRun,
     kills: kills.length,
+    failover_kills: measured.length,
     freezes: freezes.length,
     crashes,
     start_failures: startFailures,

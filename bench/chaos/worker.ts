@@ -4,11 +4,13 @@
  * JSON line appended to this process's log file (appended synchronously, so it survives SIGKILL).
  * Stops on SIGTERM (shutdown without waiting). Configured by environment variables (see run.ts).
  *
- * The job body guards its side effect with its fence, as README tells users to: at its start it
- * presents its fence to the fenced sink (a table in a separate PostgreSQL database, see sink.ts)
- * and at its end it writes its completion there with a fenced upsert; the sink accepts a
- * completion only when no higher fence has been presented or written for that (job, time). The
- * body logs whether its completion was accepted.
+ * The job body guards its side effect as README tells users to: at its start it presents its
+ * fence to the fenced sink (a table in a separate PostgreSQL database, see sink.ts); at its end it
+ * checks its lease synchronously (`ctx.isLeaseValid(margin)`: the heartbeat's deadline, without
+ * waiting for the AbortSignal) and only then writes its completion there with a fenced upsert;
+ * the sink accepts a completion only when no higher fence has been presented or written for that
+ * (job, time). The fence alone cannot refuse a stale holder whose successor has not reached the
+ * sink yet; the lease check closes that window. The body logs whether its completion was accepted.
  *
  * The process also logs the run leases it is granted (each `release` and `recover` that starts a
  * run, each renewal the store accepts) with the local time before the call: the harness counts a
@@ -45,6 +47,12 @@ const line = (fields: Record<string, unknown>) => fs.writeSync(log, JSON.stringi
 const sink = openSink(env("CHAOS_SINK_URL"), env("CHAOS_PREFIX"))
 
 /**
+ * How long before its lease deadline a body stops writing to the sink: longer than a sink write
+ * takes, so a write the check let through lands while the lease still holds (a fifth of the lease).
+ */
+const SINK_MARGIN_MS = Math.floor(leaseMs / 5)
+
+/**
  * The job body: logs its start, presents its fence to the sink, works `ms` (stops early when
  * aborted), writes its completion to the sink, logs its end.
  */
@@ -62,6 +70,9 @@ const body = async (ms: number) => {
     })
   })
   if (ctx.signal.aborted) return void line({ ev: "aborted", at: Date.now(), ...run })
+  // the lease check, read synchronously right before the side effect: the heartbeat may not have
+  // fired the signal yet (a busy or stalled process); the margin covers the sink write's trip
+  if (!ctx.isLeaseValid(SINK_MARGIN_MS)) return void line({ ev: "aborted", how: "lease-check", at: Date.now(), ...run })
   const wat = Date.now()
   try {
     const accepted = await sink.complete(ctx.jobId, ctx.scheduledTime, ctx.fence, process.pid, ctx.attempt)

@@ -11,6 +11,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { Job, Task } from "../job/Job.js"
+import type { LazyRunContext } from "../job/JobContext.js"
 import type { Completion, Run } from "../stores/JobStore.js"
 
 /**
@@ -37,8 +38,9 @@ export interface CompletionSink {
    * `false` means the run must not start (its lease is lost): it ends `interrupted` unstarted.
    * `stop` stops the run later: an Effect or promise job is interrupted (its `AbortSignal`
    * fires) and ends `interrupted` with `reason`; a synchronous job has ended before it can be.
+   * `context` is the run's context: the sink binds the run's lease to it (`isLeaseValid`).
    */
-  readonly starting?: ((run: Run, stop: (reason: string) => void) => boolean) | undefined
+  readonly starting?: ((run: Run, stop: (reason: string) => void, context: LazyRunContext) => boolean) | undefined
 }
 
 /**

@@ -22,6 +22,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks"
 import * as Context from "effect/Context"
+import { RunInterruptedError } from "../errors.js"
 import type { Instant } from "../triggers/Trigger.js"
 
 /**
@@ -42,6 +43,17 @@ export interface RunContext {
   readonly idempotencyKey: string
   /** Fires when the run must stop. */
   readonly signal: AbortSignal
+  /**
+   * Whether the run still holds its lease for at least `marginMs` more (default 0), read now and
+   * synchronously: `false` once the signal has fired, or (under `Lock.leased`) once the local
+   * deadline the heartbeat keeps (send time of the last accepted renewal + lease, never later
+   * than the store's lease end) is less than `marginMs` away. Call it right before a side effect:
+   * the signal fires only when the heartbeat's fiber gets to run, this check does not wait for
+   * it. Without leases (`Lock.single`, a worker thread) only the signal counts.
+   */
+  isLeaseValid(marginMs?: number): boolean
+  /** Throws `RunInterruptedError` (with the reason) when {@link RunContext.isLeaseValid} is `false`. */
+  throwIfLeaseLost(marginMs?: number): void
 }
 
 /**
@@ -108,6 +120,18 @@ export const idempotencyKey = (jobId: string, scheduledTime: Instant): string =>
   `${jobId}@${new Date(Math.floor(scheduledTime)).toISOString()}`
 
 /**
+ * A run's lease as the scheduler holding it sees it: the local deadline (on the scheduler's
+ * `Clock`; `-Infinity` once the lease is known lost) and that clock's current time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LeaseView {
+  readonly deadline: () => number
+  readonly now: () => number
+}
+
+/**
  * A run context whose signal (and the key) are made only when read; `abort` fires the signal if
  * anybody has read it.
  *
@@ -118,6 +142,7 @@ export class LazyRunContext implements RunContext {
   #controller: AbortController | undefined
   #aborted: { readonly reason: unknown } | undefined
   #key: string | undefined
+  #lease: LeaseView | undefined
   constructor(
     readonly jobId: string,
     readonly scheduledTime: Instant,
@@ -133,6 +158,27 @@ export class LazyRunContext implements RunContext {
       if (this.#aborted !== undefined) this.#controller.abort(this.#aborted.reason)
     }
     return this.#controller.signal
+  }
+  /** Binds the run's lease (the executor does it when the run starts under `Lock.leased`). */
+  bindLease(lease: LeaseView): void {
+    this.#lease = lease
+  }
+  isLeaseValid(marginMs = 0): boolean {
+    if (this.#aborted !== undefined) return false
+    const lease = this.#lease
+    return lease === undefined || lease.now() + marginMs < lease.deadline()
+  }
+  throwIfLeaseLost(marginMs = 0): void {
+    if (this.isLeaseValid(marginMs)) return
+    const aborted = this.#aborted
+    if (aborted !== undefined && aborted.reason instanceof RunInterruptedError) throw aborted.reason
+    const lease = this.#lease
+    const reason = aborted !== undefined
+      ? String(aborted.reason)
+      : `its lease ends at ${lease === undefined ? "?" : new Date(lease.deadline()).toISOString()}, less than ${marginMs} ms after now (${
+        lease === undefined ? "?" : new Date(lease.now()).toISOString()
+      })`
+    throw new RunInterruptedError({ jobId: this.jobId, scheduledTime: this.scheduledTime, reason })
   }
   /** Fires the signal (at once if it was read, else when it is). */
   abort(reason: unknown): void {

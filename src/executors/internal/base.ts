@@ -200,15 +200,15 @@ export const makeBase = (options: {
           return Effect.zipRight(log, Effect.suspend(() => runItem(item) ?? Effect.void))
         }
         let stopper: Stopper | undefined
+        const context = new LazyRunContext(job.id, run.scheduledTime, run.fence, run.attempt)
         if (item.sink.starting !== undefined) {
           stopper = new Stopper()
-          if (!item.sink.starting(run, stopper.stop)) {
+          if (!item.sink.starting(run, stopper.stop, context)) {
             interrupted(item, run, null, undefined, stopper.reason ?? "its lease was lost")
             continue
           }
+          stopper.context = context
         }
-        const context = new LazyRunContext(job.id, run.scheduledTime, run.fence, run.attempt)
-        if (stopper !== undefined) stopper.context = context
         if (fn === undefined) {
           return Effect.zipRight(
             finish(item, run, now, context, options.execute(job, context), stopper),

@@ -141,11 +141,13 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
         }
         inner.done(job, completion)
       },
-      starting: (run, stop) => {
+      starting: (run, stop, context) => {
         const h = s.held.get(keyOf(run))
         if (h === undefined || h.run.fence !== run.fence) return true
         if (h.lost) return false
         h.stop = stop
+        // the job reads its lease synchronously (isLeaseValid), without waiting for the heartbeat
+        context.bindLease({ deadline: () => (h.lost ? -Infinity : h.deadline), now })
         return true
       }
     }

@@ -37,6 +37,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -79,6 +80,13 @@ export interface Options {
   readonly runRetentionMs?: number | undefined
   /** The store's name in errors and logs (default `<dialect>:<prefix>`). */
   readonly name?: string | undefined
+  /**
+   * PostgreSQL and MySQL / MariaDB: how long the store keeps trying to connect and migrate when
+   * it is built while its database is unreachable, in ms (default 60,000; 0: fail at once). Each
+   * failed attempt is logged and retried after 0.2 s, doubling up to 5 s; past the bound the
+   * layer fails with the last `StoreError`.
+   */
+  readonly startRetryMs?: number | undefined
 }
 
 /**
@@ -400,6 +408,46 @@ const withClient = (
 ): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.flatMap(client, (sql) => Effect.provideService(make(options), SqlClient.SqlClient, sql))
 
+/** The default of `startRetryMs`. */
+const START_RETRY_MS = 60_000
+
+/**
+ * A network store's start (connect, migrate) retried while its database is unreachable, up to
+ * `startRetryMs`: each attempt in a scope of its own (a failed attempt's pool is closed at once),
+ * each failure logged, waits on the live clock (a TestClock in context must not stall them).
+ */
+const retryingStart = (
+  build: Effect.Effect<JobStoreService, StoreError, Scope.Scope>,
+  options: Options
+): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const bound = options.startRetryMs ?? START_RETRY_MS
+    // a bad prefix is not a connection problem: it fails at once (make checks it first)
+    if (bound <= 0 || !PREFIX.test(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)) return yield* build
+    const outer = yield* Effect.scope
+    const start = liveClock.unsafeCurrentTimeMillis()
+    const attempt = (n: number): Effect.Effect<JobStoreService, StoreError> =>
+      Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (inner) =>
+        build.pipe(
+          Scope.extend(inner),
+          Effect.onError((cause) => Scope.close(inner, Exit.failCause(cause))),
+          Effect.catchAll((error) => {
+            const left = bound - (liveClock.unsafeCurrentTimeMillis() - start)
+            if (left <= 0) return Effect.fail(error)
+            const delay = Math.min(200 * 2 ** n, 5_000, left)
+            return Effect.logWarning(
+              `Job store "${error.store}" cannot start (attempt ${n + 1}): ${error.reason}; trying again in ${delay} ms (for up to ${
+                Math.ceil(left / 1000)
+              } s more)`
+            ).pipe(
+              Effect.zipRight(Effect.withClock(Effect.sleep(delay), liveClock)),
+              Effect.zipRight(Effect.suspend(() => attempt(n + 1)))
+            )
+          })
+        ))
+    return yield* attempt(0)
+  })
+
 /**
  * Builds a SQLite store; the file is closed with the scope.
  *
@@ -416,7 +464,7 @@ export const makeSqlite = (options: SqliteOptions): Effect.Effect<JobStoreServic
  * @category constructors
  */
 export const makePg = (options: PgOptions): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
-  withClient(pgClient(options), options)
+  retryingStart(withClient(pgClient(options), options), options)
 
 /**
  * Builds a MySQL / MariaDB store; the pool is closed with the scope.
@@ -425,7 +473,7 @@ export const makePg = (options: PgOptions): Effect.Effect<JobStoreService, Store
  * @category constructors
  */
 export const makeMysql = (options: MysqlOptions): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
-  withClient(mysqlClient(options), options)
+  retryingStart(withClient(mysqlClient(options), options), options)
 
 /**
  * A SQLite store as a layer.

@@ -1,0 +1,139 @@
+/**
+ * The run context's synchronous lease check (`isLeaseValid`, `throwIfLeaseLost`): what a job reads
+ * right before a side effect, without waiting for the heartbeat's fiber to fire its AbortSignal.
+ * Unit checks on `LazyRunContext` with a hand-moved clock (no fiber runs at all), then a leased
+ * scheduler on a memory store driven by `TestClock`.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as TestClock from "effect/TestClock"
+import { RunInterruptedError, StoreError } from "../../src/errors.js"
+import { JobContext, LazyRunContext, type RunContext } from "../../src/job/JobContext.js"
+import type { JobFunction } from "../../src/job/Job.js"
+import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
+import { Scheduler } from "../../src/scheduler/Scheduler.js"
+import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
+import * as Lock from "../../src/stores/Lock.js"
+import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
+import { SEC, T0 } from "./helpers.js"
+
+const LEASE = 30 * SEC
+
+describe("LazyRunContext lease check (no fibers: a clock moved by hand)", () => {
+  it("is valid before the bound deadline, invalid at it, and a margin counts against it", () => {
+    const clock = { now: 1_000, deadline: 5_000 }
+    const ctx = new LazyRunContext("job", T0, 7, 1)
+    ctx.bindLease({ deadline: () => clock.deadline, now: () => clock.now })
+    expect([ctx.isLeaseValid(), ctx.isLeaseValid(3_999), ctx.isLeaseValid(4_000)]).toEqual([true, true, false])
+    clock.now = 4_999
+    expect(ctx.isLeaseValid()).toBe(true)
+    clock.now = 5_000
+    // no abort has happened: the deadline alone makes it invalid
+    expect([ctx.isLeaseValid(), ctx.signal.aborted]).toEqual([false, false])
+    const thrown = (() => {
+      try {
+        ctx.throwIfLeaseLost()
+        return undefined
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(thrown).toBeInstanceOf(RunInterruptedError)
+    expect((thrown as RunInterruptedError).reason).toContain("its lease ends at")
+  })
+
+  it("follows a deadline moved by a renewal, and is invalid once the run is stopped whatever the deadline", () => {
+    const clock = { now: 1_000, deadline: 2_000 }
+    const ctx = new LazyRunContext("job", T0, 7, 1)
+    ctx.bindLease({ deadline: () => clock.deadline, now: () => clock.now })
+    clock.now = 2_500
+    expect(ctx.isLeaseValid()).toBe(false)
+    clock.deadline = 3_000 // a renewal came back
+    expect(ctx.isLeaseValid()).toBe(true)
+    const reason = new RunInterruptedError({ jobId: "job", scheduledTime: T0, reason: "its lease was taken over" })
+    ctx.abort(reason)
+    expect(ctx.isLeaseValid()).toBe(false)
+    expect(() => ctx.throwIfLeaseLost()).toThrow(reason)
+  })
+
+  it("without a bound lease (Lock.single, a worker thread) only the signal counts", () => {
+    const ctx = new LazyRunContext("job", T0, 0, 1)
+    expect(ctx.isLeaseValid(1e12)).toBe(true)
+    ctx.abort(new RunInterruptedError({ jobId: "job", scheduledTime: T0, reason: "shutdown" }))
+    expect(ctx.isLeaseValid()).toBe(false)
+  })
+})
+
+/** A scheduler with its own owner id and `Lock.leased` on `store`, running `work`. */
+const build = (owner: string, store: JobStoreService, work: JobFunction) =>
+  Effect.map(
+    Layer.build(
+      SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: { work }, waitOnClose: false }).pipe(
+        Layer.provide(Layer.merge(Layer.succeed(JobStore, store), Lock.leased({ owner, leaseMs: LEASE })))
+      )
+    ),
+    (ctx) => Context.get(ctx, Scheduler)
+  )
+
+/** A job that records its run context and never ends by itself. */
+const hangs = (seen: Array<RunContext>): JobFunction => () =>
+  Effect.flatMap(JobContext, (ctx) => Effect.zipRight(Effect.sync(() => seen.push(ctx)), Effect.never))
+
+const settle = Effect.repeatN(Effect.yieldNow(), 20)
+
+const advance = (ms: number, step = SEC) =>
+  Effect.gen(function*() {
+    for (let t = 0; t < ms; t += step) {
+      yield* TestClock.adjust(step)
+      yield* settle
+    }
+  })
+
+const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Logger.withMinimumLogLevel(LogLevel.None))
+
+const hourly = { trigger: "interval", triggerArgs: { hours: 1, startDate: new Date(T0 + SEC) } } as const
+
+describe("Lock.leased: the run context's lease check", () => {
+  it.scoped("renewals move the deadline the job reads: after two leases the run still has more than half a lease", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const seen: Array<RunContext> = []
+      const a = yield* build("owner-a", yield* MemoryJobStore.make, hangs(seen))
+      yield* a.addJob("work", { id: "job", ...hourly })
+      yield* a.start()
+      yield* advance(SEC)
+      expect(seen.length).toBe(1)
+      const ctx = seen[0]!
+      // the lease was counted from before the release: less than a whole lease is left
+      expect([ctx.isLeaseValid(), ctx.isLeaseValid(LEASE)]).toEqual([true, false])
+      yield* advance(2 * LEASE)
+      expect([ctx.signal.aborted, ctx.isLeaseValid(LEASE / 2)]).toEqual([false, true])
+    })))
+
+  it.scoped("a run whose renewals fail reads its lease as lost from its deadline on, and throwIfLeaseLost throws RunInterruptedError", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const store = JobStore.of({
+        ...shared,
+        renewRuns: () => Effect.fail(new StoreError({ store: "memory", operation: "renewRuns", reason: "connection reset" }))
+      })
+      const seen: Array<RunContext> = []
+      const a = yield* build("owner-a", store, hangs(seen))
+      yield* a.addJob("work", { id: "job", ...hourly })
+      yield* a.start()
+      yield* advance(SEC)
+      const ctx = seen[0]!
+      yield* advance(LEASE - 2 * SEC)
+      // no renewal went through: the deadline is the first one, less than 2 s away
+      expect([ctx.isLeaseValid(), ctx.isLeaseValid(2 * SEC)]).toEqual([true, false])
+      expect(() => ctx.throwIfLeaseLost(2 * SEC)).toThrow(RunInterruptedError)
+      yield* advance(2 * SEC)
+      expect([ctx.isLeaseValid(), ctx.signal.aborted]).toEqual([false, true])
+      expect(() => ctx.throwIfLeaseLost()).toThrow(/lease/)
+    })))
+})
