@@ -7,6 +7,10 @@
  * for both kinds. `cpu_us_per_job`: the process's CPU time per add (steadier than wall time on a
  * busy machine). `REGISTER_N` sets the number of jobs (default 100,000).
  *
+ * `BENCH register million`: with `REGISTER_MILLION=1`, 1,000,000 interval jobs then 1,000,000 cron
+ * jobs added the same way to one scheduler in one process (issue 12: a million jobs of each kind),
+ * with the heap after a full GC; then the other lines are skipped.
+ *
  * `BENCH register store=sqlite`: 10,000 cron jobs (a task reference, one argument) added the same
  * way to a started scheduler whose default store is a SQLite file (WAL), in ms per job. Target
  * (issue 12): ≤ 0.26 ms (APScheduler's SQLAlchemyJobStore on SQLite: 2.6 ms).
@@ -34,6 +38,30 @@ const options = (kind: "interval" | "cron", i: number): Scheduler.AddJobOptions 
   kind === "interval"
     ? { id: `job-${i}`, trigger: "interval", triggerArgs: { minutes: 1 + (i % 50) } }
     : { id: `job-${i}`, trigger: "cron", triggerArgs: { minute: i % 60, hour: "*/2" } }
+
+if (process.env.REGISTER_MILLION === "1") {
+  const M = 1_000_000
+  const runtime = ManagedRuntime.make(Scheduler.layerDefault({ timezone: "UTC" }, { start: true }).pipe(Layer.orDie))
+  const scheduler = await runtime.runPromise(Scheduler.Scheduler)
+  const before = heap()
+  const start = performance.now()
+  for (const kind of ["interval", "cron"] as const) {
+    await runtime.runPromise(Effect.gen(function*() {
+      for (let i = 0; i < M; i++) yield* scheduler.addJob(task, { ...options(kind, i), id: `${kind}-${i}` })
+    }))
+  }
+  const elapsed = performance.now() - start
+  const after = heap()
+  const count = (await runtime.runPromise(scheduler.getJobs())).length
+  if (count !== 2 * M) throw new Error(`expected ${2 * M} jobs, got ${count}`)
+  console.log(
+    `BENCH register million interval=${M} cron=${M} jobs_per_s=${Math.round((2 * M) / (elapsed / 1000))} heap_mib=${
+      Math.round(after / 1048576)
+    } bytes_per_job=${Math.round((after - before) / (2 * M))}${gc === undefined ? " (no --expose-gc)" : ""}`
+  )
+  await runtime.dispose()
+  process.exit(0)
+}
 
 for (const kind of ["interval", "cron"] as const) {
   const runtime = ManagedRuntime.make(Scheduler.layerDefault({ timezone: "UTC" }, { start: true }).pipe(Layer.orDie))

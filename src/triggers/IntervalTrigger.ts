@@ -9,7 +9,8 @@
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { TriggerError } from "../errors.js"
-import { type ChainShape, withShape } from "./internal/chainShape.js"
+import { type ChainShape, SHAPE, shapeOf, withShape } from "./internal/chainShape.js"
+import { encodeInstant } from "./internal/dates.js"
 import { addMul, timedeltaMicros, timedeltaSeconds, toMicros, toMillis } from "./internal/micros.js"
 import { JitterSeconds, readBounds, resolveZone } from "./internal/specCommon.js"
 import { applyJitter, type CompiledTrigger, type FastForward, type Instant } from "./Trigger.js"
@@ -123,6 +124,19 @@ export const placeAt = (trigger: CompiledTrigger, start: Instant, startDate: str
   trigger instanceof CompiledInterval ? trigger.placeAt(start, startDate) : undefined
 
 /**
+ * An interval trigger without a start (`template`), started one interval after `now` (APScheduler:
+ * `start_date = now + interval`): what `compileInterval` gives for the template's spec with that
+ * `startDate`, as a small record (the template and the start). Its spec, with `startDate` formatted
+ * in the trigger's zone, is made when first read (a memory store never reads it). `undefined` when
+ * `template` is not such a trigger, or the start is not a whole millisecond within the range of a
+ * `Date` (the general path then decides).
+ *
+ * @internal
+ */
+export const startedAt = (template: CompiledTrigger, now: Instant): CompiledTrigger | undefined =>
+  template instanceof CompiledInterval ? template.startedAt(now) : undefined
+
+/**
  * A compiled interval trigger: its numbers as fields and its methods on the prototype (a job
  * store holds one per interval job whose start is its own: a small object, no closures).
  */
@@ -153,6 +167,27 @@ class CompiledInterval implements CompiledTrigger {
     return new CompiledInterval(spec, this.timezone, this.jitter, this.interval, this.length, start, this.end, this.shape)
   }
 
+  /** This trigger (one without a start) started one interval after `now`; see {@link startedAt}. */
+  startedAt(now: Instant): CompiledTrigger | undefined {
+    if (this.start !== undefined || this.spec.startDate !== undefined) return undefined
+    const start = toMillis(toMicros(now) + this.interval)
+    if (!Number.isSafeInteger(start) || Math.abs(start) > 8.64e15) return undefined
+    return new StartedInterval(this, start)
+  }
+
+  /** The first fire time (or the next one after `previousFire`) of this trigger started at `startUs`. */
+  nextFrom(start: Instant | undefined, startUs: number | undefined, previousFire: Instant | undefined, now: Instant, jitterSample?: number): Instant | undefined {
+    let fire: Instant
+    if (previousFire !== undefined) fire = this.fireAt(toMicros(previousFire), 1)
+    else {
+      const nowUs = toMicros(now)
+      if (startUs === undefined) fire = this.fireAt(nowUs, 1)
+      else if (startUs > nowUs) fire = start!
+      else fire = this.fireAt(startUs, Math.ceil(timedeltaSeconds(nowUs - startUs) / this.length))
+    }
+    return this.bounded(applyJitter(fire, this.jitter, jitterSample)!)
+  }
+
   private bounded(t: Instant): Instant | undefined {
     return Number.isFinite(t) && (this.end === undefined || t <= this.end) ? t : undefined
   }
@@ -163,16 +198,7 @@ class CompiledInterval implements CompiledTrigger {
   }
 
   next(previousFire: Instant | undefined, now: Instant, jitterSample?: number): Instant | undefined {
-    let fire: Instant
-    const startUs = this.#startUs
-    if (previousFire !== undefined) fire = this.fireAt(toMicros(previousFire), 1)
-    else {
-      const nowUs = toMicros(now)
-      if (startUs === undefined) fire = this.fireAt(nowUs, 1)
-      else if (startUs > nowUs) fire = this.start!
-      else fire = this.fireAt(startUs, Math.ceil(timedeltaSeconds(nowUs - startUs) / this.length))
-    }
-    return this.bounded(applyJitter(fire, this.jitter, jitterSample)!)
+    return this.nextFrom(this.start, this.#startUs, previousFire, now, jitterSample)
   }
 
   fastForward(previousFire: Instant, target: Instant): FastForward {
@@ -207,5 +233,55 @@ class CompiledInterval implements CompiledTrigger {
 
   toString(): string {
     return `interval[${formatTimedelta(this.interval)}]`
+  }
+}
+
+/**
+ * An interval trigger started at its job's add ({@link startedAt}): its template (the compiled
+ * interval without a start, shared by the jobs added with the same options) and its start. It
+ * behaves as `compileInterval` of the template's spec with that `startDate`; the spec is made
+ * when first read.
+ */
+class StartedInterval implements CompiledTrigger {
+  #spec: IntervalTriggerSpec | undefined
+  constructor(private readonly template: CompiledInterval, private readonly start: Instant) {}
+
+  get spec(): IntervalTriggerSpec {
+    if (this.#spec === undefined) {
+      const zone = Either.getOrThrow(resolveZone(this.template.timezone))
+      // a start within the range of a Date (checked by `startedAt`) always formats
+      const startDate = Either.getOrThrow(encodeInstant(this.start, "startDate", zone))
+      // not `{ ...spec, startDate }`: V8 gives each object made so its own hidden class (~300 bytes)
+      const spec: { -readonly [K in keyof IntervalTriggerSpec]: IntervalTriggerSpec[K] } = Object.assign({}, this.template.spec)
+      spec.startDate = startDate
+      this.#spec = spec
+    }
+    return this.#spec
+  }
+
+  get timezone(): string {
+    return this.template.timezone
+  }
+
+  get jitter(): number | undefined {
+    return this.template.jitter
+  }
+
+  /** A started interval has its template's chain shape (`chainShape.ts`). */
+  get [SHAPE](): ChainShape | undefined {
+    return shapeOf(this.template)
+  }
+
+  next(previousFire: Instant | undefined, now: Instant, jitterSample?: number): Instant | undefined {
+    return this.template.nextFrom(this.start, toMicros(this.start), previousFire, now, jitterSample)
+  }
+
+  fastForward(previousFire: Instant, target: Instant): FastForward {
+    // the chain after a fire does not depend on the start
+    return this.template.fastForward(previousFire, target)
+  }
+
+  toString(): string {
+    return this.template.toString()
   }
 }

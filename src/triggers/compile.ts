@@ -14,7 +14,7 @@ import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
 import { encodeDateInput, encodeInstant } from "./internal/dates.js"
 import { toMicros, toMillis } from "./internal/micros.js"
 import { camelCase, JitterSeconds, resolveZone } from "./internal/specCommon.js"
-import { compileInterval, intervalMicros, IntervalTriggerSpec, placeAt } from "./IntervalTrigger.js"
+import { compileInterval, intervalMicros, IntervalTriggerSpec, placeAt, startedAt } from "./IntervalTrigger.js"
 import { type CompiledTrigger, type Instant, MAX_DURATION_SECONDS } from "./Trigger.js"
 
 /**
@@ -484,6 +484,13 @@ export const compileFromOptions = (
   options: Readonly<Record<string, unknown>>,
   defaults: SpecDefaults = {}
 ): Either.Either<CompiledTrigger, TriggerError> => {
+  if (alias === "interval" && defaults.now !== undefined) {
+    const started = startedFromOptions(options, defaults.timezone, defaults.now)
+    if (started !== undefined) return Either.right(started)
+  } else if (alias === "cron") {
+    const hit = internedCron(options, defaults.timezone)
+    if (hit !== undefined) return Either.right(hit)
+  }
   if (alias === "cron" || alias === "date" || alias === "interval") {
     const raw: Record<string, unknown> = { type: alias }
     for (const key of Object.keys(options)) raw[key] = options[key]
@@ -507,6 +514,108 @@ export const compileFromOptions = (
     }
   }
   return Either.flatMap(specFromOptions(alias, options, defaults), compileDecoded)
+}
+
+/** The options of an interval trigger read by {@link startedFromOptions}: amounts and jitter (numbers), then texts. */
+const INTERVAL_SLOTS: ReadonlyMap<string, number> = new Map([
+  ["weeks", 0],
+  ["days", 1],
+  ["hours", 2],
+  ["minutes", 3],
+  ["seconds", 4],
+  ["jitter", 5],
+  ["timezone", 6],
+  ["endDate", 7]
+])
+
+/** At most this many interval templates are kept (then the cache starts again). */
+const MAX_TEMPLATES = 1024
+
+/**
+ * Interval triggers without a start, compiled from valid options, by the content of those options
+ * (each value with its type: numbers for amounts and jitter, texts for the zone and the end) and
+ * the default time zone.
+ */
+const templates = new Map<string, CompiledTrigger>()
+
+/**
+ * An interval trigger started one interval after `now`, read from the options directly (no copy
+ * of them, no text per job): the options' content finds its template (compiled and validated
+ * once by the general path, without a start), which is then started at `now` ({@link startedAt}).
+ * `undefined` (the general path decides, and names any error) for options this reader does not
+ * take: a `startDate`, a key it does not know, a key given twice, a value of another type, options
+ * the general path refuses.
+ */
+const startedFromOptions = (
+  options: Readonly<Record<string, unknown>>,
+  timezone: string | undefined,
+  now: Instant
+): CompiledTrigger | undefined => {
+  const slots: Array<unknown> = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]
+  for (const key of Object.keys(options)) {
+    const value = options[key]
+    if (value === undefined) continue
+    const i = INTERVAL_SLOTS.get(camelCase(key))
+    if (i === undefined || slots[i] !== undefined) return undefined
+    if (i <= 5 ? typeof value !== "number" : typeof value !== "string") return undefined
+    slots[i] = value
+  }
+  // numbers print exactly (distinct numbers, distinct texts); a valid zone name holds no "|", and the end comes last
+  const key = `${slots[6] ?? timezone}|${slots[0]}|${slots[1]}|${slots[2]}|${slots[3]}|${slots[4]}|${slots[5]}|${slots[7]}`
+  let template = templates.get(key)
+  if (template === undefined) {
+    const compiled = Either.flatMap(specFromOptions("interval", options, { timezone }), compileDecoded)
+    if (Either.isLeft(compiled)) return undefined
+    template = compiled.right
+    if (templates.size >= MAX_TEMPLATES) templates.clear()
+    templates.set(key, template)
+  }
+  return startedAt(template, now)
+}
+
+/** The fields of a cron spec that {@link internedCron} reads, in the order `canonicalJson` sorts them. */
+const CRON_SORTED: ReadonlyArray<string> = [
+  "day",
+  "dayOfWeek",
+  "hour",
+  "jitter",
+  "minute",
+  "month",
+  "second",
+  "timezone",
+  "type",
+  "week",
+  "year"
+]
+const CRON_INDEX: ReadonlyMap<string, number> = new Map(CRON_SORTED.map((k, i) => [k, i]))
+const CRON_TIMEZONE = CRON_INDEX.get("timezone")!
+const CRON_TYPE = CRON_INDEX.get("type")!
+
+/**
+ * The interned cron trigger of these options, found by the canonical JSON of the spec they fill
+ * in (the text `compileNode` interned it by), built from the options directly without copying
+ * them; `undefined` when there is none (or for dates and values other than numbers and texts):
+ * the general path then compiles the spec, or names the error.
+ */
+const internedCron = (options: Readonly<Record<string, unknown>>, timezone: string | undefined): CompiledTrigger | undefined => {
+  const values: Array<string | undefined> = new Array(CRON_SORTED.length)
+  for (const key of Object.keys(options)) {
+    const value = options[key]
+    if (value === undefined) continue
+    const i = CRON_INDEX.get(camelCase(key))
+    if (i === undefined || i === CRON_TYPE || values[i] !== undefined) return undefined
+    if (typeof value === "number") values[i] = Number.isFinite(value) ? String(value) : "null"
+    else if (typeof value === "string") values[i] = JSON.stringify(value)
+    else return undefined
+  }
+  if (values[CRON_TIMEZONE] === undefined && timezone !== undefined) values[CRON_TIMEZONE] = JSON.stringify(timezone)
+  values[CRON_TYPE] = "\"cron\""
+  let key = "{"
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v !== undefined) key += (key.length === 1 ? "\"" : ",\"") + CRON_SORTED[i] + "\":" + v
+  }
+  return interned.get(key + "}")?.deref()
 }
 
 /**

@@ -209,6 +209,23 @@ describe("interval triggers started at their add (compiled once, placed at each 
   })
 })
 
+describe("interval templates found by the options' content", () => {
+  it("give each zone, value type and end its own template; bad options still fail by the general path", () => {
+    const now = Date.UTC(2026, 0, 1)
+    const utc = Either.getOrThrow(compileFromOptions("interval", { minutes: 5 }, { timezone: "UTC", now }))
+    const kolkata = Either.getOrThrow(compileFromOptions("interval", { minutes: 5 }, { timezone: "Asia/Kolkata", now }))
+    expect(utc.spec).toEqual({ type: "interval", minutes: 5, timezone: "UTC", startDate: "2026-01-01T00:05:00.000000+00:00" })
+    expect(kolkata.spec).toEqual({ type: "interval", minutes: 5, timezone: "Asia/Kolkata", startDate: "2026-01-01T05:35:00.000000+05:30" })
+    const ended = Either.getOrThrow(compileFromOptions("interval", { minutes: 5, end_date: "2026-01-01 00:07:00" }, { timezone: "UTC", now }))
+    expect(ended.next(undefined, now + 6 * 60_000)).toBeUndefined()
+    expect(utc.next(undefined, now + 6 * 60_000)).toBe(now + 10 * 60_000)
+    const text = Either.getLeft(compileFromOptions("interval", { minutes: "5" }, { timezone: "UTC", now }))
+    expect(Option.isSome(text)).toBe(true)
+    const twice = Either.getLeft(compileFromOptions("interval", { minutes: 5, seconds: 1, end_date: "2030-01-01", endDate: "2030-01-01" }, { timezone: "UTC", now }))
+    expect(Option.getOrThrow(twice)).toMatchObject({ _tag: "TriggerError", field: "endDate" })
+  })
+})
+
 describe("interval specs decoded without the schema", () => {
   it("give exactly what the schema gives (the same spec, or an error)", () => {
     fc.assert(

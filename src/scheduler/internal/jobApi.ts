@@ -62,8 +62,17 @@ export const makeJobApi = (core: Core) => {
     )
   }
 
-  /** APScheduler `_real_add_job`; `checked`: the task was checked against the executors in place. */
-  const realAdd = (job: Job.Job, replaceExisting: boolean, computeNext: boolean, checked = false): Effect.Effect<
+  /**
+   * APScheduler `_real_add_job`; `checked`: the task was checked against the executors in place;
+   * `clock`: the fiber's clock, already read by the caller (no second read of the service).
+   */
+  const realAdd = (
+    job: Job.Job,
+    replaceExisting: boolean,
+    computeNext: boolean,
+    checked = false,
+    clock?: Clock.Clock
+  ): Effect.Effect<
     Job.Job,
     AddJobError
   > => {
@@ -81,16 +90,24 @@ export const makeJobApi = (core: Core) => {
         return Effect.as(Effect.logDebug(`Added job "${job.name}" to job store "${job.jobstore}"`), job)
       })
     const withNext = computeNext
-      ? Effect.clockWith((clock) => {
-        const now = clock.unsafeCurrentTimeMillis()
-        if (job.trigger.jitter) {
-          return Effect.flatMap(firstRunTime(job.trigger, now), (next) => add(Job.withNextRunTime(job, next)))
-        }
-        const next = firstRunTimeSync(job.trigger, now, undefined)
-        return Either.isLeft(next) ? Effect.fail(next.left) : add(Job.withNextRunTime(job, next.right))
-      })
+      ? (clock === undefined
+        ? Effect.clockWith((clock) => addWithNext(job, clock.unsafeCurrentTimeMillis(), add))
+        : addWithNext(job, clock.unsafeCurrentTimeMillis(), add))
       : add(job)
     return checked ? withNext : Effect.zipRight(checkTask(job), withNext)
+  }
+
+  /** Adds the job with its first run time at `now` (jitter drawn from `Random`). */
+  const addWithNext = (
+    job: Job.Job,
+    now: number,
+    add: (job: Job.Job) => Effect.Effect<Job.Job, AddJobError>
+  ): Effect.Effect<Job.Job, AddJobError> => {
+    if (job.trigger.jitter) {
+      return Effect.flatMap(firstRunTime(job.trigger, now), (next) => add(Job.withNextRunTime(job, next)))
+    }
+    const next = firstRunTimeSync(job.trigger, now, undefined)
+    return Either.isLeft(next) ? Effect.fail(next.left) : add(Job.withNextRunTime(job, next.right))
   }
 
   const checkStoreAlias = (jobstore: string | undefined) =>
@@ -161,7 +178,10 @@ export const makeJobApi = (core: Core) => {
   }
 
   /** Adds a prepared job: pending while stopped, else to its store. */
-  const addPrepared = ({ computeNext, defaulted, job, replaceExisting }: Prepared): Effect.Effect<Job.Job, AddJobError> => {
+  const addPrepared = (
+    { computeNext, defaulted, job, replaceExisting }: Prepared,
+    clock: Clock.Clock
+  ): Effect.Effect<Job.Job, AddJobError> => {
     const added = locked(Effect.suspend(() => {
       if (state.status === "stopped") {
         const i = state.pending.findIndex((p) => p.job.id === job.id)
@@ -176,7 +196,7 @@ export const makeJobApi = (core: Core) => {
           pending
         )
       }
-      return realAdd(job, replaceExisting, computeNext, true)
+      return realAdd(job, replaceExisting, computeNext, true, clock)
     }))
     // a pending job is checked too (its executor, when configured at start, checks again then)
     return isTaskRef(job.task) ? Effect.zipRight(checkTask(job), added) : Effect.suspend(() => {
@@ -187,16 +207,16 @@ export const makeJobApi = (core: Core) => {
   }
 
   /** `addJob` once the time (and the id, when none is given) are known. */
-  const addAt = (task: Job.Task | string, options: AddJobOptions, now: number, id: string | undefined) => {
-    const prepared = prepareAdd(task, options, now, id)
-    return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right)
+  const addAt = (task: Job.Task | string, options: AddJobOptions, clock: Clock.Clock, id: string | undefined) => {
+    const prepared = prepareAdd(task, options, clock.unsafeCurrentTimeMillis(), id)
+    return Either.isLeft(prepared) ? Effect.fail(prepared.left) : addPrepared(prepared.right, clock)
   }
 
   const addJob = (task: Job.Task | string, options: AddJobOptions = {}): Effect.Effect<Job.Job, AddJobError> => {
     const given = isPlainObject(options as unknown) ? (options as { readonly id?: unknown }).id : undefined
     return given !== undefined
-      ? Effect.clockWith((clock) => addAt(task, options, clock.unsafeCurrentTimeMillis(), undefined))
-      : Effect.flatMap(randomHexId, (id) => Effect.clockWith((clock) => addAt(task, options, clock.unsafeCurrentTimeMillis(), id)))
+      ? Effect.clockWith((clock) => addAt(task, options, clock, undefined))
+      : Effect.flatMap(randomHexId, (id) => Effect.clockWith((clock) => addAt(task, options, clock, id)))
   }
 
   /** APScheduler `_lookup_job`: pending jobs first, then the stores. */

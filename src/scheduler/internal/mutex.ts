@@ -26,8 +26,9 @@ export const makeLock = (): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.
   })
   return <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     Effect.uninterruptibleMask((restore) => {
-      const attempt: Effect.Effect<A, E, R> = Effect.suspend(() => {
-        if (held) return Effect.zipRight(restore(released), attempt)
+      // run when the mask's body is evaluated, so a free lock is taken without a step of its own
+      const take = (): Effect.Effect<A, E, R> => {
+        if (held) return Effect.zipRight(restore(released), Effect.suspend(take))
         held = true
         // released in the same uninterruptible region, whatever the section's end
         return Effect.matchCauseEffect(restore(effect), {
@@ -40,7 +41,7 @@ export const makeLock = (): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.
             return Effect.succeed(a)
           }
         })
-      })
-      return attempt
+      }
+      return take()
     })
 }

@@ -18,7 +18,7 @@ export type ChainShape =
   | { readonly kind: "step"; readonly intervalUs: number; readonly end: number | undefined }
 
 /** The key of the shape on a trigger: a symbol property (a WeakMap entry per trigger slows the GC). */
-const SHAPE: unique symbol = Symbol.for("effect-apscheduler/chainShape")
+export const SHAPE: unique symbol = Symbol.for("effect-apscheduler/chainShape")
 
 /** Records `trigger`'s chain shape; returns the trigger. */
 export const withShape = <T extends object>(trigger: T, shape: ChainShape): T => {
