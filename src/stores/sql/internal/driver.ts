@@ -22,9 +22,10 @@
  * PostgreSQL writes in one statement, a compare-and-set on what it read (no `SELECT … FOR
  * UPDATE`): the jobs that still match are moved on or removed and only their runs are inserted.
  * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
- * runs and upsert the jobs' columns. A `complete` is one statement on PostgreSQL and SQLite (an
- * `UPDATE … RETURNING` that is the fence's compare-and-set), two on MySQL / MariaDB (lock the runs
- * by key, update the accepted ones). The rows go as one JSON parameter (PostgreSQL:
+ * runs and upsert the jobs' columns. A `complete` is one statement on PostgreSQL (an
+ * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
+ * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
+ * batch). The rows go as one JSON parameter (PostgreSQL:
  * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`, joined first), so the
  * statements' text never varies with the batch. A transaction the database picked as a deadlock
  * victim (or a serialization failure) is run again, up to 3 times.
@@ -914,7 +915,7 @@ export const make = (
     const RUN_END_FENCED: ReadonlyArray<Column> = [...RUN_END, { name: "fence", type: "bigint" }]
 
     /**
-     * PostgreSQL and SQLite, a batch with one completion per run key: one statement, atomic by
+     * PostgreSQL, a batch with one completion per run key: one statement, atomic by
      * itself, that is the compare-and-set (`fence` and a live state) and the write, and returns
      * the keys it accepted. (PostgreSQL re-checks the condition on a row another transaction
      * changed meanwhile.)
@@ -927,9 +928,7 @@ export const make = (
             RUN_END_FENCED,
             completions.map((c) => [c.jobId, c.scheduledTime, c.state, c.startedAt, c.finishedAt, c.result, c.error, c.fence])
           )
-          const done = yield* (dialect === "pg"
-            ? sql`UPDATE ${R} AS r SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE r.job_id = v.job_id AND r.scheduled_time = v.st AND r.fence = v.fence AND r.state IN ('ready', 'running') RETURNING r.job_id, r.scheduled_time`
-            : sql`UPDATE ${R} SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${R}.job_id = v.job_id AND ${R}.scheduled_time = v.st AND ${R}.fence = v.fence AND ${R}.state IN ('ready', 'running') RETURNING job_id, scheduled_time`)
+          const done = yield* sql`UPDATE ${R} AS r SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE r.job_id = v.job_id AND r.scheduled_time = v.st AND r.fence = v.fence AND r.state IN ('ready', 'running') RETURNING r.job_id, r.scheduled_time`
           const accepted = new Set(done.map((r) => key(String(r.job_id), num(r.scheduled_time))))
           return completions.map((c) => accepted.has(key(c.jobId, c.scheduledTime)))
         })
@@ -949,7 +948,7 @@ export const make = (
     const complete = (completions: ReadonlyArray<EncodedCompletion>) =>
       completions.length === 0
         ? Effect.succeed([])
-        : dialect !== "mysql" && !sharesKeys(completions)
+        : dialect === "pg" && !sharesKeys(completions)
         ? completeOneStatement(completions)
         : transaction("complete")(
         Effect.gen(function*() {
