@@ -37,12 +37,14 @@ const drop = (client: Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope
 /** The backends; `only` (from argv) keeps those whose name it includes. */
 export const backends = (only: ReadonlyArray<string> = process.argv.slice(2)): Array<Backend> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eas-bench-"))
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }))
   const all: Array<Backend> = [
     {
       name: "sqlite",
       target: path.join(dir, "bench.sqlite"),
       client: SqlJobStore.sqliteClient({ filename: path.join(dir, "bench.sqlite") }),
-      cleanup: () => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+      // the file serves every run of the process (each in its prefix); the directory goes at exit
+      cleanup: (prefix) => drop(SqlJobStore.sqliteClient({ filename: path.join(dir, "bench.sqlite") }), prefix)
     },
     {
       name: "postgres",

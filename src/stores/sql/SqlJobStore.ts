@@ -72,8 +72,8 @@ export interface Options {
   /** The prefix of the store's tables (default `"apscheduler"`): letters, digits, `_`. */
   readonly tablePrefix?: string | undefined
   /**
-   * The clock source (default: `"database"` when a `Lock.leased` policy is in context, else
-   * `"effect"`).
+   * The clock source (default {@link defaultClock}: PostgreSQL and MySQL / MariaDB `"database"`
+   * unless a `Lock.single` policy is in context when the store is built; SQLite `"effect"`).
    */
   readonly clock?: ClockSource | undefined
   /** How long finished runs are kept, in ms (default 7 days). */
@@ -104,6 +104,23 @@ const migrationsFor = (sql: SqlClient.SqlClient, prefix: string) =>
 
 const liveClock = Clock.make()
 
+/**
+ * The clock source of a store built without `clock` (ARCHITECTURE §2, issue 11): the database's
+ * clock judges leases and misfire grace wherever several processes, perhaps on several machines,
+ * may share the store. PostgreSQL and MySQL / MariaDB: `"database"`, unless the store is built
+ * with a `Lock.single` policy in context (one scheduler on its store: Effect's clock, so
+ * `TestClock` drives it). With no `Lock` in context the scheduler settles on `Lock.leased` for a
+ * persistent store, so the default is the database's clock. SQLite is one host: `"effect"`, the
+ * process's clock, whatever the policy.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const defaultClock = (
+  dialect: "sqlite" | "postgres" | "mysql",
+  lockMode: "single" | "leased" | undefined
+): ClockSource => dialect === "sqlite" || lockMode === "single" ? "effect" : "database"
+
 const waitSchedule = Schedule.spaced("100 millis").pipe(Schedule.upTo("15 seconds"))
 
 /**
@@ -122,9 +139,9 @@ export const make = (
     const sql = yield* SqlClient.SqlClient
     const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
     const dialect = sql.onDialectOrElse({
-      pg: () => "postgres",
-      mysql: () => "mysql",
-      orElse: () => "sqlite"
+      pg: () => "postgres" as const,
+      mysql: () => "mysql" as const,
+      orElse: () => "sqlite" as const
     })
     const name = options.name ?? `${dialect}:${prefix}`
     const fail = (operation: string, reason: string) => new StoreError({ store: name, operation, reason })
@@ -132,7 +149,7 @@ export const make = (
       return yield* fail("migrate", `tablePrefix ${JSON.stringify(prefix)} must be letters, digits and _ (at most 48)`)
     }
     const lock = yield* Effect.serviceOption(Lock)
-    const clock = options.clock ?? (Option.isSome(lock) && lock.value.mode === "leased" ? "database" : "effect")
+    const clock = options.clock ?? defaultClock(dialect, Option.getOrUndefined(lock)?.mode)
     const t = tables(prefix)
 
     // migrations: a failure (a defect inside the Migrator included) is a StoreError; a lost race

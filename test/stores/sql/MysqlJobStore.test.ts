@@ -6,4 +6,4 @@ import { dropTables, MYSQL_URL, mysqlClient, uniquePrefix } from "./helpers.js"
 const prefix = uniquePrefix("my")
 afterAll(() => dropTables(mysqlClient(), prefix))
 
-suite("SqlJobStore (MariaDB)", SqlJobStore.layerMysql({ url: MYSQL_URL, tablePrefix: prefix, maxConnections: 2 }))
+suite("SqlJobStore (MariaDB)", SqlJobStore.layerMysql({ url: MYSQL_URL, tablePrefix: prefix, maxConnections: 2, clock: "effect" }))

@@ -6,4 +6,4 @@ import { dropTables, PG_URL, pgClient, uniquePrefix } from "./helpers.js"
 const prefix = uniquePrefix("pg")
 afterAll(() => dropTables(pgClient(), prefix))
 
-suite("SqlJobStore (PostgreSQL)", SqlJobStore.layerPg({ url: PG_URL, tablePrefix: prefix, maxConnections: 2 }))
+suite("SqlJobStore (PostgreSQL)", SqlJobStore.layerPg({ url: PG_URL, tablePrefix: prefix, maxConnections: 2, clock: "effect" }))

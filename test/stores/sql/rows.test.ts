@@ -18,6 +18,7 @@ import * as SchedulerModule from "../../../src/scheduler/Scheduler.js"
 import { Scheduler } from "../../../src/scheduler/Scheduler.js"
 import { SCHEMA_VERSION } from "../../../src/stores/EncodedJobStore.js"
 import { JobStore } from "../../../src/stores/JobStore.js"
+import * as Lock from "../../../src/stores/Lock.js"
 import { tables } from "../../../src/stores/sql/migrations.js"
 import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
 import * as TestScheduler from "../../../src/testing/TestScheduler.js"
@@ -286,6 +287,47 @@ for (const backend of backends) {
         expect(Math.abs(run!.recordedAt - wall)).toBeLessThan(10_000)
         expect(run!.acquiredUntil).toBe(got.now + 30_000) // the job's lease end
       }))
+  })
+
+  describe(`SqlJobStore default clock (${backend.name})`, () => {
+    const database = backend.name !== "SQLite"
+    it.scoped(
+      database
+        ? "without a clock option (no Lock, or Lock.leased): the database's time judges due times, a skewed Effect clock does not; with Lock.single: Effect's clock"
+        : "without a clock option: Effect's clock (the process's), whatever the Lock",
+      () =>
+        Effect.gen(function*() {
+          const wall = Date.now()
+          // Effect's clock a day ahead of the server: a job due in an hour looks due by it
+          yield* TestClock.setTime(wall + 86_400_000)
+          const build = (lock: Layer.Layer<Lock.Lock, unknown> | undefined) =>
+            Effect.gen(function*() {
+              const sql = yield* backend.client()
+              const prefix = uniquePrefix("clk")
+              backend.prefixes.push(prefix)
+              const make = Effect.provideService(SqlJobStore.make({ tablePrefix: prefix }), SqlClient.SqlClient, sql)
+              return yield* (lock === undefined ? make : Effect.provide(make, lock))
+            })
+          for (const lock of [undefined, Lock.leased()]) {
+            const store = yield* build(lock)
+            yield* store.add(makeJob("due", wall - 60_000))
+            yield* store.add(makeJob("in-an-hour", wall + 3_600_000))
+            const got = yield* store.acquire({ owner: A, limit: 10, leaseMs: 30_000 })
+            if (database) {
+              expect(Math.abs(got.now - wall)).toBeLessThan(60_000)
+              expect(got.jobs.map((l) => l.job.id)).toEqual(["due"])
+            } else {
+              expect(got.now).toBe(wall + 86_400_000)
+              expect(got.jobs.map((l) => l.job.id)).toEqual(["due", "in-an-hour"])
+            }
+          }
+          const single = yield* build(Lock.single())
+          yield* single.add(makeJob("in-an-hour", wall + 3_600_000))
+          const got = yield* single.acquire({ owner: A, limit: 10, leaseMs: 30_000 })
+          expect(got.now).toBe(wall + 86_400_000)
+          expect(got.jobs.map((l) => l.job.id)).toEqual(["in-an-hour"])
+        })
+    )
   })
 
   describe(`SqlJobStore schema versions (${backend.name})`, () => {

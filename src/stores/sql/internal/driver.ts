@@ -22,8 +22,10 @@
  * PostgreSQL writes in one statement, a compare-and-set on what it read (no `SELECT … FOR
  * UPDATE`): the jobs that still match are moved on or removed and only their runs are inserted.
  * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
- * runs and upsert the jobs' columns. A `complete` is two statements (lock the runs by key,
- * update the accepted ones). The rows go as one JSON parameter (PostgreSQL:
+ * runs and upsert the jobs' columns. A `complete` is one statement on PostgreSQL (an
+ * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
+ * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
+ * batch). The rows go as one JSON parameter (PostgreSQL:
  * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`, joined first), so the
  * statements' text never varies with the batch. A transaction the database picked as a deadlock
  * victim (or a serialization failure) is run again, up to 3 times.
@@ -909,8 +911,46 @@ export const make = (
 
     const RUN_KEY: ReadonlyArray<Column> = [{ name: "job_id", type: "id" }, { name: "st", type: "bigint" }]
 
+    /** The ends of runs with the fence each completion holds ({@link completeOneStatement}). */
+    const RUN_END_FENCED: ReadonlyArray<Column> = [...RUN_END, { name: "fence", type: "bigint" }]
+
+    /**
+     * PostgreSQL, a batch with one completion per run key: one statement, atomic by
+     * itself, that is the compare-and-set (`fence` and a live state) and the write, and returns
+     * the keys it accepted. (PostgreSQL re-checks the condition on a row another transaction
+     * changed meanwhile.)
+     */
+    const completeOneStatement = (completions: ReadonlyArray<EncodedCompletion>) =>
+      guard("complete")(
+        Effect.gen(function*() {
+          const v = rowsOf(
+            "v",
+            RUN_END_FENCED,
+            completions.map((c) => [c.jobId, c.scheduledTime, c.state, c.startedAt, c.finishedAt, c.result, c.error, c.fence])
+          )
+          const done = yield* sql`UPDATE ${R} AS r SET state = v.state, started_at = v.s, finished_at = v.f, result = v.res, error = v.err, ended_at = v.f, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE r.job_id = v.job_id AND r.scheduled_time = v.st AND r.fence = v.fence AND r.state IN ('ready', 'running') RETURNING r.job_id, r.scheduled_time`
+          const accepted = new Set(done.map((r) => key(String(r.job_id), num(r.scheduled_time))))
+          return completions.map((c) => accepted.has(key(c.jobId, c.scheduledTime)))
+        })
+      )
+
+    /** Whether two completions of a batch name one run (then the first that matches wins). */
+    const sharesKeys = (completions: ReadonlyArray<EncodedCompletion>) => {
+      const keys = new Set<string>()
+      for (const c of completions) {
+        const k = key(c.jobId, c.scheduledTime)
+        if (keys.has(k)) return true
+        keys.add(k)
+      }
+      return false
+    }
+
     const complete = (completions: ReadonlyArray<EncodedCompletion>) =>
-      completions.length === 0 ? Effect.succeed([]) : transaction("complete")(
+      completions.length === 0
+        ? Effect.succeed([])
+        : dialect === "pg" && !sharesKeys(completions)
+        ? completeOneStatement(completions)
+        : transaction("complete")(
         Effect.gen(function*() {
           const keys = rowsOf("k", RUN_KEY, completions.map((c) => [c.jobId, c.scheduledTime]))
           const found = yield* (dialect === "mysql"
@@ -1009,51 +1049,84 @@ export const make = (
           const at = yield* now
           const none: RecoveredRows = { now: at, runs: [], abandoned: [] }
           if (limit <= 0) return none
-          const expired = yield* sql`SELECT ${lit(RUN_COLUMNS)} FROM ${R} WHERE state IN ('ready', 'running') AND acquired_until <= ${at} ORDER BY acquired_until, scheduled_time LIMIT ${
-            Math.floor(limit)
-          }${skipLocked}`
-          if (expired.length === 0) return none
-          const ids = [...new Set(expired.map((r) => String(r.job_id)))]
-          const jobRows = yield* (dialect === "mysql"
-            ? sql`SELECT ${lit(JOB_COLUMNS.split(", ").map((c) => `j.${c}`).join(", "))}, j.quarantined FROM ${
-              idsTable(ids)
-            } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
-            : sql`SELECT ${lit(JOB_COLUMNS)}, quarantined FROM ${J} WHERE ${idIn("id", ids)}${forUpdate}`)
+          // the LIMIT counts runs, not free slots: a round whose runs belong to jobs at their
+          // maxInstances takes fewer than `limit`; the next round leaves those jobs out, so they
+          // never starve the recovery of other jobs' runs (a few rounds at most per call)
+          const want = Math.floor(limit)
+          const expired: Array<Row> = []
           const jobs = new Map<string, { row: EncodedRow; fenceSeq: number }>()
-          for (const r of jobRows) {
-            if (r.quarantined === null || r.quarantined === undefined) {
-              const row = toJobRow(r)
-              jobs.set(row.id, { row, fenceSeq: row.fenceSeq })
-            }
-          }
-          // a removed one-shot job's run carries its record: its fences go on from its runs' greatest
-          const orphaned = [...new Set(expired.filter((r) => !jobs.has(String(r.job_id)) && r.job_data != null).map((r) => String(r.job_id)))]
-          if (orphaned.length > 0) {
-            const tops = yield* (dialect === "mysql"
-              ? sql`SELECT r.job_id, MAX(r.fence) AS f FROM ${idsTable(orphaned)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v GROUP BY r.job_id`
-              : sql`SELECT job_id, MAX(fence) AS f FROM ${R} WHERE ${idIn("job_id", orphaned)} GROUP BY job_id`)
-            for (const t of tops) {
-              const id = String(t.job_id)
-              const data = String(expired.find((r) => String(r.job_id) === id)!.job_data)
-              const row: EncodedRow = { id, data, nextRunTime: null, version: 0, fenceSeq: num(t.f), acquiredBy: null, acquiredUntil: null }
-              jobs.set(id, { row, fenceSeq: row.fenceSeq })
-            }
-          }
-          // maxInstances: a job's free slots are its maxInstances minus its runs holding a valid
-          // lease (counted under the job rows' locks, which release takes too)
           const slots = new Map<string, number>()
-          if (jobs.size > 0) {
-            const jobIds = [...jobs.keys()]
-            const valid = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-            const counts = yield* (dialect === "mysql"
-              ? sql`SELECT r.job_id, COUNT(*) AS n FROM ${idsTable(jobIds)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${valid} GROUP BY r.job_id`
-              : sql`SELECT r.job_id, COUNT(*) AS n FROM ${R} AS r WHERE ${idIn("r.job_id", jobIds)} AND ${valid} GROUP BY r.job_id`)
-            const live = new Map(counts.map((c) => [String(c.job_id), num(c.n)]))
-            for (const [id, job] of jobs) slots.set(id, maxInstancesOf(job.row.data) - (live.get(id) ?? 0))
+          const seenJobs: Array<string> = []
+          /** How many of the runs read so far would be taken over or abandoned. */
+          const takeable = () => {
+            const left = new Map(slots)
+            let n = 0
+            for (const r of expired) {
+              const id = String(r.job_id)
+              if (!jobs.has(id)) n++
+              else if ((left.get(id) ?? 0) > 0) {
+                left.set(id, left.get(id)! - 1)
+                n++
+              }
+            }
+            return n
           }
+          for (let round = 0; round < 4; round++) {
+            if (round > 0 && takeable() >= want) break
+            const others = seenJobs.length === 0
+              ? sql``
+              : dialect === "mysql"
+              ? sql` AND job_id NOT IN (SELECT ids.v FROM ${idsTable(seenJobs)})`
+              : dialect === "pg"
+              ? sql` AND NOT (job_id = ANY(${seenJobs}))`
+              : sql` AND job_id NOT IN (SELECT value FROM json_each(${JSON.stringify(seenJobs)}))`
+            const batch = yield* sql`SELECT ${lit(RUN_COLUMNS)} FROM ${R} WHERE state IN ('ready', 'running') AND acquired_until <= ${at}${others} ORDER BY acquired_until, scheduled_time LIMIT ${want}${skipLocked}`
+            if (batch.length === 0) break
+            expired.push(...batch)
+            const ids = [...new Set(batch.map((r) => String(r.job_id)))]
+            seenJobs.push(...ids)
+            const jobRows = yield* (dialect === "mysql"
+              ? sql`SELECT ${lit(JOB_COLUMNS.split(", ").map((c) => `j.${c}`).join(", "))}, j.quarantined FROM ${
+                idsTable(ids)
+              } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+              : sql`SELECT ${lit(JOB_COLUMNS)}, quarantined FROM ${J} WHERE ${idIn("id", ids)}${forUpdate}`)
+            for (const r of jobRows) {
+              if (r.quarantined === null || r.quarantined === undefined) {
+                const row = toJobRow(r)
+                jobs.set(row.id, { row, fenceSeq: row.fenceSeq })
+              }
+            }
+            // a removed one-shot job's run carries its record: its fences go on from its runs' greatest
+            const orphaned = [...new Set(batch.filter((r) => !jobs.has(String(r.job_id)) && r.job_data != null).map((r) => String(r.job_id)))]
+            if (orphaned.length > 0) {
+              const tops = yield* (dialect === "mysql"
+                ? sql`SELECT r.job_id, MAX(r.fence) AS f FROM ${idsTable(orphaned)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v GROUP BY r.job_id`
+                : sql`SELECT job_id, MAX(fence) AS f FROM ${R} WHERE ${idIn("job_id", orphaned)} GROUP BY job_id`)
+              for (const t of tops) {
+                const id = String(t.job_id)
+                const data = String(batch.find((r) => String(r.job_id) === id)!.job_data)
+                const row: EncodedRow = { id, data, nextRunTime: null, version: 0, fenceSeq: num(t.f), acquiredBy: null, acquiredUntil: null }
+                jobs.set(id, { row, fenceSeq: row.fenceSeq })
+              }
+            }
+            // maxInstances: a job's free slots are its maxInstances minus its runs holding a valid
+            // lease (counted under the job rows' locks, which release takes too)
+            const jobIds = ids.filter((id) => jobs.has(id))
+            if (jobIds.length > 0) {
+              const valid = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
+              const counts = yield* (dialect === "mysql"
+                ? sql`SELECT r.job_id, COUNT(*) AS n FROM ${idsTable(jobIds)} STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${valid} GROUP BY r.job_id`
+                : sql`SELECT r.job_id, COUNT(*) AS n FROM ${R} AS r WHERE ${idIn("r.job_id", jobIds)} AND ${valid} GROUP BY r.job_id`)
+              const live = new Map(counts.map((c) => [String(c.job_id), num(c.n)]))
+              for (const id of jobIds) slots.set(id, maxInstancesOf(jobs.get(id)!.row.data) - (live.get(id) ?? 0))
+            }
+            if (batch.length < want) break
+          }
+          if (expired.length === 0) return none
           const runs: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
           const abandoned: Array<EncodedRun> = []
           for (const r of expired) {
+            if (runs.length + abandoned.length >= want) break
             const run = toRun(r)
             const job = jobs.get(run.jobId)
             if (job === undefined) {
