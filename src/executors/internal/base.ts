@@ -2,6 +2,7 @@ import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
@@ -26,7 +27,8 @@ interface Item {
 /** A run's stop handle for a sink that holds run leases (`CompletionSink.starting`). */
 class Stopper {
   reason: string | undefined
-  #deferred: Deferred.Deferred<void> | undefined
+  /** The run's fiber once `guard` has forked it. */
+  #fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
   /** The run's context: its AbortSignal fires at `stop`, before the run's fiber is interrupted. */
   context: LazyRunContext | undefined
   readonly stop = (reason: string): void => {
@@ -36,13 +38,18 @@ class Stopper {
     if (context !== undefined) {
       context.abort(new RunInterruptedError({ jobId: context.jobId, scheduledTime: context.scheduledTime, reason }))
     }
-    if (this.#deferred !== undefined) Deferred.unsafeDone(this.#deferred, Exit.void)
+    if (this.#fiber !== undefined) this.#fiber.unsafeInterruptAsFork(FiberId.none)
   }
-  /** The run's Effect, stopped (failing with this stopper) when `stop` is called. */
-  guard<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | Stopper> {
-    const d = this.#deferred ??= Deferred.unsafeMake<void>(FiberId.none)
-    if (this.reason !== undefined) Deferred.unsafeDone(d, Exit.void)
-    return Effect.raceFirst(effect, Effect.zipRight(Deferred.await(d), Effect.fail(this)))
+  /**
+   * The run's Effect in a fiber of its own, which `stop` interrupts (the caller then sees an
+   * interruption, and `reason` says why). One fork per run, not a race (two forks and a Deferred).
+   */
+  guard<A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> {
+    return Effect.flatMap(Effect.fork(effect), (fiber) => {
+      this.#fiber = fiber
+      if (this.reason !== undefined) fiber.unsafeInterruptAsFork(FiberId.none)
+      return Fiber.join(fiber)
+    })
   }
 }
 
