@@ -19,6 +19,7 @@ import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
+import { CLAIM_AHEAD_MS } from "../../src/scheduler/internal/ahead.js"
 import { SEC, T0 } from "./helpers.js"
 
 const LEASE = 30 * SEC
@@ -135,5 +136,36 @@ describe("Lock.leased: the run context's lease check", () => {
       yield* advance(2 * SEC)
       expect([ctx.isLeaseValid(), ctx.signal.aborted]).toEqual([false, true])
       expect(() => ctx.throwIfLeaseLost()).toThrow(/lease/)
+    })))
+})
+
+describe("Lock.leased: the heartbeat's renewal cadence", () => {
+  it.scoped("runs leased just now are not renewed at once: the first renewal comes when the lease is a third old, then one per third", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const renewals: Array<number> = []
+      const store = JobStore.of({
+        ...shared,
+        renewRuns: (owner, runs, leaseMs) =>
+          Effect.zipRight(
+            Effect.flatMap(TestClock.currentTimeMillis, (t) => Effect.sync(() => renewals.push(t - T0))),
+            shared.renewRuns(owner, runs, leaseMs)
+          )
+      })
+      const seen: Array<RunContext> = []
+      const a = yield* build("owner-a", store, hangs(seen))
+      yield* a.addJob("work", { id: "job", ...hourly })
+      yield* a.start()
+      yield* advance(SEC)
+      expect(seen.length).toBe(1)
+      // the run was leased just before T0 + 1 s: no renewal yet (the old heartbeat renewed it at once)
+      expect(renewals).toEqual([])
+      yield* advance(LEASE - SEC)
+      // renewals a third (10 s) and two thirds (20 s) of the lease after the run was leased (claimed
+      // CLAIM_AHEAD_MS before its time, 1 s)
+      const leasedAt = SEC - CLAIM_AHEAD_MS
+      expect(renewals).toEqual([leasedAt + LEASE / 3, leasedAt + 2 * LEASE / 3])
+      expect(seen[0]!.isLeaseValid()).toBe(true)
     })))
 })

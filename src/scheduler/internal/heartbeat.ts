@@ -9,8 +9,9 @@
  *   before the `release` that leased it plus the lease, then the send time of the last renewal
  *   that came back before the deadline plus the lease. A renewal measured from its send time
  *   never outlives the store's lease (clock rates agree; offsets do not matter).
- * - The heartbeat renews every held run in one `renewRuns` per store every `leaseMs / 3` (or
- *   sooner, at the earliest deadline). A run the store did not renew (taken over, expired) or
+ * - The heartbeat renews every held run in one `renewRuns` per store once the oldest lease is
+ *   `leaseMs / 3` old, so every `leaseMs / 3` while runs are held (or sooner, at the earliest
+ *   deadline); runs leased just now wait for the next renewal with the rest. A run the store did not renew (taken over, expired) or
  *   whose deadline passed (the store did not answer in time) is lost: it is stopped at once (its
  *   `AbortSignal` fires; an Effect job is interrupted), or never started if still queued.
  * - A lost run's `interrupted` end is not stored: its lease is handed back (`renewRuns` with
@@ -67,6 +68,9 @@ const keyOf = (run: { readonly jobId: string; readonly scheduledTime: number }) 
 
 const describeError = (e: unknown): string =>
   typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
+
+/** The heartbeat's period for a lease of `leaseMs`: a third of it (at least 1 ms). */
+const periodOf = (leaseMs: number): number => Math.max(1, Math.floor(leaseMs / 3))
 
 /** Builds the run-lease machinery of a scheduler's core; `clock` is the scheduler's. */
 export const makeLeases = (core: Core, clock: Clock.Clock) => {
@@ -201,8 +205,16 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
       yield* handBack(s)
       const { leaseMs, owner } = core.lock
       const held: Array<Held> = []
-      for (const h of s.held.values()) if (!h.lost) held.push(h)
-      if (held.length > 0) {
+      // renewed (all at once) when the oldest lease is a period old: a wake-up for runs leased
+      // just now (the first runs after none) only arms the timer
+      const renewBy = now() - periodOf(leaseMs)
+      let due = false
+      for (const h of s.held.values()) {
+        if (h.lost) continue
+        held.push(h)
+        if (h.deadline - leaseMs <= renewBy) due = true
+      }
+      if (due) {
         const sent = now()
         const result = yield* Effect.either(
           s.store.renewRuns(owner, held.map((h) => h.run), leaseMs).pipe(
@@ -234,13 +246,21 @@ export const makeLeases = (core: Core, clock: Clock.Clock) => {
    * timer of its own: under `Lock.leased` the loop passes at least every `pollMs`.
    */
   const heartbeat: Effect.Effect<never> = Effect.gen(function*() {
-    const period = Math.max(1, Math.floor(core.lock.leaseMs / 3))
+    const leaseMs = core.lock.leaseMs
+    const period = periodOf(leaseMs)
     while (true) {
       wake.clear()
+      // the next beat: at the earliest deadline, or when the oldest lease is a period old
       let next: number | undefined
       for (const s of stores.values()) {
         yield* beatStore(s)
-        for (const h of s.held.values()) if (!h.lost && (next === undefined || h.deadline < next)) next = h.deadline
+        const t = now()
+        for (const h of s.held.values()) {
+          if (h.lost) continue
+          const renewAt = h.deadline - leaseMs + period
+          const at = renewAt > t ? Math.min(renewAt, h.deadline) : h.deadline
+          if (next === undefined || at < next) next = at
+        }
       }
       yield* wake.wait(next === undefined ? undefined : Math.max(0, Math.min(period, next - now())), period)
     }
