@@ -5,6 +5,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as TestClock from "effect/TestClock"
 import { ConfigError } from "../../src/errors.js"
 import { EventBus } from "../../src/events/EventBus.js"
@@ -251,5 +253,34 @@ describe("one loop path", () => {
         Effect.provide(Scheduler, TestScheduler.layer({}, { plugins: { jobstores: { memory: failing } } }))
       )
       expect(error).toMatchObject({ _tag: "ConfigError", key: "jobstores.default.url" })
+    }))
+})
+
+describe("max-instances warnings", () => {
+  it.effect("15 jobs skipped in one batch: 10 warnings name a job each, one more counts the other 5; every skip still has its event", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const logged: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") logged.push(String(Array.isArray(message) ? message[0] : message))
+      })
+      const events = yield* Effect.gen(function*() {
+        const scheduler = yield* Scheduler
+        for (let i = 0; i < 15; i++) {
+          // each run lasts 90 s: the run due 60 s later finds the first one still running
+          yield* scheduler.addJob(() => Effect.sleep("90 seconds"), {
+            id: `slow-${i}`,
+            name: `slow-${i}`,
+            trigger: "interval",
+            triggerArgs: { seconds: 60, startDate: new Date(T0 + SEC) }
+          })
+        }
+        return yield* TestScheduler.advance(62 * SEC)
+      }).pipe(Effect.provide(TestScheduler.layer()), Logger.withMinimumLogLevel(LogLevel.Warning), Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+      const skips = logged.filter((m) => m.includes("maximum number of running instances"))
+      expect(skips.length).toBe(11)
+      expect(skips.slice(0, 10).every((m) => /^Execution of job "slow-\d+" skipped/.test(m))).toBe(true)
+      expect(skips[10]).toBe("Execution of 5 more job(s) skipped: maximum number of running instances reached")
+      expect(events.filter((e) => e._tag === "JobMaxInstances").length).toBe(15)
     }))
 })

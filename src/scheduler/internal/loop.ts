@@ -71,6 +71,26 @@ const NOT_YET: RunPlan = {
   jobRemoved: false
 }
 
+/** Skips reported one warning each, per batch; more than this are summed up in one more. */
+export const SKIP_NOTICES = 10
+
+/**
+ * The warnings for the jobs of one batch skipped for `maxInstances`: APScheduler's one per job,
+ * up to `SKIP_NOTICES`, then one for the rest (a loop far behind 10,000 jobs would otherwise log
+ * 10,000 lines a second; every skip still publishes its `JOB_MAX_INSTANCES` event).
+ */
+const skipNotices = (jobs: ReadonlyArray<Job.Job>): Array<string> => {
+  const notices = jobs.slice(0, SKIP_NOTICES).map((job) =>
+    `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
+  )
+  if (jobs.length > SKIP_NOTICES) {
+    notices.push(
+      `Execution of ${jobs.length - SKIP_NOTICES} more job(s) skipped: maximum number of running instances reached`
+    )
+  }
+  return notices
+}
+
 /**
  * The completions of runs from one store, waiting for `complete`. The first one wakes the flusher,
  * unless a pass is under way (`busy`): the pass stores them between its batches and its end wakes
@@ -303,6 +323,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
 
       // events in APScheduler's order per job (missed, removed, then submitted / max instances)
       const notices: Array<string> = []
+      let skipped: Array<Job.Job> | undefined
       const watched = bus.hasSubscribers()
       let byExecutor: Map<string, Array<Submission>> | undefined
       let firstExecutor: string | undefined
@@ -335,9 +356,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
         if (plan.jobRemoved && watched) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
         if (outcome.skipped) {
           bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: alias, scheduledRunTimes: plan.runTimes }))
-          notices.push(
-            `Execution of job "${job.name}" skipped: maximum number of running instances reached (${job.maxInstances})`
-          )
+          ;(skipped ??= []).push(job)
           continue
         }
         const runs = outcome.runs
@@ -386,6 +405,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
           else yield* core.ahead.schedule(at, executor, submissions, sink)
         }
       }
+      if (skipped !== undefined) notices.push(...skipNotices(skipped))
       if (notices.length > 0) yield* Effect.forEach(notices, (n) => Effect.logWarning(n), { discard: true })
       return jobs.length
     }).pipe(Effect.uninterruptible)
