@@ -481,6 +481,7 @@ local function take_slot(id, data)
     if max == nil then return true end -- unreadable: taken over, then completed abandoned
     free = max - redis.call('ZCOUNT', prefix .. ':live:' .. id, '(' .. s(now), '+inf')
   end
+  slots[id] = free
   if free <= 0 then return false end
   slots[id] = free - 1
   return true
@@ -490,6 +491,9 @@ end
 local function recover_one(member)
   local bar = string.find(member, '|', 1, true)
   local field, id = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+  -- a job found without a free slot in this call: its entries are skipped unread (a stale one is
+  -- dropped by a later call)
+  if slots[id] ~= nil and slots[id] <= 0 then return 'skip' end
   local runs_key = prefix .. ':runs:' .. id
   local text = redis.call('HGET', runs_key, field)
   local r = nil
