@@ -43,10 +43,13 @@ import {
 } from "./EncodedJobStore.js"
 import {
   dueOf,
+  expiredRunsFilter,
   type JobDoc,
   needsLive,
   newRun,
   planRelease,
+  recoverInRounds,
+  type RecoverStep,
   runUntilOf,
   supportsTransactions,
   toRow,
@@ -374,15 +377,11 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
         transaction("recover", async (session, at) => {
           const none: RecoveredRows = { now: at, runs: [], abandoned: [] }
           if (limit <= 0) return none
-          const expired = await runs.find(
-            { state: { $in: ["ready", "running"] }, acquiredUntil: { $ne: null, $lte: at } },
-            { session, projection: { _id: 0 } }
-          ).sort({ acquiredUntil: 1, scheduledTime: 1 }).limit(limit).toArray()
           const out: Array<{ readonly run: EncodedRun; readonly job: EncodedRow }> = []
           const abandoned: Array<EncodedRun> = []
           // free instance slots per job: maxInstances minus its runs holding a valid lease
           const slots = new Map<string, number>()
-          for (const doc of expired) {
+          const step = async (doc: Record<string, unknown>): Promise<RecoverStep> => {
             const run = toRun(doc)
             const key = { jobId: run.jobId, scheduledTime: run.scheduledTime, fence: run.fence, state: run.state }
             let job: JobDoc | null = await jobs.findOne({ _id: run.jobId, quarantined: null }, { session })
@@ -403,10 +402,9 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
               const r = await runs.updateOne(key, {
                 $set: { state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at }
               }, { session })
-              if (r.modifiedCount === 1) {
-                abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at })
-              }
-              continue
+              if (r.modifiedCount !== 1) return "gone"
+              abandoned.push({ ...run, state: "abandoned", acquiredBy: null, acquiredUntil: null, endedAt: at })
+              return "done"
             }
             let free = slots.get(run.jobId)
             if (free === undefined) {
@@ -416,7 +414,7 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
                 $or: [{ acquiredUntil: null }, { acquiredUntil: { $gt: at } }]
               }, { session })
             }
-            if (free <= 0) continue // stays expired: taken over once a slot is free
+            if (free <= 0) return "skip" // stays expired: taken over once a slot is free
             slots.set(run.jobId, free - 1)
             const fence = Number(job.fenceSeq ?? 0) + 1
             if (Number(job.version) !== 0) await jobs.updateOne({ _id: run.jobId }, { $set: { fenceSeq: fence } }, { session })
@@ -439,8 +437,18 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
                 startedAt: null
               }
             }, { session })
-            if (r.modifiedCount === 1) out.push({ run: again, job: { ...toRow(job), fenceSeq: fence } })
+            if (r.modifiedCount !== 1) return "gone"
+            out.push({ run: again, job: { ...toRow(job), fenceSeq: fence } })
+            return "done"
           }
+          // the limit counts runs, not free slots: each round leaves out the jobs read before
+          await recoverInRounds(
+            limit,
+            (seen, n) =>
+              runs.find(expiredRunsFilter(at, seen), { session, projection: { _id: 0 } })
+                .sort({ acquiredUntil: 1, scheduledTime: 1 }).limit(n).toArray(),
+            step
+          )
           return { now: at, runs: out, abandoned }
         }),
       selectRuns: (jobId) =>

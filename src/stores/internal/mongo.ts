@@ -159,3 +159,47 @@ export const runUntilOf = (runLeaseMs: number | null | undefined, jobUntil: numb
  */
 export const supportsTransactions = (hello: Readonly<Record<string, unknown>>) =>
   typeof hello.setName === "string" || hello.msg === "isdbgrid"
+
+/**
+ * What `recover` did with one expired run: taken over or recorded abandoned (`done`), left
+ * expired for a later call because its job has no free instance slot (`skip`), or nothing (`gone`:
+ * the run changed meanwhile).
+ */
+export type RecoverStep = "done" | "skip" | "gone"
+
+/** The most reads of expired runs in one `recover` call. */
+export const RECOVER_ROUNDS = 4
+
+/**
+ * How `recover` reads the expired runs: in rounds of `limit` runs (`read(seenJobs, limit)`: the
+ * expired runs of the jobs not in `seenJobs`, oldest lease end first), each round leaving out the
+ * jobs an earlier round read, so the runs of a job at its maxInstances never crowd other jobs'
+ * runs out of the call; at most {@link RECOVER_ROUNDS} rounds, and `step` is called until `limit`
+ * runs are `done` (never more). Returns how many are.
+ */
+export const recoverInRounds = async <D extends { readonly jobId: unknown }>(
+  limit: number,
+  read: (seenJobs: ReadonlyArray<string>, limit: number) => Promise<ReadonlyArray<D>>,
+  step: (doc: D) => Promise<RecoverStep>
+): Promise<number> => {
+  const want = Math.floor(limit)
+  const seen: Array<string> = []
+  let done = 0
+  for (let round = 0; round < RECOVER_ROUNDS && done < want; round++) {
+    const batch = await read(seen, want)
+    for (const id of new Set(batch.map((d) => String(d.jobId)))) seen.push(id)
+    for (const doc of batch) {
+      if (done >= want) break
+      if ((await step(doc)) === "done") done++
+    }
+    if (batch.length < want) break
+  }
+  return done
+}
+
+/** The filter of the runs `recover` reads: live runs whose lease ended by `now`, of jobs not in `seenJobs`. */
+export const expiredRunsFilter = (now: number, seenJobs: ReadonlyArray<string>) => ({
+  state: { $in: ["ready", "running"] },
+  acquiredUntil: { $ne: null, $lte: now },
+  ...(seenJobs.length > 0 ? { jobId: { $nin: [...seenJobs] } } : {})
+})

@@ -455,7 +455,9 @@ return table.concat(out, '')
  * of its job, attempt + 1, state ready and a lease to owner; any other is recorded abandoned.
  * maxInstances holds: a run is taken over only while its job has a free slot (its maxInstances
  * minus its runs holding a valid lease, \`P:live:<id>\` scores > now, those taken over here
- * included); the others stay expired for a later call.
+ * included); the others stay expired for a later call. The index is read in up to 4 rounds of
+ * limit entries, each after the entries skipped so far, so a job at its maxInstances with many
+ * expired runs does not crowd other jobs' runs out of the call (at most 4 × limit entries read).
  * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence }\`
  * (\`''\` where none).
  */
@@ -463,11 +465,12 @@ export const RECOVER = HEADER + `
 local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
-local prefix, owner, lease, limit = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local prefix, owner, limit = ARGV[2], ARGV[3], tonumber(ARGV[5])
+-- at least 1 ms: a run taken over leaves the expired range, which the rounds below count on
+local lease = math.max(1, tonumber(ARGV[4]))
 local leases_key = prefix .. ':leases'
 local lease_end = now + lease
 local out = { s(now) }
-local members = redis.call('ZRANGEBYSCORE', leases_key, '-inf', s(now), 'LIMIT', 0, limit)
 -- free instance slots per job id: maxInstances minus the runs holding a valid lease
 local slots = {}
 local function take_slot(id, data)
@@ -478,13 +481,19 @@ local function take_slot(id, data)
     if max == nil then return true end -- unreadable: taken over, then completed abandoned
     free = max - redis.call('ZCOUNT', prefix .. ':live:' .. id, '(' .. s(now), '+inf')
   end
+  slots[id] = free
   if free <= 0 then return false end
   slots[id] = free - 1
   return true
 end
-for _, member in ipairs(members) do
+-- one index entry: 'skip' (no free slot: stays expired), 'drop' (stale entry removed) or 'done'
+-- (taken over or abandoned); every outcome but 'skip' takes the entry out of the expired range
+local function recover_one(member)
   local bar = string.find(member, '|', 1, true)
   local field, id = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+  -- a job found without a free slot in this call: its entries are skipped unread (a stale one is
+  -- dropped by a later call)
+  if slots[id] ~= nil and slots[id] <= 0 then return 'skip' end
   local runs_key = prefix .. ':runs:' .. id
   local text = redis.call('HGET', runs_key, field)
   local r = nil
@@ -493,9 +502,11 @@ for _, member in ipairs(members) do
     or tonumber(r.acquiredUntil) > now then
     -- not a live run with an expired lease (any more): drop the stale index entry
     redis.call('ZREM', leases_key, member)
+    return 'drop'
   elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0
     and not take_slot(id, r.jobData) then
     -- no free instance slot: stays expired until a later call
+    return 'skip'
   elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0 then
     -- the last run of a one-shot job its release removed: run again from the record it carries
     local fence = tonumber(redis.call('HGET', K_FMAX, id) or '0') + 1
@@ -511,9 +522,11 @@ for _, member in ipairs(members) do
     redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
     redis.call('ZADD', leases_key, s(lease_end), member)
     out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence) }
+    return 'done'
   elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0
     and not take_slot(id, redis.call('HGET', K_JOBS, id)) then
     -- no free instance slot: stays expired until a later call
+    return 'skip'
   elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0 then
     local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
     redis.call('HSET', K_FENCE, id, fence)
@@ -530,6 +543,7 @@ for _, member in ipairs(members) do
     redis.call('ZADD', leases_key, s(lease_end), member)
     out[#out + 1] = { 'r', encoded, redis.call('HGET', K_JOBS, id), redis.call('HGET', K_NEXT, id) or '',
       redis.call('HGET', K_VERSION, id) or '1', s(fence) }
+    return 'done'
   else
     r.state = 'abandoned'
     r.acquiredBy = cjson.null
@@ -541,7 +555,21 @@ for _, member in ipairs(members) do
     redis.call('ZREM', leases_key, member)
     redis.call('ZADD', K_ENDED, s(now), member)
     out[#out + 1] = { 'a', encoded, '', '', '', '' }
+    return 'done'
   end
+end
+-- the LIMIT counts index entries, not free slots: the entries skipped stay in the expired range
+-- ahead of the next round's, so each round reads on after them (its offset: the skips so far)
+if limit <= 0 then return out end
+local done, skipped = 0, 0
+for round = 1, 4 do
+  local members = redis.call('ZRANGEBYSCORE', leases_key, '-inf', s(now), 'LIMIT', skipped, limit)
+  for _, member in ipairs(members) do
+    if done >= limit then break end
+    local got = recover_one(member)
+    if got == 'skip' then skipped = skipped + 1 elseif got == 'done' then done = done + 1 end
+  end
+  if done >= limit or #members < limit then break end
 end
 return out
 `
