@@ -8,10 +8,11 @@
  * dependencies: the drivers and the worker executor's `@effect/platform-node`, which the worker
  * consumer installs as a user would).
  */
-import { execFileSync } from "node:child_process"
+import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const ROOT = path.resolve(import.meta.dirname, "../..")
@@ -23,8 +24,13 @@ const WORKER_PEER = "@effect/platform-node"
 let project = ""
 let tarball = ""
 
-const run = (command: string, args: ReadonlyArray<string>, cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 })
+/**
+ * Runs a command and gives its stdout. Asynchronously: a synchronous one blocks the test worker's
+ * event loop (npm pack and tsc take tens of seconds), and vitest's worker then times out on its
+ * own progress reports (`Timeout calling "onTaskUpdate"`).
+ */
+const run = async (command: string, args: ReadonlyArray<string>, cwd: string): Promise<string> =>
+  (await promisify(execFile)(command, args, { cwd, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 })).stdout
 
 /** The size of a directory tree in bytes (links followed once: each real directory counted once). */
 const treeSize = (dir: string, seen: Set<string>): number => {
@@ -77,13 +83,13 @@ const closure = (pkgDir: string) => {
   return { top, dirs }
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   project = fs.mkdtempSync(path.join(os.tmpdir(), "eas-pack-"))
-  const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", project], ROOT)) as Array<{ filename: string }>
+  const packed = JSON.parse(await run("npm", ["pack", "--json", "--pack-destination", project], ROOT)) as Array<{ filename: string }>
   tarball = path.join(project, packed[0]!.filename)
   const installed = path.join(project, "node_modules", "effect-apscheduler")
   fs.mkdirSync(installed, { recursive: true })
-  run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], project)
+  await run("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"], project)
   const link = (name: string) => {
     const at = path.join(project, "node_modules", name)
     if (fs.existsSync(at)) return
@@ -102,8 +108,8 @@ afterAll(() => {
 })
 
 describe("the packed npm package", () => {
-  it("ships the built JavaScript, its declarations and the README, and no sources or tests", () => {
-    const files = run("tar", ["-tzf", tarball], project).split("\n").filter((f) => f !== "")
+  it("ships the built JavaScript, its declarations and the README, and no sources or tests", async () => {
+    const files = (await run("tar", ["-tzf", tarball], project)).split("\n").filter((f) => f !== "")
     expect(files).toContain("package/dist/index.js")
     expect(files).toContain("package/dist/index.d.ts")
     expect(files).toContain("package/dist/executors/internal/workerMain.js")
@@ -123,7 +129,7 @@ describe("the packed npm package", () => {
     )
   })
 
-  it("a plain JavaScript program imports '.', './testing' and './facade' and runs jobs, one in a worker thread", () => {
+  it("a plain JavaScript program imports '.', './testing' and './facade' and runs jobs, one in a worker thread", async () => {
     fs.writeFileSync(path.join(project, "tasks.mjs"), "export const double = (n) => n * 2\n")
     fs.writeFileSync(
       path.join(project, "main.mjs"),
@@ -164,11 +170,11 @@ await scheduler.shutdown()
 console.log(JSON.stringify(out))
 `
     )
-    const output = JSON.parse(run(process.execPath, ["main.mjs"], project).trim().split("\n").pop()!)
+    const output = JSON.parse((await run(process.execPath, ["main.mjs"], project)).trim().split("\n").pop()!)
     expect(output).toEqual({ testing: 3, sameModule: true, worker: [42], lookup: true })
   }, 60_000)
 
-  it("a TypeScript program type-checks against the built declarations, and its mistakes do not", () => {
+  it("a TypeScript program type-checks against the built declarations, and its mistakes do not", async () => {
     fs.writeFileSync(
       path.join(project, "main.ts"),
       `
@@ -205,7 +211,7 @@ export const bad = Scheduler.layer({ timeZone: "UTC" })
     // tsc prints its errors on stdout and exits 2: the failed command's output is the message
     let output = ""
     try {
-      output = run(process.execPath, [path.join(NODE_MODULES, "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project)
+      output = await run(process.execPath, [path.join(NODE_MODULES, "typescript", "bin", "tsc"), "-p", "tsconfig.json"], project)
     } catch (e) {
       output = String((e as { stdout?: string }).stdout ?? e)
     }
