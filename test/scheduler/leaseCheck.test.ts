@@ -5,24 +5,22 @@
  * scheduler on a memory store driven by `TestClock`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as TestClock from "effect/TestClock"
 import { RunInterruptedError, StoreError } from "../../src/errors.js"
-import { JobContext, LazyRunContext, type RunContext } from "../../src/job/JobContext.js"
+import { LazyRunContext, type RunContext } from "../../src/job/JobContext.js"
 import type { JobFunction } from "../../src/job/Job.js"
-import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
-import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
-import * as Lock from "../../src/stores/Lock.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import { CLAIM_AHEAD_MS } from "../../src/scheduler/internal/ahead.js"
-import { SEC, T0 } from "./helpers.js"
+import { hangs, leasedScheduler, SEC, T0 } from "./helpers.js"
 
 const LEASE = 30 * SEC
+
+/** A leased scheduler with lease `LEASE`. */
+const build = (owner: string, store: JobStoreService, work: JobFunction) => leasedScheduler(owner, store, work, LEASE)
 
 describe("LazyRunContext lease check (no fibers: a clock moved by hand)", () => {
   it("is valid before the bound deadline, invalid at it, and a margin counts against it", () => {
@@ -69,20 +67,7 @@ describe("LazyRunContext lease check (no fibers: a clock moved by hand)", () => 
   })
 })
 
-/** A scheduler with its own owner id and `Lock.leased` on `store`, running `work`. */
-const build = (owner: string, store: JobStoreService, work: JobFunction) =>
-  Effect.map(
-    Layer.build(
-      SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: { work }, waitOnClose: false }).pipe(
-        Layer.provide(Layer.merge(Layer.succeed(JobStore, store), Lock.leased({ owner, leaseMs: LEASE })))
-      )
-    ),
-    (ctx) => Context.get(ctx, Scheduler)
-  )
 
-/** A job that records its run context and never ends by itself. */
-const hangs = (seen: Array<RunContext>): JobFunction => () =>
-  Effect.flatMap(JobContext, (ctx) => Effect.zipRight(Effect.sync(() => seen.push(ctx)), Effect.never))
 
 const settle = Effect.repeatN(Effect.yieldNow(), 20)
 

@@ -6,9 +6,7 @@
  * shutdown, and `health`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as TestClock from "effect/TestClock"
@@ -19,13 +17,15 @@ import type { JobFunction } from "../../src/job/Job.js"
 import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
-import * as Lock from "../../src/stores/Lock.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import * as SqlJobStore from "../../src/stores/sql/SqlJobStore.js"
 import type * as Scope from "effect/Scope"
-import { SEC, T0 } from "./helpers.js"
+import { hangs, leasedScheduler, SEC, T0 } from "./helpers.js"
 
 const LEASE = 30 * SEC
+
+/** A leased scheduler with lease `LEASE`. */
+const build = (owner: string, store: JobStoreService, work: JobFunction) => leasedScheduler(owner, store, work, LEASE)
 
 /** Every hour from T0 + 1 s. */
 const hourly = { trigger: "interval", triggerArgs: { hours: 1, startDate: new Date(T0 + SEC) } } as const
@@ -53,20 +53,7 @@ const cuttable = (store: JobStoreService, cut: { on: boolean }): JobStoreService
   })
 }
 
-/** A scheduler on `store` with its own owner id, its `work` task and its own registry and events. */
-const build = (owner: string, store: JobStoreService, work: JobFunction) =>
-  Effect.map(
-    Layer.build(
-      SchedulerModule.layerDefault({ timezone: "UTC" }, { tasks: { work }, waitOnClose: false }).pipe(
-        Layer.provide(Layer.merge(Layer.succeed(JobStore, store), Lock.leased({ owner, leaseMs: LEASE })))
-      )
-    ),
-    (ctx) => Context.get(ctx, Scheduler)
-  )
 
-/** A job that records its run context and never ends by itself (an Effect job: interruptible). */
-const hangs = (seen: Array<RunContext>): JobFunction => () =>
-  Effect.flatMap(JobContext, (ctx) => Effect.zipRight(Effect.sync(() => seen.push(ctx)), Effect.never))
 
 /** A job that records its run context and returns. */
 const returns = (seen: Array<RunContext>): JobFunction => () =>

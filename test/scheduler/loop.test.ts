@@ -15,6 +15,7 @@ import * as FiberExecutor from "../../src/executors/FiberExecutor.js"
 import * as JobContext from "../../src/job/JobContext.js"
 import { TaskRegistry } from "../../src/job/TaskRegistry.js"
 import * as Plugins from "../../src/scheduler/Plugins.js"
+import { SKIP_NOTICES } from "../../src/scheduler/internal/loop.js"
 import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
@@ -278,9 +279,10 @@ describe("max-instances warnings", () => {
         return yield* TestScheduler.advance(62 * SEC)
       }).pipe(Effect.provide(TestScheduler.layer()), Logger.withMinimumLogLevel(LogLevel.Warning), Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
       const skips = logged.filter((m) => m.includes("maximum number of running instances"))
-      expect(skips.length).toBe(11)
-      expect(skips.slice(0, 10).every((m) => /^Execution of job "slow-\d+" skipped/.test(m))).toBe(true)
-      expect(skips[10]).toBe("Execution of 5 more job(s) skipped: maximum number of running instances reached")
+      expect(SKIP_NOTICES).toBe(10)
+      expect(skips.length).toBe(SKIP_NOTICES + 1)
+      expect(skips.slice(0, SKIP_NOTICES).every((m) => /^Execution of job "slow-\d+" skipped/.test(m))).toBe(true)
+      expect(skips[SKIP_NOTICES]).toBe("Execution of 5 more job(s) skipped: maximum number of running instances reached")
       expect(events.filter((e) => e._tag === "JobMaxInstances").length).toBe(15)
     }))
 })
