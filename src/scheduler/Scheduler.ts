@@ -406,13 +406,15 @@ export const make = (
     }
     const lockOption = yield* Effect.serviceOption(Lock)
     const eventBus = yield* EventBus.EventBus
+    const layerScope = yield* Effect.scope
+    const clock = yield* Effect.clock
     const core: Core = {
       state,
       bus: eventBus,
       ahead: new Ahead(
         eventBus,
-        yield* Effect.clock,
-        yield* FiberSet.make<void, never>(),
+        clock,
+        layerScope,
         (executor, submissions, sink) => {
           const owned = state.executors.get(executor)
           return owned === undefined ? Effect.succeed(false) : Effect.as(owned.service.submit(submissions, sink), true)
@@ -423,18 +425,17 @@ export const make = (
       lock: Option.isSome(lockOption) ? lockOption.value : yield* Effect.orDie(makeSingle()), // default options: valid
       lockGiven: Option.isSome(lockOption),
       storeFibers: yield* FiberSet.make<unknown, unknown>(),
-      wake: new Signal(),
+      wake: new Signal(clock, layerScope),
       locked: makeLock(),
       contextStore: yield* Effect.serviceOption(JobStore),
       contextExecutor: yield* Effect.serviceOption(Executor)
     }
     const { bus, locked } = core
-    const layerScope = yield* Effect.scope
     yield* applyConfig(core)
 
     const jobs = makeJobApi(core)
-    const leases = makeLeases(core, yield* Effect.clock)
-    const { flush, flusher, loop } = makeLoop(core, yield* Effect.clock, leases)
+    const leases = makeLeases(core, clock, layerScope)
+    const { flush, flusher, loop } = makeLoop(core, clock, layerScope, leases)
     yield* Effect.forkIn(Effect.interruptible(flusher), layerScope)
     let heartbeat = false
     /** Settles the default lease policy from the stores (no `Lock` given) and starts the heartbeat. */

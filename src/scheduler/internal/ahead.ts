@@ -1,36 +1,30 @@
 /**
  * Runs claimed ahead of their time. The loop claims the jobs due within `CLAIM_AHEAD_MS` of now,
  * plans and records them while there is time, and hands each run to its executor at its scheduled
- * time from a starter fiber (one per instant and executor of a batch), so a run starts on time
- * however long claiming took, and the work at the due instant is the start alone.
+ * time, so a run starts on time however long claiming took, and the work at the due instant is
+ * the start alone. One `Alarm` (one long-lived sleeper fiber) serves every waiting run: it rings
+ * at the earliest waiting time and hands over what is due then.
  *
  * A run waiting here is a real run (recorded `ready` by `release`). Removing, pausing or
  * rescheduling its job cancels it; a shutdown ends every waiting run. Either way the run ends
  * `interrupted` with the reason (a shutdown also publishes `JOB_ERROR`, as an executor does for
  * the runs it drops); no waiting run is ever left live.
  */
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as FiberSet from "effect/FiberSet"
+import type * as Scope from "effect/Scope"
 import { RunInterruptedError } from "../../errors.js"
 import type { EventBus } from "../../events/EventBus.js"
 import { JobError } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type { Instant } from "../../triggers/Trigger.js"
+import { Alarm } from "./alarm.js"
 
 /**
  * How far ahead of now the loop claims due jobs, in ms. `maxInstances` is judged when a run is
  * claimed, so at most this early.
  */
 export const CLAIM_AHEAD_MS = 5
-
-/**
- * Sleeps until the Clock reads `at`: the delay is taken when the starter runs (the clock may have
- * moved since it was forked), and a timer that fires early (Node measures timers from its cached
- * loop time) sleeps again, so a run never starts before its time.
- */
-const sleepUntil = (at: Instant): Effect.Effect<void> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => at > now ? Effect.zipRight(Effect.sleep(at - now), sleepUntil(at)) : Effect.void)
 
 /** The runs of one batch due at one instant on one executor, waiting for it. */
 interface Waiting {
@@ -40,20 +34,25 @@ interface Waiting {
   readonly sink: CompletionSink
 }
 
-/** The waiting runs of a scheduler, and their starter fibers. */
+/** The waiting runs of a scheduler, and the alarm that starts them. */
 export class Ahead {
   readonly #waiting = new Set<Waiting>()
+  readonly #alarm: Alarm
   constructor(
     readonly bus: EventBus["Type"],
     readonly clock: Clock.Clock,
-    readonly starters: FiberSet.FiberSet<void, never>,
+    /** Where the alarm's sleeper runs (the scheduler's scope). */
+    scope: Scope.Scope,
     /** Hands submissions to an executor by alias; `false` when it is gone. */
     readonly submit: (executor: string, submissions: Array<Submission>, sink: CompletionSink) => Effect.Effect<boolean>
-  ) {}
+  ) {
+    // a hand-over is never cut in half (a run taken out of the waiting set always reaches its executor)
+    this.#alarm = new Alarm(clock, scope, (now) => Effect.uninterruptible(this.startDue(now)))
+  }
 
   /**
-   * Hands `submissions` to `executor` at `at` (of the Clock): a starter fiber sleeps until then,
-   * then hands over whatever was not cancelled meanwhile.
+   * Hands `submissions` to `executor` at `at` (of the Clock), whatever of them was not cancelled
+   * meanwhile. A timer that fires early sleeps again, so a run never starts before its time.
    */
   schedule(
     at: Instant,
@@ -61,26 +60,32 @@ export class Ahead {
     submissions: Array<Submission>,
     sink: CompletionSink
   ): Effect.Effect<void> {
-    const w: Waiting = { at, executor, submissions, sink }
-    this.#waiting.add(w)
-    const handOver = Effect.suspend(() => (this.#waiting.delete(w) ? this.#handOver(w) : Effect.void))
-    // forked from the loop's uninterruptible batch: only the sleep may be interrupted (by `drop`)
-    const starter = Effect.zipRight(Effect.interruptible(sleepUntil(at)), handOver)
-    return Effect.asVoid(FiberSet.run(this.starters, starter))
+    this.#waiting.add({ at, executor, submissions, sink })
+    return (at < this.#alarm.at ? this.#alarm.set(at) : undefined) ?? Effect.void
   }
 
   /**
-   * Hands over at once the waiting runs whose time has come by `now`, in claim order. The loop
-   * calls it between batches: a long pass runs on microtasks, so the starters' timers cannot fire
-   * until it ends.
+   * Hands over at once the waiting runs whose time has come by `now`, in claim order, and sets the
+   * alarm for the earliest of the rest. The alarm calls it at its time, and the loop between
+   * batches: a long pass runs on microtasks, so the alarm's timer cannot fire until it ends.
    */
   startDue(now: Instant): Effect.Effect<void> {
     return Effect.suspend(() => {
       let due: Array<Waiting> | undefined
-      for (const w of this.#waiting) if (w.at <= now) (due ??= []).push(w)
-      if (due === undefined) return Effect.void
+      let next = Infinity
+      for (const w of this.#waiting) {
+        if (w.at <= now) (due ??= []).push(w)
+        else if (w.at < next) next = w.at
+      }
+      let rearm: Effect.Effect<void> | undefined
+      if (next === Infinity) this.#alarm.clear()
+      else if (next !== this.#alarm.at) rearm = this.#alarm.set(next)
+      if (due === undefined) return rearm ?? Effect.void
       for (const w of due) this.#waiting.delete(w)
-      return Effect.forEach(due, (w) => this.#handOver(w), { discard: true })
+      const handOver = due.length === 1
+        ? this.#handOver(due[0]!)
+        : Effect.forEach(due, (w) => this.#handOver(w), { discard: true })
+      return rearm === undefined ? handOver : Effect.zipRight(handOver, rearm)
     })
   }
 
@@ -101,15 +106,13 @@ export class Ahead {
     })
   }
 
-  /** Ends every waiting run (a shutdown) and stops the starters. */
+  /** Ends every waiting run (a shutdown) and stops the alarm. */
   drop(reason: string): Effect.Effect<void> {
-    return Effect.zipRight(
-      Effect.sync(() => {
-        for (const w of this.#waiting) this.#end(w.submissions, w.sink, reason, true)
-        this.#waiting.clear()
-      }),
-      FiberSet.clear(this.starters)
-    )
+    return Effect.sync(() => {
+      for (const w of this.#waiting) this.#end(w.submissions, w.sink, reason, true)
+      this.#waiting.clear()
+      this.#alarm.stop()
+    })
   }
 
   /** Submits a waiting group (taken out of the set) to its executor. */

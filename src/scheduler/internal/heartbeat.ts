@@ -24,6 +24,7 @@
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type { StoreError } from "../../errors.js"
 import { JobSubmitted } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
@@ -72,13 +73,16 @@ const describeError = (e: unknown): string =>
 /** The heartbeat's period for a lease of `leaseMs`: a third of it (at least 1 ms). */
 const periodOf = (leaseMs: number): number => Math.max(1, Math.floor(leaseMs / 3))
 
-/** Builds the run-lease machinery of a scheduler's core; `clock` is the scheduler's. */
-export const makeLeases = (core: Core, clock: Clock.Clock) => {
+/**
+ * Builds the run-lease machinery of a scheduler's core; `clock` is the scheduler's, `scope` holds
+ * the heartbeat's timer.
+ */
+export const makeLeases = (core: Core, clock: Clock.Clock, scope: Scope.Scope) => {
   const { bus, state } = core
   // read at each use: a scheduler without a given Lock settles its policy at start (Scheduler.start)
   const isLeased = () => core.lock.mode === "leased"
   const stores = new Map<string, StoreLeases>()
-  const wake = new Signal()
+  const wake = new Signal(clock, scope)
   const contacts = new Map<string, StoreContact>()
   let stopping = false
   let lastPassAt: Instant | undefined

@@ -22,6 +22,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { StoreError } from "../../errors.js"
 import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted } from "../../events/SchedulerEvent.js"
@@ -110,8 +111,8 @@ class CompletionBuffer implements CompletionSink {
   }
 }
 
-/** The loop of a scheduler's core. */
-export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
+/** The loop of a scheduler's core; `scope` (the scheduler's) holds the timers of its waits. */
+export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, leases: Leases) => {
   const { state, bus } = core
   // the lease policy as the loop started (a scheduler without a given Lock settles it at start)
   let lock = core.lock
@@ -127,7 +128,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, leases: Leases) => {
     }
   }
   settle()
-  const completed = new Signal()
+  const completed = new Signal(clock, scope)
   const buffers = new Map<string, CompletionBuffer>()
   /**
    * Per job id, the runs this loop handed out (to an executor or a starter) whose ends are not

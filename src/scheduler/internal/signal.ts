@@ -1,5 +1,7 @@
-import * as Duration from "effect/Duration"
+import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { Alarm } from "./alarm.js"
 
 /** Resumes a waiting fiber (the callback of `Effect.async`). */
 type Resume = (effect: Effect.Effect<void>) => void
@@ -10,15 +12,23 @@ const RESUMED: Effect.Effect<void> = Effect.void
 /**
  * A wake-up signal (APScheduler's `_event`): `raise` sets a flag and resumes the fiber waiting on
  * it. The waiter clears the flag before its work, so a signal raised during the work is served by
- * the next round. A timed wait forks a sleeper that resumes the same waiter: the waiter resumes
- * one hop after the timer, with no race to settle and no loser to await. The waiter suspends with
- * `Effect.async` (a plain callback, not a Deferred: a Deferred's await allocates about three times
- * as much, and the loop waits once per pass).
+ * the next round. A timed wait sets the signal's `Alarm` (one long-lived sleeper fiber in `scope`,
+ * not a fiber per wait), whose ring resumes the waiter once its time has come. The waiter
+ * suspends with `Effect.async` (a plain callback, not a Deferred: a Deferred's await allocates
+ * about three times as much, and the loop waits once per pass). Times are read from `clock`.
  */
 export class Signal {
   #raised = false
-  #alarm: Resume | undefined
+  #waiter: Resume | undefined
   #deadline = -Infinity
+  readonly #alarm: Alarm
+
+  constructor(readonly clock: Clock.Clock, scope: Scope.Scope) {
+    this.#alarm = new Alarm(clock, scope, (now) =>
+      Effect.sync(() => {
+        if (this.#deadline <= now) this.#resume()
+      }))
+  }
 
   /**
    * When a timed wait under way ends by itself (`Infinity` for an untimed one); `-Infinity` while
@@ -32,12 +42,8 @@ export class Signal {
   /** Raises the signal (plain code). */
   raise(): void {
     this.#raised = true
-    this.#deadline = -Infinity
-    const a = this.#alarm
-    if (a !== undefined) {
-      this.#alarm = undefined
-      a(RESUMED)
-    }
+    this.#alarm.clear()
+    this.#resume()
   }
 
   /** Clears the flag: signals raised before this call are served by the work that follows. */
@@ -48,56 +54,46 @@ export class Signal {
 
   /** Waits for a signal or, with `ms`, until that many ms have passed (capped at `maxMs`). */
   wait(ms: number | undefined, maxMs: number): Effect.Effect<void> {
-    return Effect.clockWith((clock) => {
+    return Effect.suspend(() => {
       if (this.#raised) return Effect.yieldNow() // raised during the work: served by the next round
       if (ms === undefined) {
         this.#deadline = Infinity
-        return this.#suspend(undefined)
+        this.#alarm.clear()
+        return this.#suspend
       }
       const delay = Math.min(ms, maxMs)
-      this.#deadline = clock.unsafeCurrentTimeMillis() + delay
-      const timer: Timer = { rung: false, resume: undefined }
-      // the sleeper resumes this wait only (a later wait has a resume of its own)
-      const ring = Effect.sync(() => {
-        timer.rung = true
-        const resume = timer.resume
-        if (resume !== undefined && this.#alarm === resume) {
-          this.#alarm = undefined
-          this.#deadline = -Infinity
-          resume(RESUMED)
-        }
-      })
-      return Effect.flatMap(
-        Effect.fork(Effect.zipRight(clock.sleep(Duration.millis(delay)), ring)),
-        (sleeper) =>
-          Effect.zipRight(
-            this.#suspend(timer),
-            Effect.suspend(() => timer.rung ? Effect.void : Effect.fiberIdWith((id) => sleeper.interruptAsFork(id)))
-          )
-      )
+      if (delay <= 0) return Effect.yieldNow()
+      this.#deadline = this.clock.unsafeCurrentTimeMillis() + delay
+      const fork = this.#alarm.set(this.#deadline)
+      return fork === undefined ? this.#suspend : Effect.zipRight(fork, this.#suspend)
     })
   }
 
-  /** Suspends the calling fiber until `raise` (or the wait's timer, if rung already) resumes it. */
-  #suspend(timer: Timer | undefined): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      if (timer !== undefined) {
-        if (timer.rung) return resume(RESUMED)
-        timer.resume = resume
+  /** Resumes the waiter, if any; no wait is under way after it. */
+  #resume(): void {
+    this.#deadline = -Infinity
+    const w = this.#waiter
+    if (w !== undefined) {
+      this.#waiter = undefined
+      w(RESUMED)
+    }
+  }
+
+  /**
+   * Suspends the calling fiber until `raise` or the alarm resumes it (at once if either came
+   * first: the fiber may have yielded between `wait`'s checks and here).
+   */
+  readonly #suspend: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.#raised || this.#deadline <= this.clock.unsafeCurrentTimeMillis()) {
+      this.#deadline = -Infinity
+      return resume(RESUMED)
+    }
+    this.#waiter = resume
+    return Effect.sync(() => {
+      if (this.#waiter === resume) {
+        this.#waiter = undefined
+        this.#deadline = -Infinity
       }
-      this.#alarm = resume
-      return Effect.sync(() => {
-        if (this.#alarm === resume) {
-          this.#alarm = undefined
-          this.#deadline = -Infinity
-        }
-      })
     })
-  }
-}
-
-/** A timed wait's timer: whether it has rung, and the wait it resumes. */
-interface Timer {
-  rung: boolean
-  resume: Resume | undefined
+  })
 }
