@@ -218,32 +218,40 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
         )
       )
     }
-    return work.length === 0 ? Effect.void : Effect.all(work, { discard: true })
+    return work.length === 0 ? Effect.void : work.length === 1 ? work[0]! : Effect.all(work, { discard: true })
   })
+  /** Whether any buffer holds completions. */
+  const anyBuffered = () => {
+    for (const buffer of buffers.values()) if (buffer.items.length > 0) return true
+    return false
+  }
   /**
    * Stores the completions buffered so far, one flush at a time. Uninterruptible: completions
    * taken from a buffer are stored (or put back) before the caller can stop, so a shutdown never
    * drops one in flight.
    */
-  const flush: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
-    if (flushBusy) return Effect.zipRight(afterFlush, flush)
+  const flushing: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
+    if (flushBusy) return Effect.zipRight(afterFlush, flushing)
     flushBusy = true
     return Effect.flatMap(Effect.exit(flushNow), (exit) => {
       endFlush()
       return exit
     })
   }))
+  // nothing buffered and no flush under way: nothing to wait for (the loop flushes once per pass)
+  const flush: Effect.Effect<void> = Effect.suspend(() => (flushBusy || anyBuffered() ? flushing : Effect.void))
 
   /** Stores completions as they come (between passes); retries after a store error. */
-  const flusher: Effect.Effect<never> = Effect.gen(function*() {
-    while (true) {
-      completed.clear()
-      yield* flush
-      let pendingItems = false
-      for (const buffer of buffers.values()) if (buffer.items.length > 0) pendingItems = true
-      yield* completed.wait(pendingItems ? state.config.jobstoreRetryInterval * 1000 : undefined, MAX_SLEEP_MS)
-    }
+  const flusher: Effect.Effect<never> = Effect.suspend(() => {
+    completed.clear()
+    return Effect.zipRight(flush, flusherWait)
   })
+  const flusherWait: Effect.Effect<never> = Effect.suspend(() =>
+    Effect.zipRight(
+      completed.wait(anyBuffered() ? state.config.jobstoreRetryInterval * 1000 : undefined, MAX_SLEEP_MS),
+      flusher
+    )
+  )
 
   const zone = () => state.config.timezone
 
@@ -445,19 +453,14 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   /** Ends a store's pass: the completions that came in during it go to the flusher. */
   const endPass = Effect.sync(() => {
     passing = false
-    for (const buffer of buffers.values()) {
-      if (buffer.items.length > 0) {
-        completed.raise()
-        break
-      }
-    }
+    if (anyBuffered()) completed.raise()
   })
 
   /** One pass over every store; the delay until the next pass (`undefined` = until woken). */
   const processJobs: Effect.Effect<number | undefined> = Effect.gen(function*() {
     if (state.status !== "running") return undefined
     yield* flush
-    const start = yield* Clock.currentTimeMillis
+    const start = clock.unsafeCurrentTimeMillis()
     let nextWakeup: Instant | undefined
     let failed = false
     for (const [alias, owned] of [...state.stores]) {
@@ -478,7 +481,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
     if (state.status !== "running") return undefined
     // on a shared store a peer may add or change jobs: look again at least every pollMs
     if (nextWakeup === undefined) return lock.pollMs ?? undefined
-    const wait = Math.max(nextWakeup - (yield* Clock.currentTimeMillis), 0)
+    const wait = Math.max(nextWakeup - clock.unsafeCurrentTimeMillis(), 0)
     return lock.pollMs !== null && wait > lock.pollMs ? lock.pollMs : wait
   })
 
