@@ -131,8 +131,8 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const completed = new Signal(clock, scope)
   const buffers = new Map<string, CompletionBuffer>()
   /**
-   * Per job id, the runs this loop handed out (to an executor or a starter) whose ends are not
-   * stored yet: the store counts them live. A job claimed ahead while one of these is open is not
+   * Per job id, the runs this loop handed out (to an executor, or to `ahead` until their time)
+   * whose ends are not stored yet: the store counts them live. A job claimed ahead while one of these is open is not
    * planned then (the store would skip its run for `maxInstances` although the open run may end
    * before the new one's time); it is released unchanged and planned again once the open runs'
    * ends are stored (the flush wakes the loop) or at its own time, whichever comes first.
