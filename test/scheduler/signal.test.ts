@@ -124,6 +124,16 @@ describe("the alarm behind timed waits and claimed-ahead starts", () => {
       expect(rang).toEqual([1_000, 4_000])
     }))
 
+  it.scoped("a set whose fork never ran (its caller was interrupted) does not stop a later set from ringing", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(0)
+      const { alarm, rang } = yield* recording()
+      expect(alarm.set(1_000)).toBeDefined() // the fork to run, dropped as an interrupted caller would
+      yield* (alarm.set(2_000) ?? Effect.void)
+      yield* TestClock.adjust("2 seconds")
+      expect(rang).toEqual([2_000])
+    }))
+
   it.scoped("stop: the sleeper ends and rings no more; a later set starts a new one", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(0)

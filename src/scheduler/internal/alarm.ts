@@ -80,7 +80,7 @@ export class Alarm {
       if (s.until <= at) return undefined // awake, or it wakes by then: it looks again
       this.#drop(s) // asleep past `at`
     }
-    return this.#start()
+    return this.#start
   }
 
   /** Stops the sleeper (plain code); a later `set` forks a new one. */
@@ -101,7 +101,12 @@ export class Alarm {
     if (idle) s.fiber?.unsafeInterruptAsFork(FiberId.none)
   }
 
-  #start(): Effect.Effect<void> {
+  /**
+   * Forks a sleeper unless one is running. Idempotent, and the sleeper is the alarm's only once
+   * forked: a caller interrupted between `set` and running this leaves no sleeper that never runs.
+   */
+  readonly #start: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
+    if (this.#sleeper !== undefined) return Effect.void
     const s: Sleeper = {
       fiber: undefined,
       until: -Infinity,
@@ -124,13 +129,12 @@ export class Alarm {
     this.#sleeper = s
     // interruptible (a fork from an uninterruptible region inherits that): `#drop` and the scope
     return Effect.map(Effect.forkIn(Effect.interruptible(s.look), this.scope), (fiber) => {
-      if (this.#sleeper === s) s.fiber = fiber
-      else fiber.unsafeInterruptAsFork(FiberId.none) // dropped before it was known
+      s.fiber = fiber
       fiber.addObserver(() => {
         if (this.#sleeper === s) this.#sleeper = undefined
       })
     })
-  }
+  }))
 
   /** The sleeper's step: ring, sleep or park, then look again (until it is not the alarm's). */
   #step(s: Sleeper): Effect.Effect<void> {

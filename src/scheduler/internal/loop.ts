@@ -207,12 +207,13 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
               refused.map((c) => `${c.jobId}@${new Date(c.scheduledTime).toISOString()} fence ${c.fence}`)
             )
           }),
-          Effect.catchAll((error) =>
+          // a failure or a defect keeps them for the next flush (a flush itself never fails)
+          Effect.catchAllCause((cause) =>
             Effect.zipRight(
               Effect.sync(() => {
-                buffer.items = items.concat(buffer.items) // kept for the next flush
+                buffer.items = items.concat(buffer.items)
               }),
-              Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, error)
+              Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, Cause.squash(cause))
             )
           )
         )
@@ -233,10 +234,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const flushing: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
     if (flushBusy) return Effect.zipRight(afterFlush, flushing)
     flushBusy = true
-    return Effect.flatMap(Effect.exit(flushNow), (exit) => {
-      endFlush()
-      return exit
-    })
+    return Effect.zipRight(flushNow, Effect.sync(endFlush))
   }))
   // nothing buffered and no flush under way: nothing to wait for (the loop flushes once per pass)
   const flush: Effect.Effect<void> = Effect.suspend(() => (flushBusy || anyBuffered() ? flushing : Effect.void))
