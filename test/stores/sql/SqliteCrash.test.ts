@@ -40,14 +40,25 @@ describe("SQLite: a scheduler process killed mid-run", () => {
     Effect.gen(function*() {
       // jobs: ticks every second, one job that hangs (starts half a second off the ticks, so
       // the kill comes between tick passes), idle cron jobs with JSON arguments; no grace limit,
-      // so a child that starts late (tsx on a loaded machine) still runs the hang job
+      // so a child that starts late (tsx on a loaded machine) still runs the hang job. The ticks
+      // allow 3 instances: on a loaded machine the kill can land in a tick pass, and a tick run
+      // the dead process left live stays live under Lock.single (no lease to expire), so with one
+      // instance that tick would be skipped for ever (the scheduler is right; the test would wait
+      // 20 s for a tick and fail: seen in 2 of 4 runs beside other work)
       const first = secondAfter(2_000)
       const hangAt = first.getTime() + 500
       yield* Effect.promise(() =>
         seedJobs(store(), [
           ...TICKS.map((id) => ({
             task: "tick" as const,
-            options: { id, trigger: "interval" as const, triggerArgs: { seconds: 1, startDate: first }, coalesce: true, misfireGraceTime: null }
+            options: {
+              id,
+              trigger: "interval" as const,
+              triggerArgs: { seconds: 1, startDate: first },
+              coalesce: true,
+              misfireGraceTime: null,
+              maxInstances: 3
+            }
           })),
           {
             task: "hang",
