@@ -163,10 +163,11 @@ export const applyConfig = (core: Core): Effect.Effect<void, PluginLookupError |
     }
   })
 
-/** The job store with this alias. */
+/** The job store with this alias, or `undefined` (plain code: the hot path of adding jobs). */
+export const findStore = (core: Core, alias: string): JobStoreService | undefined => core.state.stores.get(alias)?.service
+
+/** The job store with this alias, else `PluginLookupError`. */
 export const lookupStore = (core: Core, alias: string): Effect.Effect<JobStoreService, PluginLookupError> => {
-  const owned = core.state.stores.get(alias)
-  return owned === undefined
-    ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias }))
-    : Effect.succeed(owned.service)
+  const store = findStore(core, alias)
+  return store === undefined ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias })) : Effect.succeed(store)
 }
