@@ -66,7 +66,7 @@ export interface Core {
   lock: LockService
   /** Whether `lock` came from the context (else the default, settled at start). */
   readonly lockGiven: boolean
-  /** The store calls in flight and their timers (`storeTimeout.ts`), closed with the scheduler. */
+  /** The store calls in flight and the sleeper of their watchdog (`storeTimeout.ts`), closed with the scheduler. */
   readonly storeFibers: FiberSet.FiberSet<unknown, unknown>
   /** The loop's wake-up signal. */
   readonly wake: Signal
@@ -125,11 +125,13 @@ export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
  */
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
-    Effect.sync(() =>
-      void core.state.stores.set(alias, {
-        ...owned,
-        service: withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers)
-      })
+    Effect.clockWith((clock) =>
+      Effect.sync(() =>
+        void core.state.stores.set(alias, {
+          ...owned,
+          service: withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers, clock)
+        })
+      )
     ),
     core.bus.publish(new JobstoreAdded({ alias }))
   )
