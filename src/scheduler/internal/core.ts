@@ -21,6 +21,7 @@ import type * as Plugins from "../Plugins.js"
 import type * as SchedulerConfig from "../SchedulerConfig.js"
 import type { Ahead } from "./ahead.js"
 import { Signal } from "./signal.js"
+import { withoutOwnHints } from "./ownHints.js"
 import { withStoreTimeout } from "./storeTimeout.js"
 
 /** The scheduler's state. APScheduler: `STATE_STOPPED` / `STATE_RUNNING` / `STATE_PAUSED`. */
@@ -121,7 +122,8 @@ export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
 
 /**
  * Adds a job store by alias (`JOBSTORE_ADDED`); every call the scheduler makes to it is limited to
- * the `Lock`'s `storeTimeoutMs`.
+ * the `Lock`'s `storeTimeoutMs`, and its change hints leave out those of this scheduler's own
+ * writes (`ownHints.ts`: the job API wakes the loop itself).
  */
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
@@ -129,7 +131,12 @@ export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreSe
       Effect.sync(() =>
         void core.state.stores.set(alias, {
           ...owned,
-          service: withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers, clock)
+          service: withoutOwnHints(
+            withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers, clock),
+            () => {
+              if (core.state.status === "running") core.wake.raise()
+            }
+          )
         })
       )
     ),
