@@ -23,7 +23,7 @@
  * and the sleeper is forked again only when a call's deadline comes before the one it sleeps
  * until (the first call after an idle spell; a store with a shorter limit).
  */
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
@@ -134,7 +134,8 @@ const watchdogs = new WeakMap<FiberSet.FiberSet<unknown, unknown>, Watchdog>()
 /**
  * `store` with every call limited to `ms` (`null`, or a store that is not `persistent`: `store`
  * itself); `alias` names it in errors, `fibers` (the scheduler's, closed with it) holds the calls
- * in flight and the watchdog's sleeper, `clock` is the scheduler's.
+ * in flight and the watchdog's sleeper, `clock` times them (the scheduler's stores share one
+ * watchdog, by `fibers`, on the clock its first store was given).
  */
 export const withStoreTimeout = (
   store: JobStoreService,
