@@ -1,10 +1,10 @@
 /**
  * Change hints without the scheduler's own (`internal/ownHints.ts`), on SQLite stores (their
- * in-process hints): a scheduler's own adds no longer wake its loop for nothing, a peer's adds
- * still wake it at once, and a failed add does not swallow a peer's hint. The test clock stays
+ * in-process hints) and PostgreSQL (NOTIFY): a scheduler's own adds no longer wake its loop for
+ * nothing, a peer's adds still wake it at once, and a failed add does not swallow a peer's hint. The test clock stays
  * put (polls every hour), so only a hint can start a pass; hints travel in real time.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -18,6 +18,7 @@ import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import * as SqlJobStore from "../../src/stores/sql/SqlJobStore.js"
+import { dropTables, PG_URL, pgClient, uniquePrefix } from "../stores/sql/helpers.js"
 import { HOUR, T0 } from "./helpers.js"
 
 const quiet = <A, E, R>(effect: Effect.Effect<A, E, R>) => effect.pipe(Logger.withMinimumLogLevel(LogLevel.None))
@@ -51,6 +52,9 @@ const build = (store: JobStoreService, owner: string, ran: Array<string>) =>
     (ctx) => Context.get(ctx, Scheduler)
   )
 
+const pgPrefix = uniquePrefix("ownhints")
+afterAll(() => dropTables(pgClient(), pgPrefix))
+
 const inTwoHours = { trigger: "interval", triggerArgs: { hours: 2 } } as const
 const now = { trigger: "date", triggerArgs: { runDate: new Date(T0) } } as const
 
@@ -69,6 +73,21 @@ describe("change hints without the scheduler's own", () => {
       expect(counts.acquire - before).toBe(0)
       expect((yield* scheduler.getJobs()).length).toBe(200)
     })))
+
+  it.scoped("PostgreSQL: 50 adds of jobs due after the loop's wake-up run no loop pass (the NOTIFY of its own writes, heard on its LISTEN connection, does not wake it)", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const counts = { acquire: 0 }
+      const store = counting(yield* SqlJobStore.makePg({ url: PG_URL, tablePrefix: pgPrefix, maxConnections: 2 }), counts)
+      const scheduler = yield* build(store, "pg", [])
+      yield* scheduler.start()
+      yield* realSleep(1_000) // the first pass, and LISTEN
+      const before = counts.acquire
+      for (let i = 0; i < 50; i++) yield* scheduler.addJob("work", { id: `job-${i}`, args: [`job-${i}`], ...inTwoHours })
+      yield* realSleep(1_000) // the hints arrive
+      expect(counts.acquire - before).toBe(0)
+      expect((yield* scheduler.getJobs()).length).toBe(50)
+    })), 20_000)
 
   it.scoped("a peer's add on the same SQLite store still wakes the loop at once: the peer's job due now runs without the clock moving", () =>
     quiet(Effect.gen(function*() {
