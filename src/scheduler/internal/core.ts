@@ -21,6 +21,7 @@ import type * as Plugins from "../Plugins.js"
 import type * as SchedulerConfig from "../SchedulerConfig.js"
 import type { Ahead } from "./ahead.js"
 import { Signal } from "./signal.js"
+import { withoutOwnHints } from "./ownHints.js"
 import { withStoreTimeout } from "./storeTimeout.js"
 
 /** The scheduler's state. APScheduler: `STATE_STOPPED` / `STATE_RUNNING` / `STATE_PAUSED`. */
@@ -66,7 +67,7 @@ export interface Core {
   lock: LockService
   /** Whether `lock` came from the context (else the default, settled at start). */
   readonly lockGiven: boolean
-  /** The store calls in flight and their timers (`storeTimeout.ts`), closed with the scheduler. */
+  /** The store calls in flight and the sleeper of their watchdog (`storeTimeout.ts`), closed with the scheduler. */
   readonly storeFibers: FiberSet.FiberSet<unknown, unknown>
   /** The loop's wake-up signal. */
   readonly wake: Signal
@@ -121,15 +122,23 @@ export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
 
 /**
  * Adds a job store by alias (`JOBSTORE_ADDED`); every call the scheduler makes to it is limited to
- * the `Lock`'s `storeTimeoutMs`.
+ * the `Lock`'s `storeTimeoutMs`, and its change hints leave out those of this scheduler's own
+ * writes (`ownHints.ts`: the job API wakes the loop itself).
  */
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
-    Effect.sync(() =>
-      void core.state.stores.set(alias, {
-        ...owned,
-        service: withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers)
-      })
+    Effect.clockWith((clock) =>
+      Effect.sync(() =>
+        void core.state.stores.set(alias, {
+          ...owned,
+          service: withoutOwnHints(
+            withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers, clock),
+            () => {
+              if (core.state.status === "running") core.wake.raise()
+            }
+          )
+        })
+      )
     ),
     core.bus.publish(new JobstoreAdded({ alias }))
   )
@@ -163,10 +172,11 @@ export const applyConfig = (core: Core): Effect.Effect<void, PluginLookupError |
     }
   })
 
-/** The job store with this alias. */
+/** The job store with this alias, or `undefined` (plain code: the hot path of adding jobs). */
+export const findStore = (core: Core, alias: string): JobStoreService | undefined => core.state.stores.get(alias)?.service
+
+/** The job store with this alias, else `PluginLookupError`. */
 export const lookupStore = (core: Core, alias: string): Effect.Effect<JobStoreService, PluginLookupError> => {
-  const owned = core.state.stores.get(alias)
-  return owned === undefined
-    ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias }))
-    : Effect.succeed(owned.service)
+  const store = findStore(core, alias)
+  return store === undefined ? Effect.fail(new PluginLookupError({ kind: "jobstore", alias })) : Effect.succeed(store)
 }

@@ -17,7 +17,7 @@ import { isTaskRef } from "../../job/TaskRef.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
 import type { AddJobError, AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
 import { CLAIM_AHEAD_MS } from "./ahead.js"
-import { type Core, type Pending, wakeupIfRunning } from "./core.js"
+import { type Core, findStore, type Pending, wakeupIfRunning } from "./core.js"
 import { table } from "./formatting.js"
 import { ADD_JOB_KEYS, JOB_CHANGE_KEYS, normalizeKeys } from "./options.js"
 import {
@@ -76,9 +76,8 @@ export const makeJobApi = (core: Core) => {
     Job.Job,
     AddJobError
   > => {
-    const owned = state.stores.get(job.jobstore)
-    if (owned === undefined) return Effect.fail(new PluginLookupError({ kind: "jobstore", alias: job.jobstore }))
-    const store = owned.service
+    const store = findStore(core, job.jobstore)
+    if (store === undefined) return Effect.fail(new PluginLookupError({ kind: "jobstore", alias: job.jobstore }))
     const add = (job: Job.Job) =>
       Effect.flatMap(store.add(job, replaceExisting), () => {
         // no event is built when nobody listens (building one validates its fields)

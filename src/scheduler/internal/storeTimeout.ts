@@ -6,53 +6,181 @@
  * after `jobstoreRetryInterval`, the flusher keeps the completions for its next flush, the
  * heartbeat counts a failed renewal (its runs are stopped when their deadline passes).
  *
- * The timer is the scheduler's `Clock` (a `TestClock` drives it). The call and the timer run as
- * fibers of the scheduler's own (`fibers`, closed with it), and the caller waits for the first of
- * them without being made interruptible: it gets its error at the limit even inside an
- * uninterruptible region (the loop's batch), which stays uninterruptible. The call is then
- * interrupted in the background (an SQL transaction rolls back). A call that timed out may still
- * have taken effect in the store (its answer was lost): every primitive is safe for that — a
- * release whose runs never start leaves them to expire and be recovered (`Lock.leased`), a lease
- * taken by a lost acquire ends with the lease, a completion stored twice is refused the second time.
+ * The timer is the scheduler's `Clock` (a `TestClock` drives it). The call runs as a fiber of the
+ * scheduler's own (`fibers`, closed with it), and the caller waits for it without being made
+ * interruptible: it gets its error at the limit even inside an uninterruptible region (the loop's
+ * batch), which stays uninterruptible. The call is then interrupted in the background (an SQL
+ * transaction rolls back). A call that timed out may still have taken effect in the store (its
+ * answer was lost): every primitive is safe for that — a release whose runs never start leaves
+ * them to expire and be recovered (`Lock.leased`), a lease taken by a lost acquire ends with the
+ * lease, a completion stored twice is refused the second time.
+ *
+ * One watchdog per scheduler times the calls out, not a timer per call: the calls in flight are
+ * kept in a list ordered by deadline, and one sleeper fiber (in `fibers` too) sleeps until the
+ * earliest deadline it knows of; when it wakes, it fails the overdue calls and sleeps until the
+ * next deadline, or ends when none is left. A call's end only unlinks it (a sleeper woken for a
+ * call that ended goes back to sleep until the next one), so a call costs one fork (the call's),
+ * and the sleeper is forked again only when a call's deadline comes before the one it sleeps
+ * until (the first call after an idle spell; a store with a shorter limit).
  */
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import { StoreError } from "../../errors.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
 
+/** A store call in flight: its deadline, and its place in the watchdog's list. */
+interface Entry {
+  readonly deadline: number
+  /** Fails the caller with the timeout and interrupts the call (in the background). */
+  readonly expire: () => void
+  prev: Entry | undefined
+  next: Entry | undefined
+  /** Whether the entry is in the list (the call has neither ended nor timed out). */
+  linked: boolean
+}
+
+/** A sleeper of the watchdog: its fiber, once forked. */
+interface Sleeper {
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
+}
+
+/**
+ * The calls in flight of one scheduler, ordered by deadline, and the sleeper that times them out.
+ * Plain code, run on the fibers that call it (one JavaScript thread: no locking).
+ */
+class Watchdog {
+  #head: Entry | undefined
+  #tail: Entry | undefined
+  /** The live sleeper (a replaced one ends when it wakes), and the deadline it sleeps until (`Infinity`: none). */
+  #sleeper: Sleeper | undefined
+  #armed = Infinity
+
+  constructor(readonly clock: Clock.Clock, readonly fibers: FiberSet.FiberSet<unknown, unknown>) {}
+
+  /**
+   * Adds a call ending at `deadline` (after those with an earlier or equal deadline: a constant
+   * limit appends), and returns the sleeper to fork when the one in place wakes too late (else
+   * `undefined`: nothing to run).
+   */
+  add(entry: Entry): Effect.Effect<unknown> | undefined {
+    let after = this.#tail
+    while (after !== undefined && after.deadline > entry.deadline) after = after.prev
+    entry.prev = after
+    entry.next = after === undefined ? this.#head : after.next
+    if (entry.next === undefined) this.#tail = entry
+    else entry.next.prev = entry
+    if (after === undefined) this.#head = entry
+    else after.next = entry
+    entry.linked = true
+    return entry.deadline < this.#armed ? this.#arm(entry.deadline) : undefined
+  }
+
+  /** Takes the entry out of the list; `false` when it was out already (ended or timed out). */
+  remove(entry: Entry): boolean {
+    if (!entry.linked) return false
+    entry.linked = false
+    if (entry.prev === undefined) this.#head = entry.next
+    else entry.prev.next = entry.next
+    if (entry.next === undefined) this.#tail = entry.prev
+    else entry.next.prev = entry.prev
+    entry.prev = entry.next = undefined
+    return true
+  }
+
+  /** Replaces the sleeper by one that wakes at `deadline`. */
+  #arm(deadline: number): Effect.Effect<unknown> {
+    const old = this.#sleeper
+    old?.fiber?.unsafeInterruptAsFork(FiberId.none)
+    const sleeper: Sleeper = { fiber: undefined }
+    this.#sleeper = sleeper
+    this.#armed = deadline
+    return Effect.map(FiberSet.run(this.fibers, this.#sleep(sleeper, deadline)), (fiber) => {
+      sleeper.fiber = fiber
+    })
+  }
+
+  /** Sleeps until `deadline`, fails the overdue calls and sleeps again while calls are in flight. */
+  #sleep(sleeper: Sleeper, deadline: number): Effect.Effect<void> {
+    const wait = (until: number): Effect.Effect<void> =>
+      Effect.flatMap(this.clock.sleep(Duration.millis(Math.max(0, until - this.clock.unsafeCurrentTimeMillis()))), () => {
+        // replaced by a sleeper for an earlier deadline (and interrupted, unless it had woken)
+        if (this.#sleeper !== sleeper) return Effect.void
+        const now = this.clock.unsafeCurrentTimeMillis()
+        let entry = this.#head
+        while (entry !== undefined && entry.deadline <= now) {
+          this.remove(entry)
+          entry.expire()
+          entry = this.#head
+        }
+        if (entry === undefined) {
+          this.#sleeper = undefined
+          this.#armed = Infinity
+          return Effect.void
+        }
+        this.#armed = entry.deadline
+        return wait(entry.deadline)
+      })
+    return Effect.interruptible(wait(deadline))
+  }
+}
+
+/** The watchdog of each scheduler, by its set of store fibers. */
+const watchdogs = new WeakMap<FiberSet.FiberSet<unknown, unknown>, Watchdog>()
+
 /**
  * `store` with every call limited to `ms` (`null`, or a store that is not `persistent`: `store`
- * itself); `alias` names it in errors,
- * `fibers` holds the calls and timers in flight.
+ * itself); `alias` names it in errors, `fibers` (the scheduler's, closed with it) holds the calls
+ * in flight and the watchdog's sleeper, `clock` times them (the scheduler's stores share one
+ * watchdog, by `fibers`, on the clock its first store was given).
  */
 export const withStoreTimeout = (
   store: JobStoreService,
   alias: string,
   ms: number | null,
-  fibers: FiberSet.FiberSet<unknown, unknown>
+  fibers: FiberSet.FiberSet<unknown, unknown>,
+  clock: Clock.Clock
 ): JobStoreService => {
   // an in-process store (the memory store) answers at once or not at all: no network to lose
   if (ms === null || store.persistent !== true) return store
+  let watchdog = watchdogs.get(fibers)
+  if (watchdog === undefined) watchdogs.set(fibers, watchdog = new Watchdog(clock, fibers))
+  const dog = watchdog
+  const reason = `no answer within ${ms} ms`
   const limit = <A, E>(operation: string, call: Effect.Effect<A, E>): Effect.Effect<A, E | StoreError> =>
-    Effect.flatMap(
-      Effect.zip(FiberSet.run(fibers, Effect.interruptible(call)), FiberSet.run(fibers, Effect.interruptible(Effect.sleep(ms)))),
-      ([running, timer]) =>
-        Effect.async<A, E | StoreError>((resume) => {
-          let settled = false
-          ;(running as Fiber.RuntimeFiber<A, E>).addObserver((exit) => {
-            if (settled) return
-            settled = true
-            resume(exit)
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(FiberSet.run(fibers, Effect.interruptible(call)), (fiber) => {
+        const running = fiber as Fiber.RuntimeFiber<A, E>
+        const timeout = () => Effect.fail(new StoreError({ store: alias, operation, reason }))
+        let resume: ((effect: Effect.Effect<A, E | StoreError>) => void) | undefined
+        const entry: Entry = {
+          deadline: dog.clock.unsafeCurrentTimeMillis() + ms,
+          expire: () => {
+            running.unsafeInterruptAsFork(FiberId.none)
+            resume?.(timeout())
+          },
+          prev: undefined,
+          next: undefined,
+          linked: false
+        }
+        const arm = dog.add(entry)
+        const wait = restore(Effect.async<A, E | StoreError>((cb) => {
+          // timed out already (a limit of 0, a clock moved on while the caller yielded)
+          if (!entry.linked) return cb(timeout())
+          resume = cb
+          running.addObserver((exit) => {
+            if (dog.remove(entry)) cb(exit)
           })
-          timer.addObserver((exit) => {
-            if (settled || !Exit.isSuccess(exit)) return
-            settled = true
-            resume(Effect.fail(new StoreError({ store: alias, operation, reason: `no answer within ${ms} ms` })))
+          // the caller interrupted (an interruptible one): the call is interrupted in the background
+          return Effect.sync(() => {
+            if (dog.remove(entry)) running.unsafeInterruptAsFork(FiberId.none)
           })
-          return Effect.zipRight(Fiber.interruptFork(running), Fiber.interruptFork(timer))
-        }).pipe(Effect.ensuring(Effect.zipRight(Fiber.interruptFork(running), Fiber.interruptFork(timer))))
+        }))
+        return arm === undefined ? wait : Effect.zipRight(arm, wait)
+      })
     )
   return {
     add: (job, replaceExisting) => limit("add", store.add(job, replaceExisting)),
