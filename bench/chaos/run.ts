@@ -52,8 +52,8 @@
  * (network backends only); D is A with one process's Effect `Clock` at +5 s and one at −5 s (the
  * store's clock judges leases and misfires); E is C with a misfire grace of 5 s (the outage's slots
  * are recorded missed, once each). F, the CI run (45 s), is A with the strongest faults of B and C
- * in turn: one freeze at 8 s, a reset from 18 s to 26 s, a blackhole from 28 s to 40 s (longer
- * than the store timeout); its dense faults leave no kill to measure a failover by. A freeze waits
+ * in turn: a blackhole from 8 s to 20 s (longer than the store timeout), one freeze at 22 s, a
+ * reset from 32 s to 40 s; its dense faults leave no kill to measure a failover by. A freeze waits
  * for a process that has been up for 3 s. It signals only the processes it spawned.
  * With `--check`, exits 1 on a nonzero duplicate, stale-accepted, lost, missed-twice,
  * outage-run or max-instances count, a process crashed after it was up, no stale rejection in
@@ -128,15 +128,15 @@ interface Schedule {
 /**
  * The faults of a scenario (every scenario also kills a random process every 10 s from 10 s).
  * B: a freeze every 60 s from 30 s. C, E: the proxy resets for 30 s from a sixth of the run, then
- * blackholes for up to 30 s, ending at least 15 s before the end. F (the CI run, 45 s): one
- * freeze at 8 s (to 16 s), a reset from 18 s to 26 s and a blackhole from 28 s to 40 s (longer
- * than the store timeout, 10 s, so that calls fail by it). No proxy (SQLite): no proxy faults.
+ * blackholes for up to 30 s, ending at least 15 s before the end. F (the CI run, 45 s): a
+ * blackhole from 8 s to 20 s (longer than the store timeout, 10 s, so that calls fail by it), one
+ * freeze at 22 s (to 30 s), a reset from 32 s to 40 s. No proxy (SQLite): no proxy faults.
  */
 const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
   const ms = plan.seconds * 1000
   const freezes: Array<number> = []
   if (plan.scenario === "B") for (let at = 30_000; at < ms; at += 60_000) freezes.push(at)
-  if (plan.scenario === "F") freezes.push(8_000)
+  if (plan.scenario === "F") freezes.push(22_000)
   const proxy: Array<{ at: number; mode: Mode }> = []
   if (proxied && (plan.scenario === "C" || plan.scenario === "E")) {
     const resetAt = Math.floor(plan.seconds / 6) * 1000
@@ -146,7 +146,11 @@ const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
     if (holeEnd > holeAt) proxy.push({ at: holeAt, mode: "blackhole" }, { at: holeEnd, mode: "pass" })
   }
   if (proxied && plan.scenario === "F") {
-    proxy.push({ at: 18_000, mode: "reset" }, { at: 26_000, mode: "pass" }, { at: 28_000, mode: "blackhole" }, {
+    // the blackhole first: a transaction it cuts off holds its row locks until the server's
+    // idle_in_transaction_session_timeout (the store's default: 60 s), and no peer plans the jobs
+    // it locked meanwhile; starting at 8 s, that ends by 68 s, well before the settle's limit
+    // (the end + 60 s = 105 s)
+    proxy.push({ at: 8_000, mode: "blackhole" }, { at: 20_000, mode: "pass" }, { at: 32_000, mode: "reset" }, {
       at: 40_000,
       mode: "pass"
     })
