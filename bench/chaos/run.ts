@@ -59,7 +59,7 @@
  * outage-run or max-instances count, a process crashed after it was up, no stale rejection in
  * B, or a fault the scenario plans that did not happen (no kill, no freeze, fewer outages).
  * `--verbose` lists the evidence of each nonzero count; `--keep` keeps the processes' logs
- * (their folder is printed). The detail line's `wall_ms` is the run's wall time, from the workload
+ * (their folder is printed) and the store's tables or keys (else dropped after the account). The detail line's `wall_ms` is the run's wall time, from the workload
  * to the account.
  *
  * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E|F]
@@ -84,7 +84,7 @@ import type { Run } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import { type Mode, startProxy } from "./proxy.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
-import { storeLayer } from "./store.js"
+import { dropStore, storeLayer } from "./store.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../..")
@@ -466,6 +466,7 @@ const runOne = async (
     }).pipe(Effect.scoped, Effect.provide(storeOf()), Effect.provide(Lock.leased({ leaseMs: plan.leaseMs })))
   )
   const sink = await readSink(prefix)
+  if (!flag("keep")) await dropStore(plan.backend, direct, prefix)
   const lines: Array<Line> = []
   for (const log of logs) {
     if (!fs.existsSync(log)) continue
