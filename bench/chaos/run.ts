@@ -52,8 +52,9 @@
  * (network backends only); D is A with one process's Effect `Clock` at +5 s and one at −5 s (the
  * store's clock judges leases and misfires); E is C with a misfire grace of 5 s (the outage's slots
  * are recorded missed, once each). F, the CI run (45 s), is A with the strongest faults of B and C
- * in turn: a blackhole from 8 s to 20 s (longer than the store timeout), one freeze at 22 s, a
- * reset from 32 s to 40 s; its dense faults leave no kill to measure a failover by. A freeze waits
+ * in turn: one freeze at 6 s, a blackhole from 16 s to 28 s (longer than the store timeout), a
+ * reset from 32 s to 40 s, and its kills at 12, 20, 31 and 43 s (3 s after each outage, a
+ * backlog to recover); its dense faults leave no kill to measure a failover by. A freeze waits
  * for a process that has been up for 3 s. It signals only the processes it spawned.
  * With `--check`, exits 1 on a nonzero duplicate, stale-accepted, lost, missed-twice,
  * outage-run or max-instances count, a process crashed after it was up, no stale rejection in
@@ -117,8 +118,10 @@ interface Plan {
 
 /** The misfire grace of a scenario's jobs, in seconds. */
 const graceOf = (scenario: Scenario) => (scenario === "E" ? 5 : 60)
-/** A scenario's faults besides the kills, in ms from the processes' start. */
+/** A scenario's faults, in ms from the processes' start. */
 interface Schedule {
+  /** When a random process (not frozen) is killed (SIGKILL), to be started again 2 s later. */
+  readonly kills: ReadonlyArray<number>
   /** When a process is frozen (SIGSTOP) for the lease + 3 s. */
   readonly freezes: ReadonlyArray<number>
   /** When the fault proxy changes mode (in order). */
@@ -126,17 +129,23 @@ interface Schedule {
 }
 
 /**
- * The faults of a scenario (every scenario also kills a random process every 10 s from 10 s).
- * B: a freeze every 60 s from 30 s. C, E: the proxy resets for 30 s from a sixth of the run, then
- * blackholes for up to 30 s, ending at least 15 s before the end. F (the CI run, 45 s): a
- * blackhole from 8 s to 20 s (longer than the store timeout, 10 s, so that calls fail by it), one
- * freeze at 22 s (to 30 s), a reset from 32 s to 40 s. No proxy (SQLite): no proxy faults.
+ * The faults of a scenario. A to E kill a random process every 10 s from 10 s; F at 12, 20, 31
+ * and 43 s (in the freeze, in the blackhole, and 3 s after each outage's end, when the processes
+ * catch up: a killed process's backlog of runs is recovered at once). B: a freeze every 60 s from
+ * 30 s. C, E: the proxy resets for 30 s from a sixth of the run, then
+ * blackholes for up to 30 s, ending at least 15 s before the end. F (the CI run, 45 s): one
+ * freeze at 6 s (to 14 s: a process up for 3 s, holding runs), a blackhole from 16 s to 28 s
+ * (longer than the store timeout, 10 s, so that calls fail by it), a reset from 32 s to 40 s. No
+ * proxy (SQLite): no proxy faults.
  */
 const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
   const ms = plan.seconds * 1000
+  const kills: Array<number> = []
+  if (plan.scenario === "F") kills.push(12_000, 20_000, 31_000, 43_000)
+  else for (let at = 10_000; at < ms; at += 10_000) kills.push(at)
   const freezes: Array<number> = []
   if (plan.scenario === "B") for (let at = 30_000; at < ms; at += 60_000) freezes.push(at)
-  if (plan.scenario === "F") freezes.push(22_000)
+  if (plan.scenario === "F") freezes.push(6_000)
   const proxy: Array<{ at: number; mode: Mode }> = []
   if (proxied && (plan.scenario === "C" || plan.scenario === "E")) {
     const resetAt = Math.floor(plan.seconds / 6) * 1000
@@ -146,16 +155,16 @@ const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
     if (holeEnd > holeAt) proxy.push({ at: holeAt, mode: "blackhole" }, { at: holeEnd, mode: "pass" })
   }
   if (proxied && plan.scenario === "F") {
-    // the blackhole first: a transaction it cuts off holds its row locks until the server's
+    // the blackhole early: a transaction it cuts off holds its row locks until the server's
     // idle_in_transaction_session_timeout (the store's default: 60 s), and no peer plans the jobs
-    // it locked meanwhile; starting at 8 s, that ends by 68 s, well before the settle's limit
+    // it locked meanwhile; starting at 16 s, that ends by 76 s, well before the settle's limit
     // (the end + 60 s = 105 s)
-    proxy.push({ at: 8_000, mode: "blackhole" }, { at: 20_000, mode: "pass" }, { at: 32_000, mode: "reset" }, {
+    proxy.push({ at: 16_000, mode: "blackhole" }, { at: 28_000, mode: "pass" }, { at: 32_000, mode: "reset" }, {
       at: 40_000,
       mode: "pass"
     })
   }
-  return { freezes, proxy }
+  return { kills, freezes, proxy }
 }
 
 // -- a seeded random source (mulberry32) --------------------------------------------------------------
@@ -362,7 +371,7 @@ const runOne = async (
   const started = Date.now()
   const end = started + plan.seconds * 1000
   const sched = scheduleOf(plan, proxy !== undefined)
-  let nextKill = started + 10_000
+  const killsDue = sched.kills.map((at) => started + at)
   const faultPlan: Array<{ at: number; mode: Mode }> = sched.proxy.map((f) => ({ at: started + f.at, mode: f.mode }))
   const freezeMs = plan.leaseMs + 3_000
   // a freeze is due from its time on until a process has been up for 3 s (a process still
@@ -373,13 +382,13 @@ const runOne = async (
   while (Date.now() < end) {
     const now = Date.now()
     const alive = [...children.entries()].filter(([slot]) => slot !== frozen?.slot)
-    if (now >= nextKill && alive.length > 0) {
+    if (killsDue.length > 0 && now >= killsDue[0]! && alive.length > 0) {
+      killsDue.shift()
       const [slot, child] = alive[Math.floor(random() * alive.length)]!
       child.kill("SIGKILL")
       kills.push({ pid: child.pid!, at: now })
       children.delete(slot)
       restarts.push({ slot, at: now + 2_000 })
-      nextKill += 10_000
     }
     for (const r of [...restarts]) {
       if (now >= r.at) {
