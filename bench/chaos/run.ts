@@ -84,6 +84,7 @@ import { JobStore } from "../../src/stores/JobStore.js"
 import type { Run } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import { type Mode, startProxy } from "./proxy.js"
+import { CI_SECONDS, CI_SEED, graceOf, type Plan, type Scenario, SCENARIOS, scheduleOf, SETTLE_MS } from "./schedule.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
 
@@ -99,73 +100,6 @@ const opt = (name: string, fallback: string) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1]! : fallback
 }
 const verbose = flag("verbose")
-
-/** The scenarios. */
-const SCENARIOS = ["A", "B", "C", "D", "E", "F"] as const
-
-/** A scenario name. */
-type Scenario = (typeof SCENARIOS)[number]
-
-/** One run of the harness. */
-interface Plan {
-  readonly backend: string
-  readonly scenario: Scenario
-  readonly seconds: number
-  readonly processes: number
-  readonly seed: number
-  readonly leaseMs: number
-}
-
-/** The misfire grace of a scenario's jobs, in seconds. */
-const graceOf = (scenario: Scenario) => (scenario === "E" ? 5 : 60)
-/** A scenario's faults, in ms from the processes' start. */
-interface Schedule {
-  /** When a random process (not frozen) is killed (SIGKILL), to be started again 2 s later. */
-  readonly kills: ReadonlyArray<number>
-  /** When a process is frozen (SIGSTOP) for the lease + 3 s. */
-  readonly freezes: ReadonlyArray<number>
-  /** When the fault proxy changes mode (in order). */
-  readonly proxy: ReadonlyArray<{ readonly at: number; readonly mode: Mode }>
-}
-
-/**
- * The faults of a scenario. A to E kill a random process every 10 s from 10 s; F at 12, 20, 31
- * and 43 s (in the freeze, in the blackhole, and 3 s after each outage's end, when the processes
- * catch up: a killed process's backlog of runs is recovered at once). B: a freeze every 60 s from
- * 30 s. C, E: the proxy resets for 30 s from a sixth of the run, then
- * blackholes for up to 30 s, ending at least 15 s before the end. F (the CI run, 45 s): one
- * freeze at 6 s (to 14 s: a process up for 3 s, holding runs), a blackhole from 16 s to 28 s
- * (longer than the store timeout, 10 s, so that calls fail by it), a reset from 32 s to 40 s. No
- * proxy (SQLite): no proxy faults.
- */
-const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
-  const ms = plan.seconds * 1000
-  const kills: Array<number> = []
-  if (plan.scenario === "F") kills.push(12_000, 20_000, 31_000, 43_000)
-  else for (let at = 10_000; at < ms; at += 10_000) kills.push(at)
-  const freezes: Array<number> = []
-  if (plan.scenario === "B") for (let at = 30_000; at < ms; at += 60_000) freezes.push(at)
-  if (plan.scenario === "F") freezes.push(6_000)
-  const proxy: Array<{ at: number; mode: Mode }> = []
-  if (proxied && (plan.scenario === "C" || plan.scenario === "E")) {
-    const resetAt = Math.floor(plan.seconds / 6) * 1000
-    const holeAt = resetAt + 35_000
-    const holeEnd = Math.min(holeAt + 30_000, ms - 15_000)
-    proxy.push({ at: resetAt, mode: "reset" }, { at: resetAt + 30_000, mode: "pass" })
-    if (holeEnd > holeAt) proxy.push({ at: holeAt, mode: "blackhole" }, { at: holeEnd, mode: "pass" })
-  }
-  if (proxied && plan.scenario === "F") {
-    // the blackhole early: a transaction it cuts off holds its row locks until the server's
-    // idle_in_transaction_session_timeout (the store's default: 60 s), and no peer plans the jobs
-    // it locked meanwhile; starting at 16 s, that ends by 76 s, well before the settle's limit
-    // (the end + 60 s = 105 s)
-    proxy.push({ at: 16_000, mode: "blackhole" }, { at: 28_000, mode: "pass" }, { at: 32_000, mode: "reset" }, {
-      at: 40_000,
-      mode: "pass"
-    })
-  }
-  return { kills, freezes, proxy }
-}
 
 // -- a seeded random source (mulberry32) --------------------------------------------------------------
 
@@ -433,7 +367,7 @@ const runOne = async (
   // up to the account's cutoff (as run or missed), so a loaded machine's lateness is not counted
   // as lost (a job is planned up to the cutoff when its next run time is past it)
   const cutoff = Date.now() - 2_000
-  const settleEnd = Date.now() + 60_000
+  const settleEnd = Date.now() + SETTLE_MS
   let settled = false
   while (!settled && Date.now() < settleEnd) {
     for (const r of restarts.splice(0)) startChild(r.slot)
@@ -746,9 +680,6 @@ const runOne = async (
   return { bench, detail, failed }
 }
 
-/** The seed of the CI run (`--ci`), the issue's number. */
-const CI_SEED = 11
-
 const main = async () => {
   const full = flag("full")
   const ci = flag("ci")
@@ -770,7 +701,7 @@ const main = async () => {
       leaseMs
     })
   } else if (ci) {
-    plans.push({ backend: "pg", scenario: "F", seconds: Number(opt("seconds", "45")), processes: 3, seed, leaseMs })
+    plans.push({ backend: "pg", scenario: "F", seconds: Number(opt("seconds", String(CI_SECONDS))), processes: 3, seed, leaseMs })
   } else if (full) {
     const seconds = Number(opt("seconds", "180"))
     for (const backend of ["pg", "mysql", "redis"]) {
