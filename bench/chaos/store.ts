@@ -29,3 +29,42 @@ export const storeLayer = (backend: string, target: string, prefix: string): Lay
       throw new Error(`unknown chaos backend "${backend}" (one of ${BACKENDS.join(", ")})`)
   }
 }
+
+/**
+ * Drops what a harness run left in a network store (the tables `<prefix>_jobs`, `_runs`,
+ * `_migrations`; the Redis keys `<prefix>:*`); a SQLite file goes with its folder.
+ */
+export const dropStore = async (backend: string, target: string, prefix: string): Promise<void> => {
+  const tables = ["jobs", "runs", "migrations"].map((t) => `${prefix}_${t}`).join(", ")
+  if (backend === "pg") {
+    const pg = (await import("pg")).default
+    const client = new pg.Client({ connectionString: target })
+    await client.connect()
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${tables}`)
+    } finally {
+      await client.end()
+    }
+  } else if (backend === "mysql") {
+    const mysql = await import("mysql2/promise")
+    const connection = await mysql.createConnection(target)
+    try {
+      await connection.query(`DROP TABLE IF EXISTS ${tables}`)
+    } finally {
+      await connection.end()
+    }
+  } else if (backend === "redis") {
+    const { Redis } = await import("ioredis")
+    const client = new Redis(target)
+    try {
+      let cursor = "0"
+      do {
+        const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000)
+        if (keys.length > 0) await client.del(...keys)
+        cursor = next
+      } while (cursor !== "0")
+    } finally {
+      client.disconnect()
+    }
+  }
+}
