@@ -69,6 +69,7 @@ import { makeLeases } from "./internal/heartbeat.js"
 import { makeJobApi } from "./internal/jobApi.js"
 import { Ahead } from "./internal/ahead.js"
 import { makeLoop } from "./internal/loop.js"
+import { Watchdog } from "./internal/storeTimeout.js"
 import { makeLock } from "./internal/mutex.js"
 import { Signal } from "./internal/signal.js"
 import { isExecutorService, isStoreService } from "./internal/validation.js"
@@ -424,7 +425,7 @@ export const make = (
       plugins: yield* Plugins.Plugins,
       lock: Option.isSome(lockOption) ? lockOption.value : yield* Effect.orDie(makeSingle()), // default options: valid
       lockGiven: Option.isSome(lockOption),
-      storeFibers: yield* FiberSet.make<unknown, unknown>(),
+      watchdog: new Watchdog(clock, yield* FiberSet.make<unknown, unknown>()),
       wake: new Signal(clock, layerScope),
       locked: makeLock(),
       contextStore: yield* Effect.serviceOption(JobStore),

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import { Alarm } from "../../src/scheduler/internal/alarm.js"
+import { Alarm, forkIn } from "../../src/scheduler/internal/alarm.js"
 import { Signal } from "../../src/scheduler/internal/signal.js"
 
 describe("the loop's wake-up signal", () => {
@@ -73,7 +73,7 @@ describe("the alarm behind timed waits and claimed-ahead starts", () => {
   const recording = (then: (alarm: Alarm, now: number) => Effect.Effect<void> = () => Effect.void) =>
     Effect.gen(function*() {
       const rang: Array<number> = []
-      const alarm: Alarm = new Alarm(yield* Effect.clock, yield* Effect.scope, (now) =>
+      const alarm: Alarm = new Alarm(yield* Effect.clock, forkIn(yield* Effect.scope), (now) =>
         Effect.suspend(() => {
           rang.push(now)
           return then(alarm, now)

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import { StoreError } from "../../src/errors.js"
-import { withStoreTimeout } from "../../src/scheduler/internal/storeTimeout.js"
+import { Watchdog, withStoreTimeout } from "../../src/scheduler/internal/storeTimeout.js"
 import type { JobStoreService } from "../../src/stores/JobStore.js"
 
 /** A persistent store whose `lookup` answers `none` at once, or hangs while `gate.on`; counts the hung calls interrupted. */
@@ -38,7 +38,7 @@ describe("store call watchdog", () => {
       const fibers = yield* FiberSet.make<unknown, unknown>()
       const gate = { on: true }
       const interrupted = { n: 0 }
-      const store = withStoreTimeout(hanging(gate, interrupted), "db", 1500, fibers, yield* Effect.clock)
+      const store = withStoreTimeout(hanging(gate, interrupted), "db", 1500, new Watchdog(yield* Effect.clock, fibers))
       const caller = yield* Effect.fork(Effect.exit(Effect.uninterruptible(store.lookup("a"))))
       yield* settle
       yield* TestClock.adjust(1499)
@@ -59,8 +59,9 @@ describe("store call watchdog", () => {
       const fibers = yield* FiberSet.make<unknown, unknown>()
       const clock = yield* Effect.clock
       const interrupted = { n: 0 }
-      const slow = withStoreTimeout(hanging({ on: true }, interrupted), "slow", 10_000, fibers, clock)
-      const fast = withStoreTimeout(hanging({ on: true }, interrupted), "fast", 1_000, fibers, clock)
+      const dog = new Watchdog(clock, fibers)
+      const slow = withStoreTimeout(hanging({ on: true }, interrupted), "slow", 10_000, dog)
+      const fast = withStoreTimeout(hanging({ on: true }, interrupted), "fast", 1_000, dog)
       const a = yield* Effect.fork(Effect.exit(slow.lookup("a")))
       yield* settle
       yield* TestClock.adjust(500)
@@ -76,26 +77,32 @@ describe("store call watchdog", () => {
       expect(interrupted.n).toBe(2)
     }))
 
-  it.scoped("calls that answer leave no fiber behind but the watchdog's one sleeper; an interruptible caller interrupted while waiting interrupts its call", () =>
+  it.scoped("calls that answer leave no fiber behind but the watchdog's one sleeper, which parks when it wakes with no call in flight and serves the next call; an interruptible caller interrupted while waiting interrupts its call", () =>
     Effect.gen(function*() {
       const fibers = yield* FiberSet.make<unknown, unknown>()
       const gate = { on: false }
       const interrupted = { n: 0 }
-      const store = withStoreTimeout(hanging(gate, interrupted), "db", 1500, fibers, yield* Effect.clock)
+      const store = withStoreTimeout(hanging(gate, interrupted), "db", 1500, new Watchdog(yield* Effect.clock, fibers))
       for (let i = 0; i < 100; i++) yield* store.lookup("a")
       yield* settle
       expect(yield* FiberSet.size(fibers)).toBe(1)
-      // the sleeper ends when it wakes with no call in flight
+      // the sleeper parks when it wakes with no call in flight
       yield* TestClock.adjust(1500)
       yield* settle
-      expect(yield* FiberSet.size(fibers)).toBe(0)
+      expect(yield* FiberSet.size(fibers)).toBe(1)
       gate.on = true
       const caller = yield* Effect.fork(store.lookup("b"))
       yield* settle
+      expect(yield* FiberSet.size(fibers)).toBe(2) // the call, and the same sleeper (none forked)
       yield* Fiber.interrupt(caller)
       yield* settle
       expect(interrupted.n).toBe(1)
-      expect(yield* FiberSet.size(fibers)).toBe(1) // the sleeper, until the call's deadline
+      expect(yield* FiberSet.size(fibers)).toBe(1)
+      // the parked sleeper still times calls out
+      const late = yield* Effect.fork(Effect.exit(store.lookup("c")))
+      yield* settle
+      yield* TestClock.adjust(1500)
+      expect(yield* Fiber.join(late)).toEqual(Exit.fail(new StoreError({ store: "db", operation: "lookup", reason: "no answer within 1500 ms" })))
     }))
 
   it.effect("closing the scheduler's fiber set interrupts the hung calls and the sleeper: nothing keeps running; a caller gets the interruption", () =>
@@ -103,7 +110,7 @@ describe("store call watchdog", () => {
       const scope = yield* Scope.make()
       const fibers = yield* Scope.extend(FiberSet.make<unknown, unknown>(), scope)
       const interrupted = { n: 0 }
-      const store = withStoreTimeout(hanging({ on: true }, interrupted), "db", 1500, fibers, yield* Effect.clock)
+      const store = withStoreTimeout(hanging({ on: true }, interrupted), "db", 1500, new Watchdog(yield* Effect.clock, fibers))
       const callers = yield* Effect.forEach([1, 2, 3], () => Effect.fork(Effect.exit(Effect.uninterruptible(store.lookup("a")))))
       yield* settle
       expect(yield* FiberSet.size(fibers)).toBe(4) // three calls and the sleeper

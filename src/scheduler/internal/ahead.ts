@@ -18,7 +18,7 @@ import type { EventBus } from "../../events/EventBus.js"
 import { JobError } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type { Instant } from "../../triggers/Trigger.js"
-import { Alarm } from "./alarm.js"
+import { Alarm, forkIn } from "./alarm.js"
 
 /**
  * How far ahead of now the loop claims due jobs, in ms. `maxInstances` is judged when a run is
@@ -47,7 +47,7 @@ export class Ahead {
     readonly submit: (executor: string, submissions: Array<Submission>, sink: CompletionSink) => Effect.Effect<boolean>
   ) {
     // a hand-over is never cut in half (a run taken out of the waiting set always reaches its executor)
-    this.#alarm = new Alarm(clock, scope, (now) => Effect.uninterruptible(this.startDue(now)))
+    this.#alarm = new Alarm(clock, forkIn(scope), (now) => Effect.uninterruptible(this.startDue(now)))
   }
 
   /**

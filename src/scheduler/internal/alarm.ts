@@ -10,8 +10,9 @@
  * sleeper's current sleep replaces the sleeper (the old one is interrupted, a new one forked).
  * A disarmed alarm's sleeper parks (no timer) until the alarm is set again.
  *
- * The sleeper is forked into a scope given when the alarm is made (the scheduler's), never as a
- * child of whoever set the alarm: it outlives any one waiter and ends with the scope or `stop`.
+ * The sleeper is forked by the `Fork` given when the alarm is made (into the scheduler's scope or
+ * fiber set), never as a child of whoever set the alarm: it outlives any one waiter and ends with
+ * that scope or `stop`.
  * Setting or stopping the alarm interrupts its sleeper only while it sleeps or parks, never in
  * the middle of a ring.
  */
@@ -20,14 +21,24 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
+
+/** Forks an alarm's sleeper where it is to live (see {@link forkIn}, {@link forkInSet}). */
+export type Fork = (sleeper: Effect.Effect<void>) => Effect.Effect<Fiber.RuntimeFiber<unknown, unknown>>
+
+/** Forks sleepers into `scope`. */
+export const forkIn = (scope: Scope.Scope): Fork => (sleeper) => Effect.forkIn(sleeper, scope)
+
+/** Forks sleepers into a fiber set (they end when it is cleared or closed). */
+export const forkInSet = (fibers: FiberSet.FiberSet<unknown, unknown>): Fork => (sleeper) => FiberSet.run(fibers, sleeper)
 
 /** Resumes a suspended fiber (the callback of `Effect.async`). */
 type Resume = (effect: Effect.Effect<void>) => void
 
 /** One sleeper: a sleeper that is no longer the alarm's ends at its next look. */
 interface Sleeper {
-  fiber: Fiber.RuntimeFiber<void> | undefined
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
   /** When its current sleep ends (`-Infinity`: awake, it looks again before it sleeps). */
   until: number
   /** Resumes it while it is parked. */
@@ -47,7 +58,7 @@ export class Alarm {
 
   constructor(
     readonly clock: Clock.Clock,
-    readonly scope: Scope.Scope,
+    readonly fork: Fork,
     /** What a ring does (it may set the alarm again); an interruption of the scope may cut it. */
     readonly ring: (now: number) => Effect.Effect<void>
   ) {}
@@ -128,7 +139,7 @@ export class Alarm {
     }
     this.#sleeper = s
     // interruptible (a fork from an uninterruptible region inherits that): `#drop` and the scope
-    return Effect.map(Effect.forkIn(Effect.interruptible(s.look), this.scope), (fiber) => {
+    return Effect.map(this.fork(Effect.interruptible(s.look)), (fiber) => {
       s.fiber = fiber
       fiber.addObserver(() => {
         if (this.#sleeper === s) this.#sleeper = undefined

@@ -6,7 +6,6 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import type * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { ConfigError, PluginLookupError } from "../../errors.js"
@@ -22,7 +21,7 @@ import type * as SchedulerConfig from "../SchedulerConfig.js"
 import type { Ahead } from "./ahead.js"
 import { Signal } from "./signal.js"
 import { withoutOwnHints } from "./ownHints.js"
-import { withStoreTimeout } from "./storeTimeout.js"
+import { type Watchdog, withStoreTimeout } from "./storeTimeout.js"
 
 /** The scheduler's state. APScheduler: `STATE_STOPPED` / `STATE_RUNNING` / `STATE_PAUSED`. */
 export type Status = "stopped" | "running" | "paused"
@@ -67,8 +66,8 @@ export interface Core {
   lock: LockService
   /** Whether `lock` came from the context (else the default, settled at start). */
   readonly lockGiven: boolean
-  /** The store calls in flight and the sleeper of their watchdog (`storeTimeout.ts`), closed with the scheduler. */
-  readonly storeFibers: FiberSet.FiberSet<unknown, unknown>
+  /** Times out the store calls (`storeTimeout.ts`); its fibers close with the scheduler. */
+  readonly watchdog: Watchdog
   /** The loop's wake-up signal. */
   readonly wake: Signal
   /** APScheduler's `_jobstores_lock` for the job API, configuration and lifecycle (never the loop's pass). */
@@ -127,18 +126,16 @@ export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
  */
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
-    Effect.clockWith((clock) =>
-      Effect.sync(() =>
-        void core.state.stores.set(alias, {
-          ...owned,
-          service: withoutOwnHints(
-            withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.storeFibers, clock),
-            () => {
-              if (core.state.status === "running") core.wake.raise()
-            }
-          )
-        })
-      )
+    Effect.sync(() =>
+      void core.state.stores.set(alias, {
+        ...owned,
+        service: withoutOwnHints(
+          withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.watchdog),
+          () => {
+            if (core.state.status === "running") core.wake.raise()
+          }
+        )
+      })
     ),
     core.bus.publish(new JobstoreAdded({ alias }))
   )

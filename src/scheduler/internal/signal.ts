@@ -1,7 +1,7 @@
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { Alarm } from "./alarm.js"
+import { Alarm, forkIn } from "./alarm.js"
 
 /** Resumes a waiting fiber (the callback of `Effect.async`). */
 type Resume = (effect: Effect.Effect<void>) => void
@@ -24,7 +24,7 @@ export class Signal {
   readonly #alarm: Alarm
 
   constructor(readonly clock: Clock.Clock, scope: Scope.Scope) {
-    this.#alarm = new Alarm(clock, scope, (now) =>
+    this.#alarm = new Alarm(clock, forkIn(scope), (now) =>
       Effect.sync(() => {
         if (this.#deadline <= now) this.#resume()
       }))

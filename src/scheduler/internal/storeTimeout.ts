@@ -16,21 +16,20 @@
  * lease, a completion stored twice is refused the second time.
  *
  * One watchdog per scheduler times the calls out, not a timer per call: the calls in flight are
- * kept in a list ordered by deadline, and one sleeper fiber (in `fibers` too) sleeps until the
- * earliest deadline it knows of; when it wakes, it fails the overdue calls and sleeps until the
- * next deadline, or ends when none is left. A call's end only unlinks it (a sleeper woken for a
- * call that ended goes back to sleep until the next one), so a call costs one fork (the call's),
- * and the sleeper is forked again only when a call's deadline comes before the one it sleeps
- * until (the first call after an idle spell; a store with a shorter limit).
+ * kept in a list ordered by deadline, and one `Alarm` rings at the earliest deadline it was set
+ * to; its ring fails the overdue calls and sets it to the next deadline (or none: its sleeper
+ * parks). A call's end only unlinks it (a ring for a call that ended finds it gone), so a call
+ * costs one fork (the call's), and the alarm's sleeper is replaced only when a call's deadline
+ * comes before the one it sleeps until (a store with a shorter limit).
  */
 import type * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import { StoreError } from "../../errors.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
+import { Alarm, forkInSet } from "./alarm.js"
 
 /** A store call in flight: its deadline, and its place in the watchdog's list. */
 interface Entry {
@@ -43,30 +42,35 @@ interface Entry {
   linked: boolean
 }
 
-/** A sleeper of the watchdog: its fiber, once forked. */
-interface Sleeper {
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
-}
-
 /**
- * The calls in flight of one scheduler, ordered by deadline, and the sleeper that times them out.
- * Plain code, run on the fibers that call it (one JavaScript thread: no locking).
+ * The calls in flight of one scheduler, ordered by deadline, and the `Alarm` that times them out
+ * (its sleeper, forked into `fibers`, parks while no call is in flight). Plain code, run on the
+ * fibers that call it (one JavaScript thread: no locking). `fibers` (the scheduler's, closed with
+ * it) holds the calls in flight and the alarm's sleeper; `clock` (the scheduler's) times them.
  */
-class Watchdog {
+export class Watchdog {
   #head: Entry | undefined
   #tail: Entry | undefined
-  /** The live sleeper (a replaced one ends when it wakes), and the deadline it sleeps until (`Infinity`: none). */
-  #sleeper: Sleeper | undefined
-  #armed = Infinity
+  readonly #alarm: Alarm
 
-  constructor(readonly clock: Clock.Clock, readonly fibers: FiberSet.FiberSet<unknown, unknown>) {}
+  constructor(readonly clock: Clock.Clock, readonly fibers: FiberSet.FiberSet<unknown, unknown>) {
+    this.#alarm = new Alarm(clock, forkInSet(fibers), (now) =>
+      Effect.suspend(() => {
+        let entry = this.#head
+        while (entry !== undefined && entry.deadline <= now) {
+          this.remove(entry)
+          entry.expire()
+          entry = this.#head
+        }
+        return entry === undefined ? Effect.void : (this.#alarm.set(entry.deadline) ?? Effect.void)
+      }))
+  }
 
   /**
    * Adds a call ending at `deadline` (after those with an earlier or equal deadline: a constant
-   * limit appends), and returns the sleeper to fork when the one in place wakes too late (else
-   * `undefined`: nothing to run).
+   * limit appends), and returns the sleeper to fork when none serves it (else `undefined`).
    */
-  add(entry: Entry): Effect.Effect<unknown> | undefined {
+  add(entry: Entry): Effect.Effect<void> | undefined {
     let after = this.#tail
     while (after !== undefined && after.deadline > entry.deadline) after = after.prev
     entry.prev = after
@@ -76,7 +80,7 @@ class Watchdog {
     if (after === undefined) this.#head = entry
     else after.next = entry
     entry.linked = true
-    return entry.deadline < this.#armed ? this.#arm(entry.deadline) : undefined
+    return entry.deadline < this.#alarm.at ? this.#alarm.set(entry.deadline) : undefined
   }
 
   /** Takes the entry out of the list; `false` when it was out already (ended or timed out). */
@@ -90,65 +94,23 @@ class Watchdog {
     entry.prev = entry.next = undefined
     return true
   }
-
-  /** Replaces the sleeper by one that wakes at `deadline`. */
-  #arm(deadline: number): Effect.Effect<unknown> {
-    const old = this.#sleeper
-    old?.fiber?.unsafeInterruptAsFork(FiberId.none)
-    const sleeper: Sleeper = { fiber: undefined }
-    this.#sleeper = sleeper
-    this.#armed = deadline
-    return Effect.map(FiberSet.run(this.fibers, this.#sleep(sleeper, deadline)), (fiber) => {
-      sleeper.fiber = fiber
-    })
-  }
-
-  /** Sleeps until `deadline`, fails the overdue calls and sleeps again while calls are in flight. */
-  #sleep(sleeper: Sleeper, deadline: number): Effect.Effect<void> {
-    const wait = (until: number): Effect.Effect<void> =>
-      Effect.flatMap(this.clock.sleep(Duration.millis(Math.max(0, until - this.clock.unsafeCurrentTimeMillis()))), () => {
-        // replaced by a sleeper for an earlier deadline (and interrupted, unless it had woken)
-        if (this.#sleeper !== sleeper) return Effect.void
-        const now = this.clock.unsafeCurrentTimeMillis()
-        let entry = this.#head
-        while (entry !== undefined && entry.deadline <= now) {
-          this.remove(entry)
-          entry.expire()
-          entry = this.#head
-        }
-        if (entry === undefined) {
-          this.#sleeper = undefined
-          this.#armed = Infinity
-          return Effect.void
-        }
-        this.#armed = entry.deadline
-        return wait(entry.deadline)
-      })
-    return Effect.interruptible(wait(deadline))
-  }
 }
-
-/** The watchdog of each scheduler, by its set of store fibers. */
-const watchdogs = new WeakMap<FiberSet.FiberSet<unknown, unknown>, Watchdog>()
 
 /**
  * `store` with every call limited to `ms` (`null`, or a store that is not `persistent`: `store`
- * itself); `alias` names it in errors, `fibers` (the scheduler's, closed with it) holds the calls
- * in flight and the watchdog's sleeper, `clock` times them (the scheduler's stores share one
- * watchdog, by `fibers`, on the clock its first store was given).
+ * itself); `alias` names it in errors; `watchdog` (the scheduler's: its stores share it) forks
+ * the calls and times them out.
  */
 export const withStoreTimeout = (
   store: JobStoreService,
   alias: string,
   ms: number | null,
-  fibers: FiberSet.FiberSet<unknown, unknown>,
-  clock: Clock.Clock
+  watchdog: Watchdog
 ): JobStoreService => {
   // an in-process store (the memory store) answers at once or not at all: no network to lose
   if (ms === null || store.persistent !== true) return store
-  let watchdog = watchdogs.get(fibers)
-  if (watchdog === undefined) watchdogs.set(fibers, watchdog = new Watchdog(clock, fibers))
   const dog = watchdog
+  const fibers = dog.fibers
   const reason = `no answer within ${ms} ms`
   const limit = <A, E>(operation: string, call: Effect.Effect<A, E>): Effect.Effect<A, E | StoreError> =>
     Effect.uninterruptibleMask((restore) =>
