@@ -467,28 +467,39 @@ export const make = (
         Stream.forever
       )))
     /**
-     * SQLite (processes on one host): `PRAGMA data_version` changes when another connection
-     * commits (stores of this process on the file share one connection: they hint each other
-     * directly); it is read every 250 ms of real time (never the test clock: a time-travelling test
-     * would otherwise run it for every quarter second it skips).
+     * SQLite: one stream of hints, in a buffer of one (a hint is a wake-up: those not yet taken
+     * are one). The stores of this process on the file share one connection: a writer tells them
+     * directly (`notify`). Other processes (on one host): `PRAGMA data_version` changes when
+     * another connection commits; it is read every 250 ms of real time (never the test clock: a
+     * time-travelling test would otherwise run it for every quarter second it skips). One pushed
+     * stream, not a merge of two: a merged stream's hint cost about 0.17 ms of CPU, a pushed one
+     * about 0.01 ms (an add on SQLite hints once).
      */
     const dataVersion = Effect.map(sql`PRAGMA data_version`, (rows) => Number(Object.values(rows[0] ?? {})[0]))
-    const sqliteChanges = Stream.repeatEffect(
-      Effect.withClock(Effect.zipRight(Effect.sleep("250 millis"), Effect.option(dataVersion)), realClock)
-    ).pipe(
-      Stream.filterMap((v) => v),
-      Stream.changes,
-      Stream.drop(1),
-      Stream.as(undefined as void)
-    )
-    const localChanges = Stream.async<void>((emit) => {
-      let set = localHints.get(client)
-      if (set === undefined) localHints.set(client, set = new Set())
-      const listener = { channel, wake: () => void emit.single(undefined) }
-      set.add(listener)
-      return Effect.sync(() => set.delete(listener))
-    })
-    const changes = dialect === "sqlite" ? Stream.merge(sqliteChanges, localChanges) : pgChanges
+    const sqliteChanges = Stream.asyncPush<void>((emit) =>
+      Effect.zipRight(
+        Effect.acquireRelease(
+          Effect.sync(() => {
+            let set = localHints.get(client)
+            if (set === undefined) localHints.set(client, set = new Set())
+            const listener = { channel, wake: () => void emit.single(undefined) }
+            set.add(listener)
+            return { set, listener }
+          }),
+          ({ listener, set }) => Effect.sync(() => set.delete(listener))
+        ),
+        Effect.forkScoped(Effect.suspend(() => {
+          let last: number | undefined
+          const poll = Effect.flatMap(Effect.option(dataVersion), (v) =>
+            Effect.sync(() => {
+              if (v._tag === "None") return
+              if (last !== undefined && v.value !== last) emit.single(undefined)
+              last = v.value
+            }))
+          return Effect.withClock(Effect.forever(Effect.zipRight(Effect.sleep("250 millis"), poll)), realClock)
+        }))
+      ), { bufferSize: 1, strategy: "sliding" })
+    const changes = dialect === "sqlite" ? sqliteChanges : pgChanges
 
     const remove = (id: string) =>
       guard("remove")(Effect.map(sql`DELETE FROM ${J} WHERE id = ${id}`.raw, (raw) => affected(raw) > 0))
