@@ -16,11 +16,13 @@
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
  *
- * Batches are set-based: a `release` of n decisions is a constant number of statements. SQLite
- * and PostgreSQL read the jobs with their live runs and the run keys that exist in one statement;
- * SQLite then inserts the runs and updates the jobs' columns (never their JSON record);
- * PostgreSQL writes in one statement, a compare-and-set on what it read (no `SELECT … FOR
- * UPDATE`): the jobs that still match are moved on or removed and only their runs are inserted.
+ * Batches are set-based: a `release` of n decisions is a constant number of statements.
+ * PostgreSQL: one statement, no transaction around it (it reads the jobs with their live runs
+ * and the run keys that exist, numbers the new runs' fences, and writes by a compare-and-set on
+ * what it read, no `SELECT … FOR UPDATE`: the jobs that still match are moved on or removed and
+ * only their runs are inserted). SQLite reads the jobs with their live runs and the run keys
+ * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
+ * JSON record).
  * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
  * runs and upsert the jobs' columns. A `complete` is one statement on PostgreSQL (an
  * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
@@ -49,6 +51,7 @@ import type {
   EncodedJob,
   EncodedRow,
   EncodedRun,
+  PlannedRun,
   RecoveredRows,
   RowDecision,
   RowOutcome
@@ -595,10 +598,9 @@ export const make = (
 
     /**
      * The statement that inserts the runs of one `release` (recorded at `at`, the ready ones
-     * leased by `owner`); a key that exists is left alone. `only` keeps the runs whose job id it
-     * lists (PostgreSQL: the jobs the same statement moved on).
+     * leased by `owner`); a key that exists is left alone.
      */
-    const insertRunsStatement = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string, only?: Fragment) => {
+    const insertRunsStatement = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) => {
       const v = rowsOf("v", NEW_RUN, runs.map(newRunValues))
       const ready = sql`v.state = 'ready'`
       const select = sql`SELECT v.job_id, v.scheduled_time, ${typed(at, "bigint")}, v.state, v.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${
@@ -609,7 +611,7 @@ export const make = (
       )
       return dialect === "mysql"
         ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-        : sql`INSERT INTO ${R} (${columns}) ${select} WHERE ${only ?? sql`true`} ON CONFLICT DO NOTHING`
+        : sql`INSERT INTO ${R} (${columns}) ${select} ON CONFLICT DO NOTHING`
     }
 
     /** Inserts the runs of one `release` in one statement. */
@@ -672,10 +674,9 @@ export const make = (
     }
 
     /**
-     * PostgreSQL and SQLite: one statement reads the jobs of a `release` with the number of their
-     * live runs (maxInstances) and the run keys that exist in the range of their plans (one row
-     * per existing key, or one with `ex` null). No row lock: SQLite's write transaction holds the
-     * database; PostgreSQL's write is a compare-and-set on what this read saw ({@link releasePg}).
+     * SQLite: one statement reads the jobs of a `release` with the number of their live runs
+     * (maxInstances) and the run keys that exist in the range of their plans (one row per
+     * existing key, or one with `ex` null). No row lock: the write transaction holds the database.
      */
     const readRelease = (decisions: ReadonlyArray<RowDecision>, at: number) =>
       Effect.gen(function*() {
@@ -749,52 +750,178 @@ export const make = (
         return read
       })
 
-    /** The jobs a PostgreSQL `release` moves on or removes, with what its read saw of them. */
-    const JOB_CAS: ReadonlyArray<Column> = [
+    /** The jobs of a PostgreSQL `release` (the first decision of each). */
+    const JOB_PLAN: ReadonlyArray<Column> = [
       { name: "id", type: "id" },
-      { name: "rm", type: "int" },
       { name: "ver", type: "bigint" },
-      { name: "fs0", type: "bigint" },
-      { name: "until0", type: "bigint" },
+      { name: "rm", type: "int" },
       { name: "nrt", type: "bigint" },
-      { name: "fs", type: "bigint" }
+      { name: "maxi", type: "bigint" },
+      { name: "nready", type: "int" },
+      { name: "rt", type: "text" },
+      { name: "rd", type: "text" }
     ]
 
-    interface JobWrite extends JobUpdate {
-      readonly removed: boolean
-      readonly row: Row
-    }
+    /** The planned runs of a PostgreSQL `release`, one per job and scheduled time. */
+    const RUN_PLAN: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "st", type: "bigint" },
+      { name: "missed", type: "int" },
+      { name: "cnt", type: "bigint" },
+      { name: "last", type: "bigint" }
+    ]
 
     /**
-     * PostgreSQL: the writes of a `release` in one statement, a compare-and-set on what the read
-     * saw (version, fence sequence, lease owner and end, not quarantined): the jobs that still
-     * match are moved on (or removed) and only their runs are inserted; returns their ids.
+     * PostgreSQL: a whole `release` in one statement (atomic by itself, no transaction around
+     * it). Its snapshot reads the jobs still leased by `owner` (lease live, not quarantined) with
+     * their live runs (maxInstances); the jobs whose version matches get their new runs (the keys
+     * that exist left out; the ready ones numbered from the job's fence sequence, in time order)
+     * and are moved on or removed by a compare-and-set on what the snapshot saw (version, fence
+     * sequence, lease owner and end, not quarantined: PostgreSQL re-checks it on a row another
+     * transaction changed meanwhile); only the runs of the jobs written are inserted; a job whose
+     * version differs has its lease cleared. Returns the jobs it read (whether their version
+     * matched, whether they were written, skipped or not, their lease end) and the fences of the
+     * new ready runs of the jobs written.
      */
-    const releasePg = (writes: ReadonlyArray<JobWrite>, runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
+    const releasePg = (
+      owner: string,
+      firsts: ReadonlyArray<RowDecision>,
+      plans: ReadonlyArray<ReadonlyArray<PlannedRun>>,
+      at: number,
+      runLeaseMs: number | null | undefined
+    ) =>
       Effect.gen(function*() {
         const c = rowsOf(
           "c",
-          JOB_CAS,
-          writes.map((w) => [
-            w.id,
-            w.removed ? 1 : 0,
-            num(w.row.version),
-            num(w.row.fence_seq),
-            num(w.row.acquired_until),
-            w.nextRunTime,
-            w.fenceSeq
+          JOB_PLAN,
+          firsts.map((d, i) => [
+            d.id,
+            d.version,
+            d.next === null ? 1 : 0,
+            d.next?.nextRunTime ?? null,
+            d.maxInstances,
+            plans[i]!.filter((p) => p.state === "ready").length,
+            plans[i]!.filter((p) => p.state === "ready").map((p) => p.scheduledTime).join(","),
+            d.next === null ? d.removedData ?? null : null
           ])
         )
-        const cas = sql`j.version = c.ver AND j.fence_seq = c.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = c.until0 AND j.quarantined IS NULL`
-        const inserted = runs.length === 0
-          ? sql``
-          : sql`, i AS (${insertRunsStatement(runs, at, owner, sql`v.job_id IN (SELECT id FROM w)`)})`
-        const rows = yield* sql`WITH c AS (SELECT * FROM ${c}), u AS (UPDATE ${J} AS j SET next_run_time = c.nrt, fence_seq = c.fs, acquired_by = NULL, acquired_until = NULL FROM c WHERE c.rm = 0 AND j.id = c.id AND ${cas} RETURNING j.id), d AS (DELETE FROM ${J} AS j USING c WHERE c.rm = 1 AND j.id = c.id AND ${cas} RETURNING j.id), w AS (SELECT id FROM u UNION ALL SELECT id FROM d)${inserted} SELECT id FROM w`
-        return new Set(rows.map((r) => String(r.id)))
+        const p = rowsOf(
+          "p",
+          RUN_PLAN,
+          firsts.flatMap((d, i) => plans[i]!.map((r) => [d.id, r.scheduledTime, r.state === "missed" ? 1 : 0, r.count, r.lastTime]))
+        )
+        const ready = sql`f.state = 'ready'`
+        const lease = runLeaseMs === undefined ? sql`f.until0` : typed(runLeaseMs === null ? null : at + runLeaseMs, "bigint")
+        const cas = sql`j.id = s.id AND s.ok AND s.same AND j.version = s.ver AND j.fence_seq = s.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = s.until0 AND j.quarantined IS NULL`
+        const columns = lit(
+          "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
+        )
+        // s: the statement's snapshot of the jobs (no filter, so the planner keeps its estimate of
+        // the batch: joins between these CTEs are hashed): `ok` leased by owner, lease live, not
+        // quarantined; `same` version; `skipped` maxInstances; `k` the new ready runs (the planned
+        // ready times that exist are not recorded again)
+        const snapshot = sql`SELECT c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped, c.nready, c.nready - (SELECT COUNT(*) FROM ${R} AS x WHERE x.job_id = j.id AND x.scheduled_time = ANY(string_to_array(c.rt, ',')::bigint[])) AS k FROM c JOIN ${J} AS j ON j.id = c.id`
+        // f: the new runs of the jobs whose version matches (the keys that exist left out), the
+        // ready ones numbered from the job's fence sequence in time order
+        const fresh = sql`SELECT p.id, p.st, p.cnt, p.last, s.rd, s.until0, s.k < s.nready AS partial, CASE WHEN p.missed = 1 THEN 'missed' WHEN s.skipped THEN 'skipped' ELSE 'ready' END AS state, CASE WHEN p.missed = 1 OR s.skipped THEN 0 ELSE s.fs0 + ROW_NUMBER() OVER (PARTITION BY p.id, p.missed = 1 ORDER BY p.st) END AS fence FROM p JOIN s ON s.id = p.id WHERE s.ok AND s.same AND NOT EXISTS (SELECT 1 FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st)`
+        // what the jobs written return: whether they were skipped, their lease end, their fence
+        // sequence as read, whether some planned ready time exists (then their fences are returned)
+        const written = "j.id, s.skipped, s.until0, s.fs0, s.k < s.nready AS partial"
+        const statement = sql`WITH c AS (SELECT * FROM ${c}), p AS (SELECT * FROM ${p}), s AS (${snapshot}), f AS (${fresh}), u AS (UPDATE ${J} AS j SET next_run_time = s.nrt, fence_seq = s.fs0 + CASE WHEN s.skipped THEN 0 ELSE s.k END, acquired_by = NULL, acquired_until = NULL FROM s WHERE s.rm = 0 AND ${cas} RETURNING ${lit(written)}), d AS (DELETE FROM ${J} AS j USING s WHERE s.rm = 1 AND ${cas} RETURNING ${lit(written)}), w AS (SELECT * FROM u UNION ALL SELECT * FROM d), i AS (INSERT INTO ${R} (${columns}) SELECT f.id, f.st, ${
+          typed(at, "bigint")
+        }, f.state, f.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${typed(owner, "text")} END, CASE WHEN ${ready} THEN ${lease} END, f.cnt, f.last, CASE WHEN ${ready} THEN NULL ELSE ${
+          typed(at, "bigint")
+        } END, CASE WHEN ${ready} THEN f.rd END FROM f WHERE f.id IN (SELECT id FROM w) ON CONFLICT DO NOTHING), x AS (UPDATE ${J} AS j SET acquired_by = NULL, acquired_until = NULL FROM s WHERE j.id = s.id AND s.ok AND NOT s.same AND j.acquired_by = ${owner}) SELECT 1 AS k, w.id, w.skipped, w.until0, w.fs0, w.partial, NULL::bigint AS st, NULL::bigint AS fence FROM w UNION ALL SELECT 0, s.id, NULL, NULL, NULL, NULL, NULL, NULL FROM s WHERE s.ok AND s.same AND s.id NOT IN (SELECT id FROM w) UNION ALL SELECT 2, f.id, NULL, NULL, NULL, NULL, f.st, f.fence FROM f WHERE ${ready} AND f.partial`
+        return yield* statement
       })
 
+    /**
+     * PostgreSQL: a `release` in one statement ({@link releasePg}), retried when it is a deadlock
+     * victim; a second statement only to clear the leases of jobs changed between its snapshot
+     * and its write.
+     */
+    const releaseOneStatement = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs: number | null | undefined) =>
+      guard("release")(retryTransient(Effect.gen(function*() {
+        const at = yield* now
+        const outcomes: Array<RowOutcome> = new Array(decisions.length)
+        const firsts: Array<RowDecision> = []
+        const indexes: Array<number> = []
+        const plans: Array<Array<PlannedRun>> = []
+        const seen = new Set<string>()
+        decisions.forEach((d, index) => {
+          if (seen.has(d.id)) {
+            outcomes[index] = { _tag: "Refused" }
+            return
+          }
+          seen.add(d.id)
+          firsts.push(d)
+          indexes.push(index)
+          // in time order, the first planned run of each scheduled time
+          const times = new Set<number>()
+          plans.push([...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime).filter((p) =>
+            !times.has(p.scheduledTime) && times.add(p.scheduledTime) !== undefined
+          ))
+        })
+        const rows = yield* releasePg(owner, firsts, plans, at, runLeaseMs)
+        const written = new Map<string, Row>()
+        const fences = new Map<string, number>()
+        const clear: Array<string> = []
+        for (const r of rows) {
+          const k = num(r.k)
+          // a job the snapshot accepted but changed before its write (a user write, a run taken
+          // over): refused, nothing written, its lease cleared (if still ours) as when the
+          // snapshot sees the change
+          if (k === 0) clear.push(String(r.id))
+          else if (k === 1) written.set(String(r.id), r)
+          else fences.set(key(String(r.id), num(r.st)), num(r.fence))
+        }
+        firsts.forEach((d, i) => {
+          const r = written.get(d.id)
+          if (r === undefined) {
+            outcomes[indexes[i]!] = { _tag: "Refused" }
+            return
+          }
+          const until = runLeaseMs === undefined ? numOrNull(r.until0) : runLeaseMs === null ? null : at + runLeaseMs
+          // no planned ready time existed: the fences follow the fence sequence in time order
+          let fenceSeq = r.partial === true ? 0 : num(r.fs0)
+          const runs: Array<EncodedRun> = []
+          if (r.skipped !== true) {
+            for (const p of plans[i]!) {
+              if (p.state !== "ready") continue
+              const fence = r.partial === true ? fences.get(key(d.id, p.scheduledTime)) : ++fenceSeq
+              if (fence === undefined) continue
+              runs.push({
+                jobId: d.id,
+                scheduledTime: p.scheduledTime,
+                recordedAt: at,
+                state: "ready",
+                fence,
+                attempt: 1,
+                acquiredBy: owner,
+                acquiredUntil: until,
+                startedAt: null,
+                finishedAt: null,
+                result: null,
+                error: null,
+                count: p.count,
+                lastTime: p.lastTime,
+                endedAt: null,
+                jobData: d.next === null ? d.removedData ?? null : null
+              })
+            }
+          }
+          outcomes[indexes[i]!] = { _tag: "Released", runs, skipped: r.skipped === true }
+        })
+        yield* clearLeases(owner, clear)
+        return outcomes
+      })))
+
     const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
-      decisions.length === 0 ? Effect.succeed([]) : transaction("release")(
+      decisions.length === 0
+        ? Effect.succeed([])
+        : dialect === "pg"
+        ? releaseOneStatement(owner, decisions, runLeaseMs)
+        : transaction("release")(
         Effect.gen(function*() {
           const at = yield* now
           const { existing, jobs, live } = yield* (dialect === "mysql"
@@ -820,7 +947,7 @@ export const make = (
             } else accepted.push({ index, d, row })
           })
           const inserts: Array<EncodedRun> = []
-          const writes: Array<JobWrite> = []
+          const writes: Array<JobUpdate & { readonly removed: boolean }> = []
           for (const { d, index, row } of accepted) {
             const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
             let fenceSeq = num(row.fence_seq)
@@ -853,28 +980,12 @@ export const make = (
               inserts.push(run)
               if (ready) started.push(run)
             }
-            writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq, row })
+            writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq })
             outcomes[index] = { _tag: "Released", runs: started, skipped }
           }
-          if (dialect === "pg") {
-            if (writes.length > 0) {
-              const done = yield* releasePg(writes, inserts, at, owner)
-              // a job changed since the read (a user write, a run taken over): refused, nothing
-              // written but its lease cleared (if still ours), as when the read sees the change
-              if (done.size < writes.length) {
-                for (const { d, index } of accepted) {
-                  if (!done.has(d.id)) {
-                    outcomes[index] = { _tag: "Refused" }
-                    clear.push(d.id)
-                  }
-                }
-              }
-            }
-          } else {
-            yield* insertRuns(inserts, at, owner)
-            yield* updateJobs(writes.filter((w) => !w.removed))
-            yield* deleteJobs(writes.filter((w) => w.removed).map((w) => w.id))
-          }
+          yield* insertRuns(inserts, at, owner)
+          yield* updateJobs(writes.filter((w) => !w.removed))
+          yield* deleteJobs(writes.filter((w) => w.removed).map((w) => w.id))
           yield* clearLeases(owner, clear)
           return outcomes as Array<RowOutcome>
         })
