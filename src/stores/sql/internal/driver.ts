@@ -23,8 +23,9 @@
  * only their runs are inserted). SQLite reads the jobs with their live runs and the run keys
  * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
  * JSON record).
- * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
- * runs and upsert the jobs' columns. A `complete` is one statement on PostgreSQL (an
+ * MySQL / MariaDB: two round trips of multi-statement queries, `START TRANSACTION` with the
+ * reads (the jobs locked, then their live runs and run keys), then the writes (the runs
+ * inserted, the jobs' columns upserted) with `COMMIT`. A `complete` is one statement on PostgreSQL (an
  * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
  * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
  * batch). The rows go as one JSON parameter (PostgreSQL:
@@ -35,6 +36,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
 import type { Fragment } from "@effect/sql/Statement"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -611,12 +613,9 @@ export const make = (
       )
       return dialect === "mysql"
         ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-        : sql`INSERT INTO ${R} (${columns}) ${select} ON CONFLICT DO NOTHING`
+        // SQLite: `WHERE true` tells its parser that ON CONFLICT is the upsert clause, not a join's
+        : sql`INSERT INTO ${R} (${columns}) ${select} WHERE true ON CONFLICT DO NOTHING`
     }
-
-    /** Inserts the runs of one `release` in one statement. */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
-      runs.length === 0 ? Effect.void : Effect.asVoid(insertRunsStatement(runs, at, owner))
 
     interface JobUpdate {
       readonly id: string
@@ -631,33 +630,42 @@ export const make = (
     ]
 
     /** Sets the next run time and fence sequence of jobs (never their record), clearing their leases. */
-    const updateJobs = (updates: ReadonlyArray<JobUpdate>) => {
-      if (updates.length === 0) return Effect.void
+    const updateJobsStatement = (updates: ReadonlyArray<JobUpdate>) => {
       const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.fenceSeq]))
-      return Effect.asVoid(
-        dialect === "mysql"
-          // rows locked by this transaction: an upsert that always updates (faster than a join)
-          ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
-          : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
-      )
+      return dialect === "mysql"
+        // rows locked by this transaction: an upsert that always updates (faster than a join)
+        ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
+        : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
     }
 
     /** Clears the leases `owner` holds on jobs (a job changed while leased is planned again later). */
-    const clearLeases = (owner: string, ids: ReadonlyArray<string>) =>
-      ids.length === 0
-        ? Effect.void
-        : Effect.asVoid(
-          dialect === "mysql"
-            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL WHERE j.acquired_by = ${owner}`
-            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)} AND acquired_by = ${owner}`
-        )
+    const clearLeasesStatement = (owner: string, ids: ReadonlyArray<string>) =>
+      dialect === "mysql"
+        ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL WHERE j.acquired_by = ${owner}`
+        : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)} AND acquired_by = ${owner}`
 
-    const deleteJobs = (ids: ReadonlyArray<string>) =>
-      ids.length === 0 ? Effect.void : Effect.asVoid(
-        dialect === "mysql"
-          ? sql`DELETE j FROM ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v`
-          : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
-      )
+    const clearLeases = (owner: string, ids: ReadonlyArray<string>) =>
+      ids.length === 0 ? Effect.void : Effect.asVoid(clearLeasesStatement(owner, ids))
+
+    const deleteJobsStatement = (ids: ReadonlyArray<string>) =>
+      dialect === "mysql"
+        ? sql`DELETE j FROM ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v`
+        : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
+
+    /**
+     * The writes of a planned `release` (SQLite, MySQL / MariaDB), in order: its runs inserted,
+     * its jobs moved on, removed, or (changed while leased) their leases cleared.
+     */
+    const releaseWrites = (planned: PlannedRelease, at: number, owner: string): Array<Statement.Statement<Row>> => {
+      const moved = planned.writes.filter((w) => !w.removed)
+      const removed = planned.writes.filter((w) => w.removed).map((w) => w.id)
+      return [
+        ...(planned.inserts.length === 0 ? [] : [insertRunsStatement(planned.inserts, at, owner)]),
+        ...(moved.length === 0 ? [] : [updateJobsStatement(moved)]),
+        ...(removed.length === 0 ? [] : [deleteJobsStatement(removed)]),
+        ...(planned.clear.length === 0 ? [] : [clearLeasesStatement(owner, planned.clear)])
+      ]
+    }
 
     /** The jobs of a `release`, each with the range of its planned times (an empty range without any). */
     const JOB_RANGE: ReadonlyArray<Column> = [
@@ -710,45 +718,102 @@ export const make = (
       })
 
     /**
-     * MySQL / MariaDB: the jobs locked (`FOR UPDATE`), then, in one more round trip, the live runs
-     * and existing run keys of the accepted ones that start runs (a locking read there would lock
-     * those runs too).
+     * MySQL / MariaDB: the reads of a `release`, sent with its `START TRANSACTION` in one round
+     * trip: the jobs locked (`FOR UPDATE`), then (a plain read, which locks no run: `recover`
+     * locks runs before jobs) the live runs and the run keys in the range of the plans of the
+     * jobs that plan a ready run, read once the job locks are held.
      */
-    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number, owner: string) =>
-      Effect.gen(function*() {
-        const ids = [...new Set(decisions.map((d) => d.id))]
-        const locked = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
-          idsTable(ids)
-        } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
-        const read: ReleaseRead = { jobs: new Map(locked.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
-        const startingIds: Array<string> = []
-        let lo = Infinity
-        let hi = -Infinity
-        for (const d of decisions) {
-          const row = read.jobs.get(d.id)
-          if (row === undefined || !d.runs.some((p) => p.state === "ready")) continue
-          if (num(row.version) !== d.version || strOrNull(row.acquired_by) !== owner) continue
-          startingIds.push(d.id)
-          for (const p of d.runs) {
-            if (p.scheduledTime < lo) lo = p.scheduledTime
-            if (p.scheduledTime > hi) hi = p.scheduledTime
-          }
+    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number) => {
+      const ids = [...new Set(decisions.map((d) => d.id))]
+      const lock = sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
+        idsTable(ids)
+      } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+      const starting = new Set<string>()
+      let lo = Infinity
+      let hi = -Infinity
+      for (const d of decisions) {
+        if (!d.runs.some((p) => p.state === "ready")) continue
+        starting.add(d.id)
+        for (const p of d.runs) {
+          if (p.scheduledTime < lo) lo = p.scheduledTime
+          if (p.scheduledTime > hi) hi = p.scheduledTime
         }
-        if (startingIds.length === 0) return read
+      }
+      const statements: Array<Statement.Statement<Row>> = [lock]
+      if (starting.size > 0) {
+        const startingIds = [...starting]
         const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
         const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-        // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
-        const found = yield* sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
+        // k = 0 rows count a job's live runs, k = 1 rows are run keys in range
+        statements.push(sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
           idsTable(startingIds)
         } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
           idsTable(startingIds)
-        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
-        for (const r of found) {
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`)
+      }
+      const parse = (results: ReadonlyArray<ReadonlyArray<Row>>): ReleaseRead => {
+        const read: ReleaseRead = { jobs: new Map(results[0]!.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
+        for (const r of results[1] ?? []) {
           if (num(r.k) === 0) read.live.set(String(r.job_id), num(r.v))
           else read.existing.add(key(String(r.job_id), num(r.v)))
         }
         return read
-      })
+      }
+      return { statements, parse }
+    }
+
+    /** One text of statements separated by `;` and their parameters (MySQL's multi-statement queries). */
+    const joined = (statements: ReadonlyArray<Statement.Statement<Row>>): readonly [string, ReadonlyArray<unknown>] => {
+      const compiled = statements.map((st) => st.compile(true))
+      return [compiled.map(([text]) => text).join("; "), compiled.flatMap(([, params]) => params)]
+    }
+
+    /**
+     * MySQL / MariaDB: a transaction in two round trips on a reserved connection: the dialect's
+     * `begin` with the statements `first` (their results go to `body`), then the statements
+     * `body` returns with `COMMIT` (uninterruptible). After any failure (a statement of a
+     * multi-statement query that fails stops the rest) it is rolled back; a deadlock victim is
+     * run again, as every transaction.
+     */
+    const twoTripTransaction = <A, E>(
+      operation: string,
+      first: ReadonlyArray<Statement.Statement<Row>>,
+      body: (
+        results: ReadonlyArray<ReadonlyArray<Row>>
+      ) => Effect.Effect<{ readonly value: A; readonly last: ReadonlyArray<Statement.Statement<Row>> }, E>
+    ) =>
+      guard(operation)(
+        retryTransient(Effect.uninterruptibleMask((restore) =>
+          Effect.scoped(
+            Effect.gen(function*() {
+              const conn = yield* sql.reserve
+              const [text, params] = joined(first)
+              const opened = yield* Effect.exit(restore(
+                Effect.flatMap(
+                  conn.executeUnprepared(`${begin}; ${text}`, params, undefined),
+                  // the results of the two statements of `begin` first
+                  (results) => body((results as ReadonlyArray<ReadonlyArray<Row>>).slice(2))
+                )
+              ))
+              const done: Exit.Exit<A, E | SqlError> = Exit.isFailure(opened)
+                ? Exit.failCause(opened.cause)
+                : yield* Effect.exit(Effect.gen(function*() {
+                const [last, lastParams] = joined(opened.value.last)
+                yield* conn.executeUnprepared(last === "" ? "COMMIT" : `${last}; COMMIT`, lastParams, undefined)
+                return opened.value.value
+              }))
+              if (Exit.isSuccess(done)) return done.value
+              const rolledBack = yield* Effect.exit(endWith(conn, "ROLLBACK"))
+              if (Exit.isFailure(rolledBack)) {
+                yield* Effect.logWarning(`Job store "${options.name}": ROLLBACK failed in ${operation}`).pipe(
+                  Effect.annotateLogs({ cause: Cause.pretty(rolledBack.cause) })
+                )
+              }
+              return yield* Effect.failCause(done.cause)
+            })
+          )
+        ))
+      )
 
     /** The jobs of a PostgreSQL `release` (the first decision of each). */
     const JOB_PLAN: ReadonlyArray<Column> = [
@@ -916,80 +981,108 @@ export const make = (
         return outcomes
       })))
 
-    const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
-      decisions.length === 0
-        ? Effect.succeed([])
-        : dialect === "pg"
-        ? releaseOneStatement(owner, decisions, runLeaseMs)
-        : transaction("release")(
+    /** What SQLite and MySQL / MariaDB write for a `release`, and its outcomes. */
+    interface PlannedRelease {
+      readonly outcomes: Array<RowOutcome>
+      readonly inserts: ReadonlyArray<EncodedRun>
+      readonly writes: ReadonlyArray<JobUpdate & { readonly removed: boolean }>
+      readonly clear: ReadonlyArray<string>
+    }
+
+    /**
+     * SQLite and MySQL / MariaDB: the runs, job writes and outcomes of a `release` from what it
+     * read: a job is accepted when its first decision finds it leased by `owner` (lease live, not
+     * quarantined) at the version it was acquired at (a changed one has its lease cleared); its
+     * new runs leave out the keys that exist, and the ready ones take the next fences in time order.
+     */
+    const planRelease = (
+      decisions: ReadonlyArray<RowDecision>,
+      { existing, jobs, live }: ReleaseRead,
+      at: number,
+      owner: string,
+      runLeaseMs: number | null | undefined
+    ): PlannedRelease => {
+      const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
+      const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
+      const clear: Array<string> = []
+      const seen = new Set<string>()
+      decisions.forEach((d, index) => {
+        const row = jobs.get(d.id)
+        const first = !seen.has(d.id)
+        seen.add(d.id)
+        const until = row === undefined ? null : numOrNull(row.acquired_until)
+        if (
+          !first || row === undefined || row.quarantined !== null || strOrNull(row.acquired_by) !== owner ||
+          until === null || !(at < until)
+        ) {
+          outcomes[index] = { _tag: "Refused" }
+        } else if (num(row.version) !== d.version) {
+          clear.push(d.id)
+          outcomes[index] = { _tag: "Refused" }
+        } else accepted.push({ index, d, row })
+      })
+      const inserts: Array<EncodedRun> = []
+      const writes: Array<JobUpdate & { readonly removed: boolean }> = []
+      for (const { d, index, row } of accepted) {
+        const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
+        let fenceSeq = num(row.fence_seq)
+        const jobLease = numOrNull(row.acquired_until)
+        const started: Array<EncodedRun> = []
+        const planned = new Set<number>()
+        for (const p of [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)) {
+          if (planned.has(p.scheduledTime) || existing.has(key(d.id, p.scheduledTime))) continue
+          planned.add(p.scheduledTime)
+          const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
+          const ready = state === "ready"
+          const run: EncodedRun = {
+            jobId: d.id,
+            scheduledTime: p.scheduledTime,
+            recordedAt: at,
+            state,
+            fence: ready ? ++fenceSeq : 0,
+            attempt: ready ? 1 : 0,
+            acquiredBy: ready ? owner : null,
+            acquiredUntil: !ready ? null : runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs,
+            startedAt: null,
+            finishedAt: null,
+            result: null,
+            error: null,
+            count: p.count,
+            lastTime: p.lastTime,
+            endedAt: ready ? null : at,
+            jobData: ready && d.next === null ? d.removedData ?? null : null
+          }
+          inserts.push(run)
+          if (ready) started.push(run)
+        }
+        writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq })
+        outcomes[index] = { _tag: "Released", runs: started, skipped }
+      }
+      return { outcomes: outcomes as Array<RowOutcome>, inserts, writes, clear }
+    }
+
+    const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) => {
+      if (decisions.length === 0) return Effect.succeed([])
+      if (dialect === "pg") return releaseOneStatement(owner, decisions, runLeaseMs)
+      if (dialect === "mysql") {
+        // two round trips: START TRANSACTION with the reads; the writes with COMMIT
+        return Effect.flatMap(guard("release")(now), (at) => {
+          const read = readReleaseMysql(decisions, at)
+          return twoTripTransaction("release", read.statements, (results) => {
+            const planned = planRelease(decisions, read.parse(results), at, owner, runLeaseMs)
+            return Effect.succeed({ value: planned.outcomes, last: releaseWrites(planned, at, owner) })
+          })
+        })
+      }
+      return transaction("release")(
         Effect.gen(function*() {
           const at = yield* now
-          const { existing, jobs, live } = yield* (dialect === "mysql"
-            ? readReleaseMysql(decisions, at, owner)
-            : readRelease(decisions, at))
-          const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
-          const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
-          const clear: Array<string> = []
-          const seen = new Set<string>()
-          decisions.forEach((d, index) => {
-            const row = jobs.get(d.id)
-            const first = !seen.has(d.id)
-            seen.add(d.id)
-            const until = row === undefined ? null : numOrNull(row.acquired_until)
-            if (
-              !first || row === undefined || row.quarantined !== null || strOrNull(row.acquired_by) !== owner ||
-              until === null || !(at < until)
-            ) {
-              outcomes[index] = { _tag: "Refused" }
-            } else if (num(row.version) !== d.version) {
-              clear.push(d.id)
-              outcomes[index] = { _tag: "Refused" }
-            } else accepted.push({ index, d, row })
-          })
-          const inserts: Array<EncodedRun> = []
-          const writes: Array<JobUpdate & { readonly removed: boolean }> = []
-          for (const { d, index, row } of accepted) {
-            const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
-            let fenceSeq = num(row.fence_seq)
-            const jobLease = numOrNull(row.acquired_until)
-            const started: Array<EncodedRun> = []
-            const planned = new Set<number>()
-            for (const p of [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)) {
-              if (planned.has(p.scheduledTime) || existing.has(key(d.id, p.scheduledTime))) continue
-              planned.add(p.scheduledTime)
-              const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
-              const ready = state === "ready"
-              const run: EncodedRun = {
-                jobId: d.id,
-                scheduledTime: p.scheduledTime,
-                recordedAt: at,
-                state,
-                fence: ready ? ++fenceSeq : 0,
-                attempt: ready ? 1 : 0,
-                acquiredBy: ready ? owner : null,
-                acquiredUntil: !ready ? null : runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs,
-                startedAt: null,
-                finishedAt: null,
-                result: null,
-                error: null,
-                count: p.count,
-                lastTime: p.lastTime,
-                endedAt: ready ? null : at,
-                jobData: ready && d.next === null ? d.removedData ?? null : null
-              }
-              inserts.push(run)
-              if (ready) started.push(run)
-            }
-            writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq })
-            outcomes[index] = { _tag: "Released", runs: started, skipped }
-          }
-          yield* insertRuns(inserts, at, owner)
-          yield* updateJobs(writes.filter((w) => !w.removed))
-          yield* deleteJobs(writes.filter((w) => w.removed).map((w) => w.id))
-          yield* clearLeases(owner, clear)
-          return outcomes as Array<RowOutcome>
+          const planned = planRelease(decisions, yield* readRelease(decisions, at), at, owner, runLeaseMs)
+          for (const statement of releaseWrites(planned, at, owner)) yield* statement
+          return planned.outcomes
         })
       )
+    }
 
     // -- complete --------------------------------------------------------------------------------------
 
