@@ -9,7 +9,7 @@
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
  * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
- * a write by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery): an
+ * (`acquire`: in a second round trip, with `COMMIT`) a write by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery): an
  * `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked, which MariaDB runs faster than an
  * `UPDATE` joined to the ids.
  *
@@ -556,7 +556,7 @@ export const make = (
         })
       )
 
-    /** MySQL / MariaDB, or the database's clock: `SELECT … FOR UPDATE SKIP LOCKED`, then `UPDATE` by ids. */
+    /** PostgreSQL and SQLite on the database's clock: `SELECT … FOR UPDATE SKIP LOCKED`, then `UPDATE` by ids. */
     const acquireInTransaction = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       transaction("acquire")(
         Effect.gen(function*() {
@@ -576,12 +576,7 @@ export const make = (
             return { now: at, rows: [] }
           }
           const ids = selected.map((r) => String(r.id))
-          yield* (dialect === "mysql"
-            // rows locked by the SELECT above: an upsert that always updates (faster than a join)
-            ? sql`INSERT INTO ${J} (id, data, version, fence_seq, acquired_by, acquired_until) SELECT ids.v, '', 0, 0, ${owner}, ${until} FROM ${
-              idsTable(ids)
-            } ON DUPLICATE KEY UPDATE acquired_by = VALUES(acquired_by), acquired_until = VALUES(acquired_until)`
-            : sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`)
+          yield* sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`
           return {
             now: at,
             rows: selected.map((r) => ({ ...toJobRow(r), acquiredBy: owner, acquiredUntil: until }))
@@ -589,8 +584,41 @@ export const make = (
         })
       )
 
+    /**
+     * MySQL / MariaDB: two round trips, `START TRANSACTION` with the `SELECT … FOR UPDATE SKIP
+     * LOCKED` of the due rows, then the upsert of their leases with `COMMIT`; when it picks
+     * nothing, the schema is checked on its own.
+     */
+    const acquireMysql = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
+      Effect.gen(function*() {
+        const at = yield* guard("acquire")(now)
+        const bound = at + Math.max(0, horizonMs ?? 0)
+        const until = at + leaseMs
+        const n = Math.max(0, Math.floor(limit))
+        // picks nothing when the schema is newer than this store knows (checked on its own then)
+        const pick = sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}${skipLocked}`
+        const rows = n === 0 ? [] : yield* twoTripTransaction("acquire", [pick], ([selected]) => {
+          const ids = selected!.map((r) => String(r.id))
+          return Effect.succeed({
+            value: selected!.map((r) => ({ ...toJobRow(r), acquiredBy: owner, acquiredUntil: until })),
+            // rows locked by the SELECT: an upsert that always updates (faster than a join)
+            last: ids.length === 0 ? [] : [
+              sql`INSERT INTO ${J} (id, data, version, fence_seq, acquired_by, acquired_until) SELECT ids.v, '', 0, 0, ${owner}, ${until} FROM ${
+                idsTable(ids)
+              } ON DUPLICATE KEY UPDATE acquired_by = VALUES(acquired_by), acquired_until = VALUES(acquired_until)`
+            ]
+          })
+        })
+        if (rows.length === 0) yield* guard("acquire")(checkSchema)
+        return { now: at, rows }
+      })
+
     const acquire = (claim: Claim) =>
-      dialect !== "mysql" && options.clock === "effect" ? acquireOneStatement(claim) : acquireInTransaction(claim)
+      dialect === "mysql"
+        ? acquireMysql(claim)
+        : options.clock === "effect"
+        ? acquireOneStatement(claim)
+        : acquireInTransaction(claim)
 
     // -- release --------------------------------------------------------------------------------------
 
