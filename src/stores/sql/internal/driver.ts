@@ -1056,10 +1056,13 @@ export const make = (
         let fenceSeq = num(row.fence_seq)
         const jobLease = numOrNull(row.acquired_until)
         const started: Array<EncodedRun> = []
-        const planned = new Set<number>()
-        for (const p of [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)) {
-          if (planned.has(p.scheduledTime) || existing.has(key(d.id, p.scheduledTime))) continue
-          planned.add(p.scheduledTime)
+        // in time order, the first planned run of each time (a plan has one run, most often)
+        const sorted = d.runs.length <= 1 ? d.runs : [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)
+        let previous: number | undefined
+        for (const p of sorted) {
+          if (p.scheduledTime === previous) continue
+          previous = p.scheduledTime
+          if (existing.size > 0 && existing.has(key(d.id, p.scheduledTime))) continue
           const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
           const ready = state === "ready"
           const run: EncodedRun = {
