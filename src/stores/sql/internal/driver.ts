@@ -8,10 +8,10 @@
  * SQLite `BEGIN IMMEDIATE` (the write lock at once; `SQLITE_BUSY` is retried with a schedule),
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
- * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
- * (`acquire`: in a second round trip, with `COMMIT`) a write by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery): an
- * `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked, which MariaDB runs faster than an
- * `UPDATE` joined to the ids.
+ * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED`,
+ * then, in a second round trip with `COMMIT`, a write by ids (no `UPDATE … RETURNING`, no
+ * `LIMIT` in an `IN` subquery): an `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked,
+ * which MariaDB runs faster than an `UPDATE` joined to the ids.
  *
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
@@ -22,10 +22,11 @@
  * what it read, no `SELECT … FOR UPDATE`: the jobs that still match are moved on or removed and
  * only their runs are inserted). SQLite reads the jobs with their live runs and the run keys
  * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
- * JSON record).
- * MySQL / MariaDB: two round trips of multi-statement queries, `START TRANSACTION` with the
- * reads (the jobs locked, then their live runs and run keys), then the writes (the runs
- * inserted, the jobs' columns upserted) with `COMMIT`. A `complete` is one statement on PostgreSQL (an
+ * JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
+ * TRANSACTION` with the reads (the jobs locked, then their live runs and run keys), then the
+ * writes (the runs inserted, the jobs' columns upserted) with `COMMIT`.
+ *
+ * A `complete` is one statement on PostgreSQL (an
  * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
  * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
  * batch). The rows go as one JSON parameter (PostgreSQL:
