@@ -36,6 +36,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
@@ -104,6 +105,9 @@ const migrationsFor = (sql: SqlClient.SqlClient, prefix: string) =>
 
 const liveClock = Clock.make()
 
+/** The operation of the `StoreError` that refuses a store's options (never retried). */
+const CONFIGURE = "configure"
+
 /**
  * The clock source of a store built without `clock` (ARCHITECTURE §2, issue 11): the database's
  * clock judges leases and misfire grace wherever several processes, perhaps on several machines,
@@ -146,7 +150,7 @@ export const make = (
     const name = options.name ?? `${dialect}:${prefix}`
     const fail = (operation: string, reason: string) => new StoreError({ store: name, operation, reason })
     if (!PREFIX.test(prefix)) {
-      return yield* fail("migrate", `tablePrefix ${JSON.stringify(prefix)} must be letters, digits and _ (at most 48)`)
+      return yield* fail(CONFIGURE, `tablePrefix ${JSON.stringify(prefix)} must be letters, digits and _ (at most 48)`)
     }
     const lock = yield* Effect.serviceOption(Lock)
     const clock = options.clock ?? defaultClock(dialect, Option.getOrUndefined(lock)?.mode)
@@ -429,9 +433,37 @@ const withClient = (
 const START_RETRY_MS = 60_000
 
 /**
+ * The waits of a network store's start: 200 ms, doubling up to 5 s, while less than `boundMs`
+ * (live clock) has passed since the first failure, the last wait cut to what is left of it; a
+ * refused configuration is not retried. Each failure that is retried is logged with its wait.
+ */
+const startRetries = (boundMs: number) =>
+  Schedule.exponential("200 millis").pipe(
+    Schedule.union(Schedule.spaced("5 seconds")),
+    Schedule.upTo(Duration.millis(boundMs)),
+    Schedule.intersect(Schedule.elapsed),
+    Schedule.intersect(Schedule.count),
+    Schedule.intersect(Schedule.identity<StoreError>()),
+    Schedule.whileOutput(([, error]) => error.operation !== CONFIGURE),
+    Schedule.modifyDelayEffect(([[[, elapsed], n], error], delay) => {
+      const left = Duration.subtract(Duration.millis(boundMs), elapsed)
+      const wait = Duration.min(delay, left)
+      return Effect.as(
+        Effect.logWarning(
+          `Job store "${error.store}" cannot start (attempt ${n + 1}): ${error.reason}; trying again in ${
+            Duration.toMillis(wait)
+          } ms (for up to ${Math.ceil(Duration.toSeconds(left))} s more)`
+        ),
+        wait
+      )
+    })
+  )
+
+/**
  * A network store's start (connect, migrate) retried while its database is unreachable, up to
  * `startRetryMs`: each attempt in a scope of its own (a failed attempt's pool is closed at once),
- * each failure logged, waits on the live clock (a TestClock in context must not stall them).
+ * waits on the live clock (a TestClock in context must not stall them; the attempts keep the
+ * caller's clock). A bad table prefix (`make` refuses it) is not retried.
  */
 const retryingStart = (
   build: Effect.Effect<JobStoreService, StoreError, Scope.Scope>,
@@ -439,30 +471,19 @@ const retryingStart = (
 ): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
     const bound = options.startRetryMs ?? START_RETRY_MS
-    // a bad prefix is not a connection problem: it fails at once (make checks it first)
-    if (bound <= 0 || !PREFIX.test(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)) return yield* build
+    if (bound <= 0) return yield* build
     const outer = yield* Effect.scope
-    const start = liveClock.unsafeCurrentTimeMillis()
-    const attempt = (n: number): Effect.Effect<JobStoreService, StoreError> =>
-      Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (inner) =>
-        build.pipe(
-          Scope.extend(inner),
-          Effect.onError((cause) => Scope.close(inner, Exit.failCause(cause))),
-          Effect.catchAll((error) => {
-            const left = bound - (liveClock.unsafeCurrentTimeMillis() - start)
-            if (left <= 0) return Effect.fail(error)
-            const delay = Math.min(200 * 2 ** n, 5_000, left)
-            return Effect.logWarning(
-              `Job store "${error.store}" cannot start (attempt ${n + 1}): ${error.reason}; trying again in ${delay} ms (for up to ${
-                Math.ceil(left / 1000)
-              } s more)`
-            ).pipe(
-              Effect.zipRight(Effect.withClock(Effect.sleep(delay), liveClock)),
-              Effect.zipRight(Effect.suspend(() => attempt(n + 1)))
-            )
-          })
-        ))
-    return yield* attempt(0)
+    const clock = yield* Effect.clock
+    const attempt = Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (inner) =>
+      build.pipe(
+        Scope.extend(inner),
+        Effect.onError((cause) => Scope.close(inner, Exit.failCause(cause))),
+        Effect.withClock(clock)
+      ))
+    return yield* attempt.pipe(
+      Effect.retry(startRetries(bound)),
+      Effect.withClock(liveClock)
+    )
   })
 
 /**

@@ -8,21 +8,25 @@
  * SQLite `BEGIN IMMEDIATE` (the write lock at once; `SQLITE_BUSY` is retried with a schedule),
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
- * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED` then
- * a write by ids (no `UPDATE … RETURNING`, no `LIMIT` in an `IN` subquery): an
- * `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked, which MariaDB runs faster than an
- * `UPDATE` joined to the ids.
+ * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED`,
+ * then, in a second round trip with `COMMIT`, a write by ids (no `UPDATE … RETURNING`, no
+ * `LIMIT` in an `IN` subquery): an `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked,
+ * which MariaDB runs faster than an `UPDATE` joined to the ids.
  *
  * PostgreSQL and SQLite on Effect's clock `acquire` in one statement
  * (`UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING`).
  *
- * Batches are set-based: a `release` of n decisions is a constant number of statements. SQLite
- * and PostgreSQL read the jobs with their live runs and the run keys that exist in one statement;
- * SQLite then inserts the runs and updates the jobs' columns (never their JSON record);
- * PostgreSQL writes in one statement, a compare-and-set on what it read (no `SELECT … FOR
- * UPDATE`): the jobs that still match are moved on or removed and only their runs are inserted.
- * MySQL / MariaDB lock the jobs, read live runs and run keys in one more round trip, insert the
- * runs and upsert the jobs' columns. A `complete` is one statement on PostgreSQL (an
+ * Batches are set-based: a `release` of n decisions is a constant number of statements.
+ * PostgreSQL: one statement, no transaction around it (it reads the jobs with their live runs
+ * and the run keys that exist, numbers the new runs' fences, and writes by a compare-and-set on
+ * what it read, no `SELECT … FOR UPDATE`: the jobs that still match are moved on or removed and
+ * only their runs are inserted). SQLite reads the jobs with their live runs and the run keys
+ * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
+ * JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
+ * TRANSACTION` with the reads (the jobs locked, then their live runs and run keys), then the
+ * writes (the runs inserted, the jobs' columns upserted) with `COMMIT`.
+ *
+ * A `complete` is one statement on PostgreSQL (an
  * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
  * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
  * batch). The rows go as one JSON parameter (PostgreSQL:
@@ -33,6 +37,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
 import type { Fragment } from "@effect/sql/Statement"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -49,6 +54,7 @@ import type {
   EncodedJob,
   EncodedRow,
   EncodedRun,
+  PlannedRun,
   RecoveredRows,
   RowDecision,
   RowOutcome
@@ -562,7 +568,7 @@ export const make = (
         })
       )
 
-    /** MySQL / MariaDB, or the database's clock: `SELECT … FOR UPDATE SKIP LOCKED`, then `UPDATE` by ids. */
+    /** PostgreSQL and SQLite on the database's clock: `SELECT … FOR UPDATE SKIP LOCKED`, then `UPDATE` by ids. */
     const acquireInTransaction = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       transaction("acquire")(
         Effect.gen(function*() {
@@ -582,12 +588,7 @@ export const make = (
             return { now: at, rows: [] }
           }
           const ids = selected.map((r) => String(r.id))
-          yield* (dialect === "mysql"
-            // rows locked by the SELECT above: an upsert that always updates (faster than a join)
-            ? sql`INSERT INTO ${J} (id, data, version, fence_seq, acquired_by, acquired_until) SELECT ids.v, '', 0, 0, ${owner}, ${until} FROM ${
-              idsTable(ids)
-            } ON DUPLICATE KEY UPDATE acquired_by = VALUES(acquired_by), acquired_until = VALUES(acquired_until)`
-            : sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`)
+          yield* sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE ${idIn("id", ids)}`
           return {
             now: at,
             rows: selected.map((r) => ({ ...toJobRow(r), acquiredBy: owner, acquiredUntil: until }))
@@ -595,8 +596,41 @@ export const make = (
         })
       )
 
+    /**
+     * MySQL / MariaDB: two round trips, `START TRANSACTION` with the `SELECT … FOR UPDATE SKIP
+     * LOCKED` of the due rows, then the upsert of their leases with `COMMIT`; when it picks
+     * nothing, the schema is checked on its own.
+     */
+    const acquireMysql = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
+      Effect.gen(function*() {
+        const at = yield* guard("acquire")(now)
+        const bound = at + Math.max(0, horizonMs ?? 0)
+        const until = at + leaseMs
+        const n = Math.max(0, Math.floor(limit))
+        // picks nothing when the schema is newer than this store knows (checked on its own then)
+        const pick = sql`SELECT ${lit(JOB_COLUMNS)} FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}${skipLocked}`
+        const rows = n === 0 ? [] : yield* twoTripTransaction("acquire", [pick], ([selected]) => {
+          const ids = selected!.map((r) => String(r.id))
+          return Effect.succeed({
+            value: selected!.map((r) => ({ ...toJobRow(r), acquiredBy: owner, acquiredUntil: until })),
+            // rows locked by the SELECT: an upsert that always updates (faster than a join)
+            last: ids.length === 0 ? [] : [
+              sql`INSERT INTO ${J} (id, data, version, fence_seq, acquired_by, acquired_until) SELECT ids.v, '', 0, 0, ${owner}, ${until} FROM ${
+                idsTable(ids)
+              } ON DUPLICATE KEY UPDATE acquired_by = VALUES(acquired_by), acquired_until = VALUES(acquired_until)`
+            ]
+          })
+        })
+        if (rows.length === 0) yield* guard("acquire")(checkSchema)
+        return { now: at, rows }
+      })
+
     const acquire = (claim: Claim) =>
-      dialect !== "mysql" && options.clock === "effect" ? acquireOneStatement(claim) : acquireInTransaction(claim)
+      dialect === "mysql"
+        ? acquireMysql(claim)
+        : options.clock === "effect"
+        ? acquireOneStatement(claim)
+        : acquireInTransaction(claim)
 
     // -- release --------------------------------------------------------------------------------------
 
@@ -606,10 +640,9 @@ export const make = (
 
     /**
      * The statement that inserts the runs of one `release` (recorded at `at`, the ready ones
-     * leased by `owner`); a key that exists is left alone. `only` keeps the runs whose job id it
-     * lists (PostgreSQL: the jobs the same statement moved on).
+     * leased by `owner`); a key that exists is left alone.
      */
-    const insertRunsStatement = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string, only?: Fragment) => {
+    const insertRunsStatement = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) => {
       const v = rowsOf("v", NEW_RUN, runs.map(newRunValues))
       const ready = sql`v.state = 'ready'`
       const select = sql`SELECT v.job_id, v.scheduled_time, ${typed(at, "bigint")}, v.state, v.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${
@@ -620,12 +653,9 @@ export const make = (
       )
       return dialect === "mysql"
         ? sql`INSERT INTO ${R} (${columns}) ${select} ON DUPLICATE KEY UPDATE job_id = ${R}.job_id`
-        : sql`INSERT INTO ${R} (${columns}) ${select} WHERE ${only ?? sql`true`} ON CONFLICT DO NOTHING`
+        // SQLite: `WHERE true` tells its parser that ON CONFLICT is the upsert clause, not a join's
+        : sql`INSERT INTO ${R} (${columns}) ${select} WHERE true ON CONFLICT DO NOTHING`
     }
-
-    /** Inserts the runs of one `release` in one statement. */
-    const insertRuns = (runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
-      runs.length === 0 ? Effect.void : Effect.asVoid(insertRunsStatement(runs, at, owner))
 
     interface JobUpdate {
       readonly id: string
@@ -640,33 +670,42 @@ export const make = (
     ]
 
     /** Sets the next run time and fence sequence of jobs (never their record), clearing their leases. */
-    const updateJobs = (updates: ReadonlyArray<JobUpdate>) => {
-      if (updates.length === 0) return Effect.void
+    const updateJobsStatement = (updates: ReadonlyArray<JobUpdate>) => {
       const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.fenceSeq]))
-      return Effect.asVoid(
-        dialect === "mysql"
-          // rows locked by this transaction: an upsert that always updates (faster than a join)
-          ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
-          : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
-      )
+      return dialect === "mysql"
+        // rows locked by this transaction: an upsert that always updates (faster than a join)
+        ? sql`INSERT INTO ${J} (id, data, version, fence_seq, next_run_time) SELECT v.id, '', 0, v.fs, v.nrt FROM ${v} ON DUPLICATE KEY UPDATE next_run_time = VALUES(next_run_time), fence_seq = VALUES(fence_seq), acquired_by = NULL, acquired_until = NULL`
+        : sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${v} WHERE ${J}.id = v.id`
     }
 
     /** Clears the leases `owner` holds on jobs (a job changed while leased is planned again later). */
-    const clearLeases = (owner: string, ids: ReadonlyArray<string>) =>
-      ids.length === 0
-        ? Effect.void
-        : Effect.asVoid(
-          dialect === "mysql"
-            ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL WHERE j.acquired_by = ${owner}`
-            : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)} AND acquired_by = ${owner}`
-        )
+    const clearLeasesStatement = (owner: string, ids: ReadonlyArray<string>) =>
+      dialect === "mysql"
+        ? sql`UPDATE ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v SET j.acquired_by = NULL, j.acquired_until = NULL WHERE j.acquired_by = ${owner}`
+        : sql`UPDATE ${J} SET acquired_by = NULL, acquired_until = NULL WHERE ${idIn("id", ids)} AND acquired_by = ${owner}`
 
-    const deleteJobs = (ids: ReadonlyArray<string>) =>
-      ids.length === 0 ? Effect.void : Effect.asVoid(
-        dialect === "mysql"
-          ? sql`DELETE j FROM ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v`
-          : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
-      )
+    const clearLeases = (owner: string, ids: ReadonlyArray<string>) =>
+      ids.length === 0 ? Effect.void : Effect.asVoid(clearLeasesStatement(owner, ids))
+
+    const deleteJobsStatement = (ids: ReadonlyArray<string>) =>
+      dialect === "mysql"
+        ? sql`DELETE j FROM ${idsTable(ids)} STRAIGHT_JOIN ${J} AS j ON j.id = ids.v`
+        : sql`DELETE FROM ${J} WHERE ${idIn("id", ids)}`
+
+    /**
+     * The writes of a planned `release` (SQLite, MySQL / MariaDB), in order: its runs inserted,
+     * its jobs moved on, removed, or (changed while leased) their leases cleared.
+     */
+    const releaseWrites = (planned: PlannedRelease, at: number, owner: string): Array<Statement.Statement<Row>> => {
+      const moved = planned.writes.filter((w) => !w.removed)
+      const removed = planned.writes.filter((w) => w.removed).map((w) => w.id)
+      return [
+        ...(planned.inserts.length === 0 ? [] : [insertRunsStatement(planned.inserts, at, owner)]),
+        ...(moved.length === 0 ? [] : [updateJobsStatement(moved)]),
+        ...(removed.length === 0 ? [] : [deleteJobsStatement(removed)]),
+        ...(planned.clear.length === 0 ? [] : [clearLeasesStatement(owner, planned.clear)])
+      ]
+    }
 
     /** The jobs of a `release`, each with the range of its planned times (an empty range without any). */
     const JOB_RANGE: ReadonlyArray<Column> = [
@@ -683,10 +722,9 @@ export const make = (
     }
 
     /**
-     * PostgreSQL and SQLite: one statement reads the jobs of a `release` with the number of their
-     * live runs (maxInstances) and the run keys that exist in the range of their plans (one row
-     * per existing key, or one with `ex` null). No row lock: SQLite's write transaction holds the
-     * database; PostgreSQL's write is a compare-and-set on what this read saw ({@link releasePg}).
+     * SQLite: one statement reads the jobs of a `release` with the number of their live runs
+     * (maxInstances) and the run keys that exist in the range of their plans (one row per
+     * existing key, or one with `ex` null). No row lock: the write transaction holds the database.
      */
     const readRelease = (decisions: ReadonlyArray<RowDecision>, at: number) =>
       Effect.gen(function*() {
@@ -720,176 +758,374 @@ export const make = (
       })
 
     /**
-     * MySQL / MariaDB: the jobs locked (`FOR UPDATE`), then, in one more round trip, the live runs
-     * and existing run keys of the accepted ones that start runs (a locking read there would lock
-     * those runs too).
+     * MySQL / MariaDB: the reads of a `release`, sent with its `START TRANSACTION` in one round
+     * trip: the jobs locked (`FOR UPDATE`), then (a plain read, which locks no run: `recover`
+     * locks runs before jobs) the live runs and the run keys in the range of the plans of the
+     * jobs that plan a ready run, read once the job locks are held.
      */
-    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number, owner: string) =>
-      Effect.gen(function*() {
-        const ids = [...new Set(decisions.map((d) => d.id))]
-        const locked = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
-          idsTable(ids)
-        } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
-        const read: ReleaseRead = { jobs: new Map(locked.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
-        const startingIds: Array<string> = []
-        let lo = Infinity
-        let hi = -Infinity
-        for (const d of decisions) {
-          const row = read.jobs.get(d.id)
-          if (row === undefined || !d.runs.some((p) => p.state === "ready")) continue
-          if (num(row.version) !== d.version || strOrNull(row.acquired_by) !== owner) continue
-          startingIds.push(d.id)
-          for (const p of d.runs) {
-            if (p.scheduledTime < lo) lo = p.scheduledTime
-            if (p.scheduledTime > hi) hi = p.scheduledTime
-          }
+    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number) => {
+      const ids = [...new Set(decisions.map((d) => d.id))]
+      const lock = sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
+        idsTable(ids)
+      } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
+      const starting = new Set<string>()
+      let lo = Infinity
+      let hi = -Infinity
+      for (const d of decisions) {
+        if (!d.runs.some((p) => p.state === "ready")) continue
+        starting.add(d.id)
+        for (const p of d.runs) {
+          if (p.scheduledTime < lo) lo = p.scheduledTime
+          if (p.scheduledTime > hi) hi = p.scheduledTime
         }
-        if (startingIds.length === 0) return read
+      }
+      const statements: Array<Statement.Statement<Row>> = [lock]
+      if (starting.size > 0) {
+        const startingIds = [...starting]
         const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
         const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-        // one round trip: k = 0 rows count a job's live runs, k = 1 rows are run keys in range
-        const found = yield* sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
+        // k = 0 rows count a job's live runs, k = 1 rows are run keys in range
+        statements.push(sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
           idsTable(startingIds)
         } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
           idsTable(startingIds)
-        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`
-        for (const r of found) {
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`)
+      }
+      const parse = (results: ReadonlyArray<ReadonlyArray<Row>>): ReleaseRead => {
+        const read: ReleaseRead = { jobs: new Map(results[0]!.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
+        for (const r of results[1] ?? []) {
           if (num(r.k) === 0) read.live.set(String(r.job_id), num(r.v))
           else read.existing.add(key(String(r.job_id), num(r.v)))
         }
         return read
-      })
+      }
+      return { statements, parse }
+    }
 
-    /** The jobs a PostgreSQL `release` moves on or removes, with what its read saw of them. */
-    const JOB_CAS: ReadonlyArray<Column> = [
-      { name: "id", type: "id" },
-      { name: "rm", type: "int" },
-      { name: "ver", type: "bigint" },
-      { name: "fs0", type: "bigint" },
-      { name: "until0", type: "bigint" },
-      { name: "nrt", type: "bigint" },
-      { name: "fs", type: "bigint" }
-    ]
-
-    interface JobWrite extends JobUpdate {
-      readonly removed: boolean
-      readonly row: Row
+    /** One text of statements separated by `;` and their parameters (MySQL's multi-statement queries). */
+    const joined = (statements: ReadonlyArray<Statement.Statement<Row>>): readonly [string, ReadonlyArray<unknown>] => {
+      const compiled = statements.map((st) => st.compile(true))
+      return [compiled.map(([text]) => text).join("; "), compiled.flatMap(([, params]) => params)]
     }
 
     /**
-     * PostgreSQL: the writes of a `release` in one statement, a compare-and-set on what the read
-     * saw (version, fence sequence, lease owner and end, not quarantined): the jobs that still
-     * match are moved on (or removed) and only their runs are inserted; returns their ids.
+     * MySQL / MariaDB: a transaction in two round trips on a reserved connection: the dialect's
+     * `begin` with the statements `first` (their results go to `body`), then the statements
+     * `body` returns with `COMMIT` (uninterruptible). After any failure (a statement of a
+     * multi-statement query that fails stops the rest) it is rolled back; a deadlock victim is
+     * run again, as every transaction.
      */
-    const releasePg = (writes: ReadonlyArray<JobWrite>, runs: ReadonlyArray<EncodedRun>, at: number, owner: string) =>
+    const twoTripTransaction = <A, E>(
+      operation: string,
+      first: ReadonlyArray<Statement.Statement<Row>>,
+      body: (
+        results: ReadonlyArray<ReadonlyArray<Row>>
+      ) => Effect.Effect<{ readonly value: A; readonly last: ReadonlyArray<Statement.Statement<Row>> }, E>
+    ) =>
+      guard(operation)(
+        retryTransient(Effect.uninterruptibleMask((restore) =>
+          Effect.scoped(
+            Effect.gen(function*() {
+              const conn = yield* sql.reserve
+              const [text, params] = joined(first)
+              const opened = yield* Effect.exit(restore(
+                Effect.flatMap(
+                  conn.executeUnprepared(`${begin}; ${text}`, params, undefined),
+                  // the results of the two statements of `begin` first
+                  (results) => body((results as ReadonlyArray<ReadonlyArray<Row>>).slice(2))
+                )
+              ))
+              const done: Exit.Exit<A, E | SqlError> = Exit.isFailure(opened)
+                ? Exit.failCause(opened.cause)
+                : yield* Effect.exit(Effect.gen(function*() {
+                const [last, lastParams] = joined(opened.value.last)
+                yield* conn.executeUnprepared(last === "" ? "COMMIT" : `${last}; COMMIT`, lastParams, undefined)
+                return opened.value.value
+              }))
+              if (Exit.isSuccess(done)) return done.value
+              const rolledBack = yield* Effect.exit(endWith(conn, "ROLLBACK"))
+              if (Exit.isFailure(rolledBack)) {
+                yield* Effect.logWarning(`Job store "${options.name}": ROLLBACK failed in ${operation}`).pipe(
+                  Effect.annotateLogs({ cause: Cause.pretty(rolledBack.cause) })
+                )
+              }
+              return yield* Effect.failCause(done.cause)
+            })
+          )
+        ))
+      )
+
+    /** The jobs of a PostgreSQL `release` (the first decision of each). */
+    const JOB_PLAN: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "ver", type: "bigint" },
+      { name: "rm", type: "int" },
+      { name: "nrt", type: "bigint" },
+      { name: "maxi", type: "bigint" },
+      { name: "nready", type: "int" },
+      { name: "rt", type: "text" },
+      { name: "rd", type: "text" }
+    ]
+
+    /** The planned runs of a PostgreSQL `release`, one per job and scheduled time. */
+    const RUN_PLAN: ReadonlyArray<Column> = [
+      { name: "id", type: "id" },
+      { name: "st", type: "bigint" },
+      { name: "missed", type: "int" },
+      { name: "cnt", type: "bigint" },
+      { name: "last", type: "bigint" }
+    ]
+
+    /**
+     * PostgreSQL: a whole `release` in one statement (atomic by itself, no transaction around
+     * it). Its snapshot reads the jobs still leased by `owner` (lease live, not quarantined) with
+     * their live runs (maxInstances); the jobs whose version matches get their new runs (the keys
+     * that exist left out; the ready ones numbered from the job's fence sequence, in time order)
+     * and are moved on or removed by a compare-and-set on what the snapshot saw (version, fence
+     * sequence, lease owner and end, not quarantined: PostgreSQL re-checks it on a row another
+     * transaction changed meanwhile); only the runs of the jobs written are inserted; a job whose
+     * version differs has its lease cleared. Returns the jobs it read (whether their version
+     * matched, whether they were written, skipped or not, their lease end) and the fences of the
+     * new ready runs of the jobs written.
+     */
+    const releasePg = (
+      owner: string,
+      firsts: ReadonlyArray<RowDecision>,
+      plans: ReadonlyArray<ReadonlyArray<PlannedRun>>,
+      at: number,
+      runLeaseMs: number | null | undefined
+    ) =>
       Effect.gen(function*() {
         const c = rowsOf(
           "c",
-          JOB_CAS,
-          writes.map((w) => [
-            w.id,
-            w.removed ? 1 : 0,
-            num(w.row.version),
-            num(w.row.fence_seq),
-            num(w.row.acquired_until),
-            w.nextRunTime,
-            w.fenceSeq
+          JOB_PLAN,
+          firsts.map((d, i) => [
+            d.id,
+            d.version,
+            d.next === null ? 1 : 0,
+            d.next?.nextRunTime ?? null,
+            d.maxInstances,
+            plans[i]!.filter((p) => p.state === "ready").length,
+            plans[i]!.filter((p) => p.state === "ready").map((p) => p.scheduledTime).join(","),
+            d.next === null ? d.removedData ?? null : null
           ])
         )
-        const cas = sql`j.version = c.ver AND j.fence_seq = c.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = c.until0 AND j.quarantined IS NULL`
-        const inserted = runs.length === 0
-          ? sql``
-          : sql`, i AS (${insertRunsStatement(runs, at, owner, sql`v.job_id IN (SELECT id FROM w)`)})`
-        const rows = yield* sql`WITH c AS (SELECT * FROM ${c}), u AS (UPDATE ${J} AS j SET next_run_time = c.nrt, fence_seq = c.fs, acquired_by = NULL, acquired_until = NULL FROM c WHERE c.rm = 0 AND j.id = c.id AND ${cas} RETURNING j.id), d AS (DELETE FROM ${J} AS j USING c WHERE c.rm = 1 AND j.id = c.id AND ${cas} RETURNING j.id), w AS (SELECT id FROM u UNION ALL SELECT id FROM d)${inserted} SELECT id FROM w`
-        return new Set(rows.map((r) => String(r.id)))
+        const p = rowsOf(
+          "p",
+          RUN_PLAN,
+          firsts.flatMap((d, i) => plans[i]!.map((r) => [d.id, r.scheduledTime, r.state === "missed" ? 1 : 0, r.count, r.lastTime]))
+        )
+        const ready = sql`f.state = 'ready'`
+        const lease = runLeaseMs === undefined ? sql`f.until0` : typed(runLeaseMs === null ? null : at + runLeaseMs, "bigint")
+        const cas = sql`j.id = s.id AND s.ok AND s.same AND j.version = s.ver AND j.fence_seq = s.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = s.until0 AND j.quarantined IS NULL`
+        const columns = lit(
+          "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
+        )
+        // s: the statement's snapshot of the jobs (no filter, so the planner keeps its estimate of
+        // the batch: joins between these CTEs are hashed): `ok` leased by owner, lease live, not
+        // quarantined; `same` version; `skipped` maxInstances; `k` the new ready runs (the planned
+        // ready times that exist are not recorded again)
+        const snapshot = sql`SELECT c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped, c.nready, c.nready - (SELECT COUNT(*) FROM ${R} AS x WHERE x.job_id = j.id AND x.scheduled_time = ANY(string_to_array(c.rt, ',')::bigint[])) AS k FROM c JOIN ${J} AS j ON j.id = c.id`
+        // f: the new runs of the jobs whose version matches (the keys that exist left out), the
+        // ready ones numbered from the job's fence sequence in time order
+        const fresh = sql`SELECT p.id, p.st, p.cnt, p.last, s.rd, s.until0, s.k < s.nready AS partial, CASE WHEN p.missed = 1 THEN 'missed' WHEN s.skipped THEN 'skipped' ELSE 'ready' END AS state, CASE WHEN p.missed = 1 OR s.skipped THEN 0 ELSE s.fs0 + ROW_NUMBER() OVER (PARTITION BY p.id, p.missed = 1 ORDER BY p.st) END AS fence FROM p JOIN s ON s.id = p.id WHERE s.ok AND s.same AND NOT EXISTS (SELECT 1 FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st)`
+        // what the jobs written return: whether they were skipped, their lease end, their fence
+        // sequence as read, whether some planned ready time exists (then their fences are returned)
+        const written = "j.id, s.skipped, s.until0, s.fs0, s.k < s.nready AS partial"
+        const statement = sql`WITH c AS (SELECT * FROM ${c}), p AS (SELECT * FROM ${p}), s AS (${snapshot}), f AS (${fresh}), u AS (UPDATE ${J} AS j SET next_run_time = s.nrt, fence_seq = s.fs0 + CASE WHEN s.skipped THEN 0 ELSE s.k END, acquired_by = NULL, acquired_until = NULL FROM s WHERE s.rm = 0 AND ${cas} RETURNING ${lit(written)}), d AS (DELETE FROM ${J} AS j USING s WHERE s.rm = 1 AND ${cas} RETURNING ${lit(written)}), w AS (SELECT * FROM u UNION ALL SELECT * FROM d), i AS (INSERT INTO ${R} (${columns}) SELECT f.id, f.st, ${
+          typed(at, "bigint")
+        }, f.state, f.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${typed(owner, "text")} END, CASE WHEN ${ready} THEN ${lease} END, f.cnt, f.last, CASE WHEN ${ready} THEN NULL ELSE ${
+          typed(at, "bigint")
+        } END, CASE WHEN ${ready} THEN f.rd END FROM f WHERE f.id IN (SELECT id FROM w) ON CONFLICT DO NOTHING), x AS (UPDATE ${J} AS j SET acquired_by = NULL, acquired_until = NULL FROM s WHERE j.id = s.id AND s.ok AND NOT s.same AND j.acquired_by = ${owner}) SELECT 1 AS k, w.id, w.skipped, w.until0, w.fs0, w.partial, NULL::bigint AS st, NULL::bigint AS fence FROM w UNION ALL SELECT 0, s.id, NULL, NULL, NULL, NULL, NULL, NULL FROM s WHERE s.ok AND s.same AND s.id NOT IN (SELECT id FROM w) UNION ALL SELECT 2, f.id, NULL, NULL, NULL, NULL, f.st, f.fence FROM f WHERE ${ready} AND f.partial`
+        return yield* statement
       })
 
-    const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) =>
-      decisions.length === 0 ? Effect.succeed([]) : transaction("release")(
-        Effect.gen(function*() {
-          const at = yield* now
-          const { existing, jobs, live } = yield* (dialect === "mysql"
-            ? readReleaseMysql(decisions, at, owner)
-            : readRelease(decisions, at))
-          const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
-          const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
-          const clear: Array<string> = []
-          const seen = new Set<string>()
-          decisions.forEach((d, index) => {
-            const row = jobs.get(d.id)
-            const first = !seen.has(d.id)
-            seen.add(d.id)
-            const until = row === undefined ? null : numOrNull(row.acquired_until)
-            if (
-              !first || row === undefined || row.quarantined !== null || strOrNull(row.acquired_by) !== owner ||
-              until === null || !(at < until)
-            ) {
-              outcomes[index] = { _tag: "Refused" }
-            } else if (num(row.version) !== d.version) {
-              clear.push(d.id)
-              outcomes[index] = { _tag: "Refused" }
-            } else accepted.push({ index, d, row })
-          })
-          const inserts: Array<EncodedRun> = []
-          const writes: Array<JobWrite> = []
-          for (const { d, index, row } of accepted) {
-            const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
-            let fenceSeq = num(row.fence_seq)
-            const jobLease = numOrNull(row.acquired_until)
-            const started: Array<EncodedRun> = []
-            const planned = new Set<number>()
-            for (const p of [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)) {
-              if (planned.has(p.scheduledTime) || existing.has(key(d.id, p.scheduledTime))) continue
-              planned.add(p.scheduledTime)
-              const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
-              const ready = state === "ready"
-              const run: EncodedRun = {
+    /**
+     * PostgreSQL: a `release` in one statement ({@link releasePg}), retried when it is a deadlock
+     * victim; a second statement only to clear the leases of jobs changed between its snapshot
+     * and its write.
+     */
+    const releaseOneStatement = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs: number | null | undefined) =>
+      guard("release")(retryTransient(Effect.gen(function*() {
+        const at = yield* now
+        const outcomes: Array<RowOutcome> = new Array(decisions.length)
+        const firsts: Array<RowDecision> = []
+        const indexes: Array<number> = []
+        const plans: Array<Array<PlannedRun>> = []
+        const seen = new Set<string>()
+        decisions.forEach((d, index) => {
+          if (seen.has(d.id)) {
+            outcomes[index] = { _tag: "Refused" }
+            return
+          }
+          seen.add(d.id)
+          firsts.push(d)
+          indexes.push(index)
+          // in time order, the first planned run of each scheduled time
+          const times = new Set<number>()
+          plans.push([...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime).filter((p) =>
+            !times.has(p.scheduledTime) && times.add(p.scheduledTime) !== undefined
+          ))
+        })
+        const rows = yield* releasePg(owner, firsts, plans, at, runLeaseMs)
+        const written = new Map<string, Row>()
+        const fences = new Map<string, number>()
+        const clear: Array<string> = []
+        for (const r of rows) {
+          const k = num(r.k)
+          // a job the snapshot accepted but changed before its write (a user write, a run taken
+          // over): refused, nothing written, its lease cleared (if still ours) as when the
+          // snapshot sees the change
+          if (k === 0) clear.push(String(r.id))
+          else if (k === 1) written.set(String(r.id), r)
+          else fences.set(key(String(r.id), num(r.st)), num(r.fence))
+        }
+        firsts.forEach((d, i) => {
+          const r = written.get(d.id)
+          if (r === undefined) {
+            outcomes[indexes[i]!] = { _tag: "Refused" }
+            return
+          }
+          const until = runLeaseMs === undefined ? numOrNull(r.until0) : runLeaseMs === null ? null : at + runLeaseMs
+          // no planned ready time existed: the fences follow the fence sequence in time order
+          let fenceSeq = r.partial === true ? 0 : num(r.fs0)
+          const runs: Array<EncodedRun> = []
+          if (r.skipped !== true) {
+            for (const p of plans[i]!) {
+              if (p.state !== "ready") continue
+              const fence = r.partial === true ? fences.get(key(d.id, p.scheduledTime)) : ++fenceSeq
+              if (fence === undefined) continue
+              runs.push({
                 jobId: d.id,
                 scheduledTime: p.scheduledTime,
                 recordedAt: at,
-                state,
-                fence: ready ? ++fenceSeq : 0,
-                attempt: ready ? 1 : 0,
-                acquiredBy: ready ? owner : null,
-                acquiredUntil: !ready ? null : runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs,
+                state: "ready",
+                fence,
+                attempt: 1,
+                acquiredBy: owner,
+                acquiredUntil: until,
                 startedAt: null,
                 finishedAt: null,
                 result: null,
                 error: null,
                 count: p.count,
                 lastTime: p.lastTime,
-                endedAt: ready ? null : at,
-                jobData: ready && d.next === null ? d.removedData ?? null : null
-              }
-              inserts.push(run)
-              if (ready) started.push(run)
+                endedAt: null,
+                jobData: d.next === null ? d.removedData ?? null : null
+              })
             }
-            writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq, row })
-            outcomes[index] = { _tag: "Released", runs: started, skipped }
           }
-          if (dialect === "pg") {
-            if (writes.length > 0) {
-              const done = yield* releasePg(writes, inserts, at, owner)
-              // a job changed since the read (a user write, a run taken over): refused, nothing
-              // written but its lease cleared (if still ours), as when the read sees the change
-              if (done.size < writes.length) {
-                for (const { d, index } of accepted) {
-                  if (!done.has(d.id)) {
-                    outcomes[index] = { _tag: "Refused" }
-                    clear.push(d.id)
-                  }
-                }
-              }
-            }
-          } else {
-            yield* insertRuns(inserts, at, owner)
-            yield* updateJobs(writes.filter((w) => !w.removed))
-            yield* deleteJobs(writes.filter((w) => w.removed).map((w) => w.id))
+          outcomes[indexes[i]!] = { _tag: "Released", runs, skipped: r.skipped === true }
+        })
+        yield* clearLeases(owner, clear)
+        return outcomes
+      })))
+
+    /** What SQLite and MySQL / MariaDB write for a `release`, and its outcomes. */
+    interface PlannedRelease {
+      readonly outcomes: Array<RowOutcome>
+      readonly inserts: ReadonlyArray<EncodedRun>
+      readonly writes: ReadonlyArray<JobUpdate & { readonly removed: boolean }>
+      readonly clear: ReadonlyArray<string>
+    }
+
+    /**
+     * SQLite and MySQL / MariaDB: the runs, job writes and outcomes of a `release` from what it
+     * read: a job is accepted when its first decision finds it leased by `owner` (lease live, not
+     * quarantined) at the version it was acquired at (a changed one has its lease cleared); its
+     * new runs leave out the keys that exist, and the ready ones take the next fences in time order.
+     */
+    const planRelease = (
+      decisions: ReadonlyArray<RowDecision>,
+      { existing, jobs, live }: ReleaseRead,
+      at: number,
+      owner: string,
+      runLeaseMs: number | null | undefined
+    ): PlannedRelease => {
+      const outcomes: Array<RowOutcome | undefined> = new Array(decisions.length)
+      const accepted: Array<{ readonly index: number; readonly d: RowDecision; readonly row: Row }> = []
+      const clear: Array<string> = []
+      const seen = new Set<string>()
+      decisions.forEach((d, index) => {
+        const row = jobs.get(d.id)
+        const first = !seen.has(d.id)
+        seen.add(d.id)
+        const until = row === undefined ? null : numOrNull(row.acquired_until)
+        if (
+          !first || row === undefined || row.quarantined !== null || strOrNull(row.acquired_by) !== owner ||
+          until === null || !(at < until)
+        ) {
+          outcomes[index] = { _tag: "Refused" }
+        } else if (num(row.version) !== d.version) {
+          clear.push(d.id)
+          outcomes[index] = { _tag: "Refused" }
+        } else accepted.push({ index, d, row })
+      })
+      const inserts: Array<EncodedRun> = []
+      const writes: Array<JobUpdate & { readonly removed: boolean }> = []
+      for (const { d, index, row } of accepted) {
+        const skipped = d.runs.some((p) => p.state === "ready") && (live.get(d.id) ?? 0) >= d.maxInstances
+        let fenceSeq = num(row.fence_seq)
+        const jobLease = numOrNull(row.acquired_until)
+        const started: Array<EncodedRun> = []
+        // in time order, the first planned run of each time (a plan has one run, most often)
+        const sorted = d.runs.length <= 1 ? d.runs : [...d.runs].sort((a, b) => a.scheduledTime - b.scheduledTime)
+        let previous: number | undefined
+        for (const p of sorted) {
+          if (p.scheduledTime === previous) continue
+          previous = p.scheduledTime
+          if (existing.size > 0 && existing.has(key(d.id, p.scheduledTime))) continue
+          const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
+          const ready = state === "ready"
+          const run: EncodedRun = {
+            jobId: d.id,
+            scheduledTime: p.scheduledTime,
+            recordedAt: at,
+            state,
+            fence: ready ? ++fenceSeq : 0,
+            attempt: ready ? 1 : 0,
+            acquiredBy: ready ? owner : null,
+            acquiredUntil: !ready ? null : runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs,
+            startedAt: null,
+            finishedAt: null,
+            result: null,
+            error: null,
+            count: p.count,
+            lastTime: p.lastTime,
+            endedAt: ready ? null : at,
+            jobData: ready && d.next === null ? d.removedData ?? null : null
           }
-          yield* clearLeases(owner, clear)
-          return outcomes as Array<RowOutcome>
+          inserts.push(run)
+          if (ready) started.push(run)
+        }
+        writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq })
+        outcomes[index] = { _tag: "Released", runs: started, skipped }
+      }
+      return { outcomes: outcomes as Array<RowOutcome>, inserts, writes, clear }
+    }
+
+    const release = (owner: string, decisions: ReadonlyArray<RowDecision>, runLeaseMs?: number | null) => {
+      if (decisions.length === 0) return Effect.succeed([])
+      if (dialect === "pg") return releaseOneStatement(owner, decisions, runLeaseMs)
+      if (dialect === "mysql") {
+        // two round trips: START TRANSACTION with the reads; the writes with COMMIT
+        return Effect.flatMap(guard("release")(now), (at) => {
+          const read = readReleaseMysql(decisions, at)
+          return twoTripTransaction("release", read.statements, (results) => {
+            const planned = planRelease(decisions, read.parse(results), at, owner, runLeaseMs)
+            return Effect.succeed({ value: planned.outcomes, last: releaseWrites(planned, at, owner) })
+          })
+        })
+      }
+      return transaction("release")(
+        Effect.gen(function*() {
+          const at = yield* now
+          const planned = planRelease(decisions, yield* readRelease(decisions, at), at, owner, runLeaseMs)
+          for (const statement of releaseWrites(planned, at, owner)) yield* statement
+          return planned.outcomes
         })
       )
+    }
 
     // -- complete --------------------------------------------------------------------------------------
 
