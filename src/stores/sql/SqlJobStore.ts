@@ -243,7 +243,12 @@ export interface PgOptions extends Options {
   readonly maxConnections?: number | undefined
   /** `statement_timeout` of every connection, in ms (default 30,000). */
   readonly statementTimeoutMs?: number | undefined
-  /** `idle_in_transaction_session_timeout` of every connection, in ms (default 60,000). */
+  /**
+   * `idle_in_transaction_session_timeout` of every connection, in ms (default 10,000, the
+   * default `storeTimeoutMs`: a client cut off mid-transaction — a blackholed network — has given
+   * up by then, and the server ends its session and frees its row locks, which other schedulers'
+   * claims and recoveries wait on; 60 s held every peer's claims for a minute in the chaos runs).
+   */
   readonly idleInTransactionTimeoutMs?: number | undefined
 }
 
@@ -391,7 +396,7 @@ export const pgClient = (
             // a transaction waits for its connection uninterruptibly (see the driver): never forever
             connectionTimeoutMillis: 10_000,
             statement_timeout: options.statementTimeoutMs ?? 30_000,
-            idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 60_000,
+            idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
             application_name: "effect-apscheduler"
           })
         ).pipe(Effect.tap((pool) => Effect.sync(() => pool.on("error", () => undefined)))),
