@@ -67,12 +67,16 @@ describe("RedisJobStore", () => {
         const [run] = started(
           (yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!
         )
-        expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs:lay-x`, String(T0))))!)).toMatchObject({
-          jobId: "lay-x",
+        // layout 2: one hash of runs, named <scheduledTime>|<jobId>; the job's live run indexed and counted
+        expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs`, `${T0}|lay-x`)))!)).toMatchObject({
           scheduledTime: T0,
           fence: run!.fence,
           state: "ready"
         })
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|lay-x`))).toBe(String(T0 + 30_000))
+        expect(yield* Effect.promise(() => raw.zrangebylex(`${p}:run_index`, "-", "+"))).toEqual([`lay-x|${T0}`])
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_n`, "lay-x"))).toBe("1")
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("2")
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 1000))
         expect(yield* Effect.promise(() => raw.get(`${p}:schema`))).toBe("1")
         const keys = yield* Effect.promise(() => raw.keys(`${p}:*`))
@@ -101,6 +105,62 @@ describe("RedisJobStore", () => {
         const error = yield* Effect.flip(acquire(store, { owner: A }))
         expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "acquire" })
         expect(error.reason).toContain("schema version 2")
+      })))
+
+  it.effect("a prefix in key layout 1 (P:schema without P:layout) is refused on write, with an error naming the layout", () =>
+    withStore("layout1", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        // what layout 1 left: the schema version, a job, a run in a per-job hash
+        yield* Effect.promise(() => raw.set(`${p}:schema`, "1"))
+        yield* Effect.promise(() => raw.hset(`${p}:runs:old-x`, String(T0), "{}"))
+        const error = yield* Effect.flip(store.add(makeJob("l1-x", T0)))
+        expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "insert" })
+        expect(error.message).toContain("key layout 1")
+        expect((yield* Effect.flip(acquire(store, { owner: A }))).reason).toContain("key layout 1")
+        expect(yield* Effect.promise(() => raw.hexists(`${p}:jobs`, "l1-x"))).toBe(0)
+      })))
+
+  it.effect("job ids holding '|' share an index range but never each other's runs or instance slots", () =>
+    withStore("bars", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("a", T0, { maxInstances: 1 }))
+        yield* store.add(makeJob("a|1", T0, { maxInstances: 1 }))
+        yield* store.add(makeJob("a|", T0, { maxInstances: 1 }))
+        const got = yield* acquire(store, { owner: A })
+        const outcomes = yield* store.release(
+          A,
+          got.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 - 1000, T0], nextRunTime: T0 + 1000 }) }))
+        )
+        // maxInstances 1 and no live run: each job starts both its runs
+        expect(outcomes.map((o) => started(o).length)).toEqual([2, 2, 2])
+        for (const id of ["a", "a|1", "a|"]) {
+          expect((yield* store.getRuns(id)).map((r) => [r.jobId, r.scheduledTime])).toEqual([[id, T0 - 1000], [id, T0]])
+        }
+        // each holds two live runs now: the next release of each is skipped
+        yield* TestClock.setTime(T0 + 1000)
+        const again = yield* acquire(store, { owner: A })
+        const second = yield* store.release(
+          A,
+          again.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 1000], nextRunTime: T0 + 2000 }) }))
+        )
+        expect(again.jobs.map((l, i) => [l.job.id, second[i]!._tag === "Released" && second[i]!.skipped])).toEqual([
+          ["a", true],
+          ["a|", true],
+          ["a|1", true]
+        ])
+        // once "a"'s runs complete, "a" alone has a free slot
+        const aRuns = started(outcomes[got.jobs.findIndex((l) => l.job.id === "a")]!)
+        expect(yield* store.complete(aRuns.map((r) => completion(r)))).toEqual([true, true])
+        yield* TestClock.setTime(T0 + 2000)
+        const third = yield* acquire(store, { owner: A })
+        const last = yield* store.release(A, third.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 2000] }) })))
+        expect(third.jobs.map((l, i) => [l.job.id, last[i]!._tag === "Released" && last[i]!.skipped])).toEqual([
+          ["a", false],
+          ["a|", true],
+          ["a|1", true]
+        ])
       })))
 
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
@@ -187,7 +247,7 @@ describe("RedisJobStore", () => {
         yield* TestClock.setTime(T0 + 150_002)
         yield* store.complete([completion(r0!)])
         expect(yield* store.getRuns("ret")).toEqual([])
-        expect(yield* Effect.promise(() => raw.exists(`${p}:runs:ret`, `${p}:live:ret`))).toBe(0)
+        expect(yield* Effect.promise(() => raw.exists(`${p}:runs`, `${p}:run_index`, `${p}:live`, `${p}:live_n`))).toBe(0)
       }).pipe(
         Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect", runRetentionMs: 60_000, purgeIntervalMs: 0 }))
       )
