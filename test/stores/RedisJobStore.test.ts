@@ -163,6 +163,28 @@ describe("RedisJobStore", () => {
         ])
       })))
 
+  it.effect("a job removed (remove, removeAll, its own release) and added again under its id gives fences above its old runs'", () =>
+    withStore("refence", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const fences: Array<number> = []
+        const once = (fields: Parameters<typeof plan>[0], t: number) =>
+          Effect.gen(function*() {
+            yield* store.add(makeJob("rf-x", t, { maxInstances: 10 }))
+            const [run] = started(yield* cycle(store, A, "rf-x", plan({ runTimes: [t], ...fields })))
+            fences.push(run!.fence)
+          })
+        yield* once({ nextRunTime: T0 + 1_000_000 }, T0)
+        yield* store.remove("rf-x")
+        yield* once({ nextRunTime: T0 + 1_000_000 }, T0 - 1)
+        yield* store.removeAll
+        yield* once({ jobRemoved: true }, T0 - 2) // the release removes the job
+        yield* once({ nextRunTime: T0 + 1_000_000 }, T0 - 3)
+        expect(fences).toEqual([1, 2, 3, 4])
+        // while the job exists its fence is in P:fence, P:fence_max is written when it goes
+        expect(yield* Effect.promise(() => raw.hget(`${p}:fence_max`, "rf-x"))).toBe("3")
+      })))
+
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
     withStore("noscript", (store) =>
       Effect.gen(function*() {

@@ -8,7 +8,9 @@
  * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
  *   `P:version`, `P:fence` (fenceSeq), `P:lease_owner`, `P:lease_until`, `P:quarantine` hashes
  *   id → column; `P:due` sorted set id → effective due time = max(next run time, lease end) of
- *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given.
+ *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
+ *   the runs of a job that was removed (written when it is removed: while the job exists its
+ *   `P:fence` is the greatest), so a job added again under its id goes on above it.
  * - Runs, keyed by the member `<scheduledTime>|<jobId>` (the time first: the first `|` splits):
  *   `P:runs` one hash member → the run as JSON (fields that are `null` left out, `count` and
  *   `lastTime` too when 1 and the scheduled time; the job id is the member's); `P:run_index`
@@ -153,6 +155,17 @@ local function hmget(key, ids)
   end
   return out
 end
+-- jobs about to be removed: their fences go into P:fence_max, where it is lower
+local function keep_fences(ids)
+  if #ids == 0 then return end
+  local fences, fmaxs, set = hmget(K_FENCE, ids), hmget(K_FMAX, ids), {}
+  for i, id in ipairs(ids) do
+    if fences[i] ~= false and tonumber(fences[i]) > tonumber(fmaxs[i] or '0') then
+      set[#set + 1] = id; set[#set + 1] = fences[i]
+    end
+  end
+  if #set > 0 then bulk('HSET', K_FMAX, set) end
+end
 `
 
 /**
@@ -188,14 +201,17 @@ return 'OK'
 /** Deletes a job row (quarantined or not); its runs stay. ARGV: id. Returns 1 when it existed. */
 export const DELETE = HEADER + `
 local id = ARGV[1]
+keep_fences({ id })
 local n = redis.call('HDEL', K_JOBS, id)
 for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do redis.call('HDEL', k, id) end
 redis.call('ZREM', K_DUE, id)
 return n
 `
 
-/** Deletes every job row; the runs stay. */
+/** Deletes every job row; the runs stay (the jobs' fences kept in \`P:fence_max\`). */
 export const DELETE_ALL = HEADER + `
+local all = redis.call('HKEYS', K_FENCE)
+for i = 1, #all, 2000 do keep_fences({ unpack(all, i, math.min(i + 1999, #all)) }) end
 redis.call('DEL', K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR, K_DUE)
 return 'OK'
 `
@@ -323,9 +339,8 @@ for i = 1, tonumber(ARGV[7]) do
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
-local quars, fences, fmaxs = hmget(K_QUAR, ids), hmget(K_FENCE, ids), hmget(K_FMAX, ids)
-local live_ns = hmget(K_LIVE_N, ids)
-local set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}
+local fences, live_ns = hmget(K_FENCE, ids), hmget(K_LIVE_N, ids)
+local set_next, del_next, set_fence, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
 local seen = {}
 local out = { now_text }
 -- pass 1: which decisions apply (compare-and-set on owner, lease and version), and skipped ones
@@ -333,7 +348,8 @@ local accepted, members = {}, {}
 for i, d in ipairs(decisions) do
   local id = d.id
   local u = untils[i]
-  if seen[id] or versions[i] == false or quars[i] ~= false or owners[i] ~= owner or u == false or tonumber(u) <= now then
+  -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
+  if seen[id] or versions[i] == false or owners[i] ~= owner or u == false or tonumber(u) <= now then
     out[i + 1] = 'R'
   elseif tonumber(versions[i]) ~= d.version then
     -- a user write while leased: clear the lease, plan again on a later pass
@@ -369,6 +385,7 @@ end
 local owner_json = cjson.encode(owner)
 local missed_head = '{"scheduledTime":'
 local runs, run_index, live, live_index, live_n, ended = {}, {}, {}, {}, {}, {}
+local n_runs, n_live = 0, 0
 -- pass 2: the runs to insert, the jobs to move on
 for _, d in ipairs(accepted) do
   local id, i, u = d.id, d.i, d.u
@@ -381,36 +398,40 @@ for _, d in ipairs(accepted) do
   local line = { d.skipped and '1' or '0', u }
   local started = 0
   for _, p in ipairs(d.runs) do
-    if not exists[p.member] then
-      exists[p.member] = true
-      local ready = p.state == 'r' and not d.skipped
-      local tail = (p.count == '1' and p.last == p.t) and '' or (',"count":' .. p.count .. ',"lastTime":' .. p.last)
+    local member = p.member
+    if not exists[member] then
+      exists[member] = true
+      local t = p.t
+      local ix = id .. '|' .. t
+      local tail = (p.count == '1' and p.last == t) and '' or (',"count":' .. p.count .. ',"lastTime":' .. p.last)
       local text
-      if ready then
+      if p.state == 'r' and not d.skipped then
         fence_seq = fence_seq + 1
-        text = '{"scheduledTime":' .. p.t .. ',"recordedAt":' .. now_text .. ',"state":"ready","fence":' .. fence_seq ..
+        local fence = tostring(fence_seq)
+        text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"ready","fence":' .. fence ..
           ',"attempt":1,"acquiredBy":' .. owner_json .. lease_json .. tail .. job_data .. '}'
-        line[#line + 1] = p.t .. ':' .. fence_seq
-        live[#live + 1] = score; live[#live + 1] = p.member
-        live_index[#live_index + 1] = 0; live_index[#live_index + 1] = id .. '|' .. p.t
+        line[#line + 1] = t .. ':' .. fence
+        n_live = n_live + 2
+        live[n_live - 1] = score; live[n_live] = member
+        live_index[n_live - 1] = 0; live_index[n_live] = ix
         started = started + 1
       else
-        text = '{"scheduledTime":' .. p.t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
+        text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
           (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
-        ended[#ended + 1] = now_text; ended[#ended + 1] = p.member
+        ended[#ended + 1] = now_text; ended[#ended + 1] = member
       end
-      runs[#runs + 1] = p.member; runs[#runs + 1] = text
-      run_index[#run_index + 1] = 0; run_index[#run_index + 1] = id .. '|' .. p.t
+      n_runs = n_runs + 2
+      runs[n_runs - 1] = member; runs[n_runs] = text
+      run_index[n_runs - 1] = 0; run_index[n_runs] = ix
     end
   end
   if started > 0 then
     live_n[#live_n + 1] = id; live_n[#live_n + 1] = tonumber(live_ns[i] or '0') + started
   end
-  if fence_seq > tonumber(fmaxs[i] or '0') then set_fmax[#set_fmax + 1] = id; set_fmax[#set_fmax + 1] = fence_seq end
+  set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
   if d.next == '-' then
     removed[#removed + 1] = id
   else
-    set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
     cleared[#cleared + 1] = id
     if d.next == '' then
       del_next[#del_next + 1] = id
@@ -429,11 +450,11 @@ if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
-if #set_fmax > 0 then bulk('HSET', K_FMAX, set_fmax) end
 if #cleared > 0 then bulk('HDEL', K_OWNER, cleared); bulk('HDEL', K_UNTIL, cleared) end
 if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
+  keep_fences(removed)
   for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do bulk('HDEL', k, removed) end
   bulk('ZREM', K_DUE, removed)
 end
@@ -630,7 +651,6 @@ local function recover_one(member)
     if not take_slot(id, job) then return 'skip' end
     local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
     redis.call('HSET', K_FENCE, id, fence)
-    if fence > tonumber(redis.call('HGET', K_FMAX, id) or '0') then redis.call('HSET', K_FMAX, id, fence) end
     r.fence = fence
     r.attempt = r.attempt + 1
     r.state = 'ready'
