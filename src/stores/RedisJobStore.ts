@@ -11,13 +11,13 @@
  *   (`max(next run time, lease end)`): `acquire` is one `ZRANGEBYSCORE`, `getNextRunTime` one
  *   `ZRANGE 0 0`;
  * - runs, each named `<scheduledTime>|<jobId>`: `P:runs` (one hash of every run as JSON: a
- *   second insert of a key is a no-op), `P:run_index` (a job's runs, by `ZRANGEBYLEX`), `P:live`
- *   (sorted set of the live runs by lease end: `recover` reads the expired ones),
- *   `P:live_index` and `P:live_n` (a job's live runs and their number, for `maxInstances`),
- *   `P:ended` (ended runs by end time, for the purge), `P:fence_max`. A release writes each of
- *   these keys with one variadic command for the whole batch: its Redis commands do not grow
- *   with the number of jobs (about 25 for 1,000 jobs; layout 1, with a hash and a sorted set
- *   per job, ran 3 per job);
+ *   second insert of a key is a no-op), `P:run_index` (a job's runs, by `ZRANGEBYLEX`),
+ *   `P:live_runs` (hash id → the scheduled times of its live runs, for `maxInstances`), `P:live`
+ *   (sorted set of the live runs' lease ends: `recover` reads the expired ones), `P:ended`
+ *   (ended runs by end time, for the purge), `P:fence_max`. A release writes each of these keys
+ *   with one variadic command for the whole batch: its Redis commands do not grow with the
+ *   number of jobs (20 for 1,000 due jobs; layout 1, with a hash and a sorted set per job, ran
+ *   3 per job);
  * - `P:schema` (the persisted schema version), `P:layout` (`2`) and `P:memo:<token>` (short-lived
  *   answers, below).
  *

@@ -67,7 +67,7 @@ describe("RedisJobStore", () => {
         const [run] = started(
           (yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!
         )
-        // layout 2: one hash of runs, named <scheduledTime>|<jobId>; the job's live run indexed and counted
+        // layout 2: one hash of runs, named <scheduledTime>|<jobId>; the job's live run listed, its lease end indexed
         expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs`, `${T0}|lay-x`)))!)).toMatchObject({
           scheduledTime: T0,
           fence: run!.fence,
@@ -75,7 +75,7 @@ describe("RedisJobStore", () => {
         })
         expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|lay-x`))).toBe(String(T0 + 30_000))
         expect(yield* Effect.promise(() => raw.zrangebylex(`${p}:run_index`, "-", "+"))).toEqual([`lay-x|${T0}`])
-        expect(yield* Effect.promise(() => raw.hget(`${p}:live_n`, "lay-x"))).toBe("1")
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "lay-x"))).toBe(String(T0))
         expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("2")
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 1000))
         expect(yield* Effect.promise(() => raw.get(`${p}:schema`))).toBe("1")
@@ -185,6 +185,28 @@ describe("RedisJobStore", () => {
         expect(yield* Effect.promise(() => raw.hget(`${p}:fence_max`, "rf-x"))).toBe("3")
       })))
 
+  it.effect("a run held until completed (run lease null) counts for maxInstances however long it runs, and is never recovered", () =>
+    withStore("held", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("held-x", T0, { maxInstances: 1 }))
+        const leased = yield* lease(store, A, "held-x")
+        const [first] = yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }], null)
+        const [run] = started(first!)
+        expect(run!.acquiredUntil).toBe(null)
+        // no lease end: listed live, no entry where recover looks
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "held-x"))).toBe(String(T0))
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|held-x`))).toBe(null)
+        yield* TestClock.setTime(T0 + 86_400_000)
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs).toEqual([])
+        const [second] = yield* store.release(A, [{ leased: yield* lease(store, A, "held-x"), plan: plan({ runTimes: [T0 + 1000], nextRunTime: T0 + 2000 }) }], null)
+        expect(second).toMatchObject({ _tag: "Released", skipped: true, runs: [] })
+        expect(yield* store.complete([completion(run!)])).toEqual([true])
+        expect(yield* Effect.promise(() => raw.hexists(`${p}:live_runs`, "held-x"))).toBe(0)
+        const [third] = yield* store.release(A, [{ leased: yield* lease(store, A, "held-x"), plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3000 }) }], null)
+        expect(started(third!).map((r) => r.scheduledTime)).toEqual([T0 + 2000])
+      })))
+
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
     withStore("noscript", (store) =>
       Effect.gen(function*() {
@@ -269,7 +291,7 @@ describe("RedisJobStore", () => {
         yield* TestClock.setTime(T0 + 150_002)
         yield* store.complete([completion(r0!)])
         expect(yield* store.getRuns("ret")).toEqual([])
-        expect(yield* Effect.promise(() => raw.exists(`${p}:runs`, `${p}:run_index`, `${p}:live`, `${p}:live_n`))).toBe(0)
+        expect(yield* Effect.promise(() => raw.exists(`${p}:runs`, `${p}:run_index`, `${p}:live`, `${p}:live_runs`))).toBe(0)
       }).pipe(
         Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect", runRetentionMs: 60_000, purgeIntervalMs: 0 }))
       )

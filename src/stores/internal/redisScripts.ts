@@ -15,11 +15,12 @@
  *   `P:runs` one hash member → the run as JSON (fields that are `null` left out, `count` and
  *   `lastTime` too when 1 and the scheduled time; the job id is the member's); `P:run_index`
  *   sorted set, all scores 0, of `<jobId>|<scheduledTime>` (a job's runs by `ZRANGEBYLEX`);
- *   `P:live` sorted set member → lease end of the live runs (`ready` / `running`; `+inf` while
- *   held until completed: `recover` reads the expired range); `P:live_index` the live runs as
- *   `P:run_index` lists them; `P:live_n` hash id → how many members of `P:live` the job has
- *   (expired ones included: at most the live count, so a count below `maxInstances` frees a
- *   job without reading its runs); `P:ended` sorted set member → end time (the purge's index).
+ *   `P:live_runs` hash id → the scheduled times of the job's live runs (`ready` / `running`),
+ *   space-separated (their number, expired leases included, is at least the live count: below
+ *   `maxInstances` a job has a free slot without a look at the leases); `P:live` sorted set
+ *   member → lease end of the live runs that have one (`recover` reads the expired range; a
+ *   run held until completed has no entry); `P:ended` sorted set member → end time (the
+ *   purge's index).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
  *   schema version; `P:layout` the key layout (`2`).
@@ -29,7 +30,7 @@
  * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..18]). */
+/** The fixed keys every script gets, in this order (KEYS[1..16]). */
 export const KEY_NAMES = [
   "jobs",
   "next",
@@ -46,8 +47,7 @@ export const KEY_NAMES = [
   "runs",
   "run_index",
   "live",
-  "live_index",
-  "live_n"
+  "live_runs"
 ] as const
 
 /** The key layout this version reads and writes (`P:layout`). */
@@ -56,8 +56,7 @@ export const LAYOUT = 2
 const HEADER = `
 local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
-local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_INDEX, K_LIVE_N =
-  KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16], KEYS[17]
+local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16]
 local function clock(arg)
   if arg ~= '' then return tonumber(arg) end
   local t = redis.call('TIME')
@@ -100,27 +99,36 @@ local function job_members(index, id)
   end
   return out
 end
--- how many live runs of job id hold a valid lease at now (score > now, or +inf); n: its P:live_n
-local function live_count(id, now, n)
-  if n == nil then n = redis.call('HGET', K_LIVE_N, id) end
-  if n == false or tonumber(n) <= 0 then return 0 end
-  local members = job_members(K_LIVE_INDEX, id)
+-- how many live runs of job id hold a valid lease at now (score > now, or no lease end); v: its
+-- P:live_runs value when read already
+local function live_count(id, now, v)
+  if v == nil then v = redis.call('HGET', K_LIVE_RUNS, id) end
+  if v == false or v == '' then return 0 end
+  local members = {}
+  for t in string.gmatch(v, '%S+') do members[#members + 1] = t .. '|' .. id end
   local count = 0
   for i = 1, #members, 2000 do
     local scores = redis.call('ZMSCORE', K_LIVE, unpack(members, i, math.min(i + 1999, #members)))
     for _, sc in ipairs(scores) do
-      if sc ~= false and (sc == 'inf' or tonumber(sc) > now) then count = count + 1 end
+      -- no entry: held until completed
+      if sc == false or tonumber(sc) > now then count = count + 1 end
     end
   end
   return count
 end
--- a run leaves the live runs (completed, abandoned, stale): its entries and its job's count
+-- a run leaves the live runs (completed, abandoned, stale): its lease entry and its time in the
+-- job's P:live_runs
 local function unlive(member)
-  if redis.call('ZREM', K_LIVE, member) == 1 then
-    local field, id = split(member)
-    redis.call('ZREM', K_LIVE_INDEX, id .. '|' .. field)
-    if redis.call('HINCRBY', K_LIVE_N, id, -1) <= 0 then redis.call('HDEL', K_LIVE_N, id) end
-  end
+  redis.call('ZREM', K_LIVE, member)
+  local field, id = split(member)
+  local v = redis.call('HGET', K_LIVE_RUNS, id)
+  if v == false then return end
+  local padded = ' ' .. v .. ' '
+  local at = string.find(padded, ' ' .. field .. ' ', 1, true)
+  if at == nil then return end
+  local before, after = string.sub(padded, 2, at - 1), string.sub(padded, at + #field + 2, -2)
+  local rest = (before ~= '' and after ~= '') and (before .. ' ' .. after) or (before .. after)
+  if rest == '' then redis.call('HDEL', K_LIVE_RUNS, id) else redis.call('HSET', K_LIVE_RUNS, id, rest) end
 end
 -- the due score of a scheduled job: its next run time, or the end of its lease when later
 local function rescore(id)
@@ -308,9 +316,9 @@ return { now, untl, ids, datas, hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget
  * scheduled time, state (\`m\` missed, \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
- * The commands do not grow with the batch: the jobs' columns, their live counts (\`P:live_n\`)
+ * The commands do not grow with the batch: the jobs' columns, their live runs (\`P:live_runs\`)
  * and which runs exist are read with one \`HMGET\` each, the writes gathered into one variadic
- * command per key; only a job whose \`P:live_n\` reaches its maxInstances has its live runs read.
+ * command per key; only a job with maxInstances live runs or more has their leases read.
  */
 export const RELEASE = HEADER + `
 local prefix, owner, run_lease, token, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -339,7 +347,7 @@ for i = 1, tonumber(ARGV[7]) do
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
-local fences, live_ns = hmget(K_FENCE, ids), hmget(K_LIVE_N, ids)
+local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
 local set_next, del_next, set_fence, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
 local seen = {}
 local out = { now_text }
@@ -366,9 +374,11 @@ for i, d in ipairs(decisions) do
       p.member = p.t .. '|' .. id
       members[#members + 1] = p.member
     end
-    -- P:live_n counts expired leases too: below maxInstances, no need to read the live runs
-    local n = tonumber(live_ns[i] or '0')
-    d.skipped = has_ready and n >= d.max and live_count(id, now, live_ns[i]) >= d.max
+    -- the live runs listed, expired leases included: below maxInstances, no need to read leases
+    local v = lives[i]
+    local n = 0
+    if v ~= false and v ~= '' then n = select(2, string.gsub(v, ' ', ' ')) + 1 end
+    d.skipped = has_ready and n >= d.max and live_count(id, now, v) >= d.max
     if #d.runs > 1 then table.sort(d.runs, function(x, y) return x.tn < y.tn end) end
     accepted[#accepted + 1] = d
   end
@@ -384,19 +394,21 @@ elseif run_lease ~= '' then
 end
 local owner_json = cjson.encode(owner)
 local missed_head = '{"scheduledTime":'
-local runs, run_index, live, live_index, live_n, ended = {}, {}, {}, {}, {}, {}
+local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
 local n_runs, n_live = 0, 0
 -- pass 2: the runs to insert, the jobs to move on
 for _, d in ipairs(accepted) do
   local id, i, u = d.id, d.i, d.u
-  local fence_seq = tonumber(fences[i] or '0')
+  -- number to text conversions (sprintf in Lua) only where a value changes
+  local fence_text = fences[i] or '0'
+  local fence_seq = tonumber(fence_text)
   local untl, score = run_until, run_score
   if run_lease == '' then untl, score = u, u end
   local lease_json = untl == 'null' and '' or (',"acquiredUntil":' .. untl)
   -- the last runs of a job this release removes carry its record (recovery runs them from it)
   local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
   local line = { d.skipped and '1' or '0', u }
-  local started = 0
+  local started = {}
   for _, p in ipairs(d.runs) do
     local member = p.member
     if not exists[member] then
@@ -408,13 +420,15 @@ for _, d in ipairs(accepted) do
       if p.state == 'r' and not d.skipped then
         fence_seq = fence_seq + 1
         local fence = tostring(fence_seq)
+        fence_text = fence
         text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"ready","fence":' .. fence ..
           ',"attempt":1,"acquiredBy":' .. owner_json .. lease_json .. tail .. job_data .. '}'
         line[#line + 1] = t .. ':' .. fence
-        n_live = n_live + 2
-        live[n_live - 1] = score; live[n_live] = member
-        live_index[n_live - 1] = 0; live_index[n_live] = ix
-        started = started + 1
+        if score ~= '+inf' then
+          n_live = n_live + 2
+          live[n_live - 1] = score; live[n_live] = member
+        end
+        started[#started + 1] = t
       else
         text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
           (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
@@ -425,10 +439,12 @@ for _, d in ipairs(accepted) do
       run_index[n_runs - 1] = 0; run_index[n_runs] = ix
     end
   end
-  if started > 0 then
-    live_n[#live_n + 1] = id; live_n[#live_n + 1] = tonumber(live_ns[i] or '0') + started
+  if #started > 0 then
+    local v = lives[i]
+    live_runs[#live_runs + 1] = id
+    live_runs[#live_runs + 1] = ((v == false or v == '') and '' or (v .. ' ')) .. table.concat(started, ' ')
   end
-  set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
+  set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_text
   if d.next == '-' then
     removed[#removed + 1] = id
   else
@@ -444,8 +460,8 @@ for _, d in ipairs(accepted) do
   out[i + 1] = table.concat(line, ' ')
 end
 if #runs > 0 then bulk('HSET', K_RUNS, runs); bulk('ZADD', K_RUN_INDEX, run_index) end
-if #live > 0 then bulk('ZADD', K_LIVE, live); bulk('ZADD', K_LIVE_INDEX, live_index) end
-if #live_n > 0 then bulk('HSET', K_LIVE_N, live_n) end
+if #live > 0 then bulk('ZADD', K_LIVE, live) end
+if #live_runs > 0 then bulk('HSET', K_LIVE_RUNS, live_runs) end
 if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
@@ -624,10 +640,14 @@ local function recover_one(member)
   local text = redis.call('HGET', K_RUNS, member)
   local r = nil
   if text ~= false then r = cjson.decode(text) end
-  if r == nil or not (r.state == 'ready' or r.state == 'running') or not has(r.acquiredUntil)
-    or tonumber(r.acquiredUntil) > now then
-    -- not a live run with an expired lease (any more): drop the stale index entry
+  if r == nil or not (r.state == 'ready' or r.state == 'running') then
+    -- not a live run (any more): drop the stale entries
     unlive(member)
+    return 'drop'
+  elseif not has(r.acquiredUntil) or tonumber(r.acquiredUntil) > now then
+    -- live, without a lease end or with a valid one: the entry is put right, the run stays live
+    if has(r.acquiredUntil) then redis.call('ZADD', K_LIVE, s(r.acquiredUntil), member)
+    else redis.call('ZREM', K_LIVE, member) end
     return 'drop'
   end
   local job = redis.call('HGET', K_JOBS, id)
