@@ -6,7 +6,7 @@
  * Every key lives under a configurable prefix `P` (default `"apscheduler"`), in key layout 2
  * (the full list in `internal/redisScripts.ts`):
  * - jobs: `P:jobs` (hash id → the job's JSON record, schema version 1), the columns `P:next`,
- *   `P:version`, `P:fence`, `P:lease_owner`, `P:lease_until`, `P:quarantine` (hashes id →
+ *   `P:version`, `P:fence`, `P:lease` (`<lease end>|<owner>`), `P:quarantine` (hashes id →
  *   value), and `P:due`, a sorted set of the scheduled jobs by effective due time
  *   (`max(next run time, lease end)`): `acquire` is one `ZRANGEBYSCORE`, `getNextRunTime` one
  *   `ZRANGE 0 0`;
@@ -16,7 +16,7 @@
  *   (sorted set of the live runs' lease ends: `recover` reads the expired ones), `P:ended`
  *   (ended runs by end time, for the purge), `P:fence_max`. A release writes each of these keys
  *   with one variadic command for the whole batch: its Redis commands do not grow with the
- *   number of jobs (20 for 1,000 due jobs; layout 1, with a hash and a sorted set per job, ran
+ *   number of jobs (18 for 1,000 due jobs; layout 1, with a hash and a sorted set per job, ran
  *   3 per job);
  * - `P:schema` (the persisted schema version), `P:layout` (`2`) and `P:memo:<token>` (short-lived
  *   answers, below).
@@ -252,26 +252,29 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
       selectAll: Effect.tryPromise({
         try: async () => {
           const m = client.multi()
-          for (const k of ["jobs", "next", "version", "fence", "lease_owner", "lease_until", "quarantine"]) {
+          for (const k of ["jobs", "next", "version", "fence", "lease", "quarantine"]) {
             m.hgetall(`${prefix}:${k}`)
           }
           const replies = await m.exec()
           if (replies === null) throw new Error("transaction aborted")
-          const [jobs, next, version, fence, owner, until, quarantine] = replies.map(([err, value]) => {
+          const [jobs, next, version, fence, lease, quarantine] = replies.map(([err, value]) => {
             if (err !== null) throw err
             return value as Record<string, string>
           })
           const rows: Array<EncodedRow> = []
           for (const [id, data] of Object.entries(jobs!)) {
             if (quarantine![id] !== undefined) continue
+            // a lease is '<lease end>|<owner>'
+            const held = lease![id]
+            const bar = held === undefined ? -1 : held.indexOf("|")
             rows.push({
               id,
               data,
               nextRunTime: numOrNull(next![id]),
               version: num(version![id] ?? 1),
               fenceSeq: num(fence![id] ?? 0),
-              acquiredBy: str(owner![id]),
-              acquiredUntil: numOrNull(until![id])
+              acquiredBy: bar < 0 ? null : held!.slice(bar + 1),
+              acquiredUntil: bar < 0 ? null : num(held!.slice(0, bar))
             })
           }
           return rows.sort(byOrder)

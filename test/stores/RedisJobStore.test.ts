@@ -61,7 +61,7 @@ describe("RedisJobStore", () => {
         yield* store.add(makeJob("lay-x", T0))
         yield* store.add(makeJob("lay-p", null))
         const leased = yield* lease(store, A, "lay-x")
-        expect(yield* Effect.promise(() => raw.hget(`${p}:lease_owner`, "lay-x"))).toBe(A)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:lease`, "lay-x"))).toBe(`${T0 + 30_000}|${A}`)
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 30_000))
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-p"))).toBe(null)
         const [run] = started(

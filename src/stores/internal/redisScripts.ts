@@ -6,8 +6,8 @@
  * Key layout 2, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
  * its KEYS (no key name is built in Lua):
  * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
- *   `P:version`, `P:fence` (fenceSeq), `P:lease_owner`, `P:lease_until`, `P:quarantine` hashes
- *   id → column; `P:due` sorted set id → effective due time = max(next run time, lease end) of
+ *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; `P:lease` hash id →
+ *   `<lease end>|<owner>` (absent: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
  *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
  *   the runs of a job that was removed (written when it is removed: while the job exists its
  *   `P:fence` is the greatest), so a job added again under its id goes on above it.
@@ -30,14 +30,13 @@
  * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..16]). */
+/** The fixed keys every script gets, in this order (KEYS[1..15]). */
 export const KEY_NAMES = [
   "jobs",
   "next",
   "version",
   "fence",
-  "lease_owner",
-  "lease_until",
+  "lease",
   "quarantine",
   "due",
   "fence_max",
@@ -54,9 +53,15 @@ export const KEY_NAMES = [
 export const LAYOUT = 2
 
 const HEADER = `
-local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
-local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[12], KEYS[13], KEYS[14], KEYS[15], KEYS[16]
+local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+-- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none
+local function lease_of(v)
+  if not v then return nil, nil end
+  local bar = string.find(v, '|', 1, true)
+  return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
+end
 local function clock(arg)
   if arg ~= '' then return tonumber(arg) end
   local t = redis.call('TIME')
@@ -138,13 +143,12 @@ local function rescore(id)
     return
   end
   local score = tonumber(n)
-  local u = redis.call('HGET', K_UNTIL, id)
-  if u ~= false and tonumber(u) > score then score = tonumber(u) end
+  local u = lease_of(redis.call('HGET', K_LEASE, id))
+  if u ~= nil and tonumber(u) > score then score = tonumber(u) end
   redis.call('ZADD', K_DUE, s(score), id)
 end
 local function clear_lease(id)
-  redis.call('HDEL', K_OWNER, id)
-  redis.call('HDEL', K_UNTIL, id)
+  redis.call('HDEL', K_LEASE, id)
 end
 -- variadic commands in chunks (Lua's unpack has a stack limit)
 local function bulk(cmd, key, list)
@@ -211,7 +215,7 @@ export const DELETE = HEADER + `
 local id = ARGV[1]
 keep_fences({ id })
 local n = redis.call('HDEL', K_JOBS, id)
-for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do redis.call('HDEL', k, id) end
+for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do redis.call('HDEL', k, id) end
 redis.call('ZREM', K_DUE, id)
 return n
 `
@@ -220,17 +224,17 @@ return n
 export const DELETE_ALL = HEADER + `
 local all = redis.call('HKEYS', K_FENCE)
 for i = 1, #all, 2000 do keep_fences({ unpack(all, i, math.min(i + 1999, #all)) }) end
-redis.call('DEL', K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR, K_DUE)
+redis.call('DEL', K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE)
 return 'OK'
 `
 
 /** One job row's columns. ARGV: id. */
 export const SELECT = HEADER + `
 local id = ARGV[1]
+local u, o = lease_of(redis.call('HGET', K_LEASE, id))
 return {
   redis.call('HGET', K_JOBS, id), redis.call('HGET', K_NEXT, id), redis.call('HGET', K_VERSION, id),
-  redis.call('HGET', K_FENCE, id), redis.call('HGET', K_OWNER, id), redis.call('HGET', K_UNTIL, id),
-  redis.call('HEXISTS', K_QUAR, id)
+  redis.call('HGET', K_FENCE, id), o or false, u or false, redis.call('HEXISTS', K_QUAR, id)
 }
 `
 
@@ -262,7 +266,7 @@ if memo ~= false then
   ids = {}
   for i = 3, #m do
     local id = m[i]
-    if redis.call('HGET', K_OWNER, id) == owner and redis.call('HGET', K_UNTIL, id) == s(untl) then ids[#ids + 1] = id end
+    if redis.call('HGET', K_LEASE, id) == s(untl) .. '|' .. owner then ids[#ids + 1] = id end
   end
 else
   local bad = schema_error()
@@ -275,27 +279,26 @@ else
     local horizon = tonumber(ARGV[8]) or 0
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
     datas = hmget(K_JOBS, cand)
-    local cand_untils = hmget(K_UNTIL, cand)
+    local cand_leases = hmget(K_LEASE, cand)
     local kept = {}
     for i, id in ipairs(cand) do
       if datas[i] == false then
         redis.call('ZREM', K_DUE, id)
-      elseif cand_untils[i] == false or tonumber(cand_untils[i]) <= now then
+      elseif cand_leases[i] == false or tonumber((lease_of(cand_leases[i]))) <= now then
         ids[#ids + 1] = id; kept[#kept + 1] = datas[i]
       end
     end
     datas = kept
   end
   if #ids > 0 then
-    local owners, untils, scores = {}, {}, {}
+    local leases, scores = {}, {}
     local untl_text = s(untl)
+    local lease_text = untl_text .. '|' .. owner
     for j, id in ipairs(ids) do
-      owners[2 * j - 1] = id; owners[2 * j] = owner
-      untils[2 * j - 1] = id; untils[2 * j] = untl_text
+      leases[2 * j - 1] = id; leases[2 * j] = lease_text
       scores[2 * j - 1] = untl_text; scores[2 * j] = id
     end
-    bulk('HSET', K_OWNER, owners)
-    bulk('HSET', K_UNTIL, untils)
+    bulk('HSET', K_LEASE, leases)
     bulk('ZADD', K_DUE, scores)
     local m = { now, untl }
     for _, id in ipairs(ids) do m[#m + 1] = id end
@@ -346,7 +349,7 @@ for i = 1, tonumber(ARGV[7]) do
   ids[i] = d.id
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
-local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
+local leases, versions = hmget(K_LEASE, ids), hmget(K_VERSION, ids)
 local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
 local set_next, del_next, set_fence, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
 local seen = {}
@@ -355,9 +358,9 @@ local out = { now_text }
 local accepted, members = {}, {}
 for i, d in ipairs(decisions) do
   local id = d.id
-  local u = untils[i]
+  local u, o = lease_of(leases[i])
   -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
-  if seen[id] or versions[i] == false or owners[i] ~= owner or u == false or tonumber(u) <= now then
+  if seen[id] or versions[i] == false or o ~= owner or tonumber(u) <= now then
     out[i + 1] = 'R'
   elseif tonumber(versions[i]) ~= d.version then
     -- a user write while leased: clear the lease, plan again on a later pass
@@ -466,12 +469,12 @@ if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
-if #cleared > 0 then bulk('HDEL', K_OWNER, cleared); bulk('HDEL', K_UNTIL, cleared) end
+if #cleared > 0 then bulk('HDEL', K_LEASE, cleared) end
 if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
   keep_fences(removed)
-  for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do bulk('HDEL', k, removed) end
+  for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do bulk('HDEL', k, removed) end
   bulk('ZREM', K_DUE, removed)
 end
 local result = table.concat(out, '\\n')
