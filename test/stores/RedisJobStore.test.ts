@@ -297,6 +297,37 @@ describe("RedisJobStore", () => {
       )
     }))
 
+  it.effect("a removed job's greatest fence is forgotten once its last run is purged, not while one is left", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:purgefence`
+      yield* Effect.gen(function*() {
+        const store = yield* JobStore
+        yield* store.add(makeJob("pf", T0, { maxInstances: 5 }))
+        yield* store.add(makeJob("pf|1", T0, { maxInstances: 5 }))
+        const got = yield* acquire(store, { owner: A })
+        expect(got.jobs.map((l) => l.job.id)).toEqual(["pf", "pf|1"])
+        const [first, second] = yield* store.release(A, [
+          { leased: got.jobs[0]!, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1_000_000 }) },
+          { leased: got.jobs[1]!, plan: plan({ runTimes: [T0 - 1, T0], nextRunTime: T0 + 1_000_000 }) }
+        ])
+        const [gone] = started(first!)
+        const [done, live] = started(second!)
+        expect(live!.fence).toBe(2)
+        expect(yield* store.complete([completion(gone!), completion(done!)])).toEqual([true, true])
+        yield* store.remove("pf")
+        yield* store.remove("pf|1")
+        expect(yield* Effect.promise(() => raw.hmget(`${p}:fence_max`, "pf", "pf|1"))).toEqual(["1", "2"])
+        yield* TestClock.setTime(T0 + 60_006)
+        yield* store.complete([completion(gone!)]) // refused; purges first
+        expect((yield* store.getRuns("pf|1")).map((r) => r.scheduledTime)).toEqual([T0])
+        // "pf" has no run left ("pf|1"'s share its index range), "pf|1" keeps a live one
+        expect(yield* Effect.promise(() => raw.hmget(`${p}:fence_max`, "pf", "pf|1"))).toEqual([null, "2"])
+      }).pipe(
+        Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect", runRetentionMs: 60_000, purgeIntervalMs: 0 }))
+      )
+    }))
+
   it.effect("release refuses a stale owner and a changed version at the script level", () =>
     withStore("cas", (store) =>
       Effect.gen(function*() {

@@ -550,9 +550,23 @@ end
 bulk('HDEL', K_RUNS, old)
 bulk('ZREM', K_RUN_INDEX, index)
 bulk('ZREM', K_ENDED, old)
+-- whether job id has a run left: the first entries of its index range, a few at a time (the
+-- range holds the runs of ids that extend it with a '|' too), never its whole history
+local function has_runs(id)
+  local from = #id + 2
+  local offset = 0
+  while true do
+    local got = redis.call('ZRANGEBYLEX', K_RUN_INDEX, '[' .. id .. '|', '[' .. id .. '|\\255', 'LIMIT', offset, 16)
+    for _, m in ipairs(got) do
+      if string.find(string.sub(m, from), '^%-?%d+$') then return true end
+    end
+    if #got < 16 then return false end
+    offset = offset + 16
+  end
+end
 -- a job none of whose runs is left: its greatest fence is forgotten too
 for id in pairs(jobs) do
-  if #job_members(K_RUN_INDEX, id) == 0 then redis.call('HDEL', K_FMAX, id) end
+  if not has_runs(id) then redis.call('HDEL', K_FMAX, id) end
 end
 return #old
 `
