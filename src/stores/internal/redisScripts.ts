@@ -123,16 +123,20 @@ local function live_count(id, now, v)
 end
 -- a run leaves the live runs (completed, abandoned, stale): its lease entry and its time in the
 -- job's P:live_runs
+-- a P:live_runs value without the time field (nil when it is not there)
+local function without(v, field)
+  if not v then return nil end
+  local padded = ' ' .. v .. ' '
+  local at = string.find(padded, ' ' .. field .. ' ', 1, true)
+  if at == nil then return nil end
+  local before, after = string.sub(padded, 2, at - 1), string.sub(padded, at + #field + 2, -2)
+  return (before ~= '' and after ~= '') and (before .. ' ' .. after) or (before .. after)
+end
 local function unlive(member)
   redis.call('ZREM', K_LIVE, member)
   local field, id = split(member)
-  local v = redis.call('HGET', K_LIVE_RUNS, id)
-  if v == false then return end
-  local padded = ' ' .. v .. ' '
-  local at = string.find(padded, ' ' .. field .. ' ', 1, true)
-  if at == nil then return end
-  local before, after = string.sub(padded, 2, at - 1), string.sub(padded, at + #field + 2, -2)
-  local rest = (before ~= '' and after ~= '') and (before .. ' ' .. after) or (before .. after)
+  local rest = without(redis.call('HGET', K_LIVE_RUNS, id), field)
+  if rest == nil then return end
   if rest == '' then redis.call('HDEL', K_LIVE_RUNS, id) else redis.call('HSET', K_LIVE_RUNS, id, rest) end
 end
 -- the due score of a scheduled job: its next run time, or the end of its lease when later
@@ -498,7 +502,13 @@ local members = {}
 for i, c in ipairs(completions) do members[i] = s(c.scheduledTime) .. '|' .. c.jobId end
 local current = {}
 for i, text in ipairs(hmget(K_RUNS, members)) do current[members[i]] = text end
-local out, writes, ended = {}, {}, {}
+-- the live runs of the jobs, read at once, written back once
+local job_ids, lists, changed = {}, {}, {}
+for _, c in ipairs(completions) do
+  if lists[c.jobId] == nil then lists[c.jobId] = false; job_ids[#job_ids + 1] = c.jobId end
+end
+for j, v in ipairs(hmget(K_LIVE_RUNS, job_ids)) do lists[job_ids[j]] = v end
+local out, writes, ended, unleased = {}, {}, {}, {}
 for i, c in ipairs(completions) do
   local member = members[i]
   local text = current[member]
@@ -517,14 +527,28 @@ for i, c in ipairs(completions) do
       local encoded = cjson.encode(r)
       current[member] = encoded -- a second completion of the run in this call sees it done
       writes[#writes + 1] = member; writes[#writes + 1] = encoded
-      unlive(member)
+      unleased[#unleased + 1] = member
+      local rest = without(lists[c.jobId], s(c.scheduledTime))
+      if rest ~= nil then lists[c.jobId] = rest; changed[c.jobId] = true end
       ended[#ended + 1] = s(c.finishedAt); ended[#ended + 1] = member
       ok = '1'
     end
   end
   out[i] = ok
 end
-if #writes > 0 then bulk('HSET', K_RUNS, writes); bulk('ZADD', K_ENDED, ended) end
+if #writes > 0 then
+  bulk('HSET', K_RUNS, writes)
+  bulk('ZADD', K_ENDED, ended)
+  bulk('ZREM', K_LIVE, unleased)
+  local set, del = {}, {}
+  for _, id in ipairs(job_ids) do
+    if changed[id] then
+      if lists[id] == '' then del[#del + 1] = id else set[#set + 1] = id; set[#set + 1] = lists[id] end
+    end
+  end
+  if #set > 0 then bulk('HSET', K_LIVE_RUNS, set) end
+  if #del > 0 then bulk('HDEL', K_LIVE_RUNS, del) end
+end
 local result = table.concat(out, '')
 redis.call('SET', memo_key, result, 'EX', ttl)
 return result
