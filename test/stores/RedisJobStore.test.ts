@@ -202,7 +202,7 @@ describe("RedisJobStore", () => {
         const [second] = yield* store.release(A, [{ leased: yield* lease(store, A, "held-x"), plan: plan({ runTimes: [T0 + 1000], nextRunTime: T0 + 2000 }) }], null)
         expect(second).toMatchObject({ _tag: "Released", skipped: true, runs: [] })
         expect(yield* store.complete([completion(run!)])).toEqual([true])
-        expect(yield* Effect.promise(() => raw.hexists(`${p}:live_runs`, "held-x"))).toBe(0)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "held-x"))).toBe("")
         const [third] = yield* store.release(A, [{ leased: yield* lease(store, A, "held-x"), plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3000 }) }], null)
         expect(started(third!).map((r) => r.scheduledTime)).toEqual([T0 + 2000])
       })))

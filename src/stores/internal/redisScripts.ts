@@ -7,7 +7,7 @@
  * its KEYS (no key name is built in Lua):
  * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
  *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; `P:lease` hash id →
- *   `<lease end>|<owner>` (absent: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
+ *   `<lease end>|<owner>` (absent or `''`: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
  *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
  *   the runs of a job that was removed (written when it is removed: while the job exists its
  *   `P:fence` is the greatest), so a job added again under its id goes on above it.
@@ -16,7 +16,8 @@
  *   `lastTime` too when 1 and the scheduled time; the job id is the member's); `P:run_index`
  *   sorted set, all scores 0, of `<jobId>|<scheduledTime>` (a job's runs by `ZRANGEBYLEX`);
  *   `P:live_runs` hash id → the scheduled times of the job's live runs (`ready` / `running`),
- *   space-separated (their number, expired leases included, is at least the live count: below
+ *   space-separated (`''` or absent: none; an emptied list is deleted by the purge, with the
+ *   job's last run; their number, expired leases included, is at least the live count: below
  *   `maxInstances` a job has a free slot without a look at the leases); `P:live` sorted set
  *   member → lease end of the live runs that have one (`recover` reads the expired range; a
  *   run held until completed has no entry); `P:ended` sorted set member → end time (the
@@ -56,9 +57,10 @@ const HEADER = `
 local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
--- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none
+-- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none (absent, or
+-- '' once released)
 local function lease_of(v)
-  if not v then return nil, nil end
+  if not v or v == '' then return nil, nil end
   local bar = string.find(v, '|', 1, true)
   return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
 end
@@ -137,7 +139,7 @@ local function unlive(member)
   local field, id = split(member)
   local rest = without(redis.call('HGET', K_LIVE_RUNS, id), field)
   if rest == nil then return end
-  if rest == '' then redis.call('HDEL', K_LIVE_RUNS, id) else redis.call('HSET', K_LIVE_RUNS, id, rest) end
+  redis.call('HSET', K_LIVE_RUNS, id, rest)
 end
 -- the due score of a scheduled job: its next run time, or the end of its lease when later
 local function rescore(id)
@@ -286,9 +288,10 @@ else
     local cand_leases = hmget(K_LEASE, cand)
     local kept = {}
     for i, id in ipairs(cand) do
+      local lease_end = lease_of(cand_leases[i])
       if datas[i] == false then
         redis.call('ZREM', K_DUE, id)
-      elseif cand_leases[i] == false or tonumber((lease_of(cand_leases[i]))) <= now then
+      elseif lease_end == nil or tonumber(lease_end) <= now then
         ids[#ids + 1] = id; kept[#kept + 1] = datas[i]
       end
     end
@@ -473,7 +476,12 @@ if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
-if #cleared > 0 then bulk('HDEL', K_LEASE, cleared) end
+-- released leases are '' (acquire writes the fields again: cheaper than new fields)
+if #cleared > 0 then
+  local released = {}
+  for j, id in ipairs(cleared) do released[2 * j - 1] = id; released[2 * j] = '' end
+  bulk('HSET', K_LEASE, released)
+end
 if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
@@ -540,14 +548,13 @@ if #writes > 0 then
   bulk('HSET', K_RUNS, writes)
   bulk('ZADD', K_ENDED, ended)
   bulk('ZREM', K_LIVE, unleased)
-  local set, del = {}, {}
+  -- an emptied list stays as '' (the next release writes the field again: cheaper than a new
+  -- field); the purge deletes it with the job's last run
+  local set = {}
   for _, id in ipairs(job_ids) do
-    if changed[id] then
-      if lists[id] == '' then del[#del + 1] = id else set[#set + 1] = id; set[#set + 1] = lists[id] end
-    end
+    if changed[id] then set[#set + 1] = id; set[#set + 1] = lists[id] end
   end
   if #set > 0 then bulk('HSET', K_LIVE_RUNS, set) end
-  if #del > 0 then bulk('HDEL', K_LIVE_RUNS, del) end
 end
 local result = table.concat(out, '')
 redis.call('SET', memo_key, result, 'EX', ttl)
@@ -588,9 +595,9 @@ local function has_runs(id)
     offset = offset + 16
   end
 end
--- a job none of whose runs is left: its greatest fence is forgotten too
+-- a job none of whose runs is left: its greatest fence and its (empty) live-run list go too
 for id in pairs(jobs) do
-  if not has_runs(id) then redis.call('HDEL', K_FMAX, id) end
+  if not has_runs(id) then redis.call('HDEL', K_FMAX, id); redis.call('HDEL', K_LIVE_RUNS, id) end
 end
 return #old
 `
