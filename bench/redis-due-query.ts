@@ -6,7 +6,10 @@
  * The store reads Redis TIME (the default clock). Needs the machine's Redis (`REDIS_URL`).
  * `server_acquire_ms` / `server_release_ms`: the time the server spent in the scripts (the
  * `INFO commandstats` EVALSHA µs before and after each call), the rest is the client and the
- * network. `release_ms` is the median round minus the median acquire.
+ * network. `release_ms` is the median round minus the median acquire. `acquire_cmds` /
+ * `release_cmds`: the Redis commands one call ran (median; `INFO commandstats` calls, scripts'
+ * `redis.call`s included, the bench's own `INFO` left out) — exact on a private server
+ * (`REDIS_URL=redis://127.0.0.1:6390`), other clients' commands count too on a shared one.
  */
 import * as Effect from "effect/Effect"
 import { Redis } from "ioredis"
@@ -58,12 +61,38 @@ const main = Effect.gen(function*() {
     Effect.promise(() => raw.info("commandstats")),
     (info) => Number(/cmdstat_evalsha:.*?usec=(\d+)/.exec(info)?.[1] ?? 0)
   )
+  // every command the server ran so far, but INFO (the bench's own reads)
+  const commands = Effect.map(
+    Effect.promise(() => raw.info("commandstats")),
+    (info) => {
+      let total = 0
+      for (const m of info.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g)) if (m[1] !== "info") total += Number(m[2])
+      return total
+    }
+  )
+  // the CPU time the server process spent (INFO cpu: user + sys, µs resolution): under load a
+  // steadier figure than the wall time
+  const serverCpu = Effect.map(Effect.promise(() => raw.info("cpu")), (info) => {
+    const user = Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0)
+    const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)
+    return (user + sys) * 1000
+  })
+  const serverCpus: Array<number> = []
+  const clientCpus: Array<number> = []
+  const acquireCmds: Array<number> = []
+  const releaseCmds: Array<number> = []
   for (let r = 0; r < ROUNDS; r++) {
+    const c0 = yield* commands
+    const cpu0 = yield* serverCpu
     const u0 = yield* scriptUsec
+    const own0 = process.cpuUsage()
     const start = performance.now()
     const { jobs } = yield* store.acquire({ owner: "bench", limit: DUE, leaseMs: 30_000 })
     const mid = performance.now()
+    const own1 = process.cpuUsage(own0)
     const u1 = yield* scriptUsec
+    const c1 = yield* commands
+    const own2 = process.cpuUsage()
     const mid2 = performance.now()
     // the jobs stay due (next run time in the past), each round records one run each
     const outcomes = yield* store.release(
@@ -71,8 +100,15 @@ const main = Effect.gen(function*() {
       jobs.map((leased) => ({ leased, plan: plan(past - 1000 * (r + 1), past) })),
       null
     )
+    const own3 = process.cpuUsage(own2)
     const end = performance.now()
+    const cpu1 = yield* serverCpu
+    serverCpus.push(cpu1 - cpu0)
+    clientCpus.push((own1.user + own1.system + own3.user + own3.system) / 1000)
     const u2 = yield* scriptUsec
+    const c2 = yield* commands
+    acquireCmds.push(c1 - c0)
+    releaseCmds.push(c2 - c1)
     times.push(end - mid2 + mid - start)
     acquires.push(mid - start)
     serverAcquire.push((u1 - u0) / 1000)
@@ -102,6 +138,8 @@ const main = Effect.gen(function*() {
       median(acquires).toFixed(2)
     } release_ms=${(median(times) - median(acquires)).toFixed(2)} server_acquire_ms=${median(serverAcquire).toFixed(2)} server_release_ms=${
       median(serverRelease).toFixed(2)
+    } acquire_cmds=${median(acquireCmds)} release_cmds=${median(releaseCmds)} server_cpu_ms=${median(serverCpus).toFixed(2)} client_cpu_ms=${
+      median(clientCpus).toFixed(2)
     }`
   )
 })

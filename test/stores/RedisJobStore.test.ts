@@ -61,18 +61,22 @@ describe("RedisJobStore", () => {
         yield* store.add(makeJob("lay-x", T0))
         yield* store.add(makeJob("lay-p", null))
         const leased = yield* lease(store, A, "lay-x")
-        expect(yield* Effect.promise(() => raw.hget(`${p}:lease_owner`, "lay-x"))).toBe(A)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:lease`, "lay-x"))).toBe(`${T0 + 30_000}|${A}`)
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 30_000))
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-p"))).toBe(null)
         const [run] = started(
           (yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!
         )
-        expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs:lay-x`, String(T0))))!)).toMatchObject({
-          jobId: "lay-x",
+        // layout 2: one hash of runs, named <scheduledTime>|<jobId>; the job's live run listed, its lease end indexed
+        expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs`, `${T0}|lay-x`)))!)).toMatchObject({
           scheduledTime: T0,
           fence: run!.fence,
           state: "ready"
         })
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|lay-x`))).toBe(String(T0 + 30_000))
+        expect(yield* Effect.promise(() => raw.zrangebylex(`${p}:run_index`, "-", "+"))).toEqual([`lay-x|${T0}`])
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "lay-x"))).toBe(String(T0))
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("2")
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 1000))
         expect(yield* Effect.promise(() => raw.get(`${p}:schema`))).toBe("1")
         const keys = yield* Effect.promise(() => raw.keys(`${p}:*`))
@@ -101,6 +105,106 @@ describe("RedisJobStore", () => {
         const error = yield* Effect.flip(acquire(store, { owner: A }))
         expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "acquire" })
         expect(error.reason).toContain("schema version 2")
+      })))
+
+  it.effect("a prefix in key layout 1 (P:schema without P:layout) is refused on write, with an error naming the layout", () =>
+    withStore("layout1", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        // what layout 1 left: the schema version, a job, a run in a per-job hash
+        yield* Effect.promise(() => raw.set(`${p}:schema`, "1"))
+        yield* Effect.promise(() => raw.hset(`${p}:runs:old-x`, String(T0), "{}"))
+        const error = yield* Effect.flip(store.add(makeJob("l1-x", T0)))
+        expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "insert" })
+        expect(error.message).toContain("key layout 1")
+        expect((yield* Effect.flip(acquire(store, { owner: A }))).reason).toContain("key layout 1")
+        expect(yield* Effect.promise(() => raw.hexists(`${p}:jobs`, "l1-x"))).toBe(0)
+      })))
+
+  it.effect("job ids holding '|' share an index range but never each other's runs or instance slots", () =>
+    withStore("bars", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("a", T0, { maxInstances: 1 }))
+        yield* store.add(makeJob("a|1", T0, { maxInstances: 1 }))
+        yield* store.add(makeJob("a|", T0, { maxInstances: 1 }))
+        const got = yield* acquire(store, { owner: A })
+        const outcomes = yield* store.release(
+          A,
+          got.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 - 1000, T0], nextRunTime: T0 + 1000 }) }))
+        )
+        // maxInstances 1 and no live run: each job starts both its runs
+        expect(outcomes.map((o) => started(o).length)).toEqual([2, 2, 2])
+        for (const id of ["a", "a|1", "a|"]) {
+          expect((yield* store.getRuns(id)).map((r) => [r.jobId, r.scheduledTime])).toEqual([[id, T0 - 1000], [id, T0]])
+        }
+        // each holds two live runs now: the next release of each is skipped
+        yield* TestClock.setTime(T0 + 1000)
+        const again = yield* acquire(store, { owner: A })
+        const second = yield* store.release(
+          A,
+          again.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 1000], nextRunTime: T0 + 2000 }) }))
+        )
+        expect(again.jobs.map((l, i) => [l.job.id, second[i]!._tag === "Released" && second[i]!.skipped])).toEqual([
+          ["a", true],
+          ["a|", true],
+          ["a|1", true]
+        ])
+        // once "a"'s runs complete, "a" alone has a free slot
+        const aRuns = started(outcomes[got.jobs.findIndex((l) => l.job.id === "a")]!)
+        expect(yield* store.complete(aRuns.map((r) => completion(r)))).toEqual([true, true])
+        yield* TestClock.setTime(T0 + 2000)
+        const third = yield* acquire(store, { owner: A })
+        const last = yield* store.release(A, third.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 2000] }) })))
+        expect(third.jobs.map((l, i) => [l.job.id, last[i]!._tag === "Released" && last[i]!.skipped])).toEqual([
+          ["a", false],
+          ["a|", true],
+          ["a|1", true]
+        ])
+      })))
+
+  it.effect("a job removed (remove, removeAll, its own release) and added again under its id gives fences above its old runs'", () =>
+    withStore("refence", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const fences: Array<number> = []
+        const once = (fields: Parameters<typeof plan>[0], t: number) =>
+          Effect.gen(function*() {
+            yield* store.add(makeJob("rf-x", t, { maxInstances: 10 }))
+            const [run] = started(yield* cycle(store, A, "rf-x", plan({ runTimes: [t], ...fields })))
+            fences.push(run!.fence)
+          })
+        yield* once({ nextRunTime: T0 + 1_000_000 }, T0)
+        yield* store.remove("rf-x")
+        yield* once({ nextRunTime: T0 + 1_000_000 }, T0 - 1)
+        yield* store.removeAll
+        yield* once({ jobRemoved: true }, T0 - 2) // the release removes the job
+        yield* once({ nextRunTime: T0 + 1_000_000 }, T0 - 3)
+        expect(fences).toEqual([1, 2, 3, 4])
+        // while the job exists its fence is in P:fence, P:fence_max is written when it goes
+        expect(yield* Effect.promise(() => raw.hget(`${p}:fence_max`, "rf-x"))).toBe("3")
+      })))
+
+  it.effect("a run held until completed (run lease null) counts for maxInstances however long it runs, and is never recovered", () =>
+    withStore("held", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("held-x", T0, { maxInstances: 1 }))
+        const leased = yield* lease(store, A, "held-x")
+        const [first] = yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }], null)
+        const [run] = started(first!)
+        expect(run!.acquiredUntil).toBe(null)
+        // no lease end: listed live, no entry where recover looks
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "held-x"))).toBe(String(T0))
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|held-x`))).toBe(null)
+        yield* TestClock.setTime(T0 + 86_400_000)
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs).toEqual([])
+        const [second] = yield* store.release(A, [{ leased: yield* lease(store, A, "held-x"), plan: plan({ runTimes: [T0 + 1000], nextRunTime: T0 + 2000 }) }], null)
+        expect(second).toMatchObject({ _tag: "Released", skipped: true, runs: [] })
+        expect(yield* store.complete([completion(run!)])).toEqual([true])
+        expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "held-x"))).toBe("")
+        const [third] = yield* store.release(A, [{ leased: yield* lease(store, A, "held-x"), plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3000 }) }], null)
+        expect(started(third!).map((r) => r.scheduledTime)).toEqual([T0 + 2000])
       })))
 
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
@@ -187,7 +291,38 @@ describe("RedisJobStore", () => {
         yield* TestClock.setTime(T0 + 150_002)
         yield* store.complete([completion(r0!)])
         expect(yield* store.getRuns("ret")).toEqual([])
-        expect(yield* Effect.promise(() => raw.exists(`${p}:runs:ret`, `${p}:live:ret`))).toBe(0)
+        expect(yield* Effect.promise(() => raw.exists(`${p}:runs`, `${p}:run_index`, `${p}:live`, `${p}:live_runs`))).toBe(0)
+      }).pipe(
+        Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect", runRetentionMs: 60_000, purgeIntervalMs: 0 }))
+      )
+    }))
+
+  it.effect("a removed job's greatest fence is forgotten once its last run is purged, not while one is left", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:purgefence`
+      yield* Effect.gen(function*() {
+        const store = yield* JobStore
+        yield* store.add(makeJob("pf", T0, { maxInstances: 5 }))
+        yield* store.add(makeJob("pf|1", T0, { maxInstances: 5 }))
+        const got = yield* acquire(store, { owner: A })
+        expect(got.jobs.map((l) => l.job.id)).toEqual(["pf", "pf|1"])
+        const [first, second] = yield* store.release(A, [
+          { leased: got.jobs[0]!, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1_000_000 }) },
+          { leased: got.jobs[1]!, plan: plan({ runTimes: [T0 - 1, T0], nextRunTime: T0 + 1_000_000 }) }
+        ])
+        const [gone] = started(first!)
+        const [done, live] = started(second!)
+        expect(live!.fence).toBe(2)
+        expect(yield* store.complete([completion(gone!), completion(done!)])).toEqual([true, true])
+        yield* store.remove("pf")
+        yield* store.remove("pf|1")
+        expect(yield* Effect.promise(() => raw.hmget(`${p}:fence_max`, "pf", "pf|1"))).toEqual(["1", "2"])
+        yield* TestClock.setTime(T0 + 60_006)
+        yield* store.complete([completion(gone!)]) // refused; purges first
+        expect((yield* store.getRuns("pf|1")).map((r) => r.scheduledTime)).toEqual([T0])
+        // "pf" has no run left ("pf|1"'s share its index range), "pf|1" keeps a live one
+        expect(yield* Effect.promise(() => raw.hmget(`${p}:fence_max`, "pf", "pf|1"))).toEqual([null, "2"])
       }).pipe(
         Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect", runRetentionMs: 60_000, purgeIntervalMs: 0 }))
       )

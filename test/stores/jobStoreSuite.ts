@@ -1025,6 +1025,46 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
           expect(yield* store.renewRuns(A, [r], RUN_LEASE)).toEqual([false])
         })
       ))
+
+    // last in the suite: it leaves expired runs of a job at its maxInstances behind, in the past
+    it.effect("recover reads past the expired runs of a job at its maxInstances to another job's run in the same call, never more than limit", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          // a day before T0: the expired runs other tests leave behind (leases ending after T0)
+          // are not due in this test's calls
+          const T1 = T0 - 86_400_000
+          const later = T1 + 3_600_000
+          yield* TestClock.setTime(T1)
+          yield* store.add(makeJob("rsl-full", T1 - 5000, { maxInstances: 1 }))
+          yield* store.add(makeJob("rsl-a", T1, { maxInstances: 1 }))
+          yield* store.add(makeJob("rsl-b", T1, { maxInstances: 1 }))
+          const got = yield* acquire(store, { owner: A })
+          const byId = new Map(got.jobs.map((l) => [l.job.id, l]))
+          // "rsl-full" holds five runs (planned at once, leases ending at T1 + 1 s), "rsl-a" and
+          // "rsl-b" one each (released later: leases ending at T1 + 1.5 s, behind them)
+          const [full] = yield* store.release(A, [
+            { leased: byId.get("rsl-full")!, plan: plan({ runTimes: [-5000, -4000, -3000, -2000, -1000].map((d) => T1 + d), nextRunTime: later }) }
+          ], 1000)
+          yield* TestClock.setTime(T1 + 500)
+          const others = yield* store.release(A, [
+            { leased: byId.get("rsl-a")!, plan: plan({ runTimes: [T1], nextRunTime: later }) },
+            { leased: byId.get("rsl-b")!, plan: plan({ runTimes: [T1], nextRunTime: later }) }
+          ], 1000)
+          expect([full!, ...others].map((o) => started(o).length)).toEqual([5, 1, 1])
+          yield* TestClock.setTime(T1 + 10_000) // every lease expired; owner A is gone
+          const key = (x: { readonly run: Run }) => `${x.run.jobId}@${x.run.scheduledTime - T1}`
+          // limit 2: "rsl-full" has one slot for its five expired runs; the four it cannot take
+          // do not crowd "rsl-a" out of the call
+          const first = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+          expect(first.runs.map(key).sort()).toEqual(["rsl-a@0", "rsl-full@-5000"])
+          const second = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+          expect(second.runs.map(key)).toEqual(["rsl-b@0"])
+          // "rsl-full"'s slot is held by its taken-over run: the other four wait for it
+          const third = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+          expect(third.runs).toEqual([])
+          expect([first, second, third].flatMap((r) => r.abandoned)).toEqual([])
+        })
+      ))
   })
 
 /**

@@ -3,38 +3,67 @@
  * `complete`) and each user write is one script, so every step is atomic on the server. They
  * read the time with `TIME` unless the caller passes its `now` (the store's `clock: "effect"`).
  *
- * Keys under a prefix `P` (see `RedisJobStore`):
+ * Key layout 2, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
+ * its KEYS (no key name is built in Lua):
  * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
- *   `P:version`, `P:fence` (fenceSeq), `P:lease_owner`, `P:lease_until`, `P:quarantine` hashes
- *   id → column; `P:due` sorted set id → effective due time = max(next run time, lease end) of
- *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given.
- * - `P:runs:<jobId>` hash scheduled time → the run as JSON; `P:live:<jobId>` sorted set of the
- *   job's live runs (score: lease end, `+inf` while held until completed); `P:ended` sorted set
- *   `<scheduledTime>|<jobId>` → end time (the purge's index); `P:leases` sorted set
- *   `<scheduledTime>|<jobId>` → lease end of the live runs held with a lease (where `recover` looks).
+ *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; `P:lease` hash id →
+ *   `<lease end>|<owner>` (absent or `''`: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
+ *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
+ *   the runs of a job that was removed (written when it is removed: while the job exists its
+ *   `P:fence` is the greatest), so a job added again under its id goes on above it.
+ * - Runs, keyed by the member `<scheduledTime>|<jobId>` (the time first: the first `|` splits):
+ *   `P:runs` one hash member → the run as JSON (fields that are `null` left out, `count` and
+ *   `lastTime` too when 1 and the scheduled time; the job id is the member's); `P:run_index`
+ *   sorted set, all scores 0, of `<jobId>|<scheduledTime>` (a job's runs by `ZRANGEBYLEX`);
+ *   `P:live_runs` hash id → the scheduled times of the job's live runs (`ready` / `running`),
+ *   space-separated (`''` or absent: none; an emptied list is deleted by the purge, with the
+ *   job's last run; their number, expired leases included, is at least the live count: below
+ *   `maxInstances` a job has a free slot without a look at the leases); `P:live` sorted set
+ *   member → lease end of the live runs that have one (`recover` reads the expired range; a
+ *   run held until completed has no entry); `P:ended` sorted set member → end time (the
+ *   purge's index).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
- *   schema version.
+ *   schema version; `P:layout` the key layout (`2`).
+ *
+ * Layout 1 (before this one: `P:runs:<jobId>` hashes, `P:live:<jobId>` sorted sets, `P:leases`)
+ * is not migrated: a prefix written by it has `P:schema` without `P:layout`, and every script
+ * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..11]). */
+/** The fixed keys every script gets, in this order (KEYS[1..15]). */
 export const KEY_NAMES = [
   "jobs",
   "next",
   "version",
   "fence",
-  "lease_owner",
-  "lease_until",
+  "lease",
   "quarantine",
   "due",
   "fence_max",
   "schema",
-  "ended"
+  "ended",
+  "layout",
+  "runs",
+  "run_index",
+  "live",
+  "live_runs"
 ] as const
 
+/** The key layout this version reads and writes (`P:layout`). */
+export const LAYOUT = 2
+
 const HEADER = `
-local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+-- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none (absent, or
+-- '' once released)
+local function lease_of(v)
+  if not v or v == '' then return nil, nil end
+  local bar = string.find(v, '|', 1, true)
+  return string.sub(v, 1, bar - 1), string.sub(v, bar + 1)
+end
 local function clock(arg)
   if arg ~= '' then return tonumber(arg) end
   local t = redis.call('TIME')
@@ -46,10 +75,71 @@ local function schema_error()
   local v = redis.call('GET', K_SCHEMA)
   if v == false then
     redis.call('SET', K_SCHEMA, '1')
+    redis.call('SET', K_LAYOUT, '${LAYOUT}')
   elseif tonumber(v) == nil or tonumber(v) > 1 then
     return 'SCHEMA the store holds persisted schema version ' .. tostring(v) .. ', newer than this version knows (1): refusing to write'
+  else
+    local layout = redis.call('GET', K_LAYOUT)
+    if layout ~= '${LAYOUT}' then
+      return 'LAYOUT the keys under this prefix have Redis key layout ' .. (layout == false and '1' or tostring(layout)) ..
+        ' (per-job run keys), this version reads layout ${LAYOUT} only and does not migrate it: refusing to write;' ..
+        ' use a new prefix (or delete the old keys)'
+    end
   end
   return nil
+end
+-- a value cjson decoded that is set (not missing, not null)
+local function has(v) return v ~= nil and v ~= cjson.null end
+-- a run member '<time>|<id>' split
+local function split(member)
+  local bar = string.find(member, '|', 1, true)
+  return string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+end
+-- the members '<time>|<id>' of the runs of job id listed in a '<id>|<time>' index (ids holding a
+-- '|' share a range: only a remainder that is a whole number is this job's)
+local function job_members(index, id)
+  local out = {}
+  local from = #id + 2
+  for _, m in ipairs(redis.call('ZRANGEBYLEX', index, '[' .. id .. '|', '[' .. id .. '|\\255')) do
+    local rest = string.sub(m, from)
+    if string.find(rest, '^%-?%d+$') then out[#out + 1] = rest .. '|' .. id end
+  end
+  return out
+end
+-- how many live runs of job id hold a valid lease at now (score > now, or no lease end); v: its
+-- P:live_runs value when read already
+local function live_count(id, now, v)
+  if v == nil then v = redis.call('HGET', K_LIVE_RUNS, id) end
+  if v == false or v == '' then return 0 end
+  local members = {}
+  for t in string.gmatch(v, '%S+') do members[#members + 1] = t .. '|' .. id end
+  local count = 0
+  for i = 1, #members, 2000 do
+    local scores = redis.call('ZMSCORE', K_LIVE, unpack(members, i, math.min(i + 1999, #members)))
+    for _, sc in ipairs(scores) do
+      -- no entry: held until completed
+      if sc == false or tonumber(sc) > now then count = count + 1 end
+    end
+  end
+  return count
+end
+-- a run leaves the live runs (completed, abandoned, stale): its lease entry and its time in the
+-- job's P:live_runs
+-- a P:live_runs value without the time field (nil when it is not there)
+local function without(v, field)
+  if not v then return nil end
+  local padded = ' ' .. v .. ' '
+  local at = string.find(padded, ' ' .. field .. ' ', 1, true)
+  if at == nil then return nil end
+  local before, after = string.sub(padded, 2, at - 1), string.sub(padded, at + #field + 2, -2)
+  return (before ~= '' and after ~= '') and (before .. ' ' .. after) or (before .. after)
+end
+local function unlive(member)
+  redis.call('ZREM', K_LIVE, member)
+  local field, id = split(member)
+  local rest = without(redis.call('HGET', K_LIVE_RUNS, id), field)
+  if rest == nil then return end
+  redis.call('HSET', K_LIVE_RUNS, id, rest)
 end
 -- the due score of a scheduled job: its next run time, or the end of its lease when later
 local function rescore(id)
@@ -59,13 +149,12 @@ local function rescore(id)
     return
   end
   local score = tonumber(n)
-  local u = redis.call('HGET', K_UNTIL, id)
-  if u ~= false and tonumber(u) > score then score = tonumber(u) end
+  local u = lease_of(redis.call('HGET', K_LEASE, id))
+  if u ~= nil and tonumber(u) > score then score = tonumber(u) end
   redis.call('ZADD', K_DUE, s(score), id)
 end
 local function clear_lease(id)
-  redis.call('HDEL', K_OWNER, id)
-  redis.call('HDEL', K_UNTIL, id)
+  redis.call('HDEL', K_LEASE, id)
 end
 -- variadic commands in chunks (Lua's unpack has a stack limit)
 local function bulk(cmd, key, list)
@@ -83,6 +172,17 @@ local function hmget(key, ids)
     for j = 1, (math.min(i + 1999, #ids) - i + 1) do out[#out + 1] = r[j] end
   end
   return out
+end
+-- jobs about to be removed: their fences go into P:fence_max, where it is lower
+local function keep_fences(ids)
+  if #ids == 0 then return end
+  local fences, fmaxs, set = hmget(K_FENCE, ids), hmget(K_FMAX, ids), {}
+  for i, id in ipairs(ids) do
+    if fences[i] ~= false and tonumber(fences[i]) > tonumber(fmaxs[i] or '0') then
+      set[#set + 1] = id; set[#set + 1] = fences[i]
+    end
+  end
+  if #set > 0 then bulk('HSET', K_FMAX, set) end
 end
 `
 
@@ -119,25 +219,28 @@ return 'OK'
 /** Deletes a job row (quarantined or not); its runs stay. ARGV: id. Returns 1 when it existed. */
 export const DELETE = HEADER + `
 local id = ARGV[1]
+keep_fences({ id })
 local n = redis.call('HDEL', K_JOBS, id)
-for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do redis.call('HDEL', k, id) end
+for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do redis.call('HDEL', k, id) end
 redis.call('ZREM', K_DUE, id)
 return n
 `
 
-/** Deletes every job row; the runs stay. */
+/** Deletes every job row; the runs stay (the jobs' fences kept in \`P:fence_max\`). */
 export const DELETE_ALL = HEADER + `
-redis.call('DEL', K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR, K_DUE)
+local all = redis.call('HKEYS', K_FENCE)
+for i = 1, #all, 2000 do keep_fences({ unpack(all, i, math.min(i + 1999, #all)) }) end
+redis.call('DEL', K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE)
 return 'OK'
 `
 
 /** One job row's columns. ARGV: id. */
 export const SELECT = HEADER + `
 local id = ARGV[1]
+local u, o = lease_of(redis.call('HGET', K_LEASE, id))
 return {
   redis.call('HGET', K_JOBS, id), redis.call('HGET', K_NEXT, id), redis.call('HGET', K_VERSION, id),
-  redis.call('HGET', K_FENCE, id), redis.call('HGET', K_OWNER, id), redis.call('HGET', K_UNTIL, id),
-  redis.call('HEXISTS', K_QUAR, id)
+  redis.call('HGET', K_FENCE, id), o or false, u or false, redis.call('HEXISTS', K_QUAR, id)
 }
 `
 
@@ -169,7 +272,7 @@ if memo ~= false then
   ids = {}
   for i = 3, #m do
     local id = m[i]
-    if redis.call('HGET', K_OWNER, id) == owner and redis.call('HGET', K_UNTIL, id) == s(untl) then ids[#ids + 1] = id end
+    if redis.call('HGET', K_LEASE, id) == s(untl) .. '|' .. owner then ids[#ids + 1] = id end
   end
 else
   local bad = schema_error()
@@ -182,26 +285,27 @@ else
     local horizon = tonumber(ARGV[8]) or 0
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
     datas = hmget(K_JOBS, cand)
-    local cand_untils = hmget(K_UNTIL, cand)
+    local cand_leases = hmget(K_LEASE, cand)
     local kept = {}
     for i, id in ipairs(cand) do
+      local lease_end = lease_of(cand_leases[i])
       if datas[i] == false then
         redis.call('ZREM', K_DUE, id)
-      elseif cand_untils[i] == false or tonumber(cand_untils[i]) <= now then
+      elseif lease_end == nil or tonumber(lease_end) <= now then
         ids[#ids + 1] = id; kept[#kept + 1] = datas[i]
       end
     end
     datas = kept
   end
   if #ids > 0 then
-    local owners, untils, scores = {}, {}, {}
-    for _, id in ipairs(ids) do
-      owners[#owners + 1] = id; owners[#owners + 1] = owner
-      untils[#untils + 1] = id; untils[#untils + 1] = s(untl)
-      scores[#scores + 1] = s(untl); scores[#scores + 1] = id
+    local leases, scores = {}, {}
+    local untl_text = s(untl)
+    local lease_text = untl_text .. '|' .. owner
+    for j, id in ipairs(ids) do
+      leases[2 * j - 1] = id; leases[2 * j] = lease_text
+      scores[2 * j - 1] = untl_text; scores[2 * j] = id
     end
-    bulk('HSET', K_OWNER, owners)
-    bulk('HSET', K_UNTIL, untils)
+    bulk('HSET', K_LEASE, leases)
     bulk('ZADD', K_DUE, scores)
     local m = { now, untl }
     for _, id in ipairs(ids) do m[#m + 1] = id end
@@ -222,6 +326,9 @@ return { now, untl, ids, datas, hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget
  * scheduled time, state (\`m\` missed, \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
+ * The commands do not grow with the batch: the jobs' columns, their live runs (\`P:live_runs\`)
+ * and which runs exist are read with one \`HMGET\` each, the writes gathered into one variadic
+ * command per key; only a job with maxInstances live runs or more has their leases read.
  */
 export const RELEASE = HEADER + `
 local prefix, owner, run_lease, token, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -249,101 +356,137 @@ for i = 1, tonumber(ARGV[7]) do
   ids[i] = d.id
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
-local owners, untils, versions = hmget(K_OWNER, ids), hmget(K_UNTIL, ids), hmget(K_VERSION, ids)
-local quars, fences, fmaxs = hmget(K_QUAR, ids), hmget(K_FENCE, ids), hmget(K_FMAX, ids)
-local set_next, del_next, set_fence, set_fmax, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}, {}
+local leases, versions = hmget(K_LEASE, ids), hmget(K_VERSION, ids)
+local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
+local set_next, del_next, set_fence, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
 local seen = {}
 local out = { now_text }
-local owner_json = cjson.encode(owner)
--- members of the store-wide sorted sets, gathered over the batch (one ZADD each at the end)
-local leases, ended = {}, {}
+-- pass 1: which decisions apply (compare-and-set on owner, lease and version), and skipped ones
+local accepted, members = {}, {}
 for i, d in ipairs(decisions) do
   local id = d.id
-  local u = untils[i]
-  if seen[id] or versions[i] == false or quars[i] ~= false or owners[i] ~= owner or u == false or tonumber(u) <= now then
-    out[#out + 1] = 'R'
+  local u, o = lease_of(leases[i])
+  -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
+  if seen[id] or versions[i] == false or o ~= owner or tonumber(u) <= now then
+    out[i + 1] = 'R'
   elseif tonumber(versions[i]) ~= d.version then
     -- a user write while leased: clear the lease, plan again on a later pass
     seen[id] = true
     clear_lease(id)
     rescore(id)
-    out[#out + 1] = 'R'
+    out[i + 1] = 'R'
   else
     seen[id] = true
-    local runs_key = prefix .. ':runs:' .. id
+    d.i, d.u = i, u
     local has_ready = false
-    for _, p in ipairs(d.runs) do if p.state == 'r' then has_ready = true end end
-    local skipped = false
-    if has_ready then
-      skipped = redis.call('ZCOUNT', prefix .. ':live:' .. id, '(' .. now_text, '+inf') >= d.max
+    for _, p in ipairs(d.runs) do
+      if p.state == 'r' then has_ready = true end
+      p.member = p.t .. '|' .. id
+      members[#members + 1] = p.member
     end
-    local fence_seq = tonumber(fences[i] or '0')
-    local planned = d.runs
-    if #planned > 1 then table.sort(planned, function(x, y) return x.tn < y.tn end) end
-    local run_until, run_score = 'null', '+inf'
-    if run_lease == '' then
-      run_until, run_score = u, u
-    elseif run_lease ~= 'null' then
-      run_until = s(now + tonumber(run_lease)); run_score = run_until
-    end
-    local id_json = cjson.encode(id)
-    -- the last runs of a job this release removes carry its record (recovery runs them from it)
-    local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
-    local line = { skipped and '1' or '0', u }
-    local live = {}
-    for _, p in ipairs(planned) do
-      local ready = p.state == 'r' and not skipped
-      local state, fence, attempt, by, untl, ended_at = 'missed', '0', '0', 'null', 'null', now_text
-      if ready then
-        state, fence, attempt, by, untl, ended_at = 'ready', tostring(fence_seq + 1), '1', owner_json, run_until, 'null'
-      elseif p.state == 'r' then
-        state = 'skipped'
-      end
-      local text = '{"jobId":' .. id_json .. ',"scheduledTime":' .. p.t .. ',"recordedAt":' .. now_text ..
-        ',"state":"' .. state .. '","fence":' .. fence .. ',"attempt":' .. attempt .. ',"acquiredBy":' .. by ..
-        ',"acquiredUntil":' .. untl .. ',"startedAt":null,"finishedAt":null,"result":null,"error":null,"count":' ..
-        p.count .. ',"lastTime":' .. p.last .. ',"endedAt":' .. ended_at .. (ready and job_data or '') .. '}'
-      -- a second insert of a key is a no-op
-      if redis.call('HSETNX', runs_key, p.t, text) == 1 then
-        if ready then
-          fence_seq = fence_seq + 1
-          line[#line + 1] = p.t .. ':' .. fence
-          live[#live + 1] = run_score; live[#live + 1] = p.t
-          if run_score ~= '+inf' then leases[#leases + 1] = run_score; leases[#leases + 1] = p.t .. '|' .. id end
-        else
-          ended[#ended + 1] = now_text; ended[#ended + 1] = p.t .. '|' .. id
-        end
-      end
-    end
-    if #live > 0 then bulk('ZADD', prefix .. ':live:' .. id, live) end
-    if fence_seq > tonumber(fmaxs[i] or '0') then set_fmax[#set_fmax + 1] = id; set_fmax[#set_fmax + 1] = fence_seq end
-    if d.next == '-' then
-      removed[#removed + 1] = id
-    else
-      set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_seq
-      cleared[#cleared + 1] = id
-      if d.next == '' then
-        del_next[#del_next + 1] = id
-        due_rem[#due_rem + 1] = id
-      else
-        set_next[#set_next + 1] = id; set_next[#set_next + 1] = d.next
-        due_add[#due_add + 1] = d.next; due_add[#due_add + 1] = id
-      end
-    end
-    out[#out + 1] = table.concat(line, ' ')
+    -- the live runs listed, expired leases included: below maxInstances, no need to read leases
+    local v = lives[i]
+    local n = 0
+    if v ~= false and v ~= '' then n = select(2, string.gsub(v, ' ', ' ')) + 1 end
+    d.skipped = has_ready and n >= d.max and live_count(id, now, v) >= d.max
+    if #d.runs > 1 then table.sort(d.runs, function(x, y) return x.tn < y.tn end) end
+    accepted[#accepted + 1] = d
   end
 end
-if #leases > 0 then bulk('ZADD', prefix .. ':leases', leases) end
+-- a second insert of a key is a no-op: the planned runs that exist already, read at once
+local exists = {}
+local found = hmget(K_RUNS, members)
+for j, m in ipairs(members) do if found[j] ~= false then exists[m] = true end end
+local run_until, run_score = 'null', '+inf'
+if run_lease == 'null' then
+elseif run_lease ~= '' then
+  run_until = s(now + tonumber(run_lease)); run_score = run_until
+end
+local owner_json = cjson.encode(owner)
+local missed_head = '{"scheduledTime":'
+local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
+local n_runs, n_live = 0, 0
+-- pass 2: the runs to insert, the jobs to move on
+for _, d in ipairs(accepted) do
+  local id, i, u = d.id, d.i, d.u
+  -- number to text conversions (sprintf in Lua) only where a value changes
+  local fence_text = fences[i] or '0'
+  local fence_seq = tonumber(fence_text)
+  local untl, score = run_until, run_score
+  if run_lease == '' then untl, score = u, u end
+  local lease_json = untl == 'null' and '' or (',"acquiredUntil":' .. untl)
+  -- the last runs of a job this release removes carry its record (recovery runs them from it)
+  local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
+  local line = { d.skipped and '1' or '0', u }
+  local started = {}
+  for _, p in ipairs(d.runs) do
+    local member = p.member
+    if not exists[member] then
+      exists[member] = true
+      local t = p.t
+      local ix = id .. '|' .. t
+      local tail = (p.count == '1' and p.last == t) and '' or (',"count":' .. p.count .. ',"lastTime":' .. p.last)
+      local text
+      if p.state == 'r' and not d.skipped then
+        fence_seq = fence_seq + 1
+        local fence = tostring(fence_seq)
+        fence_text = fence
+        text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"ready","fence":' .. fence ..
+          ',"attempt":1,"acquiredBy":' .. owner_json .. lease_json .. tail .. job_data .. '}'
+        line[#line + 1] = t .. ':' .. fence
+        if score ~= '+inf' then
+          n_live = n_live + 2
+          live[n_live - 1] = score; live[n_live] = member
+        end
+        started[#started + 1] = t
+      else
+        text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
+          (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
+        ended[#ended + 1] = now_text; ended[#ended + 1] = member
+      end
+      n_runs = n_runs + 2
+      runs[n_runs - 1] = member; runs[n_runs] = text
+      run_index[n_runs - 1] = 0; run_index[n_runs] = ix
+    end
+  end
+  if #started > 0 then
+    local v = lives[i]
+    live_runs[#live_runs + 1] = id
+    live_runs[#live_runs + 1] = ((v == false or v == '') and '' or (v .. ' ')) .. table.concat(started, ' ')
+  end
+  set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_text
+  if d.next == '-' then
+    removed[#removed + 1] = id
+  else
+    cleared[#cleared + 1] = id
+    if d.next == '' then
+      del_next[#del_next + 1] = id
+      due_rem[#due_rem + 1] = id
+    else
+      set_next[#set_next + 1] = id; set_next[#set_next + 1] = d.next
+      due_add[#due_add + 1] = d.next; due_add[#due_add + 1] = id
+    end
+  end
+  out[i + 1] = table.concat(line, ' ')
+end
+if #runs > 0 then bulk('HSET', K_RUNS, runs); bulk('ZADD', K_RUN_INDEX, run_index) end
+if #live > 0 then bulk('ZADD', K_LIVE, live) end
+if #live_runs > 0 then bulk('HSET', K_LIVE_RUNS, live_runs) end
 if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
-if #set_fmax > 0 then bulk('HSET', K_FMAX, set_fmax) end
-if #cleared > 0 then bulk('HDEL', K_OWNER, cleared); bulk('HDEL', K_UNTIL, cleared) end
+-- released leases are '' (acquire writes the fields again: cheaper than new fields)
+if #cleared > 0 then
+  local released = {}
+  for j, id in ipairs(cleared) do released[2 * j - 1] = id; released[2 * j] = '' end
+  bulk('HSET', K_LEASE, released)
+end
 if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
-  for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_OWNER, K_UNTIL, K_QUAR}) do bulk('HDEL', k, removed) end
+  keep_fences(removed)
+  for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do bulk('HDEL', k, removed) end
   bulk('ZREM', K_DUE, removed)
 end
 local result = table.concat(out, '\\n')
@@ -363,11 +506,20 @@ if memo ~= false then return memo end
 local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local completions = cjson.decode(ARGV[4])
-local out = {}
+local members = {}
+for i, c in ipairs(completions) do members[i] = s(c.scheduledTime) .. '|' .. c.jobId end
+local current = {}
+for i, text in ipairs(hmget(K_RUNS, members)) do current[members[i]] = text end
+-- the live runs of the jobs, read at once, written back once
+local job_ids, lists, changed = {}, {}, {}
+for _, c in ipairs(completions) do
+  if lists[c.jobId] == nil then lists[c.jobId] = false; job_ids[#job_ids + 1] = c.jobId end
+end
+for j, v in ipairs(hmget(K_LIVE_RUNS, job_ids)) do lists[job_ids[j]] = v end
+local out, writes, ended, unleased = {}, {}, {}, {}
 for i, c in ipairs(completions) do
-  local runs_key = prefix .. ':runs:' .. c.jobId
-  local field = s(c.scheduledTime)
-  local text = redis.call('HGET', runs_key, field)
+  local member = members[i]
+  local text = current[member]
   local ok = '0'
   if text ~= false then
     local r = cjson.decode(text)
@@ -378,16 +530,31 @@ for i, c in ipairs(completions) do
       r.result = c.result
       r.error = c.error
       r.endedAt = c.finishedAt
-      r.acquiredBy = cjson.null
-      r.acquiredUntil = cjson.null
-      redis.call('HSET', runs_key, field, cjson.encode(r))
-      redis.call('ZREM', prefix .. ':live:' .. c.jobId, field)
-      redis.call('ZREM', prefix .. ':leases', field .. '|' .. c.jobId)
-      redis.call('ZADD', K_ENDED, s(c.finishedAt), field .. '|' .. c.jobId)
+      r.acquiredBy = nil
+      r.acquiredUntil = nil
+      local encoded = cjson.encode(r)
+      current[member] = encoded -- a second completion of the run in this call sees it done
+      writes[#writes + 1] = member; writes[#writes + 1] = encoded
+      unleased[#unleased + 1] = member
+      local rest = without(lists[c.jobId], s(c.scheduledTime))
+      if rest ~= nil then lists[c.jobId] = rest; changed[c.jobId] = true end
+      ended[#ended + 1] = s(c.finishedAt); ended[#ended + 1] = member
       ok = '1'
     end
   end
   out[i] = ok
+end
+if #writes > 0 then
+  bulk('HSET', K_RUNS, writes)
+  bulk('ZADD', K_ENDED, ended)
+  bulk('ZREM', K_LIVE, unleased)
+  -- an emptied list stays as '' (the next release writes the field again: cheaper than a new
+  -- field); the purge deletes it with the job's last run
+  local set = {}
+  for _, id in ipairs(job_ids) do
+    if changed[id] then set[#set + 1] = id; set[#set + 1] = lists[id] end
+  end
+  if #set > 0 then bulk('HSET', K_LIVE_RUNS, set) end
 end
 local result = table.concat(out, '')
 redis.call('SET', memo_key, result, 'EX', ttl)
@@ -399,20 +566,39 @@ return result
  * Returns how many were deleted (the caller calls again while it returns `limit`).
  */
 export const PURGE = HEADER + `
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
-local prefix, retention, limit = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local retention, limit = tonumber(ARGV[3]), tonumber(ARGV[4])
 local old = redis.call('ZRANGEBYSCORE', K_ENDED, '-inf', '(' .. s(now - retention), 'LIMIT', 0, limit)
-for _, member in ipairs(old) do
-  local bar = string.find(member, '|', 1, true)
-  local field, id = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
-  local runs_key = prefix .. ':runs:' .. id
-  redis.call('HDEL', runs_key, field)
-  if redis.call('EXISTS', runs_key) == 0 then
-    redis.call('DEL', prefix .. ':live:' .. id)
-    redis.call('HDEL', K_FMAX, id)
+if #old == 0 then return 0 end
+local index, jobs = {}, {}
+for i, member in ipairs(old) do
+  local field, id = split(member)
+  index[i] = id .. '|' .. field
+  jobs[id] = true
+end
+bulk('HDEL', K_RUNS, old)
+bulk('ZREM', K_RUN_INDEX, index)
+bulk('ZREM', K_ENDED, old)
+-- whether job id has a run left: the first entries of its index range, a few at a time (the
+-- range holds the runs of ids that extend it with a '|' too), never its whole history
+local function has_runs(id)
+  local from = #id + 2
+  local offset = 0
+  while true do
+    local got = redis.call('ZRANGEBYLEX', K_RUN_INDEX, '[' .. id .. '|', '[' .. id .. '|\\255', 'LIMIT', offset, 16)
+    for _, m in ipairs(got) do
+      if string.find(string.sub(m, from), '^%-?%d+$') then return true end
+    end
+    if #got < 16 then return false end
+    offset = offset + 16
   end
 end
-if #old > 0 then bulk('ZREM', K_ENDED, old) end
+-- a job none of whose runs is left: its greatest fence and its (empty) live-run list go too
+for id in pairs(jobs) do
+  if not has_runs(id) then redis.call('HDEL', K_FMAX, id); redis.call('HDEL', K_LIVE_RUNS, id) end
+end
 return #old
 `
 
@@ -423,52 +609,58 @@ return #old
  */
 export const RENEW = HEADER + `
 local now = clock(ARGV[1])
-local prefix, owner, lease = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local owner, lease = ARGV[3], tonumber(ARGV[4])
 local lease_end = now + lease
-local out = {}
+local members, fences = {}, {}
 local i = 5
 while i + 2 <= #ARGV do
-  local id, field, fence = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-  local runs_key = prefix .. ':runs:' .. id
-  local text = redis.call('HGET', runs_key, field)
+  members[#members + 1] = ARGV[i + 1] .. '|' .. ARGV[i]
+  fences[#fences + 1] = tonumber(ARGV[i + 2])
+  i = i + 3
+end
+local current = {}
+for j, text in ipairs(hmget(K_RUNS, members)) do current[members[j]] = text end
+local out, writes, live = {}, {}, {}
+for j, member in ipairs(members) do
+  local text = current[member]
   local ok = '0'
   if text ~= false then
     local r = cjson.decode(text)
-    if r.fence == fence and (r.state == 'ready' or r.state == 'running') and r.acquiredBy == owner
-      and r.acquiredUntil ~= cjson.null and tonumber(r.acquiredUntil) > now then
+    if r.fence == fences[j] and (r.state == 'ready' or r.state == 'running') and r.acquiredBy == owner
+      and has(r.acquiredUntil) and tonumber(r.acquiredUntil) > now then
       r.acquiredUntil = lease_end
-      redis.call('HSET', runs_key, field, cjson.encode(r))
-      redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
-      redis.call('ZADD', prefix .. ':leases', s(lease_end), field .. '|' .. id)
+      local encoded = cjson.encode(r)
+      current[member] = encoded
+      writes[#writes + 1] = member; writes[#writes + 1] = encoded
+      live[#live + 1] = s(lease_end); live[#live + 1] = member
       ok = '1'
     end
   end
-  out[#out + 1] = ok
-  i = i + 3
+  out[j] = ok
 end
+if #writes > 0 then bulk('HSET', K_RUNS, writes); bulk('ZADD', K_LIVE, live) end
 return table.concat(out, '')
 `
 
 /**
  * recover. ARGV: now, prefix, owner, lease ms, limit. Takes over up to limit live runs whose lease
- * ended (\`P:leases\` score <= now): a run whose job exists (not quarantined) gets the next fence
+ * ended (\`P:live\` score <= now): a run whose job exists (not quarantined) gets the next fence
  * of its job, attempt + 1, state ready and a lease to owner; any other is recorded abandoned.
  * maxInstances holds: a run is taken over only while its job has a free slot (its maxInstances
- * minus its runs holding a valid lease, \`P:live:<id>\` scores > now, those taken over here
- * included); the others stay expired for a later call. The index is read in up to 4 rounds of
- * limit entries, each after the entries skipped so far, so a job at its maxInstances with many
- * expired runs does not crowd other jobs' runs out of the call (at most 4 × limit entries read).
- * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence }\`
+ * minus its runs holding a valid lease, those taken over here included); the others stay
+ * expired for a later call. The index is read in up to 4 rounds of limit entries, each after the
+ * entries skipped so far, so a job at its maxInstances with many expired runs does not crowd
+ * other jobs' runs out of the call (at most 4 × limit entries read).
+ * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence, job id }\`
  * (\`''\` where none).
  */
 export const RECOVER = HEADER + `
 local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
-local prefix, owner, limit = ARGV[2], ARGV[3], tonumber(ARGV[5])
+local owner, limit = ARGV[3], tonumber(ARGV[5])
 -- at least 1 ms: a run taken over leaves the expired range, which the rounds below count on
 local lease = math.max(1, tonumber(ARGV[4]))
-local leases_key = prefix .. ':leases'
 local lease_end = now + lease
 local out = { s(now) }
 -- free instance slots per job id: maxInstances minus the runs holding a valid lease
@@ -479,7 +671,7 @@ local function take_slot(id, data)
     local ok, record = pcall(cjson.decode, data)
     local max = ok and type(record) == 'table' and tonumber(record.maxInstances) or nil
     if max == nil then return true end -- unreadable: taken over, then completed abandoned
-    free = max - redis.call('ZCOUNT', prefix .. ':live:' .. id, '(' .. s(now), '+inf')
+    free = max - live_count(id, now)
   end
   slots[id] = free
   if free <= 0 then return false end
@@ -489,26 +681,27 @@ end
 -- one index entry: 'skip' (no free slot: stays expired), 'drop' (stale entry removed) or 'done'
 -- (taken over or abandoned); every outcome but 'skip' takes the entry out of the expired range
 local function recover_one(member)
-  local bar = string.find(member, '|', 1, true)
-  local field, id = string.sub(member, 1, bar - 1), string.sub(member, bar + 1)
+  local field, id = split(member)
   -- a job found without a free slot in this call: its entries are skipped unread (a stale one is
   -- dropped by a later call)
   if slots[id] ~= nil and slots[id] <= 0 then return 'skip' end
-  local runs_key = prefix .. ':runs:' .. id
-  local text = redis.call('HGET', runs_key, field)
+  local text = redis.call('HGET', K_RUNS, member)
   local r = nil
   if text ~= false then r = cjson.decode(text) end
-  if r == nil or not (r.state == 'ready' or r.state == 'running') or r.acquiredUntil == cjson.null
-    or tonumber(r.acquiredUntil) > now then
-    -- not a live run with an expired lease (any more): drop the stale index entry
-    redis.call('ZREM', leases_key, member)
+  if r == nil or not (r.state == 'ready' or r.state == 'running') then
+    -- not a live run (any more): drop the stale entries
+    unlive(member)
     return 'drop'
-  elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0
-    and not take_slot(id, r.jobData) then
-    -- no free instance slot: stays expired until a later call
-    return 'skip'
-  elseif r.jobData ~= nil and r.jobData ~= cjson.null and redis.call('HEXISTS', K_JOBS, id) == 0 then
+  elseif not has(r.acquiredUntil) or tonumber(r.acquiredUntil) > now then
+    -- live, without a lease end or with a valid one: the entry is put right, the run stays live
+    if has(r.acquiredUntil) then redis.call('ZADD', K_LIVE, s(r.acquiredUntil), member)
+    else redis.call('ZREM', K_LIVE, member) end
+    return 'drop'
+  end
+  local job = redis.call('HGET', K_JOBS, id)
+  if job == false and has(r.jobData) then
     -- the last run of a one-shot job its release removed: run again from the record it carries
+    if not take_slot(id, r.jobData) then return 'skip' end
     local fence = tonumber(redis.call('HGET', K_FMAX, id) or '0') + 1
     redis.call('HSET', K_FMAX, id, fence)
     r.fence = fence
@@ -516,45 +709,38 @@ local function recover_one(member)
     r.state = 'ready'
     r.acquiredBy = owner
     r.acquiredUntil = lease_end
-    r.startedAt = cjson.null
+    r.startedAt = nil
     local encoded = cjson.encode(r)
-    redis.call('HSET', runs_key, field, encoded)
-    redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
-    redis.call('ZADD', leases_key, s(lease_end), member)
-    out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence) }
+    redis.call('HSET', K_RUNS, member, encoded)
+    redis.call('ZADD', K_LIVE, s(lease_end), member)
+    out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence), id }
     return 'done'
-  elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0
-    and not take_slot(id, redis.call('HGET', K_JOBS, id)) then
-    -- no free instance slot: stays expired until a later call
-    return 'skip'
-  elseif redis.call('HEXISTS', K_JOBS, id) == 1 and redis.call('HEXISTS', K_QUAR, id) == 0 then
+  elseif job ~= false and redis.call('HEXISTS', K_QUAR, id) == 0 then
+    if not take_slot(id, job) then return 'skip' end
     local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
     redis.call('HSET', K_FENCE, id, fence)
-    if fence > tonumber(redis.call('HGET', K_FMAX, id) or '0') then redis.call('HSET', K_FMAX, id, fence) end
     r.fence = fence
     r.attempt = r.attempt + 1
     r.state = 'ready'
     r.acquiredBy = owner
     r.acquiredUntil = lease_end
-    r.startedAt = cjson.null
+    r.startedAt = nil
     local encoded = cjson.encode(r)
-    redis.call('HSET', runs_key, field, encoded)
-    redis.call('ZADD', prefix .. ':live:' .. id, s(lease_end), field)
-    redis.call('ZADD', leases_key, s(lease_end), member)
-    out[#out + 1] = { 'r', encoded, redis.call('HGET', K_JOBS, id), redis.call('HGET', K_NEXT, id) or '',
-      redis.call('HGET', K_VERSION, id) or '1', s(fence) }
+    redis.call('HSET', K_RUNS, member, encoded)
+    redis.call('ZADD', K_LIVE, s(lease_end), member)
+    out[#out + 1] = { 'r', encoded, job, redis.call('HGET', K_NEXT, id) or '',
+      redis.call('HGET', K_VERSION, id) or '1', s(fence), id }
     return 'done'
   else
     r.state = 'abandoned'
-    r.acquiredBy = cjson.null
-    r.acquiredUntil = cjson.null
+    r.acquiredBy = nil
+    r.acquiredUntil = nil
     r.endedAt = now
     local encoded = cjson.encode(r)
-    redis.call('HSET', runs_key, field, encoded)
-    redis.call('ZREM', prefix .. ':live:' .. id, field)
-    redis.call('ZREM', leases_key, member)
+    redis.call('HSET', K_RUNS, member, encoded)
+    unlive(member)
     redis.call('ZADD', K_ENDED, s(now), member)
-    out[#out + 1] = { 'a', encoded, '', '', '', '' }
+    out[#out + 1] = { 'a', encoded, '', '', '', '', id }
     return 'done'
   end
 end
@@ -563,7 +749,7 @@ end
 if limit <= 0 then return out end
 local done, skipped = 0, 0
 for round = 1, 4 do
-  local members = redis.call('ZRANGEBYSCORE', leases_key, '-inf', s(now), 'LIMIT', skipped, limit)
+  local members = redis.call('ZRANGEBYSCORE', K_LIVE, '-inf', s(now), 'LIMIT', skipped, limit)
   for _, member in ipairs(members) do
     if done >= limit then break end
     local got = recover_one(member)
@@ -571,6 +757,16 @@ for round = 1, 4 do
   end
   if done >= limit or #members < limit then break end
 end
+return out
+`
+
+/** A job's runs. ARGV: job id. Returns the runs' JSON texts (any order). */
+export const SELECT_RUNS = HEADER + `
+local members = job_members(K_RUN_INDEX, ARGV[1])
+if #members == 0 then return {} end
+local texts = hmget(K_RUNS, members)
+local out = {}
+for i, text in ipairs(texts) do if text ~= false then out[#out + 1] = text end end
 return out
 `
 
@@ -586,7 +782,8 @@ export const SCRIPTS = {
   complete: COMPLETE,
   purge: PURGE,
   renew: RENEW,
-  recover: RECOVER
+  recover: RECOVER,
+  selectRuns: SELECT_RUNS
 } as const
 
 /** A script's name. */
