@@ -472,7 +472,8 @@ interface IoRedisModule {
 /**
  * The peers' hints (see `JobStoreService.changes`): a subscriber connection of its own on the
  * store's wake-up channel (`ioredis` subscribes again after a reconnect); opened while the stream
- * runs, closed when it stops.
+ * runs, closed when it stops. Pushed into a buffer of one (a hint is a wake-up: those not yet
+ * taken are one), the cheapest stream per hint (as SQLite's).
  */
 const subscribe = (
   Redis: IoRedisModule["default"],
@@ -480,7 +481,7 @@ const subscribe = (
   channel: string,
   connection: Readonly<Record<string, unknown>> | undefined
 ) =>
-  Stream.asyncScoped<void>((emit) =>
+  Stream.asyncPush<void>((emit) =>
     Effect.acquireRelease(
       Effect.sync(() => {
         const sub = new Redis(url, {
@@ -496,7 +497,7 @@ const subscribe = (
         return sub
       }),
       (sub) => Effect.sync(() => sub.disconnect())
-    ))
+    ), { bufferSize: 1, strategy: "sliding" })
 
 /**
  * Connects to Redis with `ioredis` (imported only now) — or uses `options.client` — loads the
