@@ -263,6 +263,15 @@ export interface MysqlOptions extends Options {
   readonly url: string
   /** The pool size (default 10). */
   readonly maxConnections?: number | undefined
+  /**
+   * MariaDB: `idle_transaction_timeout` of every transaction's connection, in ms rounded up to
+   * whole seconds (default 10,000, the default `storeTimeoutMs`; 0: none): the server ends the
+   * session of a client cut off mid-transaction (a blackholed network) and frees its row locks,
+   * which other schedulers' claims and recoveries wait on, instead of holding them until
+   * `wait_timeout` (8 hours by default). MySQL 8 has no such setting: this option does nothing
+   * there, and only the server's `wait_timeout` ends such a session.
+   */
+  readonly idleInTransactionTimeoutMs?: number | undefined
 }
 
 const importing = <A>(name: string, load: () => Promise<A>) =>
@@ -411,21 +420,40 @@ export const pgClient = (
   })
 
 /**
- * A MySQL / MariaDB client.
+ * A MySQL / MariaDB client. It asks the server's `VERSION()` once: on MariaDB every store
+ * transaction sets `idle_transaction_timeout` (`idleInTransactionTimeoutMs`) in the round trip that
+ * begins it; MySQL 8 has no idle-transaction timeout (see {@link MysqlOptions}).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const mysqlClient = (
-  options: Pick<MysqlOptions, "url" | "maxConnections" | "name">
+  options: Pick<MysqlOptions, "url" | "maxConnections" | "idleInTransactionTimeoutMs" | "name">
 ): Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
     const store = options.name ?? "mysql"
+    const idleMs = options.idleInTransactionTimeoutMs ?? 10_000
+    if (!Number.isFinite(idleMs) || idleMs < 0) {
+      return yield* new StoreError({
+        store,
+        operation: CONFIGURE,
+        reason: `idleInTransactionTimeoutMs must be a number of ms >= 0, got ${JSON.stringify(idleMs)}`
+      })
+    }
     const { make: makeClient } = yield* importing(store, () => import("@effect/sql-mysql2/MysqlClient"))
-    return yield* makeClient({ url: Redacted.make(options.url), maxConnections: options.maxConnections ?? 10 }).pipe(
+    const client = yield* makeClient({ url: Redacted.make(options.url), maxConnections: options.maxConnections ?? 10 }).pipe(
       Effect.provide(Reactivity.layer),
       Effect.mapError(connectError(store))
     )
+    const [{ v }] = yield* client.unsafe<{ readonly v: string }>("SELECT VERSION() AS v").pipe(
+      Effect.mapError(connectError(store))
+    )
+    // whole seconds (validated above), set per transaction: the pool's connections are not ours
+    return v.includes("MariaDB")
+      ? Object.assign(client, {
+        [Driver.mysqlSessionKey]: `SET SESSION idle_transaction_timeout = ${Math.ceil(idleMs / 1000)}`
+      })
+      : client
   })
 
 const withClient = (

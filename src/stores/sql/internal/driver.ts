@@ -8,7 +8,8 @@
  * SQLite `BEGIN IMMEDIATE` (the write lock at once; `SQLITE_BUSY` is retried with a schedule),
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
- * (`SET TRANSACTION` inside a transaction fails there) with `SELECT … FOR UPDATE SKIP LOCKED`,
+ * (`SET TRANSACTION` inside a transaction fails there; on MariaDB preceded by the client's
+ * `SET SESSION idle_transaction_timeout`) with `SELECT … FOR UPDATE SKIP LOCKED`,
  * then, in a second round trip with `COMMIT`, a write by ids (no `UPDATE … RETURNING`, no
  * `LIMIT` in an `IN` subquery): an `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked,
  * which MariaDB runs faster than an `UPDATE` joined to the ids.
@@ -200,6 +201,17 @@ const pgListenerOf = (client: unknown): PgListener | undefined =>
   typeof (client as Partial<PgListener>).listen === "function" ? client as PgListener : undefined
 
 /**
+ * The key of the session statement a MySQL / MariaDB client carries (set by the store's
+ * `mysqlClient`): sent before every transaction's `SET SESSION TRANSACTION …; START TRANSACTION`,
+ * in the same round trip (MariaDB: `SET SESSION idle_transaction_timeout = …`).
+ */
+export const mysqlSessionKey: unique symbol = Symbol.for("effect-apscheduler/MysqlSession")
+const mysqlSessionOf = (client: unknown): string | undefined => {
+  const statement = (client as { readonly [mysqlSessionKey]?: unknown })[mysqlSessionKey]
+  return typeof statement === "string" && statement !== "" ? statement : undefined
+}
+
+/**
  * Builds the driver over the `SqlClient` in context (its transforms disabled: the driver reads
  * its own column names).
  */
@@ -292,11 +304,14 @@ export const make = (
         (e) => Effect.fail(fail(operation, describe(e)))
       ) as Effect.Effect<A, Exclude<E, SqlError> | StoreError, R>
 
+    const mysqlSession = dialect === "mysql" ? mysqlSessionOf(client) : undefined
     const begin = dialect === "sqlite"
       ? "BEGIN IMMEDIATE"
       : dialect === "mysql"
-      ? "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION"
+      ? `${mysqlSession === undefined ? "" : `${mysqlSession}; `}SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION`
       : "BEGIN"
+    /** The number of statements (and results) of `begin`. */
+    const beginStatements = dialect === "mysql" ? (mysqlSession === undefined ? 2 : 3) : 1
 
     const endWith = (conn: Connection, statement: "COMMIT" | "ROLLBACK") =>
       conn.executeUnprepared(statement, [], undefined)
@@ -831,8 +846,8 @@ export const make = (
               const opened = yield* Effect.exit(restore(
                 Effect.flatMap(
                   conn.executeUnprepared(`${begin}; ${text}`, params, undefined),
-                  // the results of the two statements of `begin` first
-                  (results) => body((results as ReadonlyArray<ReadonlyArray<Row>>).slice(2))
+                  // the results of the statements of `begin` first
+                  (results) => body((results as ReadonlyArray<ReadonlyArray<Row>>).slice(beginStatements))
                 )
               ))
               const done: Exit.Exit<A, E | SqlError> = Exit.isFailure(opened)

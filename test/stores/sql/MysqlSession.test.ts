@@ -1,0 +1,85 @@
+/**
+ * The MariaDB session setting of the store's transactions. A client cut off in the middle of a
+ * transaction (a blackholed network: the chaos harness's scenario F, found on PostgreSQL) leaves
+ * its session inside the transaction, holding row locks that the peers' claims and recoveries wait
+ * on or skip, until the server ends it: `idle_transaction_timeout`, which every store transaction
+ * sets (10 s by default, `idleInTransactionTimeoutMs`), not `wait_timeout` (8 hours by default).
+ * MySQL 8 has no such setting (not tested here: no MySQL 8 server on this machine).
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
+import { startTcpProxy } from "../../support/tcpProxy.js"
+import { dropTables, MYSQL_URL, mysqlClient, uniquePrefix } from "./helpers.js"
+
+const prefix = uniquePrefix("mysess")
+const lockTable = `${prefix}_lock`
+afterAll(async () => {
+  await dropTables(mysqlClient(), prefix)
+  await Effect.runPromise(Effect.scoped(Effect.flatMap(mysqlClient(), (sql) => sql.unsafe(`DROP TABLE IF EXISTS ${lockTable}`))))
+})
+
+/** A store on `client` claims (a transaction on its one connection), then reads the connection's setting. */
+const settingAfterAClaim = (client: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, client)
+    yield* store.acquire({ owner: "session-test", limit: 1, leaseMs: 1_000 })
+    const [row] = yield* client.unsafe<{ readonly v: unknown }>("SELECT @@SESSION.idle_transaction_timeout AS v")
+    return Number(row!.v)
+  })
+
+describe("MariaDB transaction sessions", () => {
+  it.scopedLive("a store transaction's connection ends a transaction left idle after 10 s by default, the option's seconds (rounded up) when set, never when 0", () =>
+    Effect.gen(function*() {
+      const values: Array<number> = []
+      for (const idleInTransactionTimeoutMs of [undefined, 2_500, 0]) {
+        const client = yield* SqlJobStore.mysqlClient({ url: MYSQL_URL, maxConnections: 1, idleInTransactionTimeoutMs })
+        values.push(yield* settingAfterAClaim(client))
+      }
+      expect(values).toEqual([10, 3, 0])
+    }))
+
+  it.scopedLive("a negative idleInTransactionTimeoutMs is refused, naming the option", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(SqlJobStore.mysqlClient({ url: MYSQL_URL, idleInTransactionTimeoutMs: -1 }))
+      expect([error.operation, error.reason]).toEqual(["configure", expect.stringContaining("idleInTransactionTimeoutMs")])
+    }))
+
+  it.scopedLive("a client blackholed inside a transaction that locks a row: the server frees the row within the 2 s timeout", () =>
+    Effect.gen(function*() {
+      const direct = yield* mysqlClient()
+      yield* direct.unsafe(`CREATE TABLE IF NOT EXISTS ${lockTable} (id INT PRIMARY KEY)`)
+      yield* direct.unsafe(`INSERT IGNORE INTO ${lockTable} VALUES (1)`)
+      const target = new URL(MYSQL_URL)
+      const proxy = yield* Effect.acquireRelease(
+        Effect.promise(() => startTcpProxy("127.0.0.1", Number(target.port || 3306))),
+        (p) => Effect.promise(() => p.close())
+      )
+      const url = new URL(MYSQL_URL)
+      url.hostname = "127.0.0.1"
+      url.port = String(proxy.port)
+      // one connection: the store's claim sets it up, then the test's transaction runs on it
+      const client = yield* SqlJobStore.mysqlClient({ url: url.href, maxConnections: 1, idleInTransactionTimeoutMs: 2_000 })
+      expect(yield* settingAfterAClaim(client)).toBe(2)
+      const conn = yield* client.reserve
+      yield* conn.executeUnprepared(`START TRANSACTION; SELECT id FROM ${lockTable} WHERE id = 1 FOR UPDATE`, [], undefined)
+      proxy.blackhole()
+      const locked = direct.unsafe(`SELECT id FROM ${lockTable} WHERE id = 1 FOR UPDATE NOWAIT`).pipe(Effect.either)
+      const start = Date.now()
+      const first = yield* locked
+      let freedAfterMs: number | undefined
+      while (Date.now() - start < 8_000) {
+        if (Either.isRight(yield* locked)) {
+          freedAfterMs = Date.now() - start
+          break
+        }
+        yield* Effect.sleep("100 millis")
+      }
+      // held when the network went silent; freed by the server after 2 s idle (not 8 hours)
+      expect(Either.isLeft(first)).toBe(true)
+      expect(freedAfterMs).toBeGreaterThanOrEqual(1_500)
+      expect(freedAfterMs).toBeLessThan(4_500)
+    }), 20_000)
+})
