@@ -154,6 +154,8 @@ export interface SqlJobStoreOptions {
   readonly busyTimeoutMs?: number | undefined
   readonly maxConnections?: number | undefined
   readonly statementTimeoutMs?: number | undefined
+  /** PostgreSQL / MariaDB: how long the server keeps a session idle inside a transaction (default 10 s). */
+  readonly idleInTransactionTimeoutMs?: number | undefined
   readonly runRetentionMs?: number | undefined
 }
 

@@ -647,7 +647,7 @@ const optionNumber = (options: Readonly<Record<string, unknown>>, ...keys: Reado
  * the dialect (without one, a SQLite file: `filename` / `path`, default
  * {@link DEFAULT_SQLITE_FILE}); `tablePrefix` (or APScheduler's `tablename`, whose `_jobs` suffix is
  * dropped), `clock`, `synchronous`, `busyTimeoutMs`, `maxConnections`, `statementTimeoutMs`,
- * `runRetentionMs`. Snake-case spellings are accepted too.
+ * `idleInTransactionTimeoutMs`, `runRetentionMs`. Snake-case spellings are accepted too.
  *
  * @since 0.1.0
  * @category constructors
@@ -665,6 +665,11 @@ export const fromPluginOptions = (
     const busyTimeoutMs = yield* optionNumber(options, "busyTimeoutMs", "busy_timeout_ms")
     const maxConnections = yield* optionNumber(options, "maxConnections", "max_connections")
     const statementTimeoutMs = yield* optionNumber(options, "statementTimeoutMs", "statement_timeout_ms")
+    const idleInTransactionTimeoutMs = yield* optionNumber(
+      options,
+      "idleInTransactionTimeoutMs",
+      "idle_in_transaction_timeout_ms"
+    )
     const runRetentionMs = yield* optionNumber(options, "runRetentionMs", "run_retention_ms")
     if (clock !== undefined && clock !== "effect" && clock !== "database") {
       return yield* new ConfigError({ key: "clock", reason: `expected "effect" or "database", got ${JSON.stringify(clock)}` })
@@ -698,7 +703,7 @@ export const fromPluginOptions = (
         busyTimeoutMs: busyTimeoutMs === undefined ? undefined : Math.floor(busyTimeoutMs)
       })
       : target.dialect === "postgres"
-      ? makePg({ ...common, url: target.url, maxConnections, statementTimeoutMs })
-      : makeMysql({ ...common, url: target.url, maxConnections })
+      ? makePg({ ...common, url: target.url, maxConnections, statementTimeoutMs, idleInTransactionTimeoutMs })
+      : makeMysql({ ...common, url: target.url, maxConnections, idleInTransactionTimeoutMs })
     return yield* Effect.mapError(store, (e) => new ConfigError({ key: "url", reason: e.message }))
   })

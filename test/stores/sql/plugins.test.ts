@@ -72,7 +72,8 @@ describe("SQL job store aliases", () => {
           [{ type: "sqlite", url: PG_URL }, "url"],
           [{ type: "sqlite", filename: path.join(dir, "x.sqlite"), synchronous: "OFF" }, "synchronous"],
           [{ type: "sql", filename: path.join(dir, "x.sqlite"), tablePrefix: "no-dashes" }, "tablePrefix"],
-          [{ type: "sql", filename: path.join(dir, "x.sqlite"), clock: "wall" }, "clock"]
+          [{ type: "sql", filename: path.join(dir, "x.sqlite"), clock: "wall" }, "clock"],
+          [{ type: "sql", url: PG_URL, idleInTransactionTimeoutMs: "soon" }, "idleInTransactionTimeoutMs"]
         ] as const
       ) {
         const exit = yield* Effect.exit(withStore(store, ids))
