@@ -2,7 +2,7 @@
  * A re-armable timer on a `Clock`, served by one long-lived sleeper fiber instead of a fiber per
  * timer. The loop, the flusher and the heartbeat wait with a timer once per pass, and the runs
  * claimed ahead start at their time: forking a sleeper for each (and interrupting the last one)
- * was a third of what the loop allocated per run.
+ * cost about 1.8 forks and 14 KB of allocation per run of a 10 ms job (79 → 65 KB per run).
  *
  * The alarm rings at one instant, the last one set (`Infinity`: disarmed). Its sleeper sleeps
  * until that instant, and when it wakes it looks again: a time moved later is slept for again, a
@@ -12,8 +12,7 @@
  *
  * The sleeper is forked by the `Fork` given when the alarm is made (into the scheduler's scope or
  * fiber set), never as a child of whoever set the alarm: it outlives any one waiter and ends with
- * that scope or `stop`.
- * Setting or stopping the alarm interrupts its sleeper only while it sleeps or parks, never in
+ * that scope or `stop`. Setting or stopping the alarm interrupts its sleeper only while it sleeps or parks, never in
  * the middle of a ring.
  */
 import type * as Clock from "effect/Clock"
