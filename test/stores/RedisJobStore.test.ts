@@ -207,6 +207,37 @@ describe("RedisJobStore", () => {
         expect(started(third!).map((r) => r.scheduledTime)).toEqual([T0 + 2000])
       })))
 
+  it.effect("recover takes another job's expired run in one call (limit 2) past 10 earlier expired runs of a job at its maxInstances", () =>
+    withStore("starve", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("sv-full", T0, { maxInstances: 20 }))
+        const times = Array.from({ length: 10 }, (_, i) => T0 - 10_000 + i * 1000)
+        const [many] = yield* store.release(A, [{ leased: yield* lease(store, A, "sv-full"), plan: plan({ runTimes: times, nextRunTime: T0 + 1000 }) }], 1000)
+        expect(started(many!).length).toBe(10)
+        // the other job's run: its lease ends after all ten (T0 + 1.5 s against T0 + 1 s)
+        yield* TestClock.setTime(T0 + 500)
+        yield* store.add(makeJob("sv-other", T0 + 500, { maxInstances: 1 }))
+        const [one] = yield* store.release(A, [{ leased: yield* lease(store, A, "sv-other"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        expect(started(one!).length).toBe(1)
+        // every lease expired (owner A is gone); "sv-full" goes down to maxInstances 1 and B starts
+        // a run of it that holds the one slot: its ten expired runs cannot be taken
+        yield* TestClock.setTime(T0 + 2000)
+        yield* store.update(makeJob("sv-full", T0 + 2000, { maxInstances: 1 }))
+        const [heldOutcome] = yield* store.release(B, [{ leased: yield* lease(store, B, "sv-full"), plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3_600_000 }) }], 30_000)
+        const [held] = started(heldOutcome!)
+        const key = (x: { readonly run: { readonly jobId: string; readonly scheduledTime: number } }) =>
+          `${x.run.jobId}@${x.run.scheduledTime - T0}`
+        const first = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+        expect(first.runs.map(key)).toEqual(["sv-other@500"])
+        expect(first.abandoned).toEqual([])
+        // none of the ten is lost: once the held run ends, the earliest is taken over
+        expect(yield* store.complete([completion(held!)])).toEqual([true])
+        const second = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+        expect(second.runs.map(key)).toEqual(["sv-full@-10000"])
+        expect((yield* store.getRuns("sv-full")).filter((r) => r.state === "ready" && r.acquiredBy === A).length).toBe(9)
+      })))
+
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
     withStore("noscript", (store) =>
       Effect.gen(function*() {
