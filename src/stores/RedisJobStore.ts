@@ -18,7 +18,8 @@
  *   expired runs of a job at its `maxInstances` never keep other jobs' runs from being taken
  *   over), `P:ended` (ended runs by end time, for the purge), `P:fence_max`. A release writes each of these keys
  *   with one variadic command for the whole batch: its Redis commands do not grow with the
- *   number of jobs (18 for 1,000 due jobs; layout 1, with a hash and a sorted set per job, ran
+ *   number of jobs (18 for 1,000 due jobs whose runs are held until completed, 20 with leased
+ *   runs: `P:live` and `P:live_jobs`; layout 1, with a hash and a sorted set per job, ran
  *   3 per job);
  * - `P:schema` (the persisted schema version), `P:layout` (`2`) and `P:memo:<token>` (short-lived
  *   answers, below).

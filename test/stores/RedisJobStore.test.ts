@@ -208,7 +208,7 @@ describe("RedisJobStore", () => {
       })))
 
   it.effect("recover takes another job's expired run in one call (limit 2) past 10 earlier expired runs of a job at its maxInstances", () =>
-    withStore("starve", (store) =>
+    withStore("starve", (store, p) =>
       Effect.gen(function*() {
         yield* TestClock.setTime(T0)
         yield* store.add(makeJob("sv-full", T0, { maxInstances: 20 }))
@@ -231,11 +231,35 @@ describe("RedisJobStore", () => {
         const first = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
         expect(first.runs.map(key)).toEqual(["sv-other@500"])
         expect(first.abandoned).toEqual([])
+        // P:live_jobs: one entry per job; "sv-full" put back until its held run's lease ends (.5:
+        // waiting for a slot), "sv-other" at its new lease end
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-full"))).toBe(`${T0 + 32_000}.5`)
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-other"))).toBe(String(T0 + 32_000))
         // none of the ten is lost: once the held run ends, the earliest is taken over
         expect(yield* store.complete([completion(held!)])).toEqual([true])
         const second = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
         expect(second.runs.map(key)).toEqual(["sv-full@-10000"])
         expect((yield* store.getRuns("sv-full")).filter((r) => r.state === "ready" && r.acquiredBy === A).length).toBe(9)
+      })))
+
+  it.effect("a prefix written before P:live_jobs existed: recover builds it once from P:live and takes the expired runs over", () =>
+    withStore("build", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("bd-x", T0, { maxInstances: 5 }))
+        const [o] = yield* store.release(A, [{ leased: yield* lease(store, A, "bd-x"), plan: plan({ runTimes: [T0 - 1000, T0], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        expect(started(o!).length).toBe(2)
+        // what a store of the version before left: P:live, no P:live_jobs
+        yield* Effect.promise(() => raw.del(`${p}:live_jobs`))
+        yield* TestClock.setTime(T0 + 2000)
+        const got = yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })
+        expect(got.runs.map((x) => [x.run.scheduledTime, x.run.attempt, x.run.acquiredBy]).sort()).toEqual([[T0 - 1000, 2, B], [T0, 2, B]])
+        expect(yield* Effect.promise(() => raw.zrange(`${p}:live_jobs`, 0, -1, "WITHSCORES"))).toEqual([
+          "bd-x",
+          String(T0 + 32_000),
+          "\uFFFDbuilt", // the member is byte 255 then "built": no job id (UTF-8) is
+          "inf"
+        ])
       })))
 
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>

@@ -23,7 +23,8 @@
  *   run held until completed has no entry); `P:live_jobs` sorted set job id → a lower bound
  *   of the earliest lease end of its live runs (what `recover` scans: one entry per job, so the
  *   expired runs of a job without a free slot never crowd other jobs out; a job found without a
- *   free slot is put back at the time one may free up, and `complete` brings it forward; the
+ *   free slot is put back at the time one may free up plus 0.5, a mark for `complete`, which
+ *   brings it forward, and removes a job left without live runs; the
  *   member `\255built`, score `+inf`, marks the index as built from `P:live`, which `recover`
  *   does once on a prefix written before it existed); `P:ended` sorted set member → end time (the
  *   purge's index).
@@ -577,12 +578,25 @@ if #writes > 0 then
   end
   if #set > 0 then
     bulk('HSET', K_LIVE_RUNS, set)
-    -- a slot is free: recover looks at these jobs again (one may wait with expired runs)
-    local forward = {}
-    for j = 2, #set, 2 do forward[j - 1] = '-inf'; forward[j] = set[j - 1] end
-    for i = 1, #forward, 2000 do
-      redis.call('ZADD', K_LIVE_JOBS, 'XX', 'LT', unpack(forward, i, math.min(i + 1999, #forward)))
+    -- P:live_jobs: a job left without live runs leaves it; a job recover put back for want of a
+    -- free slot (its score ends in .5) is brought forward: a slot is free now
+    local changed_ids = {}
+    for j = 1, #set, 2 do changed_ids[#changed_ids + 1] = set[j] end
+    local rem, forward = {}, {}
+    for i = 1, #changed_ids, 2000 do
+      local last = math.min(i + 1999, #changed_ids)
+      local scores = redis.call('ZMSCORE', K_LIVE_JOBS, unpack(changed_ids, i, last))
+      for j = i, last do
+        local id, sc = changed_ids[j], scores[j - i + 1]
+        if lists[id] == '' then
+          rem[#rem + 1] = id
+        elseif sc ~= false and tonumber(sc) % 1 ~= 0 then
+          forward[#forward + 1] = '-inf'; forward[#forward + 1] = id
+        end
+      end
     end
+    if #rem > 0 then bulk('ZREM', K_LIVE_JOBS, rem) end
+    if #forward > 0 then bulk('ZADD', K_LIVE_JOBS, forward) end
   end
 end
 local result = table.concat(out, '')
@@ -690,8 +704,8 @@ return table.concat(out, '')
  * bound of its earliest lease end) by score <= now; each job found has its live runs' lease ends
  * read at once (\`ZMSCORE\`), its expired runs taken earliest lease end first while it has a free
  * slot, and its entry set again: to its earliest valid lease end, or, when it has no free slot,
- * to the time one may free up (that lease end, at most now + lease ms; \`complete\` brings it
- * forward), so it leaves the range and never holds other jobs' runs back. At most
+ * to the time one may free up (that lease end, at most now + lease ms) plus 0.5 (\`complete\`
+ * brings a job so marked forward), so it leaves the range and never holds other jobs' runs back. At most
  * max(4 × limit, 64) jobs are looked at per call (the rest on later calls).
  * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence, job id }\`
  * (\`''\` where none).
@@ -839,8 +853,12 @@ local function examine(id)
   local score = least
   if left ~= nil then
     score = left -- the call's limit reached: the rest on the next call
-  elseif full and (least == nil or least > now + lease) then
-    score = now + lease
+  elseif full then
+    -- put back (the .5 marks it for complete) until a slot may free up: a lease ends, at most
+    -- now + lease (a write of the job may raise its maxInstances)
+    if least == nil or least > now + lease then least = now + lease end
+    redis.call('ZADD', K_LIVE_JOBS, s(least) .. '.5', id)
+    return
   end
   if score == nil then redis.call('ZREM', K_LIVE_JOBS, id) else redis.call('ZADD', K_LIVE_JOBS, s(score), id) end
 end
