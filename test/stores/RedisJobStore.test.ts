@@ -242,6 +242,22 @@ describe("RedisJobStore", () => {
         expect((yield* store.getRuns("sv-full")).filter((r) => r.state === "ready" && r.acquiredBy === A).length).toBe(9)
       })))
 
+  it.effect("a job waiting for a slot in recover is looked at again at once when a write raises its maxInstances", () =>
+    withStore("raise", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("rs-x", T0, { maxInstances: 5 }))
+        const [o] = yield* store.release(A, [{ leased: yield* lease(store, A, "rs-x"), plan: plan({ runTimes: [T0 - 1000, T0], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        expect(started(o!).length).toBe(2)
+        yield* TestClock.setTime(T0 + 2000)
+        yield* store.update(makeJob("rs-x", T0 + 3_600_000, { maxInstances: 1 }))
+        // one slot: one run taken over, the other waits (its job put back until the lease ends)
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs.map((x) => x.run.scheduledTime)).toEqual([T0 - 1000])
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs).toEqual([])
+        yield* store.update(makeJob("rs-x", T0 + 3_600_000, { maxInstances: 2 }))
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs.map((x) => x.run.scheduledTime)).toEqual([T0])
+      })))
+
   it.effect("a prefix written before P:live_jobs existed: recover builds it once from P:live and takes the expired runs over", () =>
     withStore("build", (store, p) =>
       Effect.gen(function*() {

@@ -173,6 +173,12 @@ local function bulk(cmd, key, list)
   end
   return out
 end
+-- a job recover put back in P:live_jobs for want of a free slot (its score ends in .5) is brought
+-- forward: its maxInstances may have changed, or it is gone (its expired runs are abandoned)
+local function forward_parked(id)
+  local sc = redis.call('ZSCORE', K_LIVE_JOBS, id)
+  if sc ~= false and tonumber(sc) % 1 ~= 0 then redis.call('ZADD', K_LIVE_JOBS, '-inf', id) end
+end
 -- ZADD LT (a member's score only ever lowered; a new member added) of score, member pairs
 local function zadd_lt(key, list)
   for i = 1, #list, 2000 do
@@ -214,6 +220,7 @@ local exists = redis.call('HEXISTS', K_JOBS, id) == 1
 if mode == 'insert' and exists then return 'CONFLICT' end
 if mode == 'update' and ((not exists) or redis.call('HEXISTS', K_QUAR, id) == 1) then return 'MISSING' end
 redis.call('HSET', K_JOBS, id, data)
+forward_parked(id)
 if exists then
   redis.call('HINCRBY', K_VERSION, id, 1)
   redis.call('HDEL', K_QUAR, id)
@@ -234,6 +241,7 @@ return 'OK'
 export const DELETE = HEADER + `
 local id = ARGV[1]
 keep_fences({ id })
+forward_parked(id)
 local n = redis.call('HDEL', K_JOBS, id)
 for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do redis.call('HDEL', k, id) end
 redis.call('ZREM', K_DUE, id)
@@ -263,6 +271,7 @@ export const QUARANTINE = HEADER + `
 local id = ARGV[1]
 if redis.call('HEXISTS', K_JOBS, id) == 0 then return 0 end
 redis.call('HSET', K_QUAR, id, ARGV[2])
+forward_parked(id)
 clear_lease(id)
 redis.call('ZREM', K_DUE, id)
 return 1
