@@ -242,6 +242,30 @@ describe("RedisJobStore", () => {
         expect((yield* store.getRuns("sv-full")).filter((r) => r.state === "ready" && r.acquiredBy === A).length).toBe(9)
       })))
 
+  it.effect("recover looks at max(4 x limit, 64) jobs per call: 70 jobs at their maxInstances ahead of another job's run hold it back one call, not for ever", () =>
+    withStore("cap", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const ids = Array.from({ length: 70 }, (_, i) => `cp-${String(i).padStart(2, "0")}`)
+        yield* Effect.forEach(ids, (id) => store.add(makeJob(id, T0, { maxInstances: 2 })), { discard: true })
+        const first = yield* acquire(store, { owner: A })
+        yield* store.release(A, first.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 2000 }) })), 1000)
+        yield* TestClock.setTime(T0 + 500)
+        yield* store.add(makeJob("cp-other", T0 + 500, { maxInstances: 1 }))
+        yield* store.release(A, [{ leased: yield* lease(store, A, "cp-other"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        // each of the 70 down to maxInstances 1, its slot held by a new run (its first run expired)
+        yield* TestClock.setTime(T0 + 2000)
+        yield* Effect.forEach(ids, (id) => store.update(makeJob(id, T0 + 2000, { maxInstances: 1 })), { discard: true })
+        const second = yield* acquire(store, { owner: B })
+        const outcomes = yield* store.release(B, second.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3_600_000 }) })), 30_000)
+        expect(outcomes.map((o) => started(o).length)).toEqual(ids.map(() => 1))
+        const key = (x: { readonly run: { readonly jobId: string; readonly scheduledTime: number } }) =>
+          `${x.run.jobId}@${x.run.scheduledTime - T0}`
+        // the first call looks at 64 of the 70 (none has a slot), the second reaches "cp-other"
+        expect((yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })).runs.map(key)).toEqual([])
+        expect((yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })).runs.map(key)).toEqual(["cp-other@500"])
+      })))
+
   it.effect("a job waiting for a slot in recover is looked at again at once when a write raises its maxInstances", () =>
     withStore("raise", (store) =>
       Effect.gen(function*() {
