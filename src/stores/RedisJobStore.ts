@@ -13,10 +13,13 @@
  * - runs, each named `<scheduledTime>|<jobId>`: `P:runs` (one hash of every run as JSON: a
  *   second insert of a key is a no-op), `P:run_index` (a job's runs, by `ZRANGEBYLEX`),
  *   `P:live_runs` (hash id → the scheduled times of its live runs, for `maxInstances`), `P:live`
- *   (sorted set of the live runs' lease ends: `recover` reads the expired ones), `P:ended`
- *   (ended runs by end time, for the purge), `P:fence_max`. A release writes each of these keys
+ *   (sorted set of the live runs' lease ends), `P:live_jobs` (one entry per job with leased live
+ *   runs, a lower bound of their earliest lease end: `recover` scans jobs, not runs, so the
+ *   expired runs of a job at its `maxInstances` never keep other jobs' runs from being taken
+ *   over), `P:ended` (ended runs by end time, for the purge), `P:fence_max`. A release writes each of these keys
  *   with one variadic command for the whole batch: its Redis commands do not grow with the
- *   number of jobs (18 for 1,000 due jobs; layout 1, with a hash and a sorted set per job, ran
+ *   number of jobs (18 for 1,000 due jobs whose runs are held until completed, 20 with leased
+ *   runs: `P:live` and `P:live_jobs`; layout 1, with a hash and a sorted set per job, ran
  *   3 per job);
  * - `P:schema` (the persisted schema version), `P:layout` (`2`) and `P:memo:<token>` (short-lived
  *   answers, below).

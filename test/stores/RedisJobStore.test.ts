@@ -207,6 +207,101 @@ describe("RedisJobStore", () => {
         expect(started(third!).map((r) => r.scheduledTime)).toEqual([T0 + 2000])
       })))
 
+  it.effect("recover takes another job's expired run in one call (limit 2) past 10 earlier expired runs of a job at its maxInstances", () =>
+    withStore("starve", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("sv-full", T0, { maxInstances: 20 }))
+        const times = Array.from({ length: 10 }, (_, i) => T0 - 10_000 + i * 1000)
+        const [many] = yield* store.release(A, [{ leased: yield* lease(store, A, "sv-full"), plan: plan({ runTimes: times, nextRunTime: T0 + 1000 }) }], 1000)
+        expect(started(many!).length).toBe(10)
+        // the other job's run: its lease ends after all ten (T0 + 1.5 s against T0 + 1 s)
+        yield* TestClock.setTime(T0 + 500)
+        yield* store.add(makeJob("sv-other", T0 + 500, { maxInstances: 1 }))
+        const [one] = yield* store.release(A, [{ leased: yield* lease(store, A, "sv-other"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        expect(started(one!).length).toBe(1)
+        // every lease expired (owner A is gone); "sv-full" goes down to maxInstances 1 and B starts
+        // a run of it that holds the one slot: its ten expired runs cannot be taken
+        yield* TestClock.setTime(T0 + 2000)
+        yield* store.update(makeJob("sv-full", T0 + 2000, { maxInstances: 1 }))
+        const [heldOutcome] = yield* store.release(B, [{ leased: yield* lease(store, B, "sv-full"), plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3_600_000 }) }], 30_000)
+        const [held] = started(heldOutcome!)
+        const key = (x: { readonly run: { readonly jobId: string; readonly scheduledTime: number } }) =>
+          `${x.run.jobId}@${x.run.scheduledTime - T0}`
+        const first = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+        expect(first.runs.map(key)).toEqual(["sv-other@500"])
+        expect(first.abandoned).toEqual([])
+        // P:live_jobs: one entry per job; "sv-full" put back until its held run's lease ends (.5:
+        // waiting for a slot), "sv-other" at its new lease end
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-full"))).toBe(`${T0 + 32_000}.5`)
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-other"))).toBe(String(T0 + 32_000))
+        // none of the ten is lost: once the held run ends, the earliest is taken over
+        expect(yield* store.complete([completion(held!)])).toEqual([true])
+        const second = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
+        expect(second.runs.map(key)).toEqual(["sv-full@-10000"])
+        expect((yield* store.getRuns("sv-full")).filter((r) => r.state === "ready" && r.acquiredBy === A).length).toBe(9)
+      })))
+
+  it.effect("recover looks at max(4 x limit, 64) jobs per call: 70 jobs at their maxInstances ahead of another job's run hold it back one call, not for ever", () =>
+    withStore("cap", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        const ids = Array.from({ length: 70 }, (_, i) => `cp-${String(i).padStart(2, "0")}`)
+        yield* Effect.forEach(ids, (id) => store.add(makeJob(id, T0, { maxInstances: 2 })), { discard: true })
+        const first = yield* acquire(store, { owner: A })
+        yield* store.release(A, first.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 2000 }) })), 1000)
+        yield* TestClock.setTime(T0 + 500)
+        yield* store.add(makeJob("cp-other", T0 + 500, { maxInstances: 1 }))
+        yield* store.release(A, [{ leased: yield* lease(store, A, "cp-other"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        // each of the 70 down to maxInstances 1, its slot held by a new run (its first run expired)
+        yield* TestClock.setTime(T0 + 2000)
+        yield* Effect.forEach(ids, (id) => store.update(makeJob(id, T0 + 2000, { maxInstances: 1 })), { discard: true })
+        const second = yield* acquire(store, { owner: B })
+        const outcomes = yield* store.release(B, second.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3_600_000 }) })), 30_000)
+        expect(outcomes.map((o) => started(o).length)).toEqual(ids.map(() => 1))
+        const key = (x: { readonly run: { readonly jobId: string; readonly scheduledTime: number } }) =>
+          `${x.run.jobId}@${x.run.scheduledTime - T0}`
+        // the first call looks at 64 of the 70 (none has a slot), the second reaches "cp-other"
+        expect((yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })).runs.map(key)).toEqual([])
+        expect((yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })).runs.map(key)).toEqual(["cp-other@500"])
+      })))
+
+  it.effect("a job waiting for a slot in recover is looked at again at once when a write raises its maxInstances", () =>
+    withStore("raise", (store) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("rs-x", T0, { maxInstances: 5 }))
+        const [o] = yield* store.release(A, [{ leased: yield* lease(store, A, "rs-x"), plan: plan({ runTimes: [T0 - 1000, T0], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        expect(started(o!).length).toBe(2)
+        yield* TestClock.setTime(T0 + 2000)
+        yield* store.update(makeJob("rs-x", T0 + 3_600_000, { maxInstances: 1 }))
+        // one slot: one run taken over, the other waits (its job put back until the lease ends)
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs.map((x) => x.run.scheduledTime)).toEqual([T0 - 1000])
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs).toEqual([])
+        yield* store.update(makeJob("rs-x", T0 + 3_600_000, { maxInstances: 2 }))
+        expect((yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })).runs.map((x) => x.run.scheduledTime)).toEqual([T0])
+      })))
+
+  it.effect("a prefix written before P:live_jobs existed: recover builds it once from P:live and takes the expired runs over", () =>
+    withStore("build", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        yield* store.add(makeJob("bd-x", T0, { maxInstances: 5 }))
+        const [o] = yield* store.release(A, [{ leased: yield* lease(store, A, "bd-x"), plan: plan({ runTimes: [T0 - 1000, T0], nextRunTime: T0 + 3_600_000 }) }], 1000)
+        expect(started(o!).length).toBe(2)
+        // what a store of the version before left: P:live, no P:live_jobs
+        yield* Effect.promise(() => raw.del(`${p}:live_jobs`))
+        yield* TestClock.setTime(T0 + 2000)
+        const got = yield* store.recover({ owner: B, limit: 100, leaseMs: 30_000 })
+        expect(got.runs.map((x) => [x.run.scheduledTime, x.run.attempt, x.run.acquiredBy]).sort()).toEqual([[T0 - 1000, 2, B], [T0, 2, B]])
+        expect(yield* Effect.promise(() => raw.zrange(`${p}:live_jobs`, 0, -1, "WITHSCORES"))).toEqual([
+          "bd-x",
+          String(T0 + 32_000),
+          "\uFFFDbuilt", // the member is byte 255 then "built": no job id (UTF-8) is
+          "inf"
+        ])
+      })))
+
   it.effect("the scripts are loaded again after SCRIPT FLUSH (EVALSHA, then NOSCRIPT, then LOAD)", () =>
     withStore("noscript", (store) =>
       Effect.gen(function*() {

@@ -20,7 +20,13 @@
  *   job's last run; their number, expired leases included, is at least the live count: below
  *   `maxInstances` a job has a free slot without a look at the leases); `P:live` sorted set
  *   member → lease end of the live runs that have one (`recover` reads the expired range; a
- *   run held until completed has no entry); `P:ended` sorted set member → end time (the
+ *   run held until completed has no entry); `P:live_jobs` sorted set job id → a lower bound
+ *   of the earliest lease end of its live runs (what `recover` scans: one entry per job, so the
+ *   expired runs of a job without a free slot never crowd other jobs out; a job found without a
+ *   free slot is put back at the time one may free up plus 0.5, a mark for `complete`, which
+ *   brings it forward, and removes a job left without live runs; the
+ *   member `\255built`, score `+inf`, marks the index as built from `P:live`, which `recover`
+ *   does once on a prefix written before it existed); `P:ended` sorted set member → end time (the
  *   purge's index).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
@@ -31,7 +37,7 @@
  * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..15]). */
+/** The fixed keys every script gets, in this order (KEYS[1..16]). */
 export const KEY_NAMES = [
   "jobs",
   "next",
@@ -47,7 +53,8 @@ export const KEY_NAMES = [
   "runs",
   "run_index",
   "live",
-  "live_runs"
+  "live_runs",
+  "live_jobs"
 ] as const
 
 /** The key layout this version reads and writes (`P:layout`). */
@@ -57,6 +64,7 @@ const HEADER = `
 local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+local K_LIVE_JOBS = KEYS[16]
 -- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none (absent, or
 -- '' once released)
 local function lease_of(v)
@@ -165,6 +173,18 @@ local function bulk(cmd, key, list)
   end
   return out
 end
+-- a job recover put back in P:live_jobs for want of a free slot (its score ends in .5) is brought
+-- forward: its maxInstances may have changed, or it is gone (its expired runs are abandoned)
+local function forward_parked(id)
+  local sc = redis.call('ZSCORE', K_LIVE_JOBS, id)
+  if sc ~= false and tonumber(sc) % 1 ~= 0 then redis.call('ZADD', K_LIVE_JOBS, '-inf', id) end
+end
+-- ZADD LT (a member's score only ever lowered; a new member added) of score, member pairs
+local function zadd_lt(key, list)
+  for i = 1, #list, 2000 do
+    redis.call('ZADD', key, 'LT', unpack(list, i, math.min(i + 1999, #list)))
+  end
+end
 local function hmget(key, ids)
   local out = {}
   for i = 1, #ids, 2000 do
@@ -200,6 +220,7 @@ local exists = redis.call('HEXISTS', K_JOBS, id) == 1
 if mode == 'insert' and exists then return 'CONFLICT' end
 if mode == 'update' and ((not exists) or redis.call('HEXISTS', K_QUAR, id) == 1) then return 'MISSING' end
 redis.call('HSET', K_JOBS, id, data)
+forward_parked(id)
 if exists then
   redis.call('HINCRBY', K_VERSION, id, 1)
   redis.call('HDEL', K_QUAR, id)
@@ -220,6 +241,7 @@ return 'OK'
 export const DELETE = HEADER + `
 local id = ARGV[1]
 keep_fences({ id })
+forward_parked(id)
 local n = redis.call('HDEL', K_JOBS, id)
 for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do redis.call('HDEL', k, id) end
 redis.call('ZREM', K_DUE, id)
@@ -249,6 +271,7 @@ export const QUARANTINE = HEADER + `
 local id = ARGV[1]
 if redis.call('HEXISTS', K_JOBS, id) == 0 then return 0 end
 redis.call('HSET', K_QUAR, id, ARGV[2])
+forward_parked(id)
 clear_lease(id)
 redis.call('ZREM', K_DUE, id)
 return 1
@@ -406,6 +429,7 @@ local owner_json = cjson.encode(owner)
 local missed_head = '{"scheduledTime":'
 local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
 local n_runs, n_live = 0, 0
+local live_jobs, n_live_jobs = {}, 0
 -- pass 2: the runs to insert, the jobs to move on
 for _, d in ipairs(accepted) do
   local id, i, u = d.id, d.i, d.u
@@ -419,6 +443,7 @@ for _, d in ipairs(accepted) do
   local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
   local line = { d.skipped and '1' or '0', u }
   local started = {}
+  local job_low = nil
   for _, p in ipairs(d.runs) do
     local member = p.member
     if not exists[member] then
@@ -439,6 +464,11 @@ for _, d in ipairs(accepted) do
           live[n_live - 1] = score; live[n_live] = member
         end
         started[#started + 1] = t
+        if score ~= '+inf' and job_low ~= score then
+          job_low = score
+          n_live_jobs = n_live_jobs + 2
+          live_jobs[n_live_jobs - 1] = score; live_jobs[n_live_jobs] = id
+        end
       else
         text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
           (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
@@ -471,6 +501,7 @@ for _, d in ipairs(accepted) do
 end
 if #runs > 0 then bulk('HSET', K_RUNS, runs); bulk('ZADD', K_RUN_INDEX, run_index) end
 if #live > 0 then bulk('ZADD', K_LIVE, live) end
+if n_live_jobs > 0 then zadd_lt(K_LIVE_JOBS, live_jobs) end
 if #live_runs > 0 then bulk('HSET', K_LIVE_RUNS, live_runs) end
 if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
@@ -554,7 +585,28 @@ if #writes > 0 then
   for _, id in ipairs(job_ids) do
     if changed[id] then set[#set + 1] = id; set[#set + 1] = lists[id] end
   end
-  if #set > 0 then bulk('HSET', K_LIVE_RUNS, set) end
+  if #set > 0 then
+    bulk('HSET', K_LIVE_RUNS, set)
+    -- P:live_jobs: a job left without live runs leaves it; a job recover put back for want of a
+    -- free slot (its score ends in .5) is brought forward: a slot is free now
+    local changed_ids = {}
+    for j = 1, #set, 2 do changed_ids[#changed_ids + 1] = set[j] end
+    local rem, forward = {}, {}
+    for i = 1, #changed_ids, 2000 do
+      local last = math.min(i + 1999, #changed_ids)
+      local scores = redis.call('ZMSCORE', K_LIVE_JOBS, unpack(changed_ids, i, last))
+      for j = i, last do
+        local id, sc = changed_ids[j], scores[j - i + 1]
+        if lists[id] == '' then
+          rem[#rem + 1] = id
+        elseif sc ~= false and tonumber(sc) % 1 ~= 0 then
+          forward[#forward + 1] = '-inf'; forward[#forward + 1] = id
+        end
+      end
+    end
+    if #rem > 0 then bulk('ZREM', K_LIVE_JOBS, rem) end
+    if #forward > 0 then bulk('ZADD', K_LIVE_JOBS, forward) end
+  end
 end
 local result = table.concat(out, '')
 redis.call('SET', memo_key, result, 'EX', ttl)
@@ -597,7 +649,7 @@ local function has_runs(id)
 end
 -- a job none of whose runs is left: its greatest fence and its (empty) live-run list go too
 for id in pairs(jobs) do
-  if not has_runs(id) then redis.call('HDEL', K_FMAX, id); redis.call('HDEL', K_LIVE_RUNS, id) end
+  if not has_runs(id) then redis.call('HDEL', K_FMAX, id); redis.call('HDEL', K_LIVE_RUNS, id); redis.call('ZREM', K_LIVE_JOBS, id) end
 end
 return #old
 `
@@ -638,7 +690,16 @@ for j, member in ipairs(members) do
   end
   out[j] = ok
 end
-if #writes > 0 then bulk('HSET', K_RUNS, writes); bulk('ZADD', K_LIVE, live) end
+if #writes > 0 then
+  bulk('HSET', K_RUNS, writes); bulk('ZADD', K_LIVE, live)
+  -- a lease handed back (lease 0) ends now: the jobs' entries in P:live_jobs are lowered to it
+  local jobs, seen = {}, {}
+  for j = 2, #live, 2 do
+    local _, id = split(live[j])
+    if not seen[id] then seen[id] = true; jobs[#jobs + 1] = live[j - 1]; jobs[#jobs + 1] = id end
+  end
+  zadd_lt(K_LIVE_JOBS, jobs)
+end
 return table.concat(out, '')
 `
 
@@ -648,9 +709,13 @@ return table.concat(out, '')
  * of its job, attempt + 1, state ready and a lease to owner; any other is recorded abandoned.
  * maxInstances holds: a run is taken over only while its job has a free slot (its maxInstances
  * minus its runs holding a valid lease, those taken over here included); the others stay
- * expired for a later call. The index is read in up to 4 rounds of limit entries, each after the
- * entries skipped so far, so a job at its maxInstances with many expired runs does not crowd
- * other jobs' runs out of the call (at most 4 × limit entries read).
+ * expired for a later call. It scans jobs, not runs: \`P:live_jobs\` (one entry per job, a lower
+ * bound of its earliest lease end) by score <= now; each job found has its live runs' lease ends
+ * read at once (\`ZMSCORE\`), its expired runs taken earliest lease end first while it has a free
+ * slot, and its entry set again: to its earliest valid lease end, or, when it has no free slot,
+ * to the time one may free up (that lease end, at most now + lease ms) plus 0.5 (\`complete\`
+ * brings a job so marked forward), so it leaves the range and never holds other jobs' runs back. At most
+ * max(4 × limit, 64) jobs are looked at per call (the rest on later calls).
  * Returns now, then per run \`{ kind ('r' | 'a'), run JSON, data, next, version, fence, job id }\`
  * (\`''\` where none).
  */
@@ -659,32 +724,47 @@ local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
 local owner, limit = ARGV[3], tonumber(ARGV[5])
--- at least 1 ms: a run taken over leaves the expired range, which the rounds below count on
+-- at least 1 ms: a run taken over leaves the expired range
 local lease = math.max(1, tonumber(ARGV[4]))
 local lease_end = now + lease
 local out = { s(now) }
+if limit <= 0 then return out end
+-- a prefix written before P:live_jobs existed: built once from P:live (the least lease end per job)
+local BUILT = '\\255built'
+if redis.call('ZSCORE', K_LIVE_JOBS, BUILT) == false then
+  local least, add = {}, {}
+  local total = redis.call('ZCARD', K_LIVE)
+  for i = 0, total - 1, 1000 do
+    local got = redis.call('ZRANGE', K_LIVE, i, i + 999, 'WITHSCORES')
+    for j = 1, #got, 2 do
+      local _, id = split(got[j])
+      local sc = tonumber(got[j + 1])
+      if least[id] == nil or sc < least[id] then least[id] = sc end
+    end
+  end
+  for id, sc in pairs(least) do add[#add + 1] = s(sc); add[#add + 1] = id end
+  add[#add + 1] = '+inf'; add[#add + 1] = BUILT
+  zadd_lt(K_LIVE_JOBS, add)
+end
 -- free instance slots per job id: maxInstances minus the runs holding a valid lease
 local slots = {}
-local function take_slot(id, data)
+local function take_slot(id, data, valid)
   local free = slots[id]
   if free == nil then
     local ok, record = pcall(cjson.decode, data)
     local max = ok and type(record) == 'table' and tonumber(record.maxInstances) or nil
     if max == nil then return true end -- unreadable: taken over, then completed abandoned
-    free = max - live_count(id, now)
+    free = max - valid
   end
   slots[id] = free
   if free <= 0 then return false end
   slots[id] = free - 1
   return true
 end
--- one index entry: 'skip' (no free slot: stays expired), 'drop' (stale entry removed) or 'done'
--- (taken over or abandoned); every outcome but 'skip' takes the entry out of the expired range
-local function recover_one(member)
-  local field, id = split(member)
-  -- a job found without a free slot in this call: its entries are skipped unread (a stale one is
-  -- dropped by a later call)
-  if slots[id] ~= nil and slots[id] <= 0 then return 'skip' end
+-- one expired run of job id (valid: its runs holding a valid lease): 'skip' (no free slot: stays
+-- expired), 'drop' (stale entry put right; with the valid lease end it has, if any) or 'done'
+-- (taken over, with its new lease end, or abandoned)
+local function recover_one(member, id, valid)
   local text = redis.call('HGET', K_RUNS, member)
   local r = nil
   if text ~= false then r = cjson.decode(text) end
@@ -694,14 +774,17 @@ local function recover_one(member)
     return 'drop'
   elseif not has(r.acquiredUntil) or tonumber(r.acquiredUntil) > now then
     -- live, without a lease end or with a valid one: the entry is put right, the run stays live
-    if has(r.acquiredUntil) then redis.call('ZADD', K_LIVE, s(r.acquiredUntil), member)
-    else redis.call('ZREM', K_LIVE, member) end
+    if has(r.acquiredUntil) then
+      redis.call('ZADD', K_LIVE, s(r.acquiredUntil), member)
+      return 'drop', tonumber(r.acquiredUntil)
+    end
+    redis.call('ZREM', K_LIVE, member)
     return 'drop'
   end
   local job = redis.call('HGET', K_JOBS, id)
   if job == false and has(r.jobData) then
     -- the last run of a one-shot job its release removed: run again from the record it carries
-    if not take_slot(id, r.jobData) then return 'skip' end
+    if not take_slot(id, r.jobData, valid) then return 'skip' end
     local fence = tonumber(redis.call('HGET', K_FMAX, id) or '0') + 1
     redis.call('HSET', K_FMAX, id, fence)
     r.fence = fence
@@ -714,9 +797,9 @@ local function recover_one(member)
     redis.call('HSET', K_RUNS, member, encoded)
     redis.call('ZADD', K_LIVE, s(lease_end), member)
     out[#out + 1] = { 'r', encoded, r.jobData, '', '0', s(fence), id }
-    return 'done'
+    return 'done', lease_end
   elseif job ~= false and redis.call('HEXISTS', K_QUAR, id) == 0 then
-    if not take_slot(id, job) then return 'skip' end
+    if not take_slot(id, job, valid) then return 'skip' end
     local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
     redis.call('HSET', K_FENCE, id, fence)
     r.fence = fence
@@ -730,7 +813,7 @@ local function recover_one(member)
     redis.call('ZADD', K_LIVE, s(lease_end), member)
     out[#out + 1] = { 'r', encoded, job, redis.call('HGET', K_NEXT, id) or '',
       redis.call('HGET', K_VERSION, id) or '1', s(fence), id }
-    return 'done'
+    return 'done', lease_end
   else
     r.state = 'abandoned'
     r.acquiredBy = nil
@@ -744,18 +827,64 @@ local function recover_one(member)
     return 'done'
   end
 end
--- the LIMIT counts index entries, not free slots: the entries skipped stay in the expired range
--- ahead of the next round's, so each round reads on after them (its offset: the skips so far)
-if limit <= 0 then return out end
-local done, skipped = 0, 0
-for round = 1, 4 do
-  local members = redis.call('ZRANGEBYSCORE', K_LIVE, '-inf', s(now), 'LIMIT', skipped, limit)
-  for _, member in ipairs(members) do
-    if done >= limit then break end
-    local got = recover_one(member)
-    if got == 'skip' then skipped = skipped + 1 elseif got == 'done' then done = done + 1 end
+local done = 0
+-- one job of P:live_jobs: its expired runs taken (earliest lease end first) while it has a free
+-- slot and the call is under limit, then its entry set again (see above)
+local function examine(id)
+  local v = redis.call('HGET', K_LIVE_RUNS, id)
+  local members = {}
+  if v ~= false then for t in string.gmatch(v, '%S+') do members[#members + 1] = t .. '|' .. id end end
+  local valid, least, expired = 0, nil, {}
+  for i = 1, #members, 2000 do
+    local last = math.min(i + 1999, #members)
+    local scores = redis.call('ZMSCORE', K_LIVE, unpack(members, i, last))
+    for j = i, last do
+      local sc = scores[j - i + 1]
+      if sc == false then
+        valid = valid + 1 -- no entry: held until completed
+      elseif tonumber(sc) > now then
+        valid = valid + 1
+        if least == nil or tonumber(sc) < least then least = tonumber(sc) end
+      else
+        expired[#expired + 1] = { member = members[j], score = tonumber(sc) }
+      end
+    end
   end
-  if done >= limit or #members < limit then break end
+  table.sort(expired, function(x, y) return x.score < y.score end)
+  local left, full = nil, false
+  for _, e in ipairs(expired) do
+    if done >= limit then left = e.score; break end
+    local got, score = recover_one(e.member, id, valid)
+    if got == 'skip' then full = true; break end
+    if got == 'done' then done = done + 1 end
+    if score ~= nil and (least == nil or score < least) then least = score end
+  end
+  local score = least
+  if left ~= nil then
+    score = left -- the call's limit reached: the rest on the next call
+  elseif full then
+    -- put back (the .5 marks it for complete) until a slot may free up: a lease ends, at most
+    -- now + lease (a write of the job may raise its maxInstances)
+    if least == nil or least > now + lease then least = now + lease end
+    redis.call('ZADD', K_LIVE_JOBS, s(least) .. '.5', id)
+    return
+  end
+  if score == nil then redis.call('ZREM', K_LIVE_JOBS, id) else redis.call('ZADD', K_LIVE_JOBS, s(score), id) end
+end
+-- each job looked at leaves the range (its entry set above now) unless the limit is reached
+local seen, examined, cap = {}, 0, math.max(4 * limit, 64)
+while done < limit and examined < cap do
+  local ids = redis.call('ZRANGEBYSCORE', K_LIVE_JOBS, '-inf', s(now), 'LIMIT', 0, math.min(limit, cap - examined))
+  local fresh = false
+  for _, id in ipairs(ids) do
+    if done >= limit then break end
+    if not seen[id] then
+      seen[id] = true; fresh = true
+      examined = examined + 1
+      examine(id)
+    end
+  end
+  if not fresh then break end
 end
 return out
 `
