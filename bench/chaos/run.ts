@@ -66,7 +66,7 @@
  * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E|F]
  *        [--seconds N] [--processes N] [--seed N] [--lease-ms N] [--check] [--verbose] [--keep]
  *        [--ci | --full]
- *        (--ci: PostgreSQL F for 45 s, seed 11 unless told; no --backend: PostgreSQL C for 90 s
+ *        (--ci: F on PostgreSQL, then on Redis, 45 s each, seed 11 unless told; no --backend: PostgreSQL C for 90 s
  *        and SQLite A for 60 s; --full: every backend and scenario of the issue for 3 minutes each)
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -701,7 +701,10 @@ const main = async () => {
       leaseMs
     })
   } else if (ci) {
-    plans.push({ backend: "pg", scenario: "F", seconds: Number(opt("seconds", String(CI_SECONDS))), processes: 3, seed, leaseMs })
+    // the two network backends whose outages the proxy can make: PostgreSQL and Redis
+    for (const backend of ["pg", "redis"]) {
+      plans.push({ backend, scenario: "F", seconds: Number(opt("seconds", String(CI_SECONDS))), processes: 3, seed, leaseMs })
+    }
   } else if (full) {
     const seconds = Number(opt("seconds", "180"))
     for (const backend of ["pg", "mysql", "redis"]) {
