@@ -78,10 +78,12 @@ export interface Core {
 }
 
 /** Wakes the loop when the scheduler is running. */
-export const wakeupIfRunning = (core: Core): Effect.Effect<void> =>
-  Effect.sync(() => {
-    if (core.state.status === "running") core.wake.raise()
-  })
+export const wakeupIfRunning = (core: Core): Effect.Effect<void> => Effect.sync(() => wakeIfRunning(core))
+
+/** Wakes the loop when the scheduler is running (plain code). */
+export const wakeIfRunning = (core: Core): void => {
+  if (core.state.status === "running") core.wake.raise()
+}
 
 /** Builds a job store or executor from a plugin configuration, in a scope of its own. */
 export const build = <A>(
@@ -131,9 +133,7 @@ export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreSe
         ...owned,
         service: withoutOwnHints(
           withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.watchdog),
-          () => {
-            if (core.state.status === "running") core.wake.raise()
-          }
+          () => wakeIfRunning(core)
         )
       })
     ),

@@ -109,8 +109,7 @@ export const withStoreTimeout = (
 ): JobStoreService => {
   // an in-process store (the memory store) answers at once or not at all: no network to lose
   if (ms === null || store.persistent !== true) return store
-  const dog = watchdog
-  const fibers = dog.fibers
+  const fibers = watchdog.fibers
   const reason = `no answer within ${ms} ms`
   const limit = <A, E>(operation: string, call: Effect.Effect<A, E>): Effect.Effect<A, E | StoreError> =>
     Effect.uninterruptibleMask((restore) =>
@@ -119,7 +118,7 @@ export const withStoreTimeout = (
         const timeout = () => Effect.fail(new StoreError({ store: alias, operation, reason }))
         let resume: ((effect: Effect.Effect<A, E | StoreError>) => void) | undefined
         const entry: Entry = {
-          deadline: dog.clock.unsafeCurrentTimeMillis() + ms,
+          deadline: watchdog.clock.unsafeCurrentTimeMillis() + ms,
           expire: () => {
             running.unsafeInterruptAsFork(FiberId.none)
             resume?.(timeout())
@@ -128,17 +127,17 @@ export const withStoreTimeout = (
           next: undefined,
           linked: false
         }
-        const arm = dog.add(entry)
+        const arm = watchdog.add(entry)
         const wait = restore(Effect.async<A, E | StoreError>((cb) => {
           // timed out already (a limit of 0, a clock moved on while the caller yielded)
           if (!entry.linked) return cb(timeout())
           resume = cb
           running.addObserver((exit) => {
-            if (dog.remove(entry)) cb(exit)
+            if (watchdog.remove(entry)) cb(exit)
           })
           // the caller interrupted (an interruptible one): the call is interrupted in the background
           return Effect.sync(() => {
-            if (dog.remove(entry)) running.unsafeInterruptAsFork(FiberId.none)
+            if (watchdog.remove(entry)) running.unsafeInterruptAsFork(FiberId.none)
           })
         }))
         return arm === undefined ? wait : Effect.zipRight(arm, wait)

@@ -193,6 +193,41 @@ const realClock = Clock.make()
 
 const key = (jobId: string, t: number) => `${t}\u0000${jobId}`
 
+/**
+ * The run record a release writes for a planned time of `d`: `ready` (fenced, attempt 1, leased to
+ * `owner` until `until`, carrying a removed job's record) or ended at once (`missed`, `skipped`).
+ * One shape for the PostgreSQL statement's outcomes and the SQLite / MySQL plan.
+ */
+const plannedRun = (
+  d: RowDecision,
+  p: { readonly scheduledTime: number; readonly count: number; readonly lastTime: number },
+  at: number,
+  state: RunState,
+  fence: number,
+  owner: string,
+  until: number | null
+): EncodedRun => {
+  const ready = state === "ready"
+  return {
+    jobId: d.id,
+    scheduledTime: p.scheduledTime,
+    recordedAt: at,
+    state,
+    fence: ready ? fence : 0,
+    attempt: ready ? 1 : 0,
+    acquiredBy: ready ? owner : null,
+    acquiredUntil: ready ? until : null,
+    startedAt: null,
+    finishedAt: null,
+    result: null,
+    error: null,
+    count: p.count,
+    lastTime: p.lastTime,
+    endedAt: ready ? null : at,
+    jobData: ready && d.next === null ? d.removedData ?? null : null
+  }
+}
+
 /** `@effect/sql-pg`'s `PgClient` as far as listening goes (the client itself; never imported here). */
 interface PgListener {
   readonly listen: (channel: string) => Stream.Stream<string, unknown>
@@ -1010,24 +1045,7 @@ export const make = (
               if (p.state !== "ready") continue
               const fence = r.partial === true ? fences.get(key(d.id, p.scheduledTime)) : ++fenceSeq
               if (fence === undefined) continue
-              runs.push({
-                jobId: d.id,
-                scheduledTime: p.scheduledTime,
-                recordedAt: at,
-                state: "ready",
-                fence,
-                attempt: 1,
-                acquiredBy: owner,
-                acquiredUntil: until,
-                startedAt: null,
-                finishedAt: null,
-                result: null,
-                error: null,
-                count: p.count,
-                lastTime: p.lastTime,
-                endedAt: null,
-                jobData: d.next === null ? d.removedData ?? null : null
-              })
+              runs.push(plannedRun(d, p, at, "ready", fence, owner, until))
             }
           }
           outcomes[indexes[i]!] = { _tag: "Released", runs, skipped: r.skipped === true }
@@ -1092,24 +1110,7 @@ export const make = (
           if (existing.size > 0 && existing.has(key(d.id, p.scheduledTime))) continue
           const state: RunState = p.state === "missed" ? "missed" : skipped ? "skipped" : "ready"
           const ready = state === "ready"
-          const run: EncodedRun = {
-            jobId: d.id,
-            scheduledTime: p.scheduledTime,
-            recordedAt: at,
-            state,
-            fence: ready ? ++fenceSeq : 0,
-            attempt: ready ? 1 : 0,
-            acquiredBy: ready ? owner : null,
-            acquiredUntil: !ready ? null : runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs,
-            startedAt: null,
-            finishedAt: null,
-            result: null,
-            error: null,
-            count: p.count,
-            lastTime: p.lastTime,
-            endedAt: ready ? null : at,
-            jobData: ready && d.next === null ? d.removedData ?? null : null
-          }
+          const run = plannedRun(d, p, at, state, ready ? ++fenceSeq : 0, owner, runLeaseMs === undefined ? jobLease : runLeaseMs === null ? null : at + runLeaseMs)
           inserts.push(run)
           if (ready) started.push(run)
         }
