@@ -66,7 +66,7 @@
  * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E|F]
  *        [--seconds N] [--processes N] [--seed N] [--lease-ms N] [--check] [--verbose] [--keep]
  *        [--ci | --full]
- *        (--ci: F on PostgreSQL, then Redis, then MariaDB, 45 s each, seed 11 unless told; no --backend: PostgreSQL C for 90 s
+ *        (--ci: F on PostgreSQL, then Redis, MariaDB and SQLite, 45 s each, seed 11 unless told; no --backend: PostgreSQL C for 90 s
  *        and SQLite A for 60 s; --full: every backend and scenario of the issue for 3 minutes each)
  */
 import { type ChildProcess, spawn } from "node:child_process"

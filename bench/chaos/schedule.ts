@@ -28,9 +28,10 @@ export const CI_SECONDS = 45
 
 /**
  * The backends of the CI run (`--ci`), in order: the network backends whose outages the fault
- * proxy can make, PostgreSQL, Redis and MariaDB (about 50 s each).
+ * proxy can make, PostgreSQL, Redis and MariaDB, then SQLite (three processes on one file: the
+ * kills and the freeze, no proxy), about 50 s each.
  */
-export const CI_BACKENDS = ["pg", "redis", "mysql"] as const
+export const CI_BACKENDS = ["pg", "redis", "mysql", "sqlite"] as const
 
 /** The CI run's plans: scenario F on each of {@link CI_BACKENDS}, three processes each. */
 export const ciPlans = (options: { readonly seconds: number; readonly seed: number; readonly leaseMs: number }): Array<Plan> =>

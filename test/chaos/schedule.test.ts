@@ -74,9 +74,9 @@ describe("chaos schedule, CI run (F)", () => {
 })
 
 describe("chaos CI plans", () => {
-  it("run F on PostgreSQL, Redis and MariaDB, 45 s each with seed 11, three processes each", () => {
+  it("run F on PostgreSQL, Redis, MariaDB and SQLite, 45 s each with seed 11, three processes each", () => {
     const plans = ciPlans({ seconds: CI_SECONDS, seed: CI_SEED, leaseMs: LEASE_MS })
-    expect(plans.map((p) => p.backend)).toEqual(["pg", "redis", "mysql"])
+    expect(plans.map((p) => p.backend)).toEqual(["pg", "redis", "mysql", "sqlite"])
     for (const p of plans) {
       expect(p).toEqual({ backend: p.backend, scenario: "F", seconds: 45, processes: 3, seed: 11, leaseMs: LEASE_MS })
     }
