@@ -7,7 +7,6 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type * as SchemaAST from "effect/SchemaAST"
 import { TriggerError } from "../errors.js"
 import { makeAnd, makeOr } from "./Combining.js"
 import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
@@ -183,7 +182,7 @@ const decodeCombiningNode = (input: unknown): Either.Either<typeof CombiningNode
 }
 
 /** The field names of a struct schema (through refinements, transformations and unions). */
-const fieldsOf = (ast: SchemaAST.AST): ReadonlyArray<string> => {
+const fieldsOf = (ast: Schema.Schema.Any["ast"]): ReadonlyArray<string> => {
   switch (ast._tag) {
     case "TypeLiteral":
       return ast.propertySignatures.map((p) => String(p.name))
