@@ -67,6 +67,7 @@ import {
 } from "./EncodedJobStore.js"
 import { JobStore, type JobStoreService } from "./JobStore.js"
 import { KEY_NAMES, SCRIPTS, type ScriptName } from "./internal/redisScripts.js"
+import { CONFIGURE, retryingStart } from "./internal/startRetry.js"
 
 /**
  * The part of an `ioredis` client the store uses (so this module needs no type from `ioredis`).
@@ -124,6 +125,13 @@ export interface Options extends EncodedOptions {
   readonly connectTimeoutMs?: number | undefined
   /** Purge ended runs at most this often, in ms of the Effect clock (default 60 s). */
   readonly purgeIntervalMs?: number | undefined
+  /**
+   * How long the store keeps trying to connect and load its scripts when it is built while Redis
+   * is unreachable, in ms (default 60,000; 0: fail at once). Each failed attempt is logged and
+   * retried after 0.2 s, doubling up to 5 s; past the bound it fails with the last `StoreError`.
+   * A user's own `client` is not connected by the store: only the script load is retried.
+   */
+  readonly startRetryMs?: number | undefined
 }
 
 /**
@@ -504,17 +512,27 @@ const subscribe = (
 
 /**
  * Connects to Redis with `ioredis` (imported only now) — or uses `options.client` — loads the
- * scripts and builds the store; the connection closes with the scope. Fails with `StoreError`
- * when `ioredis` is not installed or the first connection does not succeed in time.
+ * scripts and builds the store; the connection closes with the scope. While Redis is unreachable
+ * the connection and the script load are tried again for up to `startRetryMs` (each failure
+ * logged, each attempt with a client of its own, closed when it fails). Fails with `StoreError`
+ * when `ioredis` is not installed, the prefix is empty (operation `configure`, at once) or no
+ * attempt succeeds in time.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
-    let client = options.client
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    if (typeof prefix !== "string" || prefix === "") {
+      return yield* new StoreError({
+        store: NAME,
+        operation: CONFIGURE,
+        reason: `prefix must be a non-empty string, got ${JSON.stringify(prefix)}`
+      })
+    }
     let Redis: IoRedisModule["default"] | undefined
-    if (client === undefined) {
+    if (options.client === undefined) {
       const { default: Loaded } = yield* Effect.tryPromise({
         try: () => import("ioredis") as unknown as Promise<IoRedisModule>,
         catch: (e) =>
@@ -525,43 +543,56 @@ export const make = (options: Options = {}): Effect.Effect<JobStoreService, Stor
           })
       })
       Redis = Loaded
-      const url = options.url ?? "redis://127.0.0.1:6379"
-      const own = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const c = new Loaded(url, {
-            lazyConnect: true,
-            // fail fast while disconnected: the scheduler retries after jobstoreRetryInterval,
-            // and a claim in flight is asked for again by token (never resent blindly)
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            autoResendUnfulfilledCommands: false,
-            commandTimeout: options.commandTimeoutMs ?? 10_000,
-            connectTimeout: options.connectTimeoutMs ?? 10_000,
-            retryStrategy: (times: number) => Math.min(50 * times, 1000),
-            ...options.connection
-          })
-          c.on("error", () => {}) // reported through the failed commands
-          return c
-        }),
-        (c) => Effect.promise(() => c.quit().then(() => undefined, () => c.disconnect()))
-      )
-      yield* Effect.tryPromise({ try: () => own.connect(), catch: fail("connect") }).pipe(
-        Effect.timeoutFail({
-          duration: Duration.millis(options.connectTimeoutMs ?? 10_000),
-          onTimeout: () => new StoreError({ store: NAME, operation: "connect", reason: `no connection to ${url}` })
-        })
-      )
-      client = own
     }
-    const c = client
-    yield* Effect.tryPromise({
-      try: () => Promise.all(Object.values(SCRIPTS).map((source) => c.script("LOAD", source))),
-      catch: fail("load scripts")
+    const url = options.url ?? "redis://127.0.0.1:6379"
+    /** One attempt: a client of its own (closed with the attempt's scope), connected, scripts loaded. */
+    const start = Effect.gen(function*() {
+      let client = options.client
+      if (Redis !== undefined) {
+        const Loaded = Redis
+        const own = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const c = new Loaded(url, {
+              lazyConnect: true,
+              // fail fast while disconnected: the scheduler retries after jobstoreRetryInterval,
+              // and a claim in flight is asked for again by token (never resent blindly)
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 0,
+              autoResendUnfulfilledCommands: false,
+              commandTimeout: options.commandTimeoutMs ?? 10_000,
+              connectTimeout: options.connectTimeoutMs ?? 10_000,
+              retryStrategy: (times: number) => Math.min(50 * times, 1000),
+              ...options.connection
+            })
+            c.on("error", () => {}) // reported through the failed commands
+            return c
+          }),
+          // a client that never got ready (a failed attempt) is dropped at once: a QUIT would wait
+          (c) =>
+            c.status === "ready"
+              ? Effect.promise(() => c.quit().then(() => undefined, () => c.disconnect()))
+              : Effect.sync(() => c.disconnect())
+        )
+        yield* Effect.tryPromise({ try: () => own.connect(), catch: fail("connect") }).pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(options.connectTimeoutMs ?? 10_000),
+            onTimeout: () => new StoreError({ store: NAME, operation: "connect", reason: `no connection to ${url}` })
+          })
+        )
+        client = own
+      }
+      const c = client!
+      yield* Effect.tryPromise({
+        try: () => Promise.all(Object.values(SCRIPTS).map((source) => c.script("LOAD", source))),
+        catch: fail("load scripts")
+      })
+      return c
     })
+    const c = yield* retryingStart(start, options.startRetryMs)
     const driver = yield* makeDriver(c, options)
     const changes = Redis === undefined
       ? undefined
-      : subscribe(Redis, options.url ?? "redis://127.0.0.1:6379", `${options.prefix ?? DEFAULT_PREFIX}:wakeup`, options.connection)
+      : subscribe(Redis, url, `${prefix}:wakeup`, options.connection)
     return makeEncoded({ ...driver, changes }, options)
   })
 
@@ -587,7 +618,8 @@ const asNumber = (options: Readonly<Record<string, unknown>>, key: string): Effe
 /**
  * Reads the plugin options of alias `redis`: `url`, or APScheduler's `host` / `port` / `db` /
  * `password` / `username`; `prefix` (or APScheduler's `jobs_key` prefix); `clock`;
- * `runRetentionMs`; `retryWindowMs`; `commandTimeoutMs`; `connectTimeoutMs`.
+ * `runRetentionMs`; `retryWindowMs`; `commandTimeoutMs`; `connectTimeoutMs`; `purgeIntervalMs`;
+ * `startRetryMs`.
  *
  * @since 0.1.0
  * @category constructors
@@ -608,6 +640,7 @@ export const optionsFromPlugin = (raw: Readonly<Record<string, unknown>>): Effec
       "commandTimeoutMs",
       "connectTimeoutMs",
       "purgeIntervalMs",
+      "startRetryMs",
       "connection"
     ])
     for (const key of Object.keys(raw)) {
@@ -641,7 +674,8 @@ export const optionsFromPlugin = (raw: Readonly<Record<string, unknown>>): Effec
       retryWindowMs: yield* asNumber(raw, "retryWindowMs"),
       commandTimeoutMs: yield* asNumber(raw, "commandTimeoutMs"),
       connectTimeoutMs: yield* asNumber(raw, "connectTimeoutMs"),
-      purgeIntervalMs: yield* asNumber(raw, "purgeIntervalMs")
+      purgeIntervalMs: yield* asNumber(raw, "purgeIntervalMs"),
+      startRetryMs: yield* asNumber(raw, "startRetryMs")
     }
   })
 
