@@ -506,7 +506,7 @@ describe("RedisJobStore", () => {
   it.effect("a store that cannot connect fails with a StoreError naming the operation", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Effect.provide(JobStore, RedisJobStore.layer({ url: "redis://127.0.0.1:1", connectTimeoutMs: 300 }))
+        Effect.provide(JobStore, RedisJobStore.layer({ url: "redis://127.0.0.1:1", connectTimeoutMs: 300, startRetryMs: 0 }))
       )
       expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "connect" })
     }).pipe(Effect.scoped), { timeout: 10_000 })
