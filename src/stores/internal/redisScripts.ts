@@ -3,10 +3,15 @@
  * `complete`) and each user write is one script, so every step is atomic on the server. They
  * read the time with `TIME` unless the caller passes its `now` (the store's `clock: "effect"`).
  *
- * Key layout 2, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
+ * Key layout 3, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
  * its KEYS (no key name is built in Lua):
  * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
- *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; `P:lease` hash id →
+ *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; a job's version is
+ *   drawn from `P:version_seq` (`INCR`; started at Redis `TIME` in µs when absent) by every
+ *   write of the job, so it is never given twice under a prefix, not even to a job removed and
+ *   added again under its id: `(id, version)` names one record, which a client may keep and
+ *   `acquire` does not send again (it returns versions, the records are read on their own when
+ *   a client does not hold that version); `P:lease` hash id →
  *   `<lease end>|<owner>` (absent or `''`: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
  *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
  *   the runs of a job that was removed (written when it is removed: while the job exists its
@@ -30,14 +35,19 @@
  *   purge's index).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
- *   schema version; `P:layout` the key layout (`2`).
+ *   schema version; `P:layout` the key layout (`3`).
  *
- * Layout 1 (before this one: `P:runs:<jobId>` hashes, `P:live:<jobId>` sorted sets, `P:leases`)
+ * Layout 2 (the same keys; a version counted per job from 1, so a job removed and added again
+ * got version 1 again) is upgraded in place by the first script that writes: `P:layout` is set
+ * to 3 and the next versions are drawn above every version layout 2 gave (`P:version_seq` starts
+ * at Redis `TIME` in µs). A store of the version before (layout 2) then refuses the prefix on
+ * write, so no version is ever counted from 1 again there.
+ * Layout 1 (before that: `P:runs:<jobId>` hashes, `P:live:<jobId>` sorted sets, `P:leases`)
  * is not migrated: a prefix written by it has `P:schema` without `P:layout`, and every script
  * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..16]). */
+/** The fixed keys every script gets, in this order (KEYS[1..17]). */
 export const KEY_NAMES = [
   "jobs",
   "next",
@@ -54,17 +64,18 @@ export const KEY_NAMES = [
   "run_index",
   "live",
   "live_runs",
-  "live_jobs"
+  "live_jobs",
+  "version_seq"
 ] as const
 
 /** The key layout this version reads and writes (`P:layout`). */
-export const LAYOUT = 2
+export const LAYOUT = 3
 
 const HEADER = `
 local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-local K_LIVE_JOBS = KEYS[16]
+local K_LIVE_JOBS, K_VSEQ = KEYS[16], KEYS[17]
 -- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none (absent, or
 -- '' once released)
 local function lease_of(v)
@@ -88,10 +99,17 @@ local function schema_error()
     return 'SCHEMA the store holds persisted schema version ' .. tostring(v) .. ', newer than this version knows (1): refusing to write'
   else
     local layout = redis.call('GET', K_LAYOUT)
-    if layout ~= '${LAYOUT}' then
-      return 'LAYOUT the keys under this prefix have Redis key layout ' .. (layout == false and '1' or tostring(layout)) ..
-        ' (per-job run keys), this version reads layout ${LAYOUT} only and does not migrate it: refusing to write;' ..
+    if layout == '2' then
+      -- layout 2 is upgraded in place: the next version drawn is above any it gave (see WRITE),
+      -- and a store of the version before refuses the prefix from now on
+      redis.call('SET', K_LAYOUT, '${LAYOUT}')
+    elseif layout == false then
+      return 'LAYOUT the keys under this prefix have Redis key layout 1' ..
+        ' (per-job run keys), this version reads layouts 2 and ${LAYOUT} only and does not migrate it: refusing to write;' ..
         ' use a new prefix (or delete the old keys)'
+    elseif layout ~= '${LAYOUT}' then
+      return 'LAYOUT the keys under this prefix have Redis key layout ' .. tostring(layout) ..
+        ', newer than this version knows (${LAYOUT}): refusing to write'
     end
   end
   return nil
@@ -209,8 +227,8 @@ end
 /**
  * User writes. ARGV: mode (`insert` | `upsert` | `update`), id, next run time (`''`: paused),
  * data, wake-up channel (`''`: none; the job id is published there, a hint to the peers' loops).
- * Returns `OK`, `CONFLICT` (insert of an existing id) or `MISSING` (update of an absent or
- * quarantined id).
+ * Returns `OK <version>` (the job's new version), `CONFLICT` (insert of an existing id) or
+ * `MISSING` (update of an absent or quarantined id).
  */
 export const WRITE = HEADER + `
 local bad = schema_error()
@@ -221,11 +239,17 @@ if mode == 'insert' and exists then return 'CONFLICT' end
 if mode == 'update' and ((not exists) or redis.call('HEXISTS', K_QUAR, id) == 1) then return 'MISSING' end
 redis.call('HSET', K_JOBS, id, data)
 forward_parked(id)
+-- a version never given before under this prefix (absent: a new prefix, or one in layout 2, whose
+-- versions are counts per job: far below the time in µs)
+if redis.call('EXISTS', K_VSEQ) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', K_VSEQ, t[1] .. string.format('%06d', tonumber(t[2])))
+end
+local version = s(redis.call('INCR', K_VSEQ))
+redis.call('HSET', K_VERSION, id, version)
 if exists then
-  redis.call('HINCRBY', K_VERSION, id, 1)
   redis.call('HDEL', K_QUAR, id)
 else
-  redis.call('HSET', K_VERSION, id, 1)
   local fmax = redis.call('HGET', K_FMAX, id)
   redis.call('HSET', K_FENCE, id, fmax or 0)
   clear_lease(id)
@@ -234,7 +258,7 @@ end
 if nxt == '' then redis.call('HDEL', K_NEXT, id) else redis.call('HSET', K_NEXT, id, nxt) end
 rescore(id)
 if ARGV[5] and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], id) end
-return 'OK'
+return 'OK ' .. version
 `
 
 /** Deletes a job row (quarantined or not); its runs stay. ARGV: id. Returns 1 when it existed. */
@@ -280,13 +304,14 @@ return 1
 /**
  * acquire. ARGV: now (\`''\`: Redis TIME), owner, limit, lease ms, prefix, token, memo ttl (s),
  * horizon ms (jobs due up to now + horizon; a live lease is judged at now).
- * Returns { now, until, ids, datas, nexts, versions, fences }.
+ * Returns { now, until, ids, nexts, versions, fences }: no records (a caller holding a job's
+ * version has its record; the others are read with RECORDS).
  */
 export const ACQUIRE = HEADER + `
 local now = clock(ARGV[1])
 local owner, limit, lease, prefix, token, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local memo_key = prefix .. ':memo:' .. token
-local ids, untl, datas
+local ids, untl, versions
 local memo = redis.call('GET', memo_key)
 if memo ~= false then
   -- a retry of a call that was applied: the rows it leased that are still ours
@@ -303,22 +328,22 @@ else
   untl = now + lease
   ids = {}
   if limit > 0 then
-    -- jobs due by now + horizon, their records at once (one HMGET, not a call per id): a member
-    -- without one is dropped; a live lease (judged at now) is left alone
+    -- jobs due by now + horizon, their versions at once (one HMGET, not a call per id): a member
+    -- without one (no job) is dropped; a live lease (judged at now) is left alone
     local horizon = tonumber(ARGV[8]) or 0
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
-    datas = hmget(K_JOBS, cand)
+    versions = hmget(K_VERSION, cand)
     local cand_leases = hmget(K_LEASE, cand)
     local kept = {}
     for i, id in ipairs(cand) do
       local lease_end = lease_of(cand_leases[i])
-      if datas[i] == false then
+      if versions[i] == false then
         redis.call('ZREM', K_DUE, id)
       elseif lease_end == nil or tonumber(lease_end) <= now then
-        ids[#ids + 1] = id; kept[#kept + 1] = datas[i]
+        ids[#ids + 1] = id; kept[#kept + 1] = versions[i]
       end
     end
-    datas = kept
+    versions = kept
   end
   if #ids > 0 then
     local leases, scores = {}, {}
@@ -335,9 +360,17 @@ else
     redis.call('SET', memo_key, cjson.encode(m), 'EX', ttl)
   end
 end
-if #ids == 0 then return { now, untl, {}, {}, {}, {}, {} } end
-if datas == nil then datas = hmget(K_JOBS, ids) end
-return { now, untl, ids, datas, hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget(K_FENCE, ids) }
+if #ids == 0 then return { now, untl, {}, {}, {}, {} } end
+if versions == nil then versions = hmget(K_VERSION, ids) end
+return { now, untl, ids, hmget(K_NEXT, ids), versions, hmget(K_FENCE, ids) }
+`
+
+/**
+ * The records of jobs and their versions, read together. ARGV: ids. Returns { datas, versions }
+ * (\`false\` where a job is gone).
+ */
+export const RECORDS = HEADER + `
+return { hmget(K_JOBS, ARGV), hmget(K_VERSION, ARGV) }
 `
 
 /**
@@ -907,6 +940,7 @@ export const SCRIPTS = {
   select: SELECT,
   quarantine: QUARANTINE,
   acquire: ACQUIRE,
+  records: RECORDS,
   release: RELEASE,
   complete: COMPLETE,
   purge: PURGE,
