@@ -390,18 +390,23 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
       release: (owner, decisions, runLeaseMs) =>
         decisions.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
           const lease = runLeaseMs === undefined ? "" : runLeaseMs === null ? "null" : String(Math.ceil(runLeaseMs))
-          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length]
+          // the numbers as one text (see RELEASE), then the ids, then the removed jobs' records
+          const numbers: Array<string | number> = []
+          const removed: Array<string> = []
           for (const d of decisions) {
-            args.push(
-              d.id,
-              d.version,
-              d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
-              d.next === null ? d.removedData ?? "" : "",
-              d.maxInstances,
-              d.runs.length
-            )
-            for (const r of d.runs) args.push(String(r.scheduledTime), r.state === "ready" ? "r" : "m", r.count, String(r.lastTime))
+            const next = d.next === null ? "-" : d.next.nextRunTime === null ? "p" : String(d.next.nextRunTime)
+            if (d.next === null) removed.push(d.removedData ?? "")
+            numbers.push(d.version, next, d.maxInstances, d.runs.length)
+            for (const r of d.runs) {
+              const t = String(r.scheduledTime)
+              const code = r.state === "ready" ? "r" : "m"
+              if (r.count === 1 && r.lastTime === r.scheduledTime) numbers.push(t, code)
+              else numbers.push(t, code.toUpperCase(), r.count, String(r.lastTime))
+            }
           }
+          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length, numbers.join(" ")]
+          for (const d of decisions) args.push(d.id)
+          for (const data of removed) args.push(data)
           const lines = String(yield* claim("release", "release", args)).split("\n")
           const at = Number(lines[0])
           return decisions.map((d, i): RowOutcome => {

@@ -375,11 +375,14 @@ return { hmget(K_JOBS, ARGV), hmget(K_VERSION, ARGV) }
 
 /**
  * release. ARGV: now, prefix, owner, run lease (\`''\`: the job's lease end, \`'null'\`: until
- * completed, else ms), token, memo ttl (s), then the decisions flat (no JSON to decode): their
- * count, and per decision id, version, next (\`'-'\` remove, \`''\` paused, else the next run
- * time; the job's record is never rewritten), the removed job's record (\`''\` unless next is
- * \`'-'\`: it goes on the runs it starts), maxInstances, the number of runs, and per run
- * scheduled time, state (\`m\` missed, \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
+ * completed, else ms), token, memo ttl (s), the number of decisions n, then the decisions (no
+ * JSON to decode, a handful of arguments for the whole batch: each argument costs the client and
+ * the server): their numbers as one text of space-separated tokens, per decision version, next
+ * (\`-\` remove, \`p\` paused, else the next run time; the job's record is never rewritten),
+ * maxInstances, the number of runs, and per run its scheduled time and state (\`r\` ready, \`m\`
+ * missed, with count 1 and the scheduled time as last time; \`R\`, \`M\` followed by the count
+ * and the last time: a missed summary); then the n job ids, one argument each (any text); then the records of the jobs
+ * removed (next \`-\`), in their order (they go on the runs they start). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
  * The commands do not grow with the batch: the jobs' columns, their live runs (\`P:live_runs\`)
@@ -395,37 +398,54 @@ local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
 local now_text = s(now)
--- read the decisions
+-- read the decisions (numbers kept as the texts they came as: a conversion costs, and only a few
+-- are needed as numbers; a version is compared as text, both sides the integer's canonical text)
 local decisions = {}
+local count = tonumber(ARGV[7])
 local ids = {}
-local a = 8
-for i = 1, tonumber(ARGV[7]) do
-  local d = { id = ARGV[a], version = tonumber(ARGV[a + 1]), next = ARGV[a + 2], data = ARGV[a + 3],
-    max = tonumber(ARGV[a + 4]), runs = {} }
-  local n = tonumber(ARGV[a + 5])
-  a = a + 6
-  for j = 1, n do
-    d.runs[j] = { t = ARGV[a], tn = tonumber(ARGV[a]), state = ARGV[a + 1], count = ARGV[a + 2], last = ARGV[a + 3] }
-    a = a + 4
+for i = 1, count do ids[i] = ARGV[8 + i] end
+local token_of = string.gmatch(ARGV[8], '%S+')
+local removed_at = 9 + count
+for i = 1, count do
+  local version, nxt, max, n = token_of(), token_of(), token_of(), tonumber(token_of())
+  local data = ''
+  if nxt == '-' then
+    data = ARGV[removed_at]; removed_at = removed_at + 1
+  elseif nxt == 'p' then
+    nxt = ''
   end
-  decisions[i] = d
-  ids[i] = d.id
+  local runs = {}
+  for j = 1, n do
+    local t, state = token_of(), token_of()
+    if state == 'M' or state == 'R' then
+      runs[j] = { t = t, state = string.lower(state), count = token_of(), last = token_of() }
+    else
+      runs[j] = { t = t, state = state }
+    end
+  end
+  decisions[i] = { version = version, next = nxt, data = data, max = max, runs = runs }
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local leases, versions = hmget(K_LEASE, ids), hmget(K_VERSION, ids)
 local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
-local set_next, del_next, set_fence, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
+local set_next, del_next, set_fence, released, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
+local n_set_next, n_del_next, n_set_fence, n_released, n_due_add, n_due_rem = 0, 0, 0, 0, 0, 0
 local seen = {}
 local out = { now_text }
+local by_time = function(x, y) return tonumber(x.t) < tonumber(y.t) end
 -- pass 1: which decisions apply (compare-and-set on owner, lease and version), and skipped ones
 local accepted, members = {}, {}
-for i, d in ipairs(decisions) do
-  local id = d.id
-  local u, o = lease_of(leases[i])
+local n_accepted, n_members = 0, 0
+for i = 1, count do
+  local d, id = decisions[i], ids[i]
+  -- the lease '<lease end>|<owner>' (absent or '': none)
+  local u, o = nil, nil
+  local held = leases[i]
+  if held then u, o = string.match(held, '^([^|]*)|(.*)$') end
   -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
   if seen[id] or versions[i] == false or o ~= owner or tonumber(u) <= now then
     out[i + 1] = 'R'
-  elseif tonumber(versions[i]) ~= d.version then
+  elseif versions[i] ~= d.version then
     -- a user write while leased: clear the lease, plan again on a later pass
     seen[id] = true
     clear_lease(id)
@@ -435,102 +455,124 @@ for i, d in ipairs(decisions) do
     seen[id] = true
     d.i, d.u = i, u
     local has_ready = false
-    for _, p in ipairs(d.runs) do
+    local runs = d.runs
+    for j = 1, #runs do
+      local p = runs[j]
       if p.state == 'r' then has_ready = true end
-      p.member = p.t .. '|' .. id
-      members[#members + 1] = p.member
+      local member = p.t .. '|' .. id
+      p.member = member
+      n_members = n_members + 1
+      members[n_members] = member
     end
     -- the live runs listed, expired leases included: below maxInstances, no need to read leases
     local v = lives[i]
-    local n = 0
-    if v ~= false and v ~= '' then n = select(2, string.gsub(v, ' ', ' ')) + 1 end
-    d.skipped = has_ready and n >= d.max and live_count(id, now, v) >= d.max
-    if #d.runs > 1 then table.sort(d.runs, function(x, y) return x.tn < y.tn end) end
-    accepted[#accepted + 1] = d
+    if has_ready and ((v and v ~= '') or tonumber(d.max) <= 0) then
+      local max = tonumber(d.max)
+      local n = (v and v ~= '') and select(2, string.gsub(v, ' ', ' ')) + 1 or 0
+      d.skipped = n >= max and live_count(id, now, v) >= max
+    end
+    if #runs > 1 then table.sort(runs, by_time) end
+    n_accepted = n_accepted + 1
+    accepted[n_accepted] = d
   end
 end
 -- a second insert of a key is a no-op: the planned runs that exist already, read at once
 local exists = {}
 local found = hmget(K_RUNS, members)
-for j, m in ipairs(members) do if found[j] ~= false then exists[m] = true end end
+for j = 1, n_members do if found[j] ~= false then exists[members[j]] = true end end
 local run_until, run_score = 'null', '+inf'
 if run_lease == 'null' then
 elseif run_lease ~= '' then
   run_until = s(now + tonumber(run_lease)); run_score = run_until
 end
 local owner_json = cjson.encode(owner)
-local missed_head = '{"scheduledTime":'
+local ready_head = ',"recordedAt":' .. now_text .. ',"state":"ready","fence":'
+local ready_owner = ',"attempt":1,"acquiredBy":' .. owner_json
 local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
-local n_runs, n_live = 0, 0
+local n_runs, n_live, n_live_runs, n_ended = 0, 0, 0, 0
 local live_jobs, n_live_jobs = {}, 0
 -- pass 2: the runs to insert, the jobs to move on
-for _, d in ipairs(accepted) do
-  local id, i, u = d.id, d.i, d.u
+for k = 1, n_accepted do
+  local d = accepted[k]
+  local i, u = d.i, d.u
+  local id = ids[i]
+  local skipped = d.skipped
   -- number to text conversions (sprintf in Lua) only where a value changes
   local fence_text = fences[i] or '0'
-  local fence_seq = tonumber(fence_text)
+  local fence_seq = nil
   local untl, score = run_until, run_score
   if run_lease == '' then untl, score = u, u end
   local lease_json = untl == 'null' and '' or (',"acquiredUntil":' .. untl)
   -- the last runs of a job this release removes carry its record (recovery runs them from it)
   local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
-  local line = { d.skipped and '1' or '0', u }
-  local started = {}
+  local line = (skipped and '1 ' or '0 ') .. u
+  local started = nil
   local job_low = nil
-  for _, p in ipairs(d.runs) do
+  local planned = d.runs
+  for j = 1, #planned do
+    local p = planned[j]
     local member = p.member
     if not exists[member] then
       exists[member] = true
       local t = p.t
-      local ix = id .. '|' .. t
-      local tail = (p.count == '1' and p.last == t) and '' or (',"count":' .. p.count .. ',"lastTime":' .. p.last)
+      local tail = ''
+      if p.count ~= nil and (p.count ~= '1' or p.last ~= t) then tail = ',"count":' .. p.count .. ',"lastTime":' .. p.last end
       local text
-      if p.state == 'r' and not d.skipped then
-        fence_seq = fence_seq + 1
+      if p.state == 'r' and not skipped then
+        fence_seq = (fence_seq or tonumber(fence_text)) + 1
         local fence = tostring(fence_seq)
         fence_text = fence
-        text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"ready","fence":' .. fence ..
-          ',"attempt":1,"acquiredBy":' .. owner_json .. lease_json .. tail .. job_data .. '}'
-        line[#line + 1] = t .. ':' .. fence
+        text = '{"scheduledTime":' .. t .. ready_head .. fence .. ready_owner .. lease_json .. tail .. job_data .. '}'
+        line = line .. ' ' .. t .. ':' .. fence
         if score ~= '+inf' then
           n_live = n_live + 2
           live[n_live - 1] = score; live[n_live] = member
+          if job_low ~= score then
+            job_low = score
+            n_live_jobs = n_live_jobs + 2
+            live_jobs[n_live_jobs - 1] = score; live_jobs[n_live_jobs] = id
+          end
         end
-        started[#started + 1] = t
-        if score ~= '+inf' and job_low ~= score then
-          job_low = score
-          n_live_jobs = n_live_jobs + 2
-          live_jobs[n_live_jobs - 1] = score; live_jobs[n_live_jobs] = id
-        end
+        started = started and (started .. ' ' .. t) or t
       else
         text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
           (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
-        ended[#ended + 1] = now_text; ended[#ended + 1] = member
+        n_ended = n_ended + 2
+        ended[n_ended - 1] = now_text; ended[n_ended] = member
       end
       n_runs = n_runs + 2
       runs[n_runs - 1] = member; runs[n_runs] = text
-      run_index[n_runs - 1] = 0; run_index[n_runs] = ix
+      run_index[n_runs - 1] = 0; run_index[n_runs] = id .. '|' .. t
     end
   end
-  if #started > 0 then
+  if started then
     local v = lives[i]
-    live_runs[#live_runs + 1] = id
-    live_runs[#live_runs + 1] = ((v == false or v == '') and '' or (v .. ' ')) .. table.concat(started, ' ')
+    n_live_runs = n_live_runs + 2
+    live_runs[n_live_runs - 1] = id
+    live_runs[n_live_runs] = (v and v ~= '') and (v .. ' ' .. started) or started
   end
-  set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_text
-  if d.next == '-' then
+  n_set_fence = n_set_fence + 2
+  set_fence[n_set_fence - 1] = id; set_fence[n_set_fence] = fence_text
+  local nxt = d.next
+  if nxt == '-' then
     removed[#removed + 1] = id
   else
-    cleared[#cleared + 1] = id
-    if d.next == '' then
-      del_next[#del_next + 1] = id
-      due_rem[#due_rem + 1] = id
+    -- released leases are '' (acquire writes the fields again: cheaper than new fields)
+    n_released = n_released + 2
+    released[n_released - 1] = id; released[n_released] = ''
+    if nxt == '' then
+      n_del_next = n_del_next + 1
+      del_next[n_del_next] = id
+      n_due_rem = n_due_rem + 1
+      due_rem[n_due_rem] = id
     else
-      set_next[#set_next + 1] = id; set_next[#set_next + 1] = d.next
-      due_add[#due_add + 1] = d.next; due_add[#due_add + 1] = id
+      n_set_next = n_set_next + 2
+      set_next[n_set_next - 1] = id; set_next[n_set_next] = nxt
+      n_due_add = n_due_add + 2
+      due_add[n_due_add - 1] = nxt; due_add[n_due_add] = id
     end
   end
-  out[i + 1] = table.concat(line, ' ')
+  out[i + 1] = line
 end
 if #runs > 0 then bulk('HSET', K_RUNS, runs); bulk('ZADD', K_RUN_INDEX, run_index) end
 if #live > 0 then bulk('ZADD', K_LIVE, live) end
@@ -540,12 +582,7 @@ if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
--- released leases are '' (acquire writes the fields again: cheaper than new fields)
-if #cleared > 0 then
-  local released = {}
-  for j, id in ipairs(cleared) do released[2 * j - 1] = id; released[2 * j] = '' end
-  bulk('HSET', K_LEASE, released)
-end
+if #released > 0 then bulk('HSET', K_LEASE, released) end
 if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
