@@ -313,7 +313,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             // a lease is '<lease end>|<owner>'
             const held = lease![id]
             const bar = held === undefined ? -1 : held.indexOf("|")
-            remember(id, num(version![id] ?? 1), data)
+            if (version![id] !== undefined) remember(id, num(version![id]), data)
             rows.push({
               id,
               data,
