@@ -343,8 +343,11 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             token(),
             memoTtl,
             Math.max(0, Math.floor(horizonMs ?? 0))
-          ])) as [number, number, Array<string>, Array<unknown>, Array<unknown>, Array<unknown>]
-          const [at, until, ids, nexts, versions, fences] = reply
+          ])) as [number, number, Array<string>, string, string, string]
+          const [at, until, ids] = reply
+          // the columns as texts of numbers, '-' where absent
+          const column = (text: string) => (ids.length === 0 ? [] : String(text).split(" "))
+          const [nexts, versions, fences] = [column(reply[3]), column(reply[4]), column(reply[5])]
           // the records not held at the version acquired, read in one call (a read: sent again on
           // a lost reply). A record changed since (a user write) comes with the version acquired:
           // its release is refused (compare-and-set) and the job planned again; a job removed
@@ -378,9 +381,9 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             rows.push({
               id: ids[i]!,
               data,
-              nextRunTime: numOrNull(nexts[i]),
+              nextRunTime: nexts[i] === "-" ? null : num(nexts[i]),
               version: num(versions[i]),
-              fenceSeq: num(fences[i] ?? 0),
+              fenceSeq: fences[i] === "-" ? 0 : num(fences[i]),
               acquiredBy: owner,
               acquiredUntil: num(until)
             })

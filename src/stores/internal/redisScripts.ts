@@ -304,8 +304,10 @@ return 1
 /**
  * acquire. ARGV: now (\`''\`: Redis TIME), owner, limit, lease ms, prefix, token, memo ttl (s),
  * horizon ms (jobs due up to now + horizon; a live lease is judged at now).
- * Returns { now, until, ids, nexts, versions, fences }: no records (a caller holding a job's
- * version has its record; the others are read with RECORDS).
+ * Returns { now, until, ids, nexts, versions, fences }, the last three each one text of
+ * space-separated numbers (\`-\` where a column is absent; one reply value instead of one per
+ * job), and no records (a caller holding a job's version has its record; the others are read
+ * with RECORDS).
  */
 export const ACQUIRE = HEADER + `
 local now = clock(ARGV[1])
@@ -360,9 +362,15 @@ else
     redis.call('SET', memo_key, cjson.encode(m), 'EX', ttl)
   end
 end
-if #ids == 0 then return { now, untl, {}, {}, {}, {} } end
+if #ids == 0 then return { now, untl, {}, '', '', '' } end
 if versions == nil then versions = hmget(K_VERSION, ids) end
-return { now, untl, ids, hmget(K_NEXT, ids), versions, hmget(K_FENCE, ids) }
+local nexts, fences = hmget(K_NEXT, ids), hmget(K_FENCE, ids)
+for i = 1, #ids do
+  if nexts[i] == false then nexts[i] = '-' end
+  if versions[i] == false then versions[i] = '-' end
+  if fences[i] == false then fences[i] = '-' end
+end
+return { now, untl, ids, table.concat(nexts, ' '), table.concat(versions, ' '), table.concat(fences, ' ') }
 `
 
 /**
