@@ -406,14 +406,18 @@ local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
 local now_text = s(now)
--- read the decisions (numbers kept as the texts they came as: a conversion costs, and only a few
--- are needed as numbers; a version is compared as text, both sides the integer's canonical text)
-local decisions = {}
+-- read the decisions into flat columns, per decision (d_) and per planned run (r_): no table per
+-- decision or run. Numbers stay the texts they came as (a conversion costs, and only a few are
+-- needed as numbers; a version is compared as text, both sides the integer's canonical text)
 local count = tonumber(ARGV[7])
 local ids = {}
 for i = 1, count do ids[i] = ARGV[8 + i] end
+local d_version, d_next, d_data, d_max, d_first, d_n = {}, {}, {}, {}, {}, {}
+local r_t, r_state, r_count, r_last, r_member = {}, {}, {}, {}, {}
+local by_time = function(x, y) return tonumber(x.t) < tonumber(y.t) end
 local token_of = string.gmatch(ARGV[8], '%S+')
 local removed_at = 9 + count
+local k = 0
 for i = 1, count do
   local version, nxt, max, n = token_of(), token_of(), token_of(), tonumber(token_of())
   local data = ''
@@ -422,16 +426,27 @@ for i = 1, count do
   elseif nxt == 'p' then
     nxt = ''
   end
-  local runs = {}
-  for j = 1, n do
+  d_version[i], d_next[i], d_data[i], d_max[i], d_first[i], d_n[i] = version, nxt, data, max, k + 1, n
+  for _ = 1, n do
+    k = k + 1
     local t, state = token_of(), token_of()
+    r_t[k] = t
     if state == 'M' or state == 'R' then
-      runs[j] = { t = t, state = string.lower(state), count = token_of(), last = token_of() }
+      r_state[k], r_count[k], r_last[k] = string.lower(state), token_of(), token_of()
     else
-      runs[j] = { t = t, state = state }
+      r_state[k] = state -- count 1, last time the scheduled time
     end
   end
-  decisions[i] = { version = version, next = nxt, data = data, max = max, runs = runs }
+  if n > 1 then
+    -- in time order (fences are given in it)
+    local first, list = k - n + 1, {}
+    for j = 0, n - 1 do list[j + 1] = { t = r_t[first + j], state = r_state[first + j], count = r_count[first + j], last = r_last[first + j] } end
+    table.sort(list, by_time)
+    for j = 0, n - 1 do
+      local e = list[j + 1]
+      r_t[first + j], r_state[first + j], r_count[first + j], r_last[first + j] = e.t, e.state, e.count, e.last
+    end
+  end
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local leases, versions = hmget(K_LEASE, ids), hmget(K_VERSION, ids)
@@ -440,12 +455,11 @@ local set_next, del_next, set_fence, released, due_add, due_rem, removed = {}, {
 local n_set_next, n_del_next, n_set_fence, n_released, n_due_add, n_due_rem = 0, 0, 0, 0, 0, 0
 local seen = {}
 local out = { now_text }
-local by_time = function(x, y) return tonumber(x.t) < tonumber(y.t) end
 -- pass 1: which decisions apply (compare-and-set on owner, lease and version), and skipped ones
-local accepted, members = {}, {}
+local accepted, members, lease_ends, skipped_of = {}, {}, {}, {}
 local n_accepted, n_members = 0, 0
 for i = 1, count do
-  local d, id = decisions[i], ids[i]
+  local id = ids[i]
   -- the lease '<lease end>|<owner>' (absent or '': none)
   local u, o = nil, nil
   local held = leases[i]
@@ -453,7 +467,7 @@ for i = 1, count do
   -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
   if seen[id] or versions[i] == false or o ~= owner or tonumber(u) <= now then
     out[i + 1] = 'R'
-  elseif versions[i] ~= d.version then
+  elseif versions[i] ~= d_version[i] then
     -- a user write while leased: clear the lease, plan again on a later pass
     seen[id] = true
     clear_lease(id)
@@ -461,27 +475,25 @@ for i = 1, count do
     out[i + 1] = 'R'
   else
     seen[id] = true
-    d.i, d.u = i, u
+    lease_ends[i] = u
     local has_ready = false
-    local runs = d.runs
-    for j = 1, #runs do
-      local p = runs[j]
-      if p.state == 'r' then has_ready = true end
-      local member = p.t .. '|' .. id
-      p.member = member
+    local first = d_first[i]
+    for j = first, first + d_n[i] - 1 do
+      if r_state[j] == 'r' then has_ready = true end
+      local member = r_t[j] .. '|' .. id
+      r_member[j] = member
       n_members = n_members + 1
       members[n_members] = member
     end
     -- the live runs listed, expired leases included: below maxInstances, no need to read leases
     local v = lives[i]
-    if has_ready and ((v and v ~= '') or tonumber(d.max) <= 0) then
-      local max = tonumber(d.max)
+    if has_ready and ((v and v ~= '') or tonumber(d_max[i]) <= 0) then
+      local max = tonumber(d_max[i])
       local n = (v and v ~= '') and select(2, string.gsub(v, ' ', ' ')) + 1 or 0
-      d.skipped = n >= max and live_count(id, now, v) >= max
+      skipped_of[i] = n >= max and live_count(id, now, v) >= max
     end
-    if #runs > 1 then table.sort(runs, by_time) end
     n_accepted = n_accepted + 1
-    accepted[n_accepted] = d
+    accepted[n_accepted] = i
   end
 end
 -- a second insert of a key is a no-op: the planned runs that exist already, read at once
@@ -500,11 +512,11 @@ local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
 local n_runs, n_live, n_live_runs, n_ended = 0, 0, 0, 0
 local live_jobs, n_live_jobs = {}, 0
 -- pass 2: the runs to insert, the jobs to move on
-for k = 1, n_accepted do
-  local d = accepted[k]
-  local i, u = d.i, d.u
+for a = 1, n_accepted do
+  local i = accepted[a]
+  local u = lease_ends[i]
   local id = ids[i]
-  local skipped = d.skipped
+  local skipped = skipped_of[i]
   -- number to text conversions (sprintf in Lua) only where a value changes
   local fence_text = fences[i] or '0'
   local fence_seq = nil
@@ -512,21 +524,23 @@ for k = 1, n_accepted do
   if run_lease == '' then untl, score = u, u end
   local lease_json = untl == 'null' and '' or (',"acquiredUntil":' .. untl)
   -- the last runs of a job this release removes carry its record (recovery runs them from it)
-  local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
+  local nxt = d_next[i]
+  local job_data = (nxt == '-' and d_data[i] ~= '') and (',"jobData":' .. cjson.encode(d_data[i])) or ''
   local line = (skipped and '1 ' or '0 ') .. u
   local started = nil
   local job_low = nil
-  local planned = d.runs
-  for j = 1, #planned do
-    local p = planned[j]
-    local member = p.member
+  local first = d_first[i]
+  for j = first, first + d_n[i] - 1 do
+    local member = r_member[j]
     if not exists[member] then
       exists[member] = true
-      local t = p.t
+      local t = r_t[j]
       local tail = ''
-      if p.count ~= nil and (p.count ~= '1' or p.last ~= t) then tail = ',"count":' .. p.count .. ',"lastTime":' .. p.last end
+      local c = r_count[j]
+      if c ~= nil and (c ~= '1' or r_last[j] ~= t) then tail = ',"count":' .. c .. ',"lastTime":' .. r_last[j] end
+      local state = r_state[j]
       local text
-      if p.state == 'r' and not skipped then
+      if state == 'r' and not skipped then
         fence_seq = (fence_seq or tonumber(fence_text)) + 1
         local fence = tostring(fence_seq)
         fence_text = fence
@@ -544,7 +558,7 @@ for k = 1, n_accepted do
         started = started and (started .. ' ' .. t) or t
       else
         text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
-          (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
+          (state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
         n_ended = n_ended + 2
         ended[n_ended - 1] = now_text; ended[n_ended] = member
       end
@@ -561,7 +575,6 @@ for k = 1, n_accepted do
   end
   n_set_fence = n_set_fence + 2
   set_fence[n_set_fence - 1] = id; set_fence[n_set_fence] = fence_text
-  local nxt = d.next
   if nxt == '-' then
     removed[#removed + 1] = id
   else
