@@ -42,9 +42,10 @@ const bench = (backend: Backend, mode: Mode) =>
     const prefix = `${benchPrefix("claim")}_${mode}`
     yield* Effect.addFinalizer(() => Effect.ignore(backend.cleanup(prefix)))
     const sql = yield* backend.client
-    // leased: the default for a persistent store (no Lock given), with the store's default clock
+    // leased: the default for a persistent store (no Lock given), with the store's default clock;
+    // MariaDB's session statement as layerMysql's default (the other dialects ignore it)
     const lock: Layer.Layer<Lock.Lock, never> = mode === "single" ? Layer.orDie(Lock.single()) : Layer.empty as never
-    const store = yield* SqlJobStore.make({ tablePrefix: prefix }).pipe(
+    const store = yield* SqlJobStore.make({ tablePrefix: prefix, idleInTransactionTimeoutMs: 10_000 }).pipe(
       Effect.provideService(SqlClient.SqlClient, sql),
       Effect.provide(lock)
     )

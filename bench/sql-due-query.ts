@@ -38,7 +38,12 @@ const bench = (backend: Backend) =>
     const prefix = benchPrefix("due")
     yield* Effect.addFinalizer(() => Effect.ignore(backend.cleanup(prefix)))
     const sql = yield* backend.client
-    const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql)
+    // MariaDB's session statement as layerMysql's default (the other dialects ignore it)
+    const store = yield* Effect.provideService(
+      SqlJobStore.make({ tablePrefix: prefix, clock: "effect", idleInTransactionTimeoutMs: 10_000 }),
+      SqlClient.SqlClient,
+      sql
+    )
     const now = Date.now()
     // 1,000 due (the last minute), 99,000 later (the next 24 hours)
     const jobs = Array.from({ length: JOBS }, (_, i) =>

@@ -66,7 +66,7 @@
  * Usage: tsx bench/chaos/run.ts [--backend pg|sqlite|mysql|redis] [--scenario A|B|C|D|E|F]
  *        [--seconds N] [--processes N] [--seed N] [--lease-ms N] [--check] [--verbose] [--keep]
  *        [--ci | --full]
- *        (--ci: F on PostgreSQL, then on Redis, 45 s each, seed 11 unless told; no --backend: PostgreSQL C for 90 s
+ *        (--ci: F on PostgreSQL, then Redis, MariaDB and SQLite, 45 s each, seed 11 unless told; no --backend: PostgreSQL C for 90 s
  *        and SQLite A for 60 s; --full: every backend and scenario of the issue for 3 minutes each)
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -84,7 +84,7 @@ import { JobStore } from "../../src/stores/JobStore.js"
 import type { Run } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import { type Mode, startProxy } from "./proxy.js"
-import { CI_SECONDS, CI_SEED, graceOf, type Plan, type Scenario, SCENARIOS, scheduleOf, SETTLE_MS } from "./schedule.js"
+import { CI_SECONDS, CI_SEED, ciPlans, graceOf, type Plan, type Scenario, SCENARIOS, scheduleOf, SETTLE_MS } from "./schedule.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
 
@@ -204,7 +204,8 @@ const runOne = async (
 ): Promise<{ bench: Record<string, number | string>; detail: Record<string, number>; failed: Array<string> }> => {
   const random = rng(plan.seed)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-"))
-  const prefix = `chaos_${plan.seed}_${Date.now().toString(36)}`
+  // the backend in the prefix: each backend's tables (and the sink's) are its run's own
+  const prefix = `chaos_${plan.backend}_${plan.seed}_${Date.now().toString(36)}`
   const backend = targets[plan.backend]
   if (backend === undefined) throw new Error(`unknown backend ${plan.backend}`)
   const proxy = backend.port !== undefined ? await startProxy(backend.port) : undefined
@@ -701,10 +702,7 @@ const main = async () => {
       leaseMs
     })
   } else if (ci) {
-    // the two network backends whose outages the proxy can make: PostgreSQL and Redis
-    for (const backend of ["pg", "redis"]) {
-      plans.push({ backend, scenario: "F", seconds: Number(opt("seconds", String(CI_SECONDS))), processes: 3, seed, leaseMs })
-    }
+    plans.push(...ciPlans({ seconds: Number(opt("seconds", String(CI_SECONDS))), seed, leaseMs }))
   } else if (full) {
     const seconds = Number(opt("seconds", "180"))
     for (const backend of ["pg", "mysql", "redis"]) {

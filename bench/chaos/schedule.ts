@@ -23,8 +23,26 @@ export interface Plan {
 /** The seed of the CI run (`--ci`), the issue's number. */
 export const CI_SEED = 11
 
-/** How long the CI run (`--ci`, scenario F on PostgreSQL) injects faults, in seconds. */
+/** How long the CI run (`--ci`, scenario F) injects faults per backend, in seconds. */
 export const CI_SECONDS = 45
+
+/**
+ * The backends of the CI run (`--ci`), in order: the network backends whose outages the fault
+ * proxy can make, PostgreSQL, Redis and MariaDB, then SQLite (three processes on one file: the
+ * kills and the freeze, no proxy), about 50 s each.
+ */
+export const CI_BACKENDS = ["pg", "redis", "mysql", "sqlite"] as const
+
+/** The CI run's plans: scenario F on each of {@link CI_BACKENDS}, three processes each. */
+export const ciPlans = (options: { readonly seconds: number; readonly seed: number; readonly leaseMs: number }): Array<Plan> =>
+  CI_BACKENDS.map((backend) => ({
+    backend,
+    scenario: "F",
+    seconds: options.seconds,
+    processes: 3,
+    seed: options.seed,
+    leaseMs: options.leaseMs
+  }))
 
 /** The misfire grace of a scenario's jobs, in seconds. */
 export const graceOf = (scenario: Scenario) => (scenario === "E" ? 5 : 60)
@@ -36,9 +54,11 @@ export const graceOf = (scenario: Scenario) => (scenario === "E" ? 5 : 60)
 export const SETTLE_MS = 60_000
 
 /**
- * How long PostgreSQL keeps a transaction whose client went silent (the store's default
- * `idle_in_transaction_session_timeout`): a blackhole that cuts a claim or release off between
- * its statements leaves that job's rows locked, unplanned by every process, for this long.
+ * How long the server may keep a transaction whose client went silent, a bound the F schedule
+ * is checked against: a blackhole that cuts a claim or release off between its statements leaves
+ * that job's rows locked, unplanned by every process, until the server ends the session
+ * (PostgreSQL's `idle_in_transaction_session_timeout`, MariaDB's `idle_transaction_timeout`: the
+ * stores set both to 10 s by default, within this bound).
  */
 export const IDLE_IN_TRANSACTION_MS = 60_000
 

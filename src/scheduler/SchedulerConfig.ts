@@ -312,12 +312,13 @@ export const flat = (options: Readonly<Record<string, unknown>>): FlatOptions =>
 export type SchedulerConfigLike = SchedulerConfigInput | FlatOptions
 
 /**
- * The default configuration.
+ * The default configuration, with the machine's time zone as it is when called (a function, so that
+ * importing the package does not start the ICU time-zone data: about 20 ms).
  *
  * @since 0.1.0
- * @category constants
+ * @category constructors
  */
-export const defaults: SchedulerConfig = Schema.decodeSync(SchedulerConfig)({})
+export const defaults = (): SchedulerConfig => Schema.decodeSync(SchedulerConfig)({})
 
 const toConfigError = (error: ParseResult.ParseError, prefix = ""): ConfigError => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]

@@ -7,13 +7,14 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
 import { TriggerError } from "../errors.js"
 import { makeAnd, makeOr } from "./Combining.js"
 import { compileCron, CronTriggerSpec } from "./CronTrigger.js"
 import { compileDate, DateTriggerSpec } from "./DateTrigger.js"
 import { encodeDateInput, encodeInstant } from "./internal/dates.js"
 import { toMicros, toMillis } from "./internal/micros.js"
-import { camelCase, JitterSeconds, resolveZone } from "./internal/specCommon.js"
+import { camelCase, didYouMean, JitterSeconds, resolveZone } from "./internal/specCommon.js"
 import { compileInterval, intervalMicros, IntervalTriggerSpec, placeAt, startedAt } from "./IntervalTrigger.js"
 import { type CompiledTrigger, type Instant, MAX_DURATION_SECONDS } from "./Trigger.js"
 
@@ -181,13 +182,34 @@ const decodeCombiningNode = (input: unknown): Either.Either<typeof CombiningNode
   return decodeWith(CombiningNode, input)
 }
 
+/** The field names of a struct schema (through refinements, transformations and unions). */
+const fieldsOf = (ast: SchemaAST.AST): ReadonlyArray<string> => {
+  switch (ast._tag) {
+    case "TypeLiteral":
+      return ast.propertySignatures.map((p) => String(p.name))
+    case "Refinement":
+    case "Transformation":
+      return fieldsOf(ast.from)
+    case "Suspend":
+      return fieldsOf(ast.f())
+    case "Union":
+      return ast.types.flatMap(fieldsOf)
+    default:
+      return []
+  }
+}
+
 const decodeWith = <A>(schema: Schema.Schema<A, any>, input: unknown): Either.Either<A, TriggerError> =>
   Either.mapLeft(
     Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input),
     (error) => {
       const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
       const field = issue === undefined || issue.path.length === 0 ? "type" : issue.path.map(String).join(".")
-      return new TriggerError({ field, reason: issue?.message ?? String(error) })
+      // an unknown key of the spec itself: the closest field's name as a hint (`secnds` → `seconds`)
+      const hint = issue?._tag === "Unexpected" && issue.path.length === 1
+        ? didYouMean(String(issue.path[0]), fieldsOf(schema.ast))
+        : ""
+      return new TriggerError({ field, reason: (issue?.message ?? String(error)) + hint })
     }
   )
 

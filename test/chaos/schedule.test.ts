@@ -6,6 +6,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
   CI_SECONDS,
+  CI_SEED,
+  ciPlans,
   IDLE_IN_TRANSACTION_MS,
   type Plan,
   type Scenario,
@@ -68,6 +70,21 @@ describe("chaos schedule, CI run (F)", () => {
     expect(local.proxy).toEqual([])
     expect(local.kills).toEqual(ci.kills)
     expect(local.freezes).toEqual(ci.freezes)
+  })
+})
+
+describe("chaos CI plans", () => {
+  it("run F on PostgreSQL, Redis, MariaDB and SQLite, 45 s each with seed 11, three processes each", () => {
+    const plans = ciPlans({ seconds: CI_SECONDS, seed: CI_SEED, leaseMs: LEASE_MS })
+    expect(plans.map((p) => p.backend)).toEqual(["pg", "redis", "mysql", "sqlite"])
+    for (const p of plans) {
+      expect(p).toEqual({ backend: p.backend, scenario: "F", seconds: 45, processes: 3, seed: 11, leaseMs: LEASE_MS })
+    }
+  })
+
+  it("keep the faults within 3 minutes in all (plus up to a settle per backend)", () => {
+    const plans = ciPlans({ seconds: CI_SECONDS, seed: CI_SEED, leaseMs: LEASE_MS })
+    expect(plans.reduce((n, p) => n + p.seconds, 0)).toBeLessThanOrEqual(180)
   })
 })
 

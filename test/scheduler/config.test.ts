@@ -15,7 +15,7 @@ import { SEC, T0, withScheduler } from "./helpers.js"
 
 describe("SchedulerConfig", () => {
   it("defaults: APScheduler's job defaults, retry interval 10 s, the machine's zone", () => {
-    const c = SchedulerConfig.defaults
+    const c = SchedulerConfig.defaults()
     expect(c.jobDefaults).toMatchObject({ misfireGraceTime: 1, coalesce: true, maxInstances: 1 })
     expect(c.jobstoreRetryInterval).toBe(10)
     expect(c.timezone).toBe(SchedulerConfig.machineTimeZone())

@@ -49,6 +49,28 @@ describe("job options", () => {
       })
     ))
 
+  it.effect("a misspelt trigger field is refused with the closest field of that trigger, nested specs too", () =>
+    withScheduler((scheduler) =>
+      Effect.gen(function*() {
+        const interval = yield* Effect.flip(scheduler.addJob(fn, { trigger: "interval", triggerArgs: { secnds: 3 } } as never))
+        expect(interval).toMatchObject({ _tag: "TriggerError", field: "secnds" })
+        expect(interval.message).toContain("did you mean `seconds`?")
+        const cron = yield* Effect.flip(scheduler.addJob(fn, { trigger: "cron", triggerArgs: { day_of_wek: "mon" } } as never))
+        expect(cron.message).toContain("did you mean `dayOfWeek`?")
+        const nested = yield* Effect.flip(scheduler.addJob(fn, {
+          trigger: { type: "and", triggers: [{ type: "cron", minite: 1 }, { type: "interval", hours: 1 }] }
+        } as never))
+        expect(nested).toMatchObject({ _tag: "TriggerError", field: "triggers.0.minite" })
+        expect(nested.message).toContain("did you mean `minute`?")
+        // (the types refuse these too: a JavaScript caller meets the runtime check)
+        // no close field: the allowed ones are listed, no guess
+        const far = yield* Effect.flip(scheduler.addJob(fn, { trigger: "date", triggerArgs: { zzz: 1 } } as never))
+        expect(far.message).toContain('expected: "type" | "runDate" | "timezone"')
+        expect(far.message).not.toContain("did you mean")
+        expect(yield* scheduler.getJobs()).toEqual([])
+      })
+    ))
+
   it.effect("snake_case names work like camelCase ones, and their values are checked (misfire_grace_time: -5 is refused)", () =>
     withScheduler((scheduler) =>
       Effect.gen(function*() {

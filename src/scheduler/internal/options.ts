@@ -5,7 +5,9 @@
  */
 import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../../errors.js"
-import { camelCase as specCamelCase } from "../../triggers/internal/specCommon.js"
+import { camelCase as specCamelCase, didYouMean, distance } from "../../triggers/internal/specCommon.js"
+
+export { didYouMean, distance }
 
 /** The options of `addJob`. */
 export const ADD_JOB_KEYS: ReadonlyArray<string> = [
@@ -69,36 +71,6 @@ export const TRIGGER_FIELDS: ReadonlySet<string> = new Set([
 
 /** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
 export const camelCase = specCamelCase
-
-/** The edit distance of two short strings (case-insensitive). */
-export const distance = (a: string, b: string): number => {
-  a = a.toLowerCase()
-  b = b.toLowerCase()
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = row
-  }
-  return prev[b.length]!
-}
-
-/** "; did you mean `x`?" for the allowed key closest to `key` (at most two edits away), else "". */
-export const didYouMean = (key: string, allowed: ReadonlyArray<string>): string => {
-  const camel = camelCase(key)
-  let best: string | undefined
-  let bestDistance = 3
-  for (const k of allowed) {
-    const d = distance(camel, k)
-    if (d < bestDistance) {
-      best = k
-      bestDistance = d
-    }
-  }
-  return best === undefined ? "" : `; did you mean \`${best}\`?`
-}
 
 /** The hint for an unknown key: the trigger field it is, a close allowed key, or a close trigger field. */
 const hint = (key: string, allowed: ReadonlyArray<string>): string => {

@@ -90,6 +90,24 @@ export interface Options {
 }
 
 /**
+ * Options of a store over the `SqlClient` in context ({@link make}, {@link layer}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions extends Options {
+  /**
+   * MariaDB: `idle_transaction_timeout` of every store transaction, in ms rounded up to whole
+   * seconds (0: none), set in the round trip that begins it (see {@link MysqlOptions}, whose
+   * stores set 10,000 by default). No default here: without it the client's sessions keep their
+   * own setting. When set, a MySQL / MariaDB store reads the server's `VERSION()` once when built;
+   * MySQL 8 (no such setting) and the other dialects ignore it (PostgreSQL's is a setting of
+   * {@link pgClient}'s connections).
+   */
+  readonly idleInTransactionTimeoutMs?: number | undefined
+}
+
+/**
  * The default table prefix.
  *
  * @since 0.1.0
@@ -123,17 +141,49 @@ export const defaultClock = (
 
 const waitSchedule = Schedule.spaced("100 millis").pipe(Schedule.upTo("15 seconds"))
 
+/** Refuses an `idleInTransactionTimeoutMs` that is not a number of ms >= 0 (MySQL / MariaDB). */
+const checkIdleMs = (store: string, idleMs: number | undefined): Effect.Effect<void, StoreError> =>
+  idleMs === undefined || (Number.isFinite(idleMs) && idleMs >= 0)
+    ? Effect.void
+    : Effect.fail(
+      new StoreError({
+        store,
+        operation: CONFIGURE,
+        reason: `idleInTransactionTimeoutMs must be a number of ms >= 0, got ${JSON.stringify(idleMs)}`
+      })
+    )
+
+/**
+ * The statement that sets MariaDB's `idle_transaction_timeout` (whole seconds, rounded up) in
+ * every store transaction, for the driver's `mysqlSession`: none without `idleMs`, or on MySQL 8,
+ * which has no such setting (the server's `VERSION()`, read once, says which).
+ */
+const mariadbSession = (
+  sql: SqlClient.SqlClient,
+  store: string,
+  idleMs: number | undefined
+): Effect.Effect<string | undefined, StoreError> =>
+  Effect.gen(function*() {
+    yield* checkIdleMs(store, idleMs)
+    if (idleMs === undefined) return undefined
+    const [{ v }] = yield* sql.unsafe<{ readonly v: string }>("SELECT VERSION() AS v").pipe(
+      Effect.mapError(connectError(store))
+    )
+    return v.includes("MariaDB") ? `SET SESSION idle_transaction_timeout = ${Math.ceil(idleMs / 1000)}` : undefined
+  })
+
 /**
  * Builds a store over the `SqlClient` in context: runs the migrations (table
  * `<prefix>_migrations`; PostgreSQL locks it, so a racing peer waits; on MySQL / MariaDB, which
  * commit DDL at once, a peer that lost the race waits until the tables are there), then serves
- * the job store.
+ * the job store. On MariaDB, `idleInTransactionTimeoutMs` goes to the driver as the session
+ * statement of every transaction ({@link MakeOptions}).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
-  options: Options = {}
+  options: MakeOptions = {}
 ): Effect.Effect<JobStoreService, StoreError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -148,6 +198,7 @@ export const make = (
     if (!PREFIX.test(prefix)) {
       return yield* fail(CONFIGURE, `tablePrefix ${JSON.stringify(prefix)} must be letters, digits and _ (at most 48)`)
     }
+    const mysqlSession = dialect === "mysql" ? yield* mariadbSession(sql, name, options.idleInTransactionTimeoutMs) : undefined
     const lock = yield* Effect.serviceOption(Lock)
     const clock = options.clock ?? defaultClock(dialect, Option.getOrUndefined(lock)?.mode)
     const t = tables(prefix)
@@ -180,7 +231,8 @@ export const make = (
       prefix,
       clock,
       busyRetryMs: 10_000,
-      purgeEveryMs: 60_000
+      purgeEveryMs: 60_000,
+      mysqlSession
     })
     const version = yield* driver.schemaVersion
     if (version > SCHEMA_VERSION) {
@@ -197,7 +249,7 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<JobStore, StoreError, SqlClient.SqlClient> =>
+export const layer = (options: MakeOptions = {}): Layer.Layer<JobStore, StoreError, SqlClient.SqlClient> =>
   Layer.effect(JobStore, make(options))
 
 // ---------------------------------------------------------------------------------------------
@@ -416,45 +468,27 @@ export const pgClient = (
   })
 
 /**
- * A MySQL / MariaDB client. It asks the server's `VERSION()` once: on MariaDB every store
- * transaction sets `idle_transaction_timeout` (`idleInTransactionTimeoutMs`) in the round trip that
- * begins it; MySQL 8 has no idle-transaction timeout (see {@link MysqlOptions}).
+ * A MySQL / MariaDB client (a pool of `maxConnections`). A store over it sets MariaDB's
+ * `idle_transaction_timeout` when told ({@link MakeOptions}; {@link makeMysql} does by default).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const mysqlClient = (
-  options: Pick<MysqlOptions, "url" | "maxConnections" | "idleInTransactionTimeoutMs" | "name">
+  options: Pick<MysqlOptions, "url" | "maxConnections" | "name">
 ): Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
     const store = options.name ?? "mysql"
-    const idleMs = options.idleInTransactionTimeoutMs ?? 10_000
-    if (!Number.isFinite(idleMs) || idleMs < 0) {
-      return yield* new StoreError({
-        store,
-        operation: CONFIGURE,
-        reason: `idleInTransactionTimeoutMs must be a number of ms >= 0, got ${JSON.stringify(idleMs)}`
-      })
-    }
     const { make: makeClient } = yield* importing(store, () => import("@effect/sql-mysql2/MysqlClient"))
-    const client = yield* makeClient({ url: Redacted.make(options.url), maxConnections: options.maxConnections ?? 10 }).pipe(
+    return yield* makeClient({ url: Redacted.make(options.url), maxConnections: options.maxConnections ?? 10 }).pipe(
       Effect.provide(Reactivity.layer),
       Effect.mapError(connectError(store))
     )
-    const [{ v }] = yield* client.unsafe<{ readonly v: string }>("SELECT VERSION() AS v").pipe(
-      Effect.mapError(connectError(store))
-    )
-    // whole seconds (validated above), set per transaction: the pool's connections are not ours
-    return v.includes("MariaDB")
-      ? Object.assign(client, {
-        [Driver.mysqlSessionKey]: `SET SESSION idle_transaction_timeout = ${Math.ceil(idleMs / 1000)}`
-      })
-      : client
   })
 
 const withClient = (
   client: Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope>,
-  options: Options
+  options: MakeOptions
 ): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.flatMap(client, (sql) => Effect.provideService(make(options), SqlClient.SqlClient, sql))
 
@@ -483,7 +517,13 @@ export const makePg = (options: PgOptions): Effect.Effect<JobStoreService, Store
  * @category constructors
  */
 export const makeMysql = (options: MysqlOptions): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
-  retryingStart(withClient(mysqlClient(options), options), options.startRetryMs)
+  Effect.zipRight(
+    checkIdleMs(options.name ?? "mysql", options.idleInTransactionTimeoutMs),
+    retryingStart(
+      withClient(mysqlClient(options), { ...options, idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 10_000 }),
+      options.startRetryMs
+    )
+  )
 
 /**
  * A SQLite store as a layer.

@@ -48,3 +48,33 @@ export const JitterSeconds = Schema.Number.pipe(
 /** `misfire_grace_time` → `misfireGraceTime` (camelCase keys are unchanged). */
 export const camelCase = (key: string): string =>
   key.includes("_") ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) : key
+
+/** The edit distance of two short strings (case-insensitive). */
+export const distance = (a: string, b: string): number => {
+  a = a.toLowerCase()
+  b = b.toLowerCase()
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    prev = row
+  }
+  return prev[b.length]!
+}
+
+/** "; did you mean `x`?" for the allowed key closest to `key` (at most two edits away), else "". */
+export const didYouMean = (key: string, allowed: ReadonlyArray<string>): string => {
+  const camel = camelCase(key)
+  let best: string | undefined
+  let bestDistance = 3
+  for (const k of allowed) {
+    const d = distance(camel, k)
+    if (d < bestDistance) {
+      best = k
+      bestDistance = d
+    }
+  }
+  return best === undefined ? "" : `; did you mean \`${best}\`?`
+}

@@ -8,8 +8,8 @@
  * SQLite `BEGIN IMMEDIATE` (the write lock at once; `SQLITE_BUSY` is retried with a schedule),
  * PostgreSQL `BEGIN` (READ COMMITTED) with `SELECT … FOR UPDATE SKIP LOCKED`, MySQL / MariaDB
  * `SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION` in one round trip
- * (`SET TRANSACTION` inside a transaction fails there; on MariaDB preceded by the client's
- * `SET SESSION idle_transaction_timeout`) with `SELECT … FOR UPDATE SKIP LOCKED`,
+ * (`SET TRANSACTION` inside a transaction fails there; on MariaDB preceded by the store's
+ * `SET SESSION idle_transaction_timeout`, the driver option `mysqlSession`) with `SELECT … FOR UPDATE SKIP LOCKED`,
  * then, in a second round trip with `COMMIT`, a write by ids (no `UPDATE … RETURNING`, no
  * `LIMIT` in an `IN` subquery): an `INSERT … ON DUPLICATE KEY UPDATE` of the rows just locked,
  * which MariaDB runs faster than an `UPDATE` joined to the ids.
@@ -80,6 +80,12 @@ export interface DriverOptions {
   readonly busyRetryMs: number
   /** How often (at most) ended runs are purged, in ms of the store's clock. */
   readonly purgeEveryMs: number
+  /**
+   * MySQL / MariaDB: a statement sent before every transaction's `SET SESSION TRANSACTION …;
+   * START TRANSACTION`, in the same round trip (the store's MariaDB `SET SESSION
+   * idle_transaction_timeout = …`); none by default. The other dialects ignore it.
+   */
+  readonly mysqlSession?: string | undefined
 }
 
 type Row = Record<string, unknown>
@@ -236,17 +242,6 @@ const pgListenerOf = (client: unknown): PgListener | undefined =>
   typeof (client as Partial<PgListener>).listen === "function" ? client as PgListener : undefined
 
 /**
- * The key of the session statement a MySQL / MariaDB client carries (set by the store's
- * `mysqlClient`): sent before every transaction's `SET SESSION TRANSACTION …; START TRANSACTION`,
- * in the same round trip (MariaDB: `SET SESSION idle_transaction_timeout = …`).
- */
-export const mysqlSessionKey: unique symbol = Symbol.for("effect-apscheduler/MysqlSession")
-const mysqlSessionOf = (client: unknown): string | undefined => {
-  const statement = (client as { readonly [mysqlSessionKey]?: unknown })[mysqlSessionKey]
-  return typeof statement === "string" && statement !== "" ? statement : undefined
-}
-
-/**
  * Builds the driver over the `SqlClient` in context (its transforms disabled: the driver reads
  * its own column names).
  */
@@ -339,7 +334,7 @@ export const make = (
         (e) => Effect.fail(fail(operation, describe(e)))
       ) as Effect.Effect<A, Exclude<E, SqlError> | StoreError, R>
 
-    const mysqlSession = dialect === "mysql" ? mysqlSessionOf(client) : undefined
+    const mysqlSession = dialect === "mysql" && options.mysqlSession !== "" ? options.mysqlSession : undefined
     const begin = dialect === "sqlite"
       ? "BEGIN IMMEDIATE"
       : dialect === "mysql"
