@@ -10,6 +10,9 @@
  * `release_cmds`: the Redis commands one call ran (median; `INFO commandstats` calls, scripts'
  * `redis.call`s included, the bench's own `INFO` left out) — exact on a private server
  * (`REDIS_URL=redis://127.0.0.1:6390`), other clients' commands count too on a shared one.
+ * `acquire_bytes_out` / `release_bytes_in`: the bytes the server sent for one acquire (its
+ * replies) and received for one release (its requests), median (`INFO stats` net bytes read just
+ * before and after the call, less that `INFO`'s own request and reply; exact on a private server).
  */
 import * as Effect from "effect/Effect"
 import { Redis } from "ioredis"
@@ -77,6 +80,16 @@ const main = Effect.gen(function*() {
     const sys = Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)
     return (user + sys) * 1000
   })
+  // the server's network bytes so far (INFO stats) and the size of this reading's own request
+  // (counted in the figure it carries) and reply (counted in the next one)
+  const INFO_REQUEST = Buffer.byteLength("*2\r\n$4\r\ninfo\r\n$5\r\nstats\r\n")
+  const netBytes = Effect.map(Effect.promise(() => raw.info("stats")), (info) => ({
+    input: Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1] ?? 0),
+    output: Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1] ?? 0),
+    reply: Buffer.byteLength(info) + `$${Buffer.byteLength(info)}\r\n\r\n`.length
+  }))
+  const acquireBytes: Array<number> = []
+  const releaseBytes: Array<number> = []
   const serverCpus: Array<number> = []
   const clientCpus: Array<number> = []
   const acquireCmds: Array<number> = []
@@ -85,13 +98,17 @@ const main = Effect.gen(function*() {
     const c0 = yield* commands
     const cpu0 = yield* serverCpu
     const u0 = yield* scriptUsec
+    const n0 = yield* netBytes
     const own0 = process.cpuUsage()
     const start = performance.now()
     const { jobs } = yield* store.acquire({ owner: "bench", limit: DUE, leaseMs: 30_000 })
     const mid = performance.now()
     const own1 = process.cpuUsage(own0)
+    const n1 = yield* netBytes
+    acquireBytes.push(n1.output - n0.output - n0.reply)
     const u1 = yield* scriptUsec
     const c1 = yield* commands
+    const n2 = yield* netBytes
     const own2 = process.cpuUsage()
     const mid2 = performance.now()
     // the jobs stay due (next run time in the past), each round records one run each
@@ -102,6 +119,8 @@ const main = Effect.gen(function*() {
     )
     const own3 = process.cpuUsage(own2)
     const end = performance.now()
+    const n3 = yield* netBytes
+    releaseBytes.push(n3.input - n2.input - INFO_REQUEST)
     const cpu1 = yield* serverCpu
     serverCpus.push(cpu1 - cpu0)
     clientCpus.push((own1.user + own1.system + own3.user + own3.system) / 1000)
@@ -138,7 +157,9 @@ const main = Effect.gen(function*() {
       median(acquires).toFixed(2)
     } release_ms=${(median(times) - median(acquires)).toFixed(2)} server_acquire_ms=${median(serverAcquire).toFixed(2)} server_release_ms=${
       median(serverRelease).toFixed(2)
-    } acquire_cmds=${median(acquireCmds)} release_cmds=${median(releaseCmds)} server_cpu_ms=${median(serverCpus).toFixed(2)} client_cpu_ms=${
+    } acquire_cmds=${median(acquireCmds)} release_cmds=${median(releaseCmds)} acquire_bytes_out=${
+      median(acquireBytes)
+    } release_bytes_in=${median(releaseBytes)} server_cpu_ms=${median(serverCpus).toFixed(2)} client_cpu_ms=${
       median(clientCpus).toFixed(2)
     }`
   )

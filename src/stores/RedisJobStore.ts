@@ -3,13 +3,18 @@
  * (loaded by dynamic import only when a Redis store is configured). APScheduler:
  * `RedisJobStore`.
  *
- * Every key lives under a configurable prefix `P` (default `"apscheduler"`), in key layout 2
+ * Every key lives under a configurable prefix `P` (default `"apscheduler"`), in key layout 3
  * (the full list in `internal/redisScripts.ts`):
  * - jobs: `P:jobs` (hash id → the job's JSON record, schema version 1), the columns `P:next`,
  *   `P:version`, `P:fence`, `P:lease` (`<lease end>|<owner>`), `P:quarantine` (hashes id →
  *   value), and `P:due`, a sorted set of the scheduled jobs by effective due time
  *   (`max(next run time, lease end)`): `acquire` is one `ZRANGEBYSCORE`, `getNextRunTime` one
- *   `ZRANGE 0 0`;
+ *   `ZRANGE 0 0`. A job's version is drawn from `P:version_seq` by every write of it, so it is
+ *   never given twice under a prefix (not even to a job removed and added again): a store keeps
+ *   the records it has written or read by `(id, version)`, `acquire` returns versions only, and
+ *   the records a store does not hold at the version acquired are read in one more call (1,000
+ *   due jobs: the acquire reply went from 337 KB to 63 KB). A record changed behind the store's
+ *   back without a new version is not read again by a store that holds it;
  * - runs, each named `<scheduledTime>|<jobId>`: `P:runs` (one hash of every run as JSON: a
  *   second insert of a key is a no-op), `P:run_index` (a job's runs, by `ZRANGEBYLEX`),
  *   `P:live_runs` (hash id → the scheduled times of its live runs, for `maxInstances`), `P:live`
@@ -21,11 +26,14 @@
  *   number of jobs (18 for 1,000 due jobs whose runs are held until completed, 20 with leased
  *   runs: `P:live` and `P:live_jobs`; layout 1, with a hash and a sorted set per job, ran
  *   3 per job);
- * - `P:schema` (the persisted schema version), `P:layout` (`2`) and `P:memo:<token>` (short-lived
- *   answers, below).
+ * - `P:schema` (the persisted schema version), `P:layout` (`3`), `P:version_seq` and
+ *   `P:memo:<token>` (short-lived answers, below).
  *
- * Key layout 1 (`P:runs:<jobId>`, `P:live:<jobId>`, `P:leases`; never released) is not
- * migrated: a store finding it refuses every write with a `StoreError` that names the layout.
+ * Key layout 2 (versions counted per job from 1) is upgraded in place by the first script that
+ * writes (`P:layout` set to 3, versions drawn from the time in µs on): a store of the version
+ * before refuses the prefix from then on. Key layout 1 (`P:runs:<jobId>`, `P:live:<jobId>`,
+ * `P:leases`; never released) is not migrated: a store finding it refuses every write with a
+ * `StoreError` that names the layout.
  * Needs Redis 6.2 or later (`ZMSCORE`).
  *
  * `acquire`, `release` and `complete` are each one Lua script (loaded once with `SCRIPT LOAD`,
@@ -67,6 +75,7 @@ import {
 } from "./EncodedJobStore.js"
 import { JobStore, type JobStoreService } from "./JobStore.js"
 import { KEY_NAMES, SCRIPTS, type ScriptName } from "./internal/redisScripts.js"
+import { CONFIGURE, retryingStart } from "./internal/startRetry.js"
 
 /**
  * The part of an `ioredis` client the store uses (so this module needs no type from `ioredis`).
@@ -124,6 +133,13 @@ export interface Options extends EncodedOptions {
   readonly connectTimeoutMs?: number | undefined
   /** Purge ended runs at most this often, in ms of the Effect clock (default 60 s). */
   readonly purgeIntervalMs?: number | undefined
+  /**
+   * How long the store keeps trying to connect and load its scripts when it is built while Redis
+   * is unreachable, in ms (default 60,000; 0: fail at once). Each failed attempt is logged and
+   * retried after 0.2 s, doubling up to 5 s; past the bound it fails with the last `StoreError`.
+   * A user's own `client` is not connected by the store: only the script load is retried.
+   */
+  readonly startRetryMs?: number | undefined
 }
 
 /**
@@ -135,6 +151,9 @@ export interface Options extends EncodedOptions {
 export const DEFAULT_PREFIX = "apscheduler"
 
 const NAME = "redis"
+
+/** How many job records a driver holds (see `records` in {@link makeDriver}). */
+const RECORD_CACHE_SIZE = 200_000
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
 
@@ -225,9 +244,28 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
     const simple = (operation: string, name: ScriptName, args: ReadonlyArray<string | number>) =>
       Effect.mapError(evalScript(name, args), fail(operation))
 
+    // the job records this driver holds, by id, with their version: a version is never given
+    // twice under a prefix (layout 3), so a record held at the version acquire returns is the
+    // stored one and is not read again. Filled by writes, reads and the records acquire reads;
+    // bounded (cleared when it outgrows RECORD_CACHE_SIZE).
+    const records = new Map<string, { readonly version: number; readonly data: string }>()
+    const remember = (id: string, version: number, data: string) => {
+      if (records.size >= RECORD_CACHE_SIZE && !records.has(id)) records.clear()
+      records.set(id, { version, data })
+    }
+
     const wakeupChannel = `${prefix}:wakeup`
+    /** A user write: `OK` (and the job's record is held at its new version), `CONFLICT`, `MISSING`. */
     const write = (mode: "insert" | "upsert" | "update", job: EncodedJob) =>
-      simple(mode, "write", [mode, job.id, job.nextRunTime === null ? "" : String(job.nextRunTime), job.data, wakeupChannel])
+      Effect.map(
+        simple(mode, "write", [mode, job.id, job.nextRunTime === null ? "" : String(job.nextRunTime), job.data, wakeupChannel]),
+        (reply) => {
+          const text = String(reply)
+          if (!text.startsWith("OK ")) return text
+          remember(job.id, Number(text.slice(3)), job.data)
+          return "OK"
+        }
+      )
 
     const driver: EncodedDriver = {
       name: NAME,
@@ -236,12 +274,17 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
           r === "CONFLICT" ? Effect.fail(new ConflictingIdError({ jobId: job.id })) : Effect.void),
       upsert: (job) => Effect.asVoid(write("upsert", job)),
       update: (job) => Effect.map(write("update", job), (r) => r === "OK"),
-      delete: (id) => Effect.map(simple("delete", "delete", [id]), (n) => num(n) > 0),
-      deleteAll: Effect.asVoid(simple("deleteAll", "deleteAll", [])),
+      delete: (id) =>
+        Effect.map(simple("delete", "delete", [id]), (n) => {
+          records.delete(id)
+          return num(n) > 0
+        }),
+      deleteAll: Effect.map(simple("deleteAll", "deleteAll", []), () => records.clear()),
       select: (id) =>
         Effect.map(simple("select", "select", [id]), (reply) => {
           const [data, next, version, fence, owner, until, quarantined] = reply as Array<unknown>
           if (data === null || data === undefined || num(quarantined) === 1) return Option.none()
+          remember(id, num(version), String(data))
           return Option.some<EncodedRow>({
             id,
             data: String(data),
@@ -270,6 +313,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             // a lease is '<lease end>|<owner>'
             const held = lease![id]
             const bar = held === undefined ? -1 : held.indexOf("|")
+            if (version![id] !== undefined) remember(id, num(version![id]), data)
             rows.push({
               id,
               data,
@@ -299,16 +343,47 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             token(),
             memoTtl,
             Math.max(0, Math.floor(horizonMs ?? 0))
-          ])) as [number, number, Array<string>, Array<unknown>, Array<unknown>, Array<unknown>, Array<unknown>]
-          const [at, until, ids, datas, nexts, versions, fences] = reply
+          ])) as [number, number, Array<string>, string, string, string]
+          const [at, until, ids] = reply
+          // the columns as texts of numbers, '-' where absent
+          const column = (text: string) => (ids.length === 0 ? [] : String(text).split(" "))
+          const [nexts, versions, fences] = [column(reply[3]), column(reply[4]), column(reply[5])]
+          // the records not held at the version acquired, read in one call (a read: sent again on
+          // a lost reply). A record changed since (a user write) comes with the version acquired:
+          // its release is refused (compare-and-set) and the job planned again; a job removed
+          // since is left out.
+          const datas: Array<string | undefined> = []
+          const missing: Array<number> = []
+          for (let i = 0; i < ids.length; i++) {
+            const held = records.get(ids[i]!)
+            if (held !== undefined && held.version === num(versions[i])) datas.push(held.data)
+            else {
+              datas.push(undefined)
+              missing.push(i)
+            }
+          }
+          if (missing.length > 0) {
+            const [got, current] = (yield* claim("acquire", "records", missing.map((i) => ids[i]!))) as [
+              Array<unknown>,
+              Array<unknown>
+            ]
+            missing.forEach((i, j) => {
+              if (got[j] === null || got[j] === undefined) return
+              const data = String(got[j])
+              datas[i] = data
+              remember(ids[i]!, num(current[j]), data)
+            })
+          }
           const rows: Array<EncodedRow> = []
           for (let i = 0; i < ids.length; i++) {
+            const data = datas[i]
+            if (data === undefined) continue
             rows.push({
               id: ids[i]!,
-              data: String(datas[i]),
-              nextRunTime: numOrNull(nexts[i]),
+              data,
+              nextRunTime: nexts[i] === "-" ? null : num(nexts[i]),
               version: num(versions[i]),
-              fenceSeq: num(fences[i] ?? 0),
+              fenceSeq: fences[i] === "-" ? 0 : num(fences[i]),
               acquiredBy: owner,
               acquiredUntil: num(until)
             })
@@ -318,18 +393,23 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
       release: (owner, decisions, runLeaseMs) =>
         decisions.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
           const lease = runLeaseMs === undefined ? "" : runLeaseMs === null ? "null" : String(Math.ceil(runLeaseMs))
-          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length]
+          // the numbers as one text (see RELEASE), then the ids, then the removed jobs' records
+          const numbers: Array<string | number> = []
+          const removed: Array<string> = []
           for (const d of decisions) {
-            args.push(
-              d.id,
-              d.version,
-              d.next === null ? "-" : d.next.nextRunTime === null ? "" : String(d.next.nextRunTime),
-              d.next === null ? d.removedData ?? "" : "",
-              d.maxInstances,
-              d.runs.length
-            )
-            for (const r of d.runs) args.push(String(r.scheduledTime), r.state === "ready" ? "r" : "m", r.count, String(r.lastTime))
+            const next = d.next === null ? "-" : d.next.nextRunTime === null ? "p" : String(d.next.nextRunTime)
+            if (d.next === null) removed.push(d.removedData ?? "")
+            numbers.push(d.version, next, d.maxInstances, d.runs.length)
+            for (const r of d.runs) {
+              const t = String(r.scheduledTime)
+              const code = r.state === "ready" ? "r" : "m"
+              if (r.count === 1 && r.lastTime === r.scheduledTime) numbers.push(t, code)
+              else numbers.push(t, code.toUpperCase(), r.count, String(r.lastTime))
+            }
           }
+          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length, numbers.join(" ")]
+          for (const d of decisions) args.push(d.id)
+          for (const data of removed) args.push(data)
           const lines = String(yield* claim("release", "release", args)).split("\n")
           const at = Number(lines[0])
           return decisions.map((d, i): RowOutcome => {
@@ -421,6 +501,7 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             const run = normalizeRun(JSON.parse(text) as Record<string, unknown>, jobId)
             if (kind === "a") abandoned.push(run)
             else {
+              if (version !== "0") remember(run.jobId, num(version), data)
               runs.push({
                 run,
                 job: {
@@ -504,17 +585,27 @@ const subscribe = (
 
 /**
  * Connects to Redis with `ioredis` (imported only now) — or uses `options.client` — loads the
- * scripts and builds the store; the connection closes with the scope. Fails with `StoreError`
- * when `ioredis` is not installed or the first connection does not succeed in time.
+ * scripts and builds the store; the connection closes with the scope. While Redis is unreachable
+ * the connection and the script load are tried again for up to `startRetryMs` (each failure
+ * logged, each attempt with a client of its own, closed when it fails). Fails with `StoreError`
+ * when `ioredis` is not installed, the prefix is empty (operation `configure`, at once) or no
+ * attempt succeeds in time.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.gen(function*() {
-    let client = options.client
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    if (typeof prefix !== "string" || prefix === "") {
+      return yield* new StoreError({
+        store: NAME,
+        operation: CONFIGURE,
+        reason: `prefix must be a non-empty string, got ${JSON.stringify(prefix)}`
+      })
+    }
     let Redis: IoRedisModule["default"] | undefined
-    if (client === undefined) {
+    if (options.client === undefined) {
       const { default: Loaded } = yield* Effect.tryPromise({
         try: () => import("ioredis") as unknown as Promise<IoRedisModule>,
         catch: (e) =>
@@ -525,43 +616,56 @@ export const make = (options: Options = {}): Effect.Effect<JobStoreService, Stor
           })
       })
       Redis = Loaded
-      const url = options.url ?? "redis://127.0.0.1:6379"
-      const own = yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const c = new Loaded(url, {
-            lazyConnect: true,
-            // fail fast while disconnected: the scheduler retries after jobstoreRetryInterval,
-            // and a claim in flight is asked for again by token (never resent blindly)
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            autoResendUnfulfilledCommands: false,
-            commandTimeout: options.commandTimeoutMs ?? 10_000,
-            connectTimeout: options.connectTimeoutMs ?? 10_000,
-            retryStrategy: (times: number) => Math.min(50 * times, 1000),
-            ...options.connection
-          })
-          c.on("error", () => {}) // reported through the failed commands
-          return c
-        }),
-        (c) => Effect.promise(() => c.quit().then(() => undefined, () => c.disconnect()))
-      )
-      yield* Effect.tryPromise({ try: () => own.connect(), catch: fail("connect") }).pipe(
-        Effect.timeoutFail({
-          duration: Duration.millis(options.connectTimeoutMs ?? 10_000),
-          onTimeout: () => new StoreError({ store: NAME, operation: "connect", reason: `no connection to ${url}` })
-        })
-      )
-      client = own
     }
-    const c = client
-    yield* Effect.tryPromise({
-      try: () => Promise.all(Object.values(SCRIPTS).map((source) => c.script("LOAD", source))),
-      catch: fail("load scripts")
+    const url = options.url ?? "redis://127.0.0.1:6379"
+    /** One attempt: a client of its own (closed with the attempt's scope), connected, scripts loaded. */
+    const start = Effect.gen(function*() {
+      let client = options.client
+      if (Redis !== undefined) {
+        const Loaded = Redis
+        const own = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const c = new Loaded(url, {
+              lazyConnect: true,
+              // fail fast while disconnected: the scheduler retries after jobstoreRetryInterval,
+              // and a claim in flight is asked for again by token (never resent blindly)
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 0,
+              autoResendUnfulfilledCommands: false,
+              commandTimeout: options.commandTimeoutMs ?? 10_000,
+              connectTimeout: options.connectTimeoutMs ?? 10_000,
+              retryStrategy: (times: number) => Math.min(50 * times, 1000),
+              ...options.connection
+            })
+            c.on("error", () => {}) // reported through the failed commands
+            return c
+          }),
+          // a client that never got ready (a failed attempt) is dropped at once: a QUIT would wait
+          (c) =>
+            c.status === "ready"
+              ? Effect.promise(() => c.quit().then(() => undefined, () => c.disconnect()))
+              : Effect.sync(() => c.disconnect())
+        )
+        yield* Effect.tryPromise({ try: () => own.connect(), catch: fail("connect") }).pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(options.connectTimeoutMs ?? 10_000),
+            onTimeout: () => new StoreError({ store: NAME, operation: "connect", reason: `no connection to ${url}` })
+          })
+        )
+        client = own
+      }
+      const c = client!
+      yield* Effect.tryPromise({
+        try: () => Promise.all(Object.values(SCRIPTS).map((source) => c.script("LOAD", source))),
+        catch: fail("load scripts")
+      })
+      return c
     })
+    const c = yield* retryingStart(start, options.startRetryMs)
     const driver = yield* makeDriver(c, options)
     const changes = Redis === undefined
       ? undefined
-      : subscribe(Redis, options.url ?? "redis://127.0.0.1:6379", `${options.prefix ?? DEFAULT_PREFIX}:wakeup`, options.connection)
+      : subscribe(Redis, url, `${prefix}:wakeup`, options.connection)
     return makeEncoded({ ...driver, changes }, options)
   })
 
@@ -587,7 +691,8 @@ const asNumber = (options: Readonly<Record<string, unknown>>, key: string): Effe
 /**
  * Reads the plugin options of alias `redis`: `url`, or APScheduler's `host` / `port` / `db` /
  * `password` / `username`; `prefix` (or APScheduler's `jobs_key` prefix); `clock`;
- * `runRetentionMs`; `retryWindowMs`; `commandTimeoutMs`; `connectTimeoutMs`.
+ * `runRetentionMs`; `retryWindowMs`; `commandTimeoutMs`; `connectTimeoutMs`; `purgeIntervalMs`;
+ * `startRetryMs`.
  *
  * @since 0.1.0
  * @category constructors
@@ -608,6 +713,7 @@ export const optionsFromPlugin = (raw: Readonly<Record<string, unknown>>): Effec
       "commandTimeoutMs",
       "connectTimeoutMs",
       "purgeIntervalMs",
+      "startRetryMs",
       "connection"
     ])
     for (const key of Object.keys(raw)) {
@@ -641,7 +747,8 @@ export const optionsFromPlugin = (raw: Readonly<Record<string, unknown>>): Effec
       retryWindowMs: yield* asNumber(raw, "retryWindowMs"),
       commandTimeoutMs: yield* asNumber(raw, "commandTimeoutMs"),
       connectTimeoutMs: yield* asNumber(raw, "connectTimeoutMs"),
-      purgeIntervalMs: yield* asNumber(raw, "purgeIntervalMs")
+      purgeIntervalMs: yield* asNumber(raw, "purgeIntervalMs"),
+      startRetryMs: yield* asNumber(raw, "startRetryMs")
     }
   })
 

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -67,7 +68,7 @@ describe("RedisJobStore", () => {
         const [run] = started(
           (yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!
         )
-        // layout 2: one hash of runs, named <scheduledTime>|<jobId>; the job's live run listed, its lease end indexed
+        // one hash of runs, named <scheduledTime>|<jobId>; the job's live run listed, its lease end indexed
         expect(JSON.parse((yield* Effect.promise(() => raw.hget(`${p}:runs`, `${T0}|lay-x`)))!)).toMatchObject({
           scheduledTime: T0,
           fence: run!.fence,
@@ -76,7 +77,7 @@ describe("RedisJobStore", () => {
         expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|lay-x`))).toBe(String(T0 + 30_000))
         expect(yield* Effect.promise(() => raw.zrangebylex(`${p}:run_index`, "-", "+"))).toEqual([`lay-x|${T0}`])
         expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "lay-x"))).toBe(String(T0))
-        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("2")
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 1000))
         expect(yield* Effect.promise(() => raw.get(`${p}:schema`))).toBe("1")
         const keys = yield* Effect.promise(() => raw.keys(`${p}:*`))
@@ -119,6 +120,113 @@ describe("RedisJobStore", () => {
         expect(error.message).toContain("key layout 1")
         expect((yield* Effect.flip(acquire(store, { owner: A }))).reason).toContain("key layout 1")
         expect(yield* Effect.promise(() => raw.hexists(`${p}:jobs`, "l1-x"))).toBe(0)
+      })))
+
+  it.effect("acquire sends no job record the store holds at its version: a job another store wrote is read once, then acquired by version only", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:records`
+      const peer = yield* Layer.build(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect" }))
+      const writer = Context.get(peer, JobStore)
+      const ids = Array.from({ length: 20 }, (_, i) => `rec-${i}`)
+      for (const id of ids) yield* writer.add(makeJob(id, T0), false)
+      // this store's own client, its script replies seen
+      const replies: Array<{ readonly script: string; readonly reply: string }> = []
+      const names = new Map(Object.entries(SCRIPTS).map(([name, source]) => [createHash("sha1").update(source).digest("hex"), name]))
+      const inner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+      yield* Effect.addFinalizer(() => Effect.sync(() => inner.disconnect()))
+      const client: RedisJobStore.RedisClient = {
+        evalsha: async (sha, n, ...args) => {
+          const reply = await inner.evalsha(sha, n, ...args)
+          // (the purge of old runs, once a minute, is left out)
+          if (names.get(sha) !== "purge") replies.push({ script: names.get(sha) ?? sha, reply: JSON.stringify(reply) })
+          return reply
+        },
+        script: (sub, source) => inner.script(sub, source),
+        zrange: (key, start, stop) => inner.zrange(key, start, stop, "WITHSCORES"),
+        hgetall: (key) => inner.hgetall(key),
+        multi: () => inner.multi(),
+        connect: () => inner.connect(),
+        quit: () => inner.quit(),
+        disconnect: () => inner.disconnect(),
+        get status() {
+          return inner.status
+        }
+      }
+      const store = yield* RedisJobStore.make({ client, prefix: p, clock: "effect" })
+      const record = (id: string) => Effect.promise(() => raw.hget(`${p}:jobs`, id))
+      const claimAll = Effect.gen(function*() {
+        replies.length = 0
+        const got = yield* acquire(store, { owner: A })
+        // released as due again (next run time unchanged, no run): acquired again next time
+        yield* store.release(A, got.jobs.map((leased) => ({ leased, plan: plan({ nextRunTime: T0 }) })))
+        return got.jobs.map((l) => l.job)
+      })
+      // first claim: the versions, then the records this store does not hold, in one call
+      const first = yield* claimAll
+      expect(first.map((j) => j.id).sort()).toEqual([...ids].sort())
+      expect(replies.map((r) => r.script)).toEqual(["acquire", "records", "release"])
+      const rec0 = (yield* record("rec-0"))!
+      expect(replies[0]!.reply).not.toContain("tasks:noop")
+      expect(replies[1]!.reply).toContain(JSON.stringify(rec0))
+      // again: by version only, no record in any reply
+      const second = yield* claimAll
+      expect(second).toEqual(first)
+      expect(replies.map((r) => r.script)).toEqual(["acquire", "release"])
+      expect(replies.every((r) => !r.reply.includes("tasks:noop"))).toBe(true)
+      // a job the peer changes has a new version: its record alone is read again
+      yield* writer.update(makeJob("rec-3", T0, { args: ["changed"] }))
+      const third = yield* claimAll
+      expect(replies.map((r) => r.script)).toEqual(["acquire", "records", "release"])
+      expect(JSON.parse(replies[1]!.reply)[0]).toEqual([yield* record("rec-3")])
+      expect(third.find((j) => j.id === "rec-3")!.args).toEqual(["changed"])
+    }).pipe(Effect.scoped))
+
+  it.effect("a job removed and added again under its id by another store is acquired with its new record (a version is never given twice)", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:readd`
+      const one = Context.get(yield* Layer.build(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect" })), JobStore)
+      const two = Context.get(yield* Layer.build(RedisJobStore.layer({ url: REDIS_URL, prefix: p, clock: "effect" })), JobStore)
+      yield* one.add(makeJob("re-x", T0, { args: ["first"] }), false)
+      const leased = yield* lease(one, A, "re-x")
+      expect(leased.job.args).toEqual(["first"])
+      yield* one.release(A, [{ leased, plan: plan({ nextRunTime: T0 }) }])
+      // the other store removes it and adds it again, changed: the first store holds the old record
+      yield* two.remove("re-x")
+      yield* two.add(makeJob("re-x", T0, { args: ["second"] }), false)
+      const again = yield* lease(one, A, "re-x")
+      expect(again.job.args).toEqual(["second"])
+      expect(again.version).not.toBe(leased.version)
+    }).pipe(Effect.scoped))
+
+  it.effect("a prefix in key layout 2 is read, and upgraded to layout 3 by its first write (versions drawn above layout 2's); a newer layout is refused", () =>
+    withStore("layout2", (store, p) =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(T0)
+        // what layout 2 left: the same keys, versions counted per job from 1, no P:version_seq
+        yield* store.add(makeJob("l2-x", T0, { args: ["two"] }), false)
+        yield* Effect.promise(() => raw.set(`${p}:layout`, "2"))
+        yield* Effect.promise(() => raw.del(`${p}:version_seq`))
+        yield* Effect.promise(() => raw.hset(`${p}:version`, "l2-x", "1"))
+        // a store of this version that never saw it (a process started on it) reads it
+        const fresh = yield* Effect.scoped(
+          Effect.flatMap(RedisJobStore.make({ url: REDIS_URL, prefix: p, clock: "effect" }), (other) =>
+            Effect.gen(function*() {
+              const leased = yield* lease(other, A, "l2-x")
+              expect([leased.job.args, leased.version]).toEqual([["two"], 1])
+              return other
+            }))
+        )
+        expect(fresh).toBeDefined()
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
+        yield* store.add(makeJob("l2-y", T0), false)
+        const version = Number(yield* Effect.promise(() => raw.hget(`${p}:version`, "l2-y")))
+        expect(version).toBeGreaterThan(1e15)
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
+        yield* Effect.promise(() => raw.set(`${p}:layout`, "4"))
+        const error = yield* Effect.flip(store.add(makeJob("l2-z", T0), false))
+        expect(error.message).toContain("key layout 4, newer than this version knows (3)")
       })))
 
   it.effect("job ids holding '|' share an index range but never each other's runs or instance slots", () =>
@@ -450,10 +558,17 @@ describe("RedisJobStore", () => {
         for (const id of ["good-1", "bad-json", "bad-spec", "good-2"]) {
           yield* scheduler.addJob("tick", { id, trigger: "interval", triggerArgs: { seconds: 10 } })
         }
-        // corrupt two entries behind the store's back
-        yield* Effect.promise(() => raw.hset(`${p}:jobs`, "bad-json", "{not json"))
+        // corrupt two entries behind the store's back, each with a version never given before
+        // (as every write does: a store holding a job's record at its version reads it no more)
+        const corrupt = (id: string, data: string) =>
+          Effect.promise(async () => {
+            const version = await raw.incr(`${p}:version_seq`)
+            await raw.hset(`${p}:jobs`, id, data)
+            await raw.hset(`${p}:version`, id, String(version))
+          })
+        yield* corrupt("bad-json", "{not json")
         const spec = (yield* Effect.promise(() => raw.hget(`${p}:jobs`, "bad-spec")))!
-        yield* Effect.promise(() => raw.hset(`${p}:jobs`, "bad-spec", spec.replace("\"seconds\":10", "\"seconds\":-1")))
+        yield* corrupt("bad-spec", spec.replace("\"seconds\":10", "\"seconds\":-1"))
         const events = yield* TestScheduler.advance("10 seconds")
         // wait for the real I/O of the runs
         let ran: ReadonlyArray<number> = []
@@ -506,7 +621,7 @@ describe("RedisJobStore", () => {
   it.effect("a store that cannot connect fails with a StoreError naming the operation", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Effect.provide(JobStore, RedisJobStore.layer({ url: "redis://127.0.0.1:1", connectTimeoutMs: 300 }))
+        Effect.provide(JobStore, RedisJobStore.layer({ url: "redis://127.0.0.1:1", connectTimeoutMs: 300, startRetryMs: 0 }))
       )
       expect(error).toMatchObject({ _tag: "StoreError", store: "redis", operation: "connect" })
     }).pipe(Effect.scoped), { timeout: 10_000 })

@@ -3,10 +3,15 @@
  * `complete`) and each user write is one script, so every step is atomic on the server. They
  * read the time with `TIME` unless the caller passes its `now` (the store's `clock: "effect"`).
  *
- * Key layout 2, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
+ * Key layout 3, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
  * its KEYS (no key name is built in Lua):
  * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
- *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; `P:lease` hash id →
+ *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; a job's version is
+ *   drawn from `P:version_seq` (`INCR`; started at Redis `TIME` in µs when absent) by every
+ *   write of the job, so it is never given twice under a prefix, not even to a job removed and
+ *   added again under its id: `(id, version)` names one record, which a client may keep and
+ *   `acquire` does not send again (it returns versions, the records are read on their own when
+ *   a client does not hold that version); `P:lease` hash id →
  *   `<lease end>|<owner>` (absent or `''`: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
  *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
  *   the runs of a job that was removed (written when it is removed: while the job exists its
@@ -30,14 +35,19 @@
  *   purge's index).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
- *   schema version; `P:layout` the key layout (`2`).
+ *   schema version; `P:layout` the key layout (`3`).
  *
- * Layout 1 (before this one: `P:runs:<jobId>` hashes, `P:live:<jobId>` sorted sets, `P:leases`)
+ * Layout 2 (the same keys; a version counted per job from 1, so a job removed and added again
+ * got version 1 again) is upgraded in place by the first script that writes: `P:layout` is set
+ * to 3 and the next versions are drawn above every version layout 2 gave (`P:version_seq` starts
+ * at Redis `TIME` in µs). A store of the version before (layout 2) then refuses the prefix on
+ * write, so no version is ever counted from 1 again there.
+ * Layout 1 (before that: `P:runs:<jobId>` hashes, `P:live:<jobId>` sorted sets, `P:leases`)
  * is not migrated: a prefix written by it has `P:schema` without `P:layout`, and every script
  * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..16]). */
+/** The fixed keys every script gets, in this order (KEYS[1..17]). */
 export const KEY_NAMES = [
   "jobs",
   "next",
@@ -54,17 +64,18 @@ export const KEY_NAMES = [
   "run_index",
   "live",
   "live_runs",
-  "live_jobs"
+  "live_jobs",
+  "version_seq"
 ] as const
 
 /** The key layout this version reads and writes (`P:layout`). */
-export const LAYOUT = 2
+export const LAYOUT = 3
 
 const HEADER = `
 local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-local K_LIVE_JOBS = KEYS[16]
+local K_LIVE_JOBS, K_VSEQ = KEYS[16], KEYS[17]
 -- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none (absent, or
 -- '' once released)
 local function lease_of(v)
@@ -88,10 +99,17 @@ local function schema_error()
     return 'SCHEMA the store holds persisted schema version ' .. tostring(v) .. ', newer than this version knows (1): refusing to write'
   else
     local layout = redis.call('GET', K_LAYOUT)
-    if layout ~= '${LAYOUT}' then
-      return 'LAYOUT the keys under this prefix have Redis key layout ' .. (layout == false and '1' or tostring(layout)) ..
-        ' (per-job run keys), this version reads layout ${LAYOUT} only and does not migrate it: refusing to write;' ..
+    if layout == '2' then
+      -- layout 2 is upgraded in place: the next version drawn is above any it gave (see WRITE),
+      -- and a store of the version before refuses the prefix from now on
+      redis.call('SET', K_LAYOUT, '${LAYOUT}')
+    elseif layout == false then
+      return 'LAYOUT the keys under this prefix have Redis key layout 1' ..
+        ' (per-job run keys), this version reads layouts 2 and ${LAYOUT} only and does not migrate it: refusing to write;' ..
         ' use a new prefix (or delete the old keys)'
+    elseif layout ~= '${LAYOUT}' then
+      return 'LAYOUT the keys under this prefix have Redis key layout ' .. tostring(layout) ..
+        ', newer than this version knows (${LAYOUT}): refusing to write'
     end
   end
   return nil
@@ -209,8 +227,8 @@ end
 /**
  * User writes. ARGV: mode (`insert` | `upsert` | `update`), id, next run time (`''`: paused),
  * data, wake-up channel (`''`: none; the job id is published there, a hint to the peers' loops).
- * Returns `OK`, `CONFLICT` (insert of an existing id) or `MISSING` (update of an absent or
- * quarantined id).
+ * Returns `OK <version>` (the job's new version), `CONFLICT` (insert of an existing id) or
+ * `MISSING` (update of an absent or quarantined id).
  */
 export const WRITE = HEADER + `
 local bad = schema_error()
@@ -221,11 +239,17 @@ if mode == 'insert' and exists then return 'CONFLICT' end
 if mode == 'update' and ((not exists) or redis.call('HEXISTS', K_QUAR, id) == 1) then return 'MISSING' end
 redis.call('HSET', K_JOBS, id, data)
 forward_parked(id)
+-- a version never given before under this prefix (absent: a new prefix, or one in layout 2, whose
+-- versions are counts per job: far below the time in µs)
+if redis.call('EXISTS', K_VSEQ) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', K_VSEQ, t[1] .. string.format('%06d', tonumber(t[2])))
+end
+local version = s(redis.call('INCR', K_VSEQ))
+redis.call('HSET', K_VERSION, id, version)
 if exists then
-  redis.call('HINCRBY', K_VERSION, id, 1)
   redis.call('HDEL', K_QUAR, id)
 else
-  redis.call('HSET', K_VERSION, id, 1)
   local fmax = redis.call('HGET', K_FMAX, id)
   redis.call('HSET', K_FENCE, id, fmax or 0)
   clear_lease(id)
@@ -234,7 +258,7 @@ end
 if nxt == '' then redis.call('HDEL', K_NEXT, id) else redis.call('HSET', K_NEXT, id, nxt) end
 rescore(id)
 if ARGV[5] and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], id) end
-return 'OK'
+return 'OK ' .. version
 `
 
 /** Deletes a job row (quarantined or not); its runs stay. ARGV: id. Returns 1 when it existed. */
@@ -280,13 +304,16 @@ return 1
 /**
  * acquire. ARGV: now (\`''\`: Redis TIME), owner, limit, lease ms, prefix, token, memo ttl (s),
  * horizon ms (jobs due up to now + horizon; a live lease is judged at now).
- * Returns { now, until, ids, datas, nexts, versions, fences }.
+ * Returns { now, until, ids, nexts, versions, fences }, the last three each one text of
+ * space-separated numbers (\`-\` where a column is absent; one reply value instead of one per
+ * job), and no records (a caller holding a job's version has its record; the others are read
+ * with RECORDS).
  */
 export const ACQUIRE = HEADER + `
 local now = clock(ARGV[1])
 local owner, limit, lease, prefix, token, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local memo_key = prefix .. ':memo:' .. token
-local ids, untl, datas
+local ids, untl, versions
 local memo = redis.call('GET', memo_key)
 if memo ~= false then
   -- a retry of a call that was applied: the rows it leased that are still ours
@@ -303,22 +330,22 @@ else
   untl = now + lease
   ids = {}
   if limit > 0 then
-    -- jobs due by now + horizon, their records at once (one HMGET, not a call per id): a member
-    -- without one is dropped; a live lease (judged at now) is left alone
+    -- jobs due by now + horizon, their versions at once (one HMGET, not a call per id): a member
+    -- without one (no job) is dropped; a live lease (judged at now) is left alone
     local horizon = tonumber(ARGV[8]) or 0
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
-    datas = hmget(K_JOBS, cand)
+    versions = hmget(K_VERSION, cand)
     local cand_leases = hmget(K_LEASE, cand)
     local kept = {}
     for i, id in ipairs(cand) do
       local lease_end = lease_of(cand_leases[i])
-      if datas[i] == false then
+      if versions[i] == false then
         redis.call('ZREM', K_DUE, id)
       elseif lease_end == nil or tonumber(lease_end) <= now then
-        ids[#ids + 1] = id; kept[#kept + 1] = datas[i]
+        ids[#ids + 1] = id; kept[#kept + 1] = versions[i]
       end
     end
-    datas = kept
+    versions = kept
   end
   if #ids > 0 then
     local leases, scores = {}, {}
@@ -335,18 +362,35 @@ else
     redis.call('SET', memo_key, cjson.encode(m), 'EX', ttl)
   end
 end
-if #ids == 0 then return { now, untl, {}, {}, {}, {}, {} } end
-if datas == nil then datas = hmget(K_JOBS, ids) end
-return { now, untl, ids, datas, hmget(K_NEXT, ids), hmget(K_VERSION, ids), hmget(K_FENCE, ids) }
+if #ids == 0 then return { now, untl, {}, '', '', '' } end
+if versions == nil then versions = hmget(K_VERSION, ids) end
+local nexts, fences = hmget(K_NEXT, ids), hmget(K_FENCE, ids)
+for i = 1, #ids do
+  if nexts[i] == false then nexts[i] = '-' end
+  if versions[i] == false then versions[i] = '-' end
+  if fences[i] == false then fences[i] = '-' end
+end
+return { now, untl, ids, table.concat(nexts, ' '), table.concat(versions, ' '), table.concat(fences, ' ') }
+`
+
+/**
+ * The records of jobs and their versions, read together. ARGV: ids. Returns { datas, versions }
+ * (\`false\` where a job is gone).
+ */
+export const RECORDS = HEADER + `
+return { hmget(K_JOBS, ARGV), hmget(K_VERSION, ARGV) }
 `
 
 /**
  * release. ARGV: now, prefix, owner, run lease (\`''\`: the job's lease end, \`'null'\`: until
- * completed, else ms), token, memo ttl (s), then the decisions flat (no JSON to decode): their
- * count, and per decision id, version, next (\`'-'\` remove, \`''\` paused, else the next run
- * time; the job's record is never rewritten), the removed job's record (\`''\` unless next is
- * \`'-'\`: it goes on the runs it starts), maxInstances, the number of runs, and per run
- * scheduled time, state (\`m\` missed, \`r\` ready), count, last time (integer texts). Returns \`now\` then, per decision, \`R\`
+ * completed, else ms), token, memo ttl (s), the number of decisions n, then the decisions (no
+ * JSON to decode, a handful of arguments for the whole batch: each argument costs the client and
+ * the server): their numbers as one text of space-separated tokens, per decision version, next
+ * (\`-\` remove, \`p\` paused, else the next run time; the job's record is never rewritten),
+ * maxInstances, the number of runs, and per run its scheduled time and state (\`r\` ready, \`m\`
+ * missed, with count 1 and the scheduled time as last time; \`R\`, \`M\` followed by the count
+ * and the last time: a missed summary); then the n job ids, one argument each (any text); then the records of the jobs
+ * removed (next \`-\`), in their order (they go on the runs they start). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
  * The commands do not grow with the batch: the jobs' columns, their live runs (\`P:live_runs\`)
@@ -362,37 +406,68 @@ local bad = schema_error()
 if bad then return redis.error_reply(bad) end
 local now = clock(ARGV[1])
 local now_text = s(now)
--- read the decisions
-local decisions = {}
+-- read the decisions into flat columns, per decision (d_) and per planned run (r_): no table per
+-- decision or run. Numbers stay the texts they came as (a conversion costs, and only a few are
+-- needed as numbers; a version is compared as text, both sides the integer's canonical text)
+local count = tonumber(ARGV[7])
 local ids = {}
-local a = 8
-for i = 1, tonumber(ARGV[7]) do
-  local d = { id = ARGV[a], version = tonumber(ARGV[a + 1]), next = ARGV[a + 2], data = ARGV[a + 3],
-    max = tonumber(ARGV[a + 4]), runs = {} }
-  local n = tonumber(ARGV[a + 5])
-  a = a + 6
-  for j = 1, n do
-    d.runs[j] = { t = ARGV[a], tn = tonumber(ARGV[a]), state = ARGV[a + 1], count = ARGV[a + 2], last = ARGV[a + 3] }
-    a = a + 4
+for i = 1, count do ids[i] = ARGV[8 + i] end
+local d_version, d_next, d_data, d_max, d_first, d_n = {}, {}, {}, {}, {}, {}
+local r_t, r_state, r_count, r_last, r_member = {}, {}, {}, {}, {}
+local by_time = function(x, y) return tonumber(x.t) < tonumber(y.t) end
+local token_of = string.gmatch(ARGV[8], '%S+')
+local removed_at = 9 + count
+local k = 0
+for i = 1, count do
+  local version, nxt, max, n = token_of(), token_of(), token_of(), tonumber(token_of())
+  local data = ''
+  if nxt == '-' then
+    data = ARGV[removed_at]; removed_at = removed_at + 1
+  elseif nxt == 'p' then
+    nxt = ''
   end
-  decisions[i] = d
-  ids[i] = d.id
+  d_version[i], d_next[i], d_data[i], d_max[i], d_first[i], d_n[i] = version, nxt, data, max, k + 1, n
+  for _ = 1, n do
+    k = k + 1
+    local t, state = token_of(), token_of()
+    r_t[k] = t
+    if state == 'M' or state == 'R' then
+      r_state[k], r_count[k], r_last[k] = string.lower(state), token_of(), token_of()
+    else
+      r_state[k] = state -- count 1, last time the scheduled time
+    end
+  end
+  if n > 1 then
+    -- in time order (fences are given in it)
+    local first, list = k - n + 1, {}
+    for j = 0, n - 1 do list[j + 1] = { t = r_t[first + j], state = r_state[first + j], count = r_count[first + j], last = r_last[first + j] } end
+    table.sort(list, by_time)
+    for j = 0, n - 1 do
+      local e = list[j + 1]
+      r_t[first + j], r_state[first + j], r_count[first + j], r_last[first + j] = e.t, e.state, e.count, e.last
+    end
+  end
 end
 -- the columns of every job at once; the writes gathered into variadic commands below
 local leases, versions = hmget(K_LEASE, ids), hmget(K_VERSION, ids)
 local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
-local set_next, del_next, set_fence, cleared, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
+local set_next, del_next, set_fence, released, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
+local n_set_next, n_del_next, n_set_fence, n_released, n_due_add, n_due_rem = 0, 0, 0, 0, 0, 0
 local seen = {}
 local out = { now_text }
 -- pass 1: which decisions apply (compare-and-set on owner, lease and version), and skipped ones
-local accepted, members = {}, {}
-for i, d in ipairs(decisions) do
-  local id = d.id
-  local u, o = lease_of(leases[i])
+local accepted, members, lease_ends, skipped_of = {}, {}, {}, {}
+local n_accepted, n_members = 0, 0
+for i = 1, count do
+  local id = ids[i]
+  -- the lease '<lease end>|<owner>' (absent or '': none)
+  local u, o = nil, nil
+  local held = leases[i]
+  if held then u, o = string.match(held, '^([^|]*)|(.*)$') end
   -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
   if seen[id] or versions[i] == false or o ~= owner or tonumber(u) <= now then
     out[i + 1] = 'R'
-  elseif tonumber(versions[i]) ~= d.version then
+  elseif versions[i] ~= d_version[i] then
     -- a user write while leased: clear the lease, plan again on a later pass
     seen[id] = true
     clear_lease(id)
@@ -400,104 +475,125 @@ for i, d in ipairs(decisions) do
     out[i + 1] = 'R'
   else
     seen[id] = true
-    d.i, d.u = i, u
+    lease_ends[i] = u
     local has_ready = false
-    for _, p in ipairs(d.runs) do
-      if p.state == 'r' then has_ready = true end
-      p.member = p.t .. '|' .. id
-      members[#members + 1] = p.member
+    local first = d_first[i]
+    for j = first, first + d_n[i] - 1 do
+      if r_state[j] == 'r' then has_ready = true end
+      local member = r_t[j] .. '|' .. id
+      r_member[j] = member
+      n_members = n_members + 1
+      members[n_members] = member
     end
     -- the live runs listed, expired leases included: below maxInstances, no need to read leases
     local v = lives[i]
-    local n = 0
-    if v ~= false and v ~= '' then n = select(2, string.gsub(v, ' ', ' ')) + 1 end
-    d.skipped = has_ready and n >= d.max and live_count(id, now, v) >= d.max
-    if #d.runs > 1 then table.sort(d.runs, function(x, y) return x.tn < y.tn end) end
-    accepted[#accepted + 1] = d
+    if has_ready and ((v and v ~= '') or tonumber(d_max[i]) <= 0) then
+      local max = tonumber(d_max[i])
+      local n = (v and v ~= '') and select(2, string.gsub(v, ' ', ' ')) + 1 or 0
+      skipped_of[i] = n >= max and live_count(id, now, v) >= max
+    end
+    n_accepted = n_accepted + 1
+    accepted[n_accepted] = i
   end
 end
 -- a second insert of a key is a no-op: the planned runs that exist already, read at once
 local exists = {}
 local found = hmget(K_RUNS, members)
-for j, m in ipairs(members) do if found[j] ~= false then exists[m] = true end end
+for j = 1, n_members do if found[j] ~= false then exists[members[j]] = true end end
 local run_until, run_score = 'null', '+inf'
 if run_lease == 'null' then
 elseif run_lease ~= '' then
   run_until = s(now + tonumber(run_lease)); run_score = run_until
 end
 local owner_json = cjson.encode(owner)
-local missed_head = '{"scheduledTime":'
+local ready_head = ',"recordedAt":' .. now_text .. ',"state":"ready","fence":'
+local ready_owner = ',"attempt":1,"acquiredBy":' .. owner_json
 local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
-local n_runs, n_live = 0, 0
+local n_runs, n_live, n_live_runs, n_ended = 0, 0, 0, 0
 local live_jobs, n_live_jobs = {}, 0
 -- pass 2: the runs to insert, the jobs to move on
-for _, d in ipairs(accepted) do
-  local id, i, u = d.id, d.i, d.u
+for a = 1, n_accepted do
+  local i = accepted[a]
+  local u = lease_ends[i]
+  local id = ids[i]
+  local skipped = skipped_of[i]
   -- number to text conversions (sprintf in Lua) only where a value changes
   local fence_text = fences[i] or '0'
-  local fence_seq = tonumber(fence_text)
+  local fence_seq = nil
   local untl, score = run_until, run_score
   if run_lease == '' then untl, score = u, u end
   local lease_json = untl == 'null' and '' or (',"acquiredUntil":' .. untl)
   -- the last runs of a job this release removes carry its record (recovery runs them from it)
-  local job_data = (d.next == '-' and d.data ~= '') and (',"jobData":' .. cjson.encode(d.data)) or ''
-  local line = { d.skipped and '1' or '0', u }
-  local started = {}
+  local nxt = d_next[i]
+  local job_data = (nxt == '-' and d_data[i] ~= '') and (',"jobData":' .. cjson.encode(d_data[i])) or ''
+  local line = (skipped and '1 ' or '0 ') .. u
+  local started = nil
   local job_low = nil
-  for _, p in ipairs(d.runs) do
-    local member = p.member
+  local first = d_first[i]
+  for j = first, first + d_n[i] - 1 do
+    local member = r_member[j]
     if not exists[member] then
       exists[member] = true
-      local t = p.t
-      local ix = id .. '|' .. t
-      local tail = (p.count == '1' and p.last == t) and '' or (',"count":' .. p.count .. ',"lastTime":' .. p.last)
+      local t = r_t[j]
+      local tail = ''
+      local c = r_count[j]
+      if c ~= nil and (c ~= '1' or r_last[j] ~= t) then tail = ',"count":' .. c .. ',"lastTime":' .. r_last[j] end
+      local state = r_state[j]
       local text
-      if p.state == 'r' and not d.skipped then
-        fence_seq = fence_seq + 1
+      if state == 'r' and not skipped then
+        fence_seq = (fence_seq or tonumber(fence_text)) + 1
         local fence = tostring(fence_seq)
         fence_text = fence
-        text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"ready","fence":' .. fence ..
-          ',"attempt":1,"acquiredBy":' .. owner_json .. lease_json .. tail .. job_data .. '}'
-        line[#line + 1] = t .. ':' .. fence
+        text = '{"scheduledTime":' .. t .. ready_head .. fence .. ready_owner .. lease_json .. tail .. job_data .. '}'
+        line = line .. ' ' .. t .. ':' .. fence
         if score ~= '+inf' then
           n_live = n_live + 2
           live[n_live - 1] = score; live[n_live] = member
+          if job_low ~= score then
+            job_low = score
+            n_live_jobs = n_live_jobs + 2
+            live_jobs[n_live_jobs - 1] = score; live_jobs[n_live_jobs] = id
+          end
         end
-        started[#started + 1] = t
-        if score ~= '+inf' and job_low ~= score then
-          job_low = score
-          n_live_jobs = n_live_jobs + 2
-          live_jobs[n_live_jobs - 1] = score; live_jobs[n_live_jobs] = id
-        end
+        started = started and (started .. ' ' .. t) or t
       else
         text = '{"scheduledTime":' .. t .. ',"recordedAt":' .. now_text .. ',"state":"' ..
-          (p.state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
-        ended[#ended + 1] = now_text; ended[#ended + 1] = member
+          (state == 'r' and 'skipped' or 'missed') .. '","fence":0,"attempt":0,"endedAt":' .. now_text .. tail .. '}'
+        n_ended = n_ended + 2
+        ended[n_ended - 1] = now_text; ended[n_ended] = member
       end
       n_runs = n_runs + 2
       runs[n_runs - 1] = member; runs[n_runs] = text
-      run_index[n_runs - 1] = 0; run_index[n_runs] = ix
+      run_index[n_runs - 1] = 0; run_index[n_runs] = id .. '|' .. t
     end
   end
-  if #started > 0 then
+  if started then
     local v = lives[i]
-    live_runs[#live_runs + 1] = id
-    live_runs[#live_runs + 1] = ((v == false or v == '') and '' or (v .. ' ')) .. table.concat(started, ' ')
+    n_live_runs = n_live_runs + 2
+    live_runs[n_live_runs - 1] = id
+    live_runs[n_live_runs] = (v and v ~= '') and (v .. ' ' .. started) or started
   end
-  set_fence[#set_fence + 1] = id; set_fence[#set_fence + 1] = fence_text
-  if d.next == '-' then
+  n_set_fence = n_set_fence + 2
+  set_fence[n_set_fence - 1] = id; set_fence[n_set_fence] = fence_text
+  if nxt == '-' then
     removed[#removed + 1] = id
   else
-    cleared[#cleared + 1] = id
-    if d.next == '' then
-      del_next[#del_next + 1] = id
-      due_rem[#due_rem + 1] = id
+    -- released leases are '' (acquire writes the fields again: cheaper than new fields)
+    n_released = n_released + 2
+    released[n_released - 1] = id; released[n_released] = ''
+    if nxt == '' then
+      n_del_next = n_del_next + 1
+      del_next[n_del_next] = id
+      n_due_rem = n_due_rem + 1
+      due_rem[n_due_rem] = id
     else
-      set_next[#set_next + 1] = id; set_next[#set_next + 1] = d.next
-      due_add[#due_add + 1] = d.next; due_add[#due_add + 1] = id
+      n_set_next = n_set_next + 2
+      set_next[n_set_next - 1] = id; set_next[n_set_next] = nxt
+      n_due_add = n_due_add + 2
+      due_add[n_due_add - 1] = nxt; due_add[n_due_add] = id
     end
   end
-  out[i + 1] = table.concat(line, ' ')
+  out[i + 1] = line
 end
 if #runs > 0 then bulk('HSET', K_RUNS, runs); bulk('ZADD', K_RUN_INDEX, run_index) end
 if #live > 0 then bulk('ZADD', K_LIVE, live) end
@@ -507,12 +603,7 @@ if #ended > 0 then bulk('ZADD', K_ENDED, ended) end
 if #set_next > 0 then bulk('HSET', K_NEXT, set_next) end
 if #del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
 if #set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
--- released leases are '' (acquire writes the fields again: cheaper than new fields)
-if #cleared > 0 then
-  local released = {}
-  for j, id in ipairs(cleared) do released[2 * j - 1] = id; released[2 * j] = '' end
-  bulk('HSET', K_LEASE, released)
-end
+if #released > 0 then bulk('HSET', K_LEASE, released) end
 if #due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if #due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
@@ -907,6 +998,7 @@ export const SCRIPTS = {
   select: SELECT,
   quarantine: QUARANTINE,
   acquire: ACQUIRE,
+  records: RECORDS,
   release: RELEASE,
   complete: COMPLETE,
   purge: PURGE,

@@ -36,9 +36,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -50,6 +48,7 @@ import { ConfigError, StoreError } from "../../errors.js"
 import { makeEncoded, SCHEMA_VERSION } from "../EncodedJobStore.js"
 import { JobStore, type JobStoreService } from "../JobStore.js"
 import { Lock } from "../Lock.js"
+import { CONFIGURE, retryingStart } from "../internal/startRetry.js"
 import * as Driver from "./internal/driver.js"
 import { createTables, tables } from "./migrations.js"
 
@@ -122,9 +121,6 @@ const migrationsFor = (sql: SqlClient.SqlClient, prefix: string) =>
   Migrator.fromRecord({ "0001_create_jobs": createTables(sql, prefix) })
 
 const liveClock = Clock.make()
-
-/** The operation of the `StoreError` that refuses a store's options (never retried). */
-const CONFIGURE = "configure"
 
 /**
  * The clock source of a store built without `clock` (ARCHITECTURE §2, issue 11): the database's
@@ -496,63 +492,6 @@ const withClient = (
 ): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.flatMap(client, (sql) => Effect.provideService(make(options), SqlClient.SqlClient, sql))
 
-/** The default of `startRetryMs`. */
-const START_RETRY_MS = 60_000
-
-/**
- * The waits of a network store's start: 200 ms, doubling up to 5 s, while less than `boundMs`
- * (live clock) has passed since the first failure, the last wait cut to what is left of it; a
- * refused configuration is not retried. Each failure that is retried is logged with its wait.
- */
-const startRetries = (boundMs: number) =>
-  Schedule.exponential("200 millis").pipe(
-    Schedule.union(Schedule.spaced("5 seconds")),
-    Schedule.upTo(Duration.millis(boundMs)),
-    Schedule.intersect(Schedule.elapsed),
-    Schedule.intersect(Schedule.count),
-    Schedule.intersect(Schedule.identity<StoreError>()),
-    Schedule.whileOutput(([, error]) => error.operation !== CONFIGURE),
-    Schedule.modifyDelayEffect(([[[, elapsed], n], error], delay) => {
-      const left = Duration.subtract(Duration.millis(boundMs), elapsed)
-      const wait = Duration.min(delay, left)
-      return Effect.as(
-        Effect.logWarning(
-          `Job store "${error.store}" cannot start (attempt ${n + 1}): ${error.reason}; trying again in ${
-            Duration.toMillis(wait)
-          } ms (for up to ${Math.ceil(Duration.toSeconds(left))} s more)`
-        ),
-        wait
-      )
-    })
-  )
-
-/**
- * A network store's start (connect, migrate) retried while its database is unreachable, up to
- * `startRetryMs`: each attempt in a scope of its own (a failed attempt's pool is closed at once),
- * waits on the live clock (a TestClock in context must not stall them; the attempts keep the
- * caller's clock). A bad table prefix (`make` refuses it) is not retried.
- */
-const retryingStart = (
-  build: Effect.Effect<JobStoreService, StoreError, Scope.Scope>,
-  options: Options
-): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const bound = options.startRetryMs ?? START_RETRY_MS
-    if (bound <= 0) return yield* build
-    const outer = yield* Effect.scope
-    const clock = yield* Effect.clock
-    const attempt = Effect.flatMap(Scope.fork(outer, ExecutionStrategy.sequential), (inner) =>
-      build.pipe(
-        Scope.extend(inner),
-        Effect.onError((cause) => Scope.close(inner, Exit.failCause(cause))),
-        Effect.withClock(clock)
-      ))
-    return yield* attempt.pipe(
-      Effect.retry(startRetries(bound)),
-      Effect.withClock(liveClock)
-    )
-  })
-
 /**
  * Builds a SQLite store; the file is closed with the scope.
  *
@@ -569,7 +508,7 @@ export const makeSqlite = (options: SqliteOptions): Effect.Effect<JobStoreServic
  * @category constructors
  */
 export const makePg = (options: PgOptions): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
-  retryingStart(withClient(pgClient(options), options), options)
+  retryingStart(withClient(pgClient(options), options), options.startRetryMs)
 
 /**
  * Builds a MySQL / MariaDB store; the pool is closed with the scope.
@@ -582,7 +521,7 @@ export const makeMysql = (options: MysqlOptions): Effect.Effect<JobStoreService,
     checkIdleMs(options.name ?? "mysql", options.idleInTransactionTimeoutMs),
     retryingStart(
       withClient(mysqlClient(options), { ...options, idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 10_000 }),
-      options
+      options.startRetryMs
     )
   )
 
