@@ -157,6 +157,8 @@ export interface SqlJobStoreOptions {
   /** PostgreSQL / MariaDB: how long the server keeps a session idle inside a transaction (default 10 s). */
   readonly idleInTransactionTimeoutMs?: number | undefined
   readonly runRetentionMs?: number | undefined
+  /** PostgreSQL / MariaDB: how long a store built while its database is down keeps trying (default 60 s; 0: fail at once). */
+  readonly startRetryMs?: number | undefined
 }
 
 /**
@@ -180,6 +182,8 @@ export interface RedisJobStoreOptions {
   readonly commandTimeoutMs?: number | undefined
   readonly connectTimeoutMs?: number | undefined
   readonly purgeIntervalMs?: number | undefined
+  /** How long a store built while Redis is unreachable keeps trying (default 60 s; 0: fail at once). */
+  readonly startRetryMs?: number | undefined
 }
 
 /**

@@ -650,6 +650,7 @@ export const fromPluginOptions = (
       "idle_in_transaction_timeout_ms"
     )
     const runRetentionMs = yield* optionNumber(options, "runRetentionMs", "run_retention_ms")
+    const startRetryMs = yield* optionNumber(options, "startRetryMs", "start_retry_ms")
     if (clock !== undefined && clock !== "effect" && clock !== "database") {
       return yield* new ConfigError({ key: "clock", reason: `expected "effect" or "database", got ${JSON.stringify(clock)}` })
     }
@@ -672,7 +673,8 @@ export const fromPluginOptions = (
     const common: Options = {
       tablePrefix,
       clock: clock as ClockSource | undefined,
-      runRetentionMs: runRetentionMs === undefined ? undefined : Math.floor(runRetentionMs)
+      runRetentionMs: runRetentionMs === undefined ? undefined : Math.floor(runRetentionMs),
+      startRetryMs
     }
     const store = target.dialect === "sqlite"
       ? makeSqlite({

@@ -64,6 +64,18 @@ describe("SQL job store aliases", () => {
       expect(yield* withStore(store, ids)).toEqual(["tick"])
     }))
 
+  it.live("startRetryMs (start_retry_ms) reaches the store: 0 fails at once on a database that refuses connections", () =>
+    Effect.gen(function*() {
+      // nothing listens on port 1: without the option the store would keep trying for 60 s
+      const url = "postgres://postgres@127.0.0.1:1/test"
+      for (const store of [{ type: "sql", url, startRetryMs: 0 }, { type: "sqlalchemy", url, start_retry_ms: 0 }]) {
+        const started = Date.now()
+        const exit = yield* Effect.exit(withStore(store, ids))
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(Date.now() - started).toBeLessThan(4_000)
+      }
+    }), 10_000)
+
   it.effect("bad options are ConfigErrors naming the key", () =>
     Effect.gen(function*() {
       for (
@@ -73,7 +85,8 @@ describe("SQL job store aliases", () => {
           [{ type: "sqlite", filename: path.join(dir, "x.sqlite"), synchronous: "OFF" }, "synchronous"],
           [{ type: "sql", filename: path.join(dir, "x.sqlite"), tablePrefix: "no-dashes" }, "tablePrefix"],
           [{ type: "sql", filename: path.join(dir, "x.sqlite"), clock: "wall" }, "clock"],
-          [{ type: "sql", url: PG_URL, idleInTransactionTimeoutMs: "soon" }, "idleInTransactionTimeoutMs"]
+          [{ type: "sql", url: PG_URL, idleInTransactionTimeoutMs: "soon" }, "idleInTransactionTimeoutMs"],
+          [{ type: "sql", url: PG_URL, start_retry_ms: -1 }, "startRetryMs"]
         ] as const
       ) {
         const exit = yield* Effect.exit(withStore(store, ids))
