@@ -60,10 +60,10 @@ import type {
   RowDecision,
   RowOutcome
 } from "../../EncodedJobStore.js"
-import { SCHEMA_VERSION } from "../../EncodedJobStore.js"
 import { maxInstancesOf } from "../../EncodedJobStore.js"
 import type { Claim, RunKey, RunState } from "../../JobStore.js"
-import { tables } from "../migrations.js"
+// the SQL stores' schema version (their last migration), which the claims check
+import { SQL_SCHEMA_VERSION as SCHEMA_VERSION, tables } from "../migrations.js"
 
 /** The SQL dialects of the store. */
 export type Dialect = "sqlite" | "pg" | "mysql"
