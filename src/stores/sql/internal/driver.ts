@@ -31,14 +31,15 @@
  * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
  * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
  * batch). The rows go as one JSON parameter (PostgreSQL:
- * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`, joined first), so the
- * statements' text never varies with the batch. A transaction the database picked as a deadlock
+ * `jsonb_array_elements`; MySQL: `JSON_TABLE`, joined first), so the statements' text never
+ * varies with the batch; SQLite binds them as `VALUES` padded to a power of two (up to 1,024
+ * rows, then `json_each`), one text per size class. A transaction the database picked as a deadlock
  * victim (or a serialization failure) is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import type { SqlError } from "@effect/sql/SqlError"
-import type * as Statement from "@effect/sql/Statement"
+import * as Statement from "@effect/sql/Statement"
 import type { Fragment } from "@effect/sql/Statement"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -161,6 +162,12 @@ interface Column {
   readonly name: string
   readonly type: "id" | "text" | "bigint" | "int"
 }
+
+/**
+ * SQLite: the most rows a derived table passes as bound `VALUES` (of at most 16 columns: 16,384
+ * parameters, under SQLite's default limit of 32,766); a larger batch goes as JSON.
+ */
+const SQLITE_VALUES_ROWS = 1024
 
 const PG_TYPES = { id: "text", text: "text", bigint: "bigint", int: "int" } as const
 const MYSQL_TYPES = { id: "VARCHAR(255)", text: "LONGTEXT", bigint: "BIGINT", int: "INT" } as const
@@ -287,11 +294,49 @@ export const make = (
     const idsTable = (ids: ReadonlyArray<string>): Fragment =>
       sql`JSON_TABLE(${JSON.stringify(ids)}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) AS ids`
 
+    /** SQLite: the `VALUES` lists of {@link sqliteRows}, by width and number of rows. */
+    const valuesTexts = new Map<string, string>()
+
+    /**
+     * SQLite: a derived table of up to {@link SQLITE_VALUES_ROWS} rows as a `VALUES` list of bound
+     * parameters, padded with rows of `NULL` (left out) to the next power of two (at least 8), so a
+     * statement has one text per size class (prepared once, 1.9 ms for 1,024 rows of 8 columns,
+     * then found in the client's cache of 200 statements: 8 classes of 8 statements at most).
+     * `json_extract` of each column of a JSON parameter cost more: a release's insert of 1,000
+     * runs (8 columns) took 3.38 ms of CPU with it, 2.01 ms from bound values; a renewal of
+     * 1,000 run leases 6.71 ms, 3.90 ms.
+     */
+    const sqliteRows = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
+      let size = 8
+      while (size < rows.length) size *= 2
+      const width = columns.length
+      const textKey = `${width}:${size}`
+      let values = valuesTexts.get(textKey)
+      if (values === undefined) {
+        const row = `(${Array.from({ length: width }, () => "?").join(", ")})`
+        values = Array.from({ length: size }, () => row).join(", ")
+        valuesTexts.set(textKey, values)
+      }
+      const params: Array<unknown> = new Array(size * width).fill(null)
+      let i = 0
+      for (const row of rows) {
+        for (let c = 0; c < width; c++) {
+          const v = row[c]
+          params[i + c] = v === undefined ? null : typeof v === "boolean" ? Number(v) : v
+        }
+        i += width
+      }
+      const picks = columns.map((c, i) => `column${i + 1} AS ${c.name}`).join(", ")
+      return Statement.unsafeFragment(`(SELECT ${picks} FROM (VALUES ${values}) WHERE column1 IS NOT NULL) AS ${alias}`, params)
+    }
+
     /**
      * A derived table `alias(column, …)` of `rows` passed as one JSON parameter (PostgreSQL:
-     * `jsonb_array_elements`; SQLite: `json_each`; MySQL: `JSON_TABLE`).
+     * `jsonb_array_elements`; SQLite: `json_each`, or bound `VALUES` ({@link sqliteRows}) up to
+     * {@link SQLITE_VALUES_ROWS} rows; MySQL: `JSON_TABLE`). The first column is never `NULL`.
      */
     const rowsOf = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
+      if (dialect === "sqlite" && rows.length <= SQLITE_VALUES_ROWS) return sqliteRows(alias, columns, rows)
       if (dialect === "pg") {
         // one JSON parameter (JSON.stringify), not one array per column (the driver escapes each element)
         const picks = columns.map((c, i) =>
