@@ -654,10 +654,11 @@ export const make = (
           const bound = at + Math.max(0, horizonMs ?? 0)
           const until = at + leaseMs
           const n = Math.max(0, Math.floor(limit))
-          const pick = sql`SELECT id FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}`
+          // SQLite picks the rows by rowid: the update then finds each without the id index
+          const pick = sql`SELECT ${lit(dialect === "pg" ? "id" : "rowid")} FROM ${J} WHERE next_run_time <= ${bound} AND (acquired_until IS NULL OR acquired_until <= ${at}) AND quarantined IS NULL AND (SELECT COALESCE(MAX(migration_id), 0) FROM ${M}) <= ${SCHEMA_VERSION} ORDER BY next_run_time, id LIMIT ${n}`
           const rows = n === 0 ? [] : dialect === "pg"
             ? yield* sql`WITH picked AS (${pick} FOR UPDATE SKIP LOCKED) UPDATE ${J} AS j SET acquired_by = ${owner}, acquired_until = ${until} FROM picked WHERE j.id = picked.id RETURNING j.id, j.next_run_time, j.data, j.version, j.fence_seq, j.acquired_by, j.acquired_until`
-            : yield* sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE id IN (${pick}) RETURNING ${lit(JOB_COLUMNS)}`
+            : yield* sql`UPDATE ${J} SET acquired_by = ${owner}, acquired_until = ${until} WHERE rowid IN (${pick}) RETURNING ${lit(JOB_COLUMNS)}`
           if (rows.length === 0) yield* checkSchema
           return { now: at, rows: rows.map(toJobRow) }
         })
