@@ -757,6 +757,8 @@ export const make = (
       readonly id: string
       readonly nextRunTime: number | null
       readonly fenceSeq: number
+      /** SQLite: the row's rowid, read in this transaction (the update finds the row by it). */
+      readonly rowid?: number | undefined
     }
 
     const JOB_UPDATE: ReadonlyArray<Column> = [
@@ -765,8 +767,18 @@ export const make = (
       { name: "fs", type: "bigint" }
     ]
 
+    const JOB_UPDATE_BY_ROWID: ReadonlyArray<Column> = [
+      { name: "rid", type: "bigint" },
+      { name: "nrt", type: "bigint" },
+      { name: "fs", type: "bigint" }
+    ]
+
     /** Sets the next run time and fence sequence of jobs (never their record), clearing their leases. */
     const updateJobsStatement = (updates: ReadonlyArray<JobUpdate>) => {
+      if (dialect === "sqlite" && updates.every((u) => u.rowid !== undefined)) {
+        const byRowid = rowsOf("v", JOB_UPDATE_BY_ROWID, updates.map((u) => [u.rowid, u.nextRunTime, u.fenceSeq]))
+        return sql`UPDATE ${J} SET next_run_time = v.nrt, fence_seq = v.fs, acquired_by = NULL, acquired_until = NULL FROM ${byRowid} WHERE ${J}.rowid = v.rid`
+      }
       const v = rowsOf("v", JOB_UPDATE, updates.map((u) => [u.id, u.nextRunTime, u.fenceSeq]))
       return dialect === "mysql"
         // rows locked by this transaction: an upsert that always updates (faster than a join)
@@ -818,9 +830,10 @@ export const make = (
     }
 
     /**
-     * SQLite: one statement reads the jobs of a `release` with the number of their live runs
-     * (maxInstances) and the run keys that exist in the range of their plans (one row per
-     * existing key, or one with `ex` null). No row lock: the write transaction holds the database.
+     * SQLite: one statement reads the jobs of a `release` (with their rowids, by which its update
+     * finds them) with the number of their live runs (maxInstances) and the run keys that exist in
+     * the range of their plans (one row per existing key, or one with `ex` null). No row lock: the
+     * write transaction holds the database.
      */
     const readRelease = (decisions: ReadonlyArray<RowDecision>, at: number) =>
       Effect.gen(function*() {
@@ -838,7 +851,7 @@ export const make = (
           JOB_RANGE,
           Array.from(ranges, ([id, [lo, hi]]) => (lo > hi ? [id, 1, 0] : [id, lo, hi]))
         )
-        const rows = yield* sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined, (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) AS live, x.scheduled_time AS ex FROM ${k} ${
+        const rows = yield* sql`SELECT j.id, j.rowid AS rid, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined, (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) AS live, x.scheduled_time AS ex FROM ${k} ${
           lit(dialect === "sqlite" ? "CROSS JOIN" : "JOIN")
         } ${J} AS j ON j.id = k.id LEFT JOIN ${R} AS x ON x.job_id = j.id AND x.scheduled_time >= k.lo AND x.scheduled_time <= k.hi`
         const read: ReleaseRead = { jobs: new Map(), live: new Map(), existing: new Set() }
@@ -1160,7 +1173,13 @@ export const make = (
           inserts.push(run)
           if (ready) started.push(run)
         }
-        writes.push({ id: d.id, removed: d.next === null, nextRunTime: d.next?.nextRunTime ?? null, fenceSeq })
+        writes.push({
+          id: d.id,
+          removed: d.next === null,
+          nextRunTime: d.next?.nextRunTime ?? null,
+          fenceSeq,
+          rowid: row.rid === undefined ? undefined : num(row.rid)
+        })
         outcomes[index] = { _tag: "Released", runs: started, skipped }
       }
       return { outcomes: outcomes as Array<RowOutcome>, inserts, writes, clear }
