@@ -313,8 +313,9 @@ export const make = (
       const textKey = `${width}:${size}`
       let values = valuesTexts.get(textKey)
       if (values === undefined) {
-        const row = `(${Array.from({ length: width }, () => "?").join(", ")})`
-        values = Array.from({ length: size }, () => row).join(", ")
+        // no spaces: the client's statement cache hashes and compares the whole text on each use
+        const row = `(${"?,".repeat(width - 1)}?)`
+        values = Array.from({ length: size }, () => row).join(",")
         valuesTexts.set(textKey, values)
       }
       const params: Array<unknown> = new Array(size * width).fill(null)
