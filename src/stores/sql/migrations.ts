@@ -192,7 +192,6 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   return Effect.asVoid(Effect.forEach(statements, (s) => s, { discard: true }))
 }
 
-
 /** The columns of the runs table (both versions), in their order. */
 const RUN_TABLE_COLUMNS =
   "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at, job_data"
@@ -220,7 +219,7 @@ export const clusterRunsByTime = (sql: SqlClient.SqlClient, prefix: string): Eff
         const key = yield* sql<{ readonly name: string; readonly pk: number }>`SELECT name, pk FROM pragma_table_info(${t.runs}) WHERE pk > 0 ORDER BY pk`
         if (key.map((c) => c.name).join(",") === "scheduled_time,job_id") return
         yield* sql`DROP TABLE IF EXISTS ${next}`
-        yield* sql`CREATE TABLE ${next} (
+        yield* sql`CREATE TABLE IF NOT EXISTS ${next} (
   job_id TEXT NOT NULL,
   scheduled_time BIGINT NOT NULL,
   recorded_at BIGINT NOT NULL,
@@ -242,9 +241,9 @@ export const clusterRunsByTime = (sql: SqlClient.SqlClient, prefix: string): Eff
         yield* sql`INSERT INTO ${next} (${columns}) SELECT ${columns} FROM ${R} ORDER BY scheduled_time, job_id`
         yield* sql`DROP TABLE ${R}`
         yield* sql`ALTER TABLE ${next} RENAME TO ${R}`
-        yield* sql`CREATE INDEX ${ix("runs_job")} ON ${R} (job_id)`
-        yield* sql`CREATE INDEX ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`
-        yield* sql`CREATE INDEX ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
-        yield* sql`CREATE INDEX ${ix("runs_leased")} ON ${R} (acquired_until) WHERE state IN ('ready', 'running')`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_job")} ON ${R} (job_id)`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_leased")} ON ${R} (acquired_until) WHERE state IN ('ready', 'running')`
       })
   })

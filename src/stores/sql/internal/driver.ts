@@ -30,11 +30,11 @@
  * A `complete` is one statement on PostgreSQL (an
  * `UPDATE … RETURNING` that is the fence's compare-and-set), two elsewhere (read or lock the runs
  * by key, update the accepted ones: SQLite plans the one-statement form as a scan of the runs per
- * batch). The rows go as one JSON parameter (PostgreSQL:
- * `jsonb_array_elements`; MySQL: `JSON_TABLE`, joined first), so the statements' text never
- * varies with the batch; SQLite binds them as `VALUES` padded to a power of two (up to 1,024
- * rows, then `json_each`), one text per size class. A transaction the database picked as a deadlock
- * victim (or a serialization failure) is run again, up to 3 times.
+ * batch). The rows go as one JSON parameter (PostgreSQL: `jsonb_array_elements`; MySQL:
+ * `JSON_TABLE`, joined first), so the statements' text never varies with the batch; SQLite binds
+ * them as `VALUES` padded to a power of two (up to 1,024 rows, then `json_each`), one text per
+ * size class. A transaction the database picked as a deadlock victim (or a serialization failure)
+ * is run again, up to 3 times.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
