@@ -4,7 +4,8 @@
  * MariaDB 10.6+ (`@effect/sql-mysql2`). APScheduler: `SQLAlchemyJobStore`.
  *
  * Jobs are rows of JSON (task references and JSON arguments only, see `EncodedJobStore`) in the
- * persisted schema version 1, created by `@effect/sql`'s `Migrator` when the store layer is built
+ * persisted schema version 1 (the tables at the SQL stores' schema version 2), created by
+ * `@effect/sql`'s `Migrator` when the store layer is built
  * (tables `<prefix>_jobs`, `<prefix>_runs`, `<prefix>_migrations`; see `migrations`). The loop
  * claims due jobs with the atomic `acquire` / `release` / `complete` of ARCHITECTURE §2, one
  * transaction each, so several schedulers can share one database without running a scheduled
@@ -45,12 +46,12 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as path from "node:path"
 import { ConfigError, StoreError } from "../../errors.js"
-import { makeEncoded, SCHEMA_VERSION } from "../EncodedJobStore.js"
+import { makeEncoded } from "../EncodedJobStore.js"
 import { JobStore, type JobStoreService } from "../JobStore.js"
 import { Lock } from "../Lock.js"
 import { CONFIGURE, retryingStart } from "../internal/startRetry.js"
 import * as Driver from "./internal/driver.js"
-import { createTables, tables } from "./migrations.js"
+import { clusterRunsByTime, createTables, SQL_SCHEMA_VERSION, tables } from "./migrations.js"
 
 /**
  * Where a store reads `now` (ARCHITECTURE §2): `"effect"`, Effect's `Clock` (one scheduler on its
@@ -118,7 +119,10 @@ export const DEFAULT_TABLE_PREFIX = "apscheduler"
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/
 
 const migrationsFor = (sql: SqlClient.SqlClient, prefix: string) =>
-  Migrator.fromRecord({ "0001_create_jobs": createTables(sql, prefix) })
+  Migrator.fromRecord({
+    "0001_create_jobs": createTables(sql, prefix),
+    "0002_cluster_runs_by_time": clusterRunsByTime(sql, prefix)
+  })
 
 const liveClock = Clock.make()
 
@@ -235,9 +239,9 @@ export const make = (
       mysqlSession
     })
     const version = yield* driver.schemaVersion
-    if (version > SCHEMA_VERSION) {
+    if (version > SQL_SCHEMA_VERSION) {
       yield* Effect.logWarning(
-        `Job store "${name}" holds schema version ${version}, newer than version ${SCHEMA_VERSION}: it will not claim jobs until effect-apscheduler is upgraded`
+        `Job store "${name}" holds schema version ${version}, newer than version ${SQL_SCHEMA_VERSION}: it will not claim jobs until effect-apscheduler is upgraded`
       )
     }
     return makeEncoded(driver, { runRetentionMs: options.runRetentionMs })

@@ -1,7 +1,9 @@
 /**
  * The migrations of the SQL job stores, run by `@effect/sql`'s `Migrator` inside the store layer
- * (table `<prefix>_migrations`). Migration `n` creates persisted schema version `n`
- * (`SCHEMA_VERSION`); every statement is `IF NOT EXISTS`, so a peer that re-runs one does no harm.
+ * (table `<prefix>_migrations`). Migration `n` creates the SQL stores' schema version `n`
+ * ({@link SQL_SCHEMA_VERSION}); a store refuses to claim from a database whose last migration is
+ * newer than it knows. Migration 1 is `IF NOT EXISTS` throughout and migration 2 looks before it
+ * rebuilds, so a peer that re-runs one does no harm.
  *
  * Schema version 1 (ARCHITECTURE §2), every time a `BIGINT` of epoch milliseconds:
  * - `<prefix>_jobs`: `id` (primary key, byte-ordered), `next_run_time` (`NULL` = paused),
@@ -15,6 +17,16 @@
  *   text), `error`, `miss_count`, `last_time`, `ended_at`, `job_data` (the record of a job its
  *   run's `release` removed: recovery runs it from it). Indexes: the live runs of a job
  *   (`maxInstances`), `ended_at` (the purge) and the lease ends of live runs (`recover`).
+ *
+ * Schema version 2: the same tables and columns (the persisted schema of ARCHITECTURE §2 is
+ * still version 1, `EncodedJobStore.SCHEMA_VERSION`). SQLite: the runs table is stored in
+ * scheduled-time order (its key `(scheduled_time, job_id)`, the same unique pairs), with an
+ * index `<prefix>_runs_job (job_id)` for the runs of one job. A claim's runs, all due about now,
+ * then go to a few adjacent pages, and their completions rewrite those pages, instead of one page
+ * per job among the job's older runs (measured, 1,000 jobs with 48 runs each: 1,078 pages written
+ * by the insert of a claim's runs and 1,021 by their completion, 354 and 43 in time order).
+ * PostgreSQL keeps rows in insertion order already; MySQL / MariaDB: unchanged (the migration
+ * only records the version).
  *
  * @since 0.1.0
  */
@@ -45,6 +57,14 @@ export const tables = (prefix: string): Tables => ({
   runs: `${prefix}_runs`,
   migrations: `${prefix}_migrations`
 })
+
+/**
+ * The schema version of the SQL stores: the number of their last migration.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SQL_SCHEMA_VERSION = 2
 
 /**
  * Migration 1: creates schema version 1 (jobs and runs with their indexes) for the client's
@@ -171,3 +191,59 @@ export const createTables = (sql: SqlClient.SqlClient, prefix: string): Effect.E
   })
   return Effect.asVoid(Effect.forEach(statements, (s) => s, { discard: true }))
 }
+
+/** The columns of the runs table (both versions), in their order. */
+const RUN_TABLE_COLUMNS =
+  "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, started_at, finished_at, result, error, miss_count, last_time, ended_at, job_data"
+
+/**
+ * Migration 2: SQLite rebuilds the runs table in scheduled-time order (primary key
+ * `(scheduled_time, job_id)`, index `(job_id)`; the rows copied over, the other indexes made
+ * again), unless it is in that order already; PostgreSQL and MySQL / MariaDB: nothing (the
+ * version is recorded). Runs inside the Migrator's transaction, so a failure leaves version 1.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
+export const clusterRunsByTime = (sql: SqlClient.SqlClient, prefix: string): Effect.Effect<void, SqlError> =>
+  sql.onDialectOrElse({
+    pg: () => Effect.void,
+    mysql: () => Effect.void,
+    orElse: () =>
+      Effect.gen(function*() {
+        const t = tables(prefix)
+        const R = sql(t.runs)
+        const next = sql(`${prefix}_runs_v2`)
+        const ix = (name: string) => sql(`${prefix}_${name}`)
+        const columns = sql.literal(RUN_TABLE_COLUMNS)
+        const key = yield* sql<{ readonly name: string; readonly pk: number }>`SELECT name, pk FROM pragma_table_info(${t.runs}) WHERE pk > 0 ORDER BY pk`
+        if (key.map((c) => c.name).join(",") === "scheduled_time,job_id") return
+        yield* sql`DROP TABLE IF EXISTS ${next}`
+        yield* sql`CREATE TABLE IF NOT EXISTS ${next} (
+  job_id TEXT NOT NULL,
+  scheduled_time BIGINT NOT NULL,
+  recorded_at BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  fence BIGINT NOT NULL,
+  attempt INTEGER NOT NULL,
+  acquired_by TEXT,
+  acquired_until BIGINT,
+  started_at BIGINT,
+  finished_at BIGINT,
+  result TEXT,
+  error TEXT,
+  miss_count BIGINT NOT NULL,
+  last_time BIGINT NOT NULL,
+  ended_at BIGINT,
+  job_data TEXT,
+  PRIMARY KEY (scheduled_time, job_id)
+) WITHOUT ROWID`
+        yield* sql`INSERT INTO ${next} (${columns}) SELECT ${columns} FROM ${R} ORDER BY scheduled_time, job_id`
+        yield* sql`DROP TABLE ${R}`
+        yield* sql`ALTER TABLE ${next} RENAME TO ${R}`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_job")} ON ${R} (job_id)`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_live")} ON ${R} (job_id) WHERE state IN ('ready', 'running')`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_ended")} ON ${R} (ended_at) WHERE ended_at IS NOT NULL`
+        yield* sql`CREATE INDEX IF NOT EXISTS ${ix("runs_leased")} ON ${R} (acquired_until) WHERE state IN ('ready', 'running')`
+      })
+  })

@@ -3,8 +3,10 @@
  * PostgreSQL (and MariaDB for the schema version), each in a table prefix of its own.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Cause from "effect/Cause"
+import * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -16,10 +18,10 @@ import { EventBus } from "../../../src/events/EventBus.js"
 import { JOB_EXECUTED } from "../../../src/events/SchedulerEvent.js"
 import * as SchedulerModule from "../../../src/scheduler/Scheduler.js"
 import { Scheduler } from "../../../src/scheduler/Scheduler.js"
-import { SCHEMA_VERSION } from "../../../src/stores/EncodedJobStore.js"
+import { encodeJob } from "../../../src/stores/EncodedJobStore.js"
 import { JobStore } from "../../../src/stores/JobStore.js"
 import * as Lock from "../../../src/stores/Lock.js"
-import { tables } from "../../../src/stores/sql/migrations.js"
+import { clusterRunsByTime, createTables, SQL_SCHEMA_VERSION as SCHEMA_VERSION, tables } from "../../../src/stores/sql/migrations.js"
 import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
 import * as TestScheduler from "../../../src/testing/TestScheduler.js"
 import { A, acquired, lease, makeJob, plan, started } from "../jobStoreSuite.js"
@@ -135,7 +137,7 @@ for (const backend of backends.filter((b) => b.name !== "MariaDB")) {
 
 for (const backend of backends.filter((b) => b.name !== "SQLite")) {
   describe(`SqlJobStore migrations (${backend.name})`, () => {
-    it.live("peers migrating one fresh database at once all come up with schema version 1", () =>
+    it.live(`peers migrating one fresh database at once all come up with schema version ${SCHEMA_VERSION}`, () =>
       Effect.gen(function*() {
         const prefix = uniquePrefix("race")
         backend.prefixes.push(prefix)
@@ -149,7 +151,7 @@ for (const backend of backends.filter((b) => b.name !== "SQLite")) {
         for (const store of stores) expect((yield* store.getAll).map((j) => j.id)).toEqual(["one"])
         const sql = yield* backend.client()
         const rows = yield* sql<{ migration_id: unknown }>`SELECT migration_id FROM ${sql(tables(prefix).migrations)}`
-        expect(rows.map((r) => Number(r.migration_id))).toEqual([SCHEMA_VERSION])
+        expect(rows.map((r) => Number(r.migration_id)).sort()).toEqual([1, 2])
       }).pipe(Effect.scoped))
   })
 }
@@ -369,5 +371,63 @@ describe("SqlJobStore job ids (MariaDB)", () => {
       expect(yield* store.getAll).toEqual([])
       yield* store.add(makeJob("x".repeat(255), T0))
       expect((yield* Effect.flip(store.add(makeJob("x".repeat(255), T0))))._tag).toBe("ConflictingIdError")
+    }))
+})
+
+describe("SqlJobStore schema version 2 (SQLite)", () => {
+  it.scoped("upgrades a version 1 database: the runs kept, in scheduled-time order with a (job_id) index, claims go on", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0 + 7_200_000)
+      const sql = yield* SqlJobStore.sqliteClient({ filename: ":memory:" })
+      const prefix = uniquePrefix("v1")
+      const t = tables(prefix)
+      // a database as version 1 left it: migration 1 only, a job and runs of two jobs
+      yield* Migrator.make({})({
+        loader: Migrator.fromRecord({ "0001_create_jobs": createTables(sql, prefix) }),
+        table: t.migrations
+      }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+      const row = Either.getOrThrow(encodeJob(makeJob("a", T0 + 7_200_000, { maxInstances: 2 })))
+      yield* sql`INSERT INTO ${sql(t.jobs)} (id, next_run_time, data, version, fence_seq) VALUES (${row.id}, ${row.nextRunTime}, ${row.data}, 1, 2)`
+      const run = (jobId: string, st: number, state: string, fence: number, ended: number | null) =>
+        sql`INSERT INTO ${sql(t.runs)} (job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at) VALUES (${jobId}, ${st}, ${st}, ${state}, ${fence}, 1, ${
+          ended === null ? A : null
+        }, ${ended === null ? T0 + 9_000_000 : null}, 1, ${st}, ${ended})`
+      yield* run("a", T0 + 3_600_000, "running", 2, null)
+      yield* run("a", T0, "succeeded", 1, T0 + 5)
+      yield* run("b", T0 + 1_800_000, "missed", 0, T0 + 1_800_000)
+      const all = sql`SELECT * FROM ${sql(t.runs)} ORDER BY job_id, scheduled_time`
+      const before = yield* all
+      const key = sql<{ name: string }>`SELECT name FROM pragma_table_info(${t.runs}) WHERE pk > 0 ORDER BY pk`
+      expect((yield* key).map((c) => c.name)).toEqual(["job_id", "scheduled_time"])
+
+      const store = yield* Effect.provideService(SqlJobStore.make({ tablePrefix: prefix, clock: "effect" }), SqlClient.SqlClient, sql)
+      const ids = yield* sql<{ migration_id: unknown }>`SELECT migration_id FROM ${sql(t.migrations)} ORDER BY migration_id`
+      expect(ids.map((r) => Number(r.migration_id))).toEqual([1, 2])
+      expect((yield* key).map((c) => c.name)).toEqual(["scheduled_time", "job_id"])
+      expect(yield* all).toEqual(before)
+      // stored in scheduled-time order
+      const stored = yield* sql<{ job_id: string }>`SELECT job_id, recorded_at FROM ${sql(t.runs)}`
+      expect(stored.map((r) => r.job_id)).toEqual(["a", "b", "a"])
+      const indexes = yield* sql<{ name: string }>`SELECT name FROM pragma_index_list(${t.runs}) WHERE origin = 'c' ORDER BY name`
+      expect(indexes.map((i) => i.name)).toEqual(["runs_ended", "runs_job", "runs_leased", "runs_live"].map((n) => `${prefix}_${n}`))
+      const plans = yield* sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT * FROM ${sql(t.runs)} WHERE job_id = ${"a"} ORDER BY scheduled_time`
+      expect(plans.map((p) => p.detail).join(" ")).toContain(`${prefix}_runs_job`)
+
+      // the store reads the runs, the live one counts for maxInstances, fences go on from the job's
+      expect((yield* store.getRuns("a")).map((r) => [r.scheduledTime, r.state, r.fence])).toEqual([
+        [T0, "succeeded", 1],
+        [T0 + 3_600_000, "running", 2]
+      ])
+      const leased = yield* lease(store, A, "a")
+      const [outcome] = yield* store.release(A, [{
+        leased,
+        plan: plan({ runTimes: [T0 + 3_600_000, T0 + 7_200_000], nextRunTime: T0 + 10_800_000 })
+      }])
+      // the key that exists is not recorded again; the new run takes fence 3
+      expect(started(outcome!).map((r) => [r.scheduledTime, r.fence])).toEqual([[T0 + 7_200_000, 3]])
+      expect((yield* store.getRuns("a")).length).toBe(3)
+      // run again on a database in time order, the migration leaves it as it is
+      yield* clusterRunsByTime(sql, prefix)
+      expect((yield* all).length).toBe(4)
     }))
 })
