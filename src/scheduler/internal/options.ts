@@ -7,7 +7,7 @@ import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../../errors.js"
 import { camelCase as specCamelCase, didYouMean, distance } from "../../triggers/internal/specCommon.js"
 
-export { didYouMean, distance }
+export { didYouMean }
 
 /** The options of `addJob`. */
 export const ADD_JOB_KEYS: ReadonlyArray<string> = [
