@@ -85,6 +85,7 @@ import type { Run } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import { type Mode, startProxy } from "./proxy.js"
 import { CI_SECONDS, CI_SEED, ciPlans, graceOf, type Plan, type Scenario, SCENARIOS, scheduleOf, SETTLE_MS } from "./schedule.js"
+import { freezeDemands, freezeOutcomes, openRuns, type RunLine } from "./freezes.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
 
@@ -182,19 +183,10 @@ const quantile = (xs: Array<number>, q: number) => {
 }
 
 /** A line of a process's log (worker.ts). */
-interface Line {
-  readonly pid: number
-  readonly ev: string
-  readonly at: number
-  readonly job?: string
-  readonly t?: number
+interface Line extends RunLine {
   readonly attempt?: number
-  readonly fence?: number
-  readonly how?: string
   readonly until?: number
-  readonly wat?: number
   readonly from?: number
-  readonly accepted?: boolean | null
 }
 
 /** One backend and scenario: returns the BENCH line's counts and the detail line's. */
@@ -300,6 +292,13 @@ const runOne = async (
     upAt.set(log, JSON.parse(up).at)
     return upAt.get(log)!
   }
+  /** How many runs the process in `slot` has in their body now (from its log). */
+  const runsOf = (slot: number): number => {
+    const log = logOf.get(slot)
+    if (log === undefined || !fs.existsSync(log)) return 0
+    const text = fs.readFileSync(log, "utf8")
+    return openRuns(text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as RunLine))
+  }
   const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
 
@@ -309,8 +308,9 @@ const runOne = async (
   const killsDue = sched.kills.map((at) => started + at)
   const faultPlan: Array<{ at: number; mode: Mode }> = sched.proxy.map((f) => ({ at: started + f.at, mode: f.mode }))
   const freezeMs = plan.leaseMs + 3_000
-  // a freeze is due from its time on until a process has been up for 3 s (a process still
-  // starting holds no runs), if it can end at least 10 s before the end
+  // a freeze is due from its time on until a process has been up for 3 s and has runs in their
+  // body (by its log: a freeze of an idle process proves nothing), if it can end at least 10 s
+  // before the end
   const freezesDue = sched.freezes.map((at) => started + at)
   let frozen: { slot: number; child: ChildProcess; from: number } | undefined
   let faultFrom = 0
@@ -337,8 +337,8 @@ const runOne = async (
       frozen = undefined
     }
     if (freezesDue.length > 0 && now >= freezesDue[0]! && frozen === undefined) {
-      // a process that has been up for 3 s (it holds runs; a process still starting holds none)
-      const alive = [...children.entries()].filter(([slot]) => upSince(slot) <= now - 3_000)
+      // a process that has been up for 3 s and is running jobs
+      const alive = [...children.entries()].filter(([slot]) => upSince(slot) <= now - 3_000 && runsOf(slot) > 0)
       if (now + freezeMs > end - 10_000) freezesDue.shift()
       else if (alive.length > 0) {
         freezesDue.shift()
@@ -621,7 +621,15 @@ const runOne = async (
       )
     }
   }
+  // the freezes: what became of the runs the frozen process was running (freezes.ts)
+  const frozenRuns = freezeOutcomes(lines, freezes)
+  const sum = (f: (o: (typeof frozenRuns)[number]) => number) => frozenRuns.reduce((n, o) => n + f(o), 0)
   if (verbose) {
+    for (const o of frozenRuns) {
+      console.error(
+        `${plan.backend}/${plan.scenario} freeze pid${o.pid}:${rel(o.from)}..${rel(o.to)}: held=${o.held} in_flight=${o.inFlight} lease_aborted=${o.leaseAborted} refused=${o.refused} lease_ignored=${o.leaseIgnored}`
+      )
+    }
     console.error(`${plan.backend}/${plan.scenario} kills (relative to the stop): ${kills.map((k) => `pid${k.pid}:${rel(k.at)}`).join(" ")}`)
     console.error(`${plan.backend}/${plan.scenario} freezes: ${freezes.map((f) => `pid${f.pid}:${rel(f.from)}..${rel(f.to)}`).join(" ")}`)
     console.error(`${plan.backend}/${plan.scenario} faults: ${faults.map((f) => `${rel(f.from)}..${rel(f.to)}`).join(" ")}`)
@@ -638,6 +646,7 @@ const runOne = async (
     duplicate_completed: duplicateCompleted,
     stale_accepted: staleAccepted,
     stale_rejected: staleRejected,
+    lease_aborted: sum((o) => o.leaseAborted),
     lost,
     missed,
     max_instances_violations: violations,
@@ -654,6 +663,11 @@ const runOne = async (
     kills: kills.length,
     failover_kills: measured.length,
     freezes: freezes.length,
+    freezes_holding: frozenRuns.filter((o) => o.held > 0).length,
+    freeze_held: sum((o) => o.held),
+    freeze_in_flight: sum((o) => o.inFlight),
+    freeze_refused: sum((o) => o.refused),
+    lease_ignored: sum((o) => o.leaseIgnored),
     crashes,
     start_failures: startFailures,
     sink_errors: sinkErrors
@@ -672,7 +686,8 @@ const runOne = async (
   for (const [name, n] of Object.entries(demands)) {
     if (n > 0) failed.push(`${name}=${n}`)
   }
-  if (plan.scenario === "B" && freezes.length > 0 && staleRejected === 0) failed.push("stale_rejected=0 in B")
+  // every freeze of a process running jobs stopped a stale holder (its lease check or the sink)
+  failed.push(...freezeDemands(frozenRuns))
   // the faults the scenario plans must have happened (a run without them proves nothing)
   if (plan.seconds > 10 && kills.length === 0) failed.push("kills=0")
   if (sched.freezes.some((at) => at + freezeMs <= plan.seconds * 1000 - 10_000) && freezes.length === 0) failed.push("freezes=0")
