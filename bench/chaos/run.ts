@@ -9,12 +9,13 @@
  * seeded random source, stops the processes, reads the store's run records, the sink's log of
  * completions and the processes' JSON-line logs, and prints one line per backend and scenario:
  *
- *   BENCH chaos backend=<b> scenario=<A..E> seconds=… processes=… slots=… duplicate_fired=…
- *   duplicate_completed=… stale_accepted=… stale_rejected=… lost=… missed=…
+ *   BENCH chaos backend=<b> scenario=<A..F> seconds=… processes=… slots=… duplicate_fired=…
+ *   duplicate_completed=… stale_accepted=… stale_rejected=… lease_aborted=… lost=… missed=…
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
  * followed by a `chaos detail …` line (settle_ms, reexecuted, skipped, missed_twice, outage_run,
- * kills, failover_kills, freezes, crashes, start_failures, sink_errors). A process that exits by itself is started
+ * kills, failover_kills, freezes, freezes_holding, freeze_held, freeze_in_flight, freeze_refused,
+ * lease_ignored, crashes, start_failures, sink_errors, wall_ms). A process that exits by itself is started
  * again 2 s later, as a supervisor would: before it was up (its store unreachable at start) it
  * counts in `start_failures`, after, in `crashes`.
  *
@@ -29,6 +30,14 @@
  *   already been issued (a `release`/`recover` answer or a start with that fence, logged before the
  *   sink's time of the write). `stale_rejected`: completions the sink refused (a stale holder: a
  *   higher fence was presented or written first).
+ * - The freezes (`freezes.ts`), from the frozen process's log: the runs it had in their body at
+ *   the freeze and had not ended before the resume. `freeze_held`: those whose sink write had not
+ *   begun (their lease check was still to come); `freeze_in_flight`: those whose write had begun
+ *   before the freeze and landed after. `lease_aborted`: held runs stopped by the process's own
+ *   lease check after the resume (the AbortSignal for a lost lease, or `isLeaseValid` refusing the
+ *   write): the freeze outlasts the lease, so a held run must never write; `lease_ignored`: held
+ *   runs that began their write after the resume anyway. `freeze_refused`: held or in-flight runs
+ *   whose completion the sink refused. `freezes_holding`: freezes that found held runs.
  * - `lost`: interval slots and date jobs due up to 2 s before the end of the faults with no run
  *   record (run or missed) once the processes have settled (no more faults; up to 60 s for every
  *   job to be planned past that time); `missed`: the slots
@@ -55,10 +64,13 @@
  * in turn: one freeze at 6 s, a blackhole from 16 s to 28 s (longer than the store timeout), a
  * reset from 32 s to 40 s, and its kills at 12, 20, 31 and 43 s (3 s after each outage, a
  * backlog to recover); its dense faults leave no kill to measure a failover by. A freeze waits
- * for a process that has been up for 3 s. It signals only the processes it spawned.
+ * for a process that has been up for 3 s and has runs in their body (by its log). It signals only
+ * the processes it spawned.
  * With `--check`, exits 1 on a nonzero duplicate, stale-accepted, lost, missed-twice,
- * outage-run or max-instances count, a process crashed after it was up, no stale rejection in
- * B, or a fault the scenario plans that did not happen (no kill, no freeze, fewer outages).
+ * outage-run, max-instances or lease-ignored count, a process crashed after it was up, a freeze
+ * (B, F) whose process held runs without a stale outcome (no lease stop and no sink refusal among
+ * its runs), freezes none of which had a stale outcome, or a fault the scenario plans that did not
+ * happen (no kill, no freeze, fewer outages).
  * `--verbose` lists the evidence of each nonzero count; `--keep` keeps the processes' logs
  * (their folder is printed) and the store's tables or keys (else dropped after the account). The detail line's `wall_ms` is the run's wall time, from the workload
  * to the account.
