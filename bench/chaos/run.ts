@@ -308,8 +308,16 @@ const runOne = async (
   const runsOf = (slot: number): number => {
     const log = logOf.get(slot)
     if (log === undefined || !fs.existsSync(log)) return 0
-    const text = fs.readFileSync(log, "utf8")
-    return openRuns(text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as RunLine))
+    // a line being written as it is read may be cut short: left out
+    const parsed: Array<RunLine> = []
+    for (const l of fs.readFileSync(log, "utf8").split("\n")) {
+      try {
+        if (l.trim() !== "") parsed.push(JSON.parse(l))
+      } catch {
+        // the last line, still being written
+      }
+    }
+    return openRuns(parsed)
   }
   const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
