@@ -9,12 +9,13 @@
  * seeded random source, stops the processes, reads the store's run records, the sink's log of
  * completions and the processes' JSON-line logs, and prints one line per backend and scenario:
  *
- *   BENCH chaos backend=<b> scenario=<A..E> seconds=… processes=… slots=… duplicate_fired=…
- *   duplicate_completed=… stale_accepted=… stale_rejected=… lost=… missed=…
+ *   BENCH chaos backend=<b> scenario=<A..F> seconds=… processes=… slots=… duplicate_fired=…
+ *   duplicate_completed=… stale_accepted=… stale_rejected=… lease_aborted=… lost=… missed=…
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
  * followed by a `chaos detail …` line (settle_ms, reexecuted, skipped, missed_twice, outage_run,
- * kills, failover_kills, freezes, crashes, start_failures, sink_errors). A process that exits by itself is started
+ * kills, failover_kills, freezes, freezes_holding, freeze_held, freeze_in_flight, freeze_refused,
+ * lease_ignored, crashes, start_failures, sink_errors, wall_ms). A process that exits by itself is started
  * again 2 s later, as a supervisor would: before it was up (its store unreachable at start) it
  * counts in `start_failures`, after, in `crashes`.
  *
@@ -29,6 +30,14 @@
  *   already been issued (a `release`/`recover` answer or a start with that fence, logged before the
  *   sink's time of the write). `stale_rejected`: completions the sink refused (a stale holder: a
  *   higher fence was presented or written first).
+ * - The freezes (`freezes.ts`), from the frozen process's log: the runs it had in their body at
+ *   the freeze and had not ended before the resume. `freeze_held`: those whose sink write had not
+ *   begun (their lease check was still to come); `freeze_in_flight`: those whose write had begun
+ *   before the freeze and landed after. `lease_aborted`: held runs stopped by the process's own
+ *   lease check after the resume (the AbortSignal for a lost lease, or `isLeaseValid` refusing the
+ *   write): the freeze outlasts the lease, so a held run must never write; `lease_ignored`: held
+ *   runs that began their write after the resume anyway. `freeze_refused`: held or in-flight runs
+ *   whose completion the sink refused. `freezes_holding`: freezes that found held runs.
  * - `lost`: interval slots and date jobs due up to 2 s before the end of the faults with no run
  *   record (run or missed) once the processes have settled (no more faults; up to 60 s for every
  *   job to be planned past that time); `missed`: the slots
@@ -55,10 +64,13 @@
  * in turn: one freeze at 6 s, a blackhole from 16 s to 28 s (longer than the store timeout), a
  * reset from 32 s to 40 s, and its kills at 12, 20, 31 and 43 s (3 s after each outage, a
  * backlog to recover); its dense faults leave no kill to measure a failover by. A freeze waits
- * for a process that has been up for 3 s. It signals only the processes it spawned.
+ * for a process that has been up for 3 s and has runs in their body (by its log). It signals only
+ * the processes it spawned.
  * With `--check`, exits 1 on a nonzero duplicate, stale-accepted, lost, missed-twice,
- * outage-run or max-instances count, a process crashed after it was up, no stale rejection in
- * B, or a fault the scenario plans that did not happen (no kill, no freeze, fewer outages).
+ * outage-run, max-instances or lease-ignored count, a process crashed after it was up, a freeze
+ * (B, F) whose process held runs without a stale outcome (no lease stop and no sink refusal among
+ * its runs), freezes none of which had a stale outcome, or a fault the scenario plans that did not
+ * happen (no kill, no freeze, fewer outages).
  * `--verbose` lists the evidence of each nonzero count; `--keep` keeps the processes' logs
  * (their folder is printed) and the store's tables or keys (else dropped after the account). The detail line's `wall_ms` is the run's wall time, from the workload
  * to the account.
@@ -85,6 +97,7 @@ import type { Run } from "../../src/stores/JobStore.js"
 import * as Lock from "../../src/stores/Lock.js"
 import { type Mode, startProxy } from "./proxy.js"
 import { CI_SECONDS, CI_SEED, ciPlans, graceOf, type Plan, type Scenario, SCENARIOS, scheduleOf, SETTLE_MS } from "./schedule.js"
+import { freezeDemands, freezeOutcomes, openRuns, type RunLine } from "./freezes.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
 
@@ -182,19 +195,10 @@ const quantile = (xs: Array<number>, q: number) => {
 }
 
 /** A line of a process's log (worker.ts). */
-interface Line {
-  readonly pid: number
-  readonly ev: string
-  readonly at: number
-  readonly job?: string
-  readonly t?: number
+interface Line extends RunLine {
   readonly attempt?: number
-  readonly fence?: number
-  readonly how?: string
   readonly until?: number
-  readonly wat?: number
   readonly from?: number
-  readonly accepted?: boolean | null
 }
 
 /** One backend and scenario: returns the BENCH line's counts and the detail line's. */
@@ -300,6 +304,21 @@ const runOne = async (
     upAt.set(log, JSON.parse(up).at)
     return upAt.get(log)!
   }
+  /** How many runs the process in `slot` has in their body now (from its log). */
+  const runsOf = (slot: number): number => {
+    const log = logOf.get(slot)
+    if (log === undefined || !fs.existsSync(log)) return 0
+    // a line being written as it is read may be cut short: left out
+    const parsed: Array<RunLine> = []
+    for (const l of fs.readFileSync(log, "utf8").split("\n")) {
+      try {
+        if (l.trim() !== "") parsed.push(JSON.parse(l))
+      } catch {
+        // the last line, still being written
+      }
+    }
+    return openRuns(parsed)
+  }
   const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
 
@@ -309,8 +328,9 @@ const runOne = async (
   const killsDue = sched.kills.map((at) => started + at)
   const faultPlan: Array<{ at: number; mode: Mode }> = sched.proxy.map((f) => ({ at: started + f.at, mode: f.mode }))
   const freezeMs = plan.leaseMs + 3_000
-  // a freeze is due from its time on until a process has been up for 3 s (a process still
-  // starting holds no runs), if it can end at least 10 s before the end
+  // a freeze is due from its time on until a process has been up for 3 s and has runs in their
+  // body (by its log: a freeze of an idle process proves nothing), if it can end at least 10 s
+  // before the end
   const freezesDue = sched.freezes.map((at) => started + at)
   let frozen: { slot: number; child: ChildProcess; from: number } | undefined
   let faultFrom = 0
@@ -337,8 +357,8 @@ const runOne = async (
       frozen = undefined
     }
     if (freezesDue.length > 0 && now >= freezesDue[0]! && frozen === undefined) {
-      // a process that has been up for 3 s (it holds runs; a process still starting holds none)
-      const alive = [...children.entries()].filter(([slot]) => upSince(slot) <= now - 3_000)
+      // a process that has been up for 3 s and is running jobs
+      const alive = [...children.entries()].filter(([slot]) => upSince(slot) <= now - 3_000 && runsOf(slot) > 0)
       if (now + freezeMs > end - 10_000) freezesDue.shift()
       else if (alive.length > 0) {
         freezesDue.shift()
@@ -621,7 +641,15 @@ const runOne = async (
       )
     }
   }
+  // the freezes: what became of the runs the frozen process was running (freezes.ts)
+  const frozenRuns = freezeOutcomes(lines, freezes)
+  const sum = (f: (o: (typeof frozenRuns)[number]) => number) => frozenRuns.reduce((n, o) => n + f(o), 0)
   if (verbose) {
+    for (const o of frozenRuns) {
+      console.error(
+        `${plan.backend}/${plan.scenario} freeze pid${o.pid}:${rel(o.from)}..${rel(o.to)}: held=${o.held} in_flight=${o.inFlight} lease_aborted=${o.leaseAborted} refused=${o.refused} lease_ignored=${o.leaseIgnored}`
+      )
+    }
     console.error(`${plan.backend}/${plan.scenario} kills (relative to the stop): ${kills.map((k) => `pid${k.pid}:${rel(k.at)}`).join(" ")}`)
     console.error(`${plan.backend}/${plan.scenario} freezes: ${freezes.map((f) => `pid${f.pid}:${rel(f.from)}..${rel(f.to)}`).join(" ")}`)
     console.error(`${plan.backend}/${plan.scenario} faults: ${faults.map((f) => `${rel(f.from)}..${rel(f.to)}`).join(" ")}`)
@@ -638,6 +666,7 @@ const runOne = async (
     duplicate_completed: duplicateCompleted,
     stale_accepted: staleAccepted,
     stale_rejected: staleRejected,
+    lease_aborted: sum((o) => o.leaseAborted),
     lost,
     missed,
     max_instances_violations: violations,
@@ -654,6 +683,11 @@ const runOne = async (
     kills: kills.length,
     failover_kills: measured.length,
     freezes: freezes.length,
+    freezes_holding: frozenRuns.filter((o) => o.held > 0).length,
+    freeze_held: sum((o) => o.held),
+    freeze_in_flight: sum((o) => o.inFlight),
+    freeze_refused: sum((o) => o.refused),
+    lease_ignored: sum((o) => o.leaseIgnored),
     crashes,
     start_failures: startFailures,
     sink_errors: sinkErrors
@@ -672,7 +706,8 @@ const runOne = async (
   for (const [name, n] of Object.entries(demands)) {
     if (n > 0) failed.push(`${name}=${n}`)
   }
-  if (plan.scenario === "B" && freezes.length > 0 && staleRejected === 0) failed.push("stale_rejected=0 in B")
+  // every freeze of a process running jobs stopped a stale holder (its lease check or the sink)
+  failed.push(...freezeDemands(frozenRuns))
   // the faults the scenario plans must have happened (a run without them proves nothing)
   if (plan.seconds > 10 && kills.length === 0) failed.push("kills=0")
   if (sched.freezes.some((at) => at + freezeMs <= plan.seconds * 1000 - 10_000) && freezes.length === 0) failed.push("freezes=0")

@@ -10,7 +10,9 @@
  * waiting for the AbortSignal) and only then writes its completion there with a fenced upsert;
  * the sink accepts a completion only when no higher fence has been presented or written for that
  * (job, time). The fence alone cannot refuse a stale holder whose successor has not reached the
- * sink yet; the lease check closes that window. The body logs whether its completion was accepted.
+ * sink yet; the lease check closes that window. The body logs whether its completion was accepted,
+ * or that it stopped without writing: `aborted` with `how` `signal` (its AbortSignal fired; `reason`
+ * is the scheduler's: a lost lease, or the shutdown) or `lease-check` (the check refused the write).
  *
  * The process also logs the run leases it is granted (each `release` and `recover` that starts a
  * run, each renewal the store accepts) with the local time before the call: the harness counts a
@@ -52,6 +54,10 @@ const sink = openSink(env("CHAOS_SINK_URL"), env("CHAOS_PREFIX"))
  */
 const SINK_MARGIN_MS = Math.floor(leaseMs / 5)
 
+/** The reason of an abort: the `reason` of the run's `RunInterruptedError`, else the value as text. */
+const reasonOf = (reason: unknown): string =>
+  typeof reason === "object" && reason !== null && "reason" in reason ? String(reason.reason) : String(reason)
+
 /**
  * The job body: logs its start, presents its fence to the sink, works `ms` (stops early when
  * aborted), writes its completion to the sink, logs its end.
@@ -69,7 +75,8 @@ const body = async (ms: number) => {
       resolve()
     })
   })
-  if (ctx.signal.aborted) return void line({ ev: "aborted", at: Date.now(), ...run })
+  // why it was stopped: the run's RunInterruptedError says (a lost lease, or the shutdown)
+  if (ctx.signal.aborted) return void line({ ev: "aborted", how: "signal", reason: reasonOf(ctx.signal.reason), at: Date.now(), ...run })
   // the lease check, read synchronously right before the side effect: the heartbeat may not have
   // fired the signal yet (a busy or stalled process); the margin covers the sink write's trip
   if (!ctx.isLeaseValid(SINK_MARGIN_MS)) return void line({ ev: "aborted", how: "lease-check", at: Date.now(), ...run })
