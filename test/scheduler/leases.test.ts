@@ -196,6 +196,40 @@ describe("Lock.leased: two schedulers on one store", () => {
       expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt])).toEqual([[10 * SEC, 2]])
     })))
 
+  it.scoped("recovered runs of one job with free slots start together (maxInstances 2: a ready run does not wait behind a hanging one)", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const shared = yield* MemoryJobStore.make
+      const cut = { on: false }
+      const seenA: Array<RunContext> = []
+      const seenB: Array<RunContext> = []
+      const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
+      const b = yield* build("owner-b", shared, hangs(seenB))
+      // A starts late: its first pass releases two run times of the job at once (no coalescing),
+      // one submission that A runs one after the other
+      yield* a.addJob("work", {
+        id: "pair",
+        trigger: "interval",
+        triggerArgs: { seconds: 10, startDate: new Date(T0 + 10 * SEC) },
+        coalesce: false,
+        misfireGraceTime: null,
+        maxInstances: 2,
+        nextRunTime: new Date(T0 + 10 * SEC)
+      })
+      yield* TestClock.setTime(T0 + 25 * SEC)
+      yield* a.start()
+      yield* advance(SEC)
+      expect(seenA.map((c) => c.scheduledTime - T0)).toEqual([10 * SEC])
+      yield* b.start()
+      cut.on = true // A dies holding both runs
+      yield* advance(LEASE + 12 * SEC)
+      // B takes both over (two free slots) and starts both, though the first never ends
+      expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt]).sort((x, y) => x[0]! - y[0]!)).toEqual([
+        [10 * SEC, 2],
+        [20 * SEC, 2]
+      ])
+    })))
+
   it.scoped("recovery: \"abandon\": the run of a dead scheduler is recorded abandoned, never run again", () =>
     quiet(Effect.gen(function*() {
       yield* TestClock.setTime(T0)

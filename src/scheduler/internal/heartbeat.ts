@@ -320,16 +320,17 @@ export const makeLeases = (core: Core, clock: Clock.Clock, scope: Scope.Scope) =
         if (bus.hasSubscribers()) {
           bus.unsafePublish(new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: [run.scheduledTime] }))
         }
-        // the recovered runs of one job go in one submission: they run one after the other, so
-        // a backlog taken over at once never runs more instances than the one being recovered
+        // each recovered run is an instance of its own: the store takes a run over only into a
+        // free slot of its job (maxInstances less the runs holding a valid lease), so the runs of
+        // one job taken over together start together, as their dead holder may have run them. In
+        // one submission they ran one after the other: a ready run waited behind a long one that
+        // was recovered with it (a 30 s failover in the chaos run)
         const list = byExecutor.get(job.executor)
-        const same = list?.find((s) => s.job.id === job.id && s.job.jobstore === job.jobstore)
-        if (same !== undefined) (same.runs as Array<Run>).push(run)
-        else if (list === undefined) byExecutor.set(job.executor, [{ job, runs: [run] }])
+        if (list === undefined) byExecutor.set(job.executor, [{ job, runs: [run] }])
         else list.push({ job, runs: [run] })
       }
       for (const [executor, submissions] of byExecutor) {
-        for (const s of submissions) (s.runs as Array<Run>).sort((x, y) => x.scheduledTime - y.scheduledTime)
+        submissions.sort((x, y) => x.runs[0]!.scheduledTime - y.runs[0]!.scheduledTime)
         yield* state.executors.get(executor)!.service.submit(submissions, out)
       }
     }).pipe(Effect.uninterruptible)
