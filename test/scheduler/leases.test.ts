@@ -166,8 +166,13 @@ describe("Lock.leased: two schedulers on one store", () => {
 
   }
 
-  it.scoped("several recovered runs of one job start one after the other, never at once (maxInstances 1)", () =>
-    quiet(Effect.gen(function*() {
+  /**
+   * Scheduler A starts late: its first pass releases two run times of an interval job at once (no
+   * coalescing: one submission, which A runs one after the other), then A dies holding both; B
+   * takes over while neither run ever ends. The runs B started, as `[time − T0, attempt]`.
+   */
+  const backlogTakenOver = (maxInstances: number) =>
+    Effect.gen(function*() {
       yield* TestClock.setTime(T0)
       const shared = yield* MemoryJobStore.make
       const cut = { on: false }
@@ -175,14 +180,13 @@ describe("Lock.leased: two schedulers on one store", () => {
       const seenB: Array<RunContext> = []
       const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
       const b = yield* build("owner-b", shared, hangs(seenB))
-      // A starts late: its first pass releases two run times of the job at once (no coalescing)
       yield* a.addJob("work", {
         id: "backlog",
         trigger: "interval",
         triggerArgs: { seconds: 10, startDate: new Date(T0 + 10 * SEC) },
         coalesce: false,
         misfireGraceTime: null,
-        maxInstances: 1,
+        maxInstances,
         nextRunTime: new Date(T0 + 10 * SEC)
       })
       yield* TestClock.setTime(T0 + 25 * SEC)
@@ -192,42 +196,19 @@ describe("Lock.leased: two schedulers on one store", () => {
       yield* b.start()
       cut.on = true // A dies holding both runs
       yield* advance(LEASE + 12 * SEC)
+      return seenB.map((c) => [c.scheduledTime - T0, c.attempt]).sort((x, y) => x[0]! - y[0]!)
+    })
+
+  it.scoped("several recovered runs of one job start one after the other, never at once (maxInstances 1)", () =>
+    quiet(Effect.gen(function*() {
       // B takes over the first (the job's one instance slot); the second stays expired while the first never ends
-      expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt])).toEqual([[10 * SEC, 2]])
+      expect(yield* backlogTakenOver(1)).toEqual([[10 * SEC, 2]])
     })))
 
   it.scoped("recovered runs of one job with free slots start together (maxInstances 2: a ready run does not wait behind a hanging one)", () =>
     quiet(Effect.gen(function*() {
-      yield* TestClock.setTime(T0)
-      const shared = yield* MemoryJobStore.make
-      const cut = { on: false }
-      const seenA: Array<RunContext> = []
-      const seenB: Array<RunContext> = []
-      const a = yield* build("owner-a", cuttable(shared, cut), hangs(seenA))
-      const b = yield* build("owner-b", shared, hangs(seenB))
-      // A starts late: its first pass releases two run times of the job at once (no coalescing),
-      // one submission that A runs one after the other
-      yield* a.addJob("work", {
-        id: "pair",
-        trigger: "interval",
-        triggerArgs: { seconds: 10, startDate: new Date(T0 + 10 * SEC) },
-        coalesce: false,
-        misfireGraceTime: null,
-        maxInstances: 2,
-        nextRunTime: new Date(T0 + 10 * SEC)
-      })
-      yield* TestClock.setTime(T0 + 25 * SEC)
-      yield* a.start()
-      yield* advance(SEC)
-      expect(seenA.map((c) => c.scheduledTime - T0)).toEqual([10 * SEC])
-      yield* b.start()
-      cut.on = true // A dies holding both runs
-      yield* advance(LEASE + 12 * SEC)
       // B takes both over (two free slots) and starts both, though the first never ends
-      expect(seenB.map((c) => [c.scheduledTime - T0, c.attempt]).sort((x, y) => x[0]! - y[0]!)).toEqual([
-        [10 * SEC, 2],
-        [20 * SEC, 2]
-      ])
+      expect(yield* backlogTakenOver(2)).toEqual([[10 * SEC, 2], [20 * SEC, 2]])
     })))
 
   it.scoped("recovery: \"abandon\": the run of a dead scheduler is recorded abandoned, never run again", () =>
