@@ -34,6 +34,7 @@
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as Migrator from "@effect/sql/Migrator"
+import type { SqlError } from "@effect/sql/SqlError"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -212,19 +213,24 @@ export const make = (
     // (their waits on the live clock: a TestClock in context must not stall them)
     yield* Migrator.make({})({ loader: migrationsFor(sql, prefix), table: t.migrations }).pipe(
       Effect.catchAllDefect((defect) => Effect.fail(fail("migrate", String(defect)))),
-      Effect.mapError((e) => e._tag === "StoreError" ? e : fail("migrate", e.message ?? String(e))),
+      Effect.mapError((e) =>
+        e._tag === "StoreError" ? e : fail("migrate", e._tag === "SqlError" ? Driver.describe(e) : e.message ?? String(e))
+      ),
       Effect.retry({ times: 5, schedule: Schedule.exponential("50 millis") }),
       Effect.withClock(liveClock)
     )
-    const probe = Effect.all([
-      sql`SELECT MAX(migration_id) AS v FROM ${sql(t.migrations)}`,
-      sql`SELECT id FROM ${sql(t.jobs)} WHERE 1 = 0`,
-      sql`SELECT job_id FROM ${sql(t.runs)} WHERE 1 = 0`
-    ]).pipe(
-      Effect.flatMap(([v]) =>
-        Number(v[0]?.v ?? 0) >= 1 ? Effect.void : Effect.fail(fail("migrate", "the tables are not there yet"))
+    // a peer that won the migration race may still be migrating: wait until its migrations are
+    // recorded, then for its tables (MySQL commits DDL at once, so the record can come first).
+    // The migrations table is read first: SQLite's client caches a statement that failed to
+    // prepare, failure included, for 10 minutes, so a table read before the peer committed it
+    // would stay "no such table" for every retry
+    const probe = sql`SELECT MAX(migration_id) AS v FROM ${sql(t.migrations)}`.pipe(
+      Effect.flatMap((v): Effect.Effect<void, SqlError | StoreError> =>
+        Number(v[0]?.v ?? 0) >= 1
+          ? Effect.asVoid(Effect.all([sql`SELECT id FROM ${sql(t.jobs)} WHERE 1 = 0`, sql`SELECT job_id FROM ${sql(t.runs)} WHERE 1 = 0`]))
+          : Effect.fail(fail("migrate", "the tables are not there yet"))
       ),
-      Effect.catchTag("SqlError", (e) => Effect.fail(fail("migrate", e.message))),
+      Effect.catchTag("SqlError", (e) => Effect.fail(fail("migrate", Driver.describe(e)))),
       Effect.retry(waitSchedule),
       Effect.withClock(liveClock)
     )

@@ -1,8 +1,11 @@
 import * as path from "node:path"
 import * as fs from "node:fs"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
@@ -55,4 +58,47 @@ describe("SqlJobStore (SQLite) in one process", () => {
       expect(error.operation).toBe("connect")
       expect(error.reason).toMatch(/directory does not exist/)
     }))
+
+  it.live("a store built while a peer process holds the migration transaction of a fresh file waits for the peer's tables, then works", () =>
+    Effect.gen(function*() {
+      // the schema a store creates, read from a file it migrated (the peer replays it)
+      const prefix = "peer"
+      const scratch = path.join(dir, "scratch.sqlite")
+      const { ddl, migrations } = yield* Effect.scoped(Effect.gen(function*() {
+        yield* SqlJobStore.makeSqlite({ filename: scratch, tablePrefix: prefix })
+        const model = yield* Effect.provide(SqliteClient.make({ filename: scratch, readonly: true }), Reactivity.layer)
+        return {
+          ddl: yield* model<{ name: string; sql: string }>`SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid`,
+          migrations: yield* model<{ migration_id: number; name: string }>`SELECT migration_id, name FROM ${model(`${prefix}_migrations`)} ORDER BY migration_id`
+        }
+      }))
+      expect(migrations.map((m) => m.migration_id)).toEqual([1, 2])
+
+      // the peer, a connection of its own: its migrations table is there (made outside its
+      // transaction, as the Migrator does), its migration transaction holds the write lock, its
+      // tables are not committed yet
+      const filename = path.join(dir, "race.sqlite")
+      const peerScope = yield* Scope.make()
+      const peer = yield* Scope.extend(Effect.provide(SqliteClient.make({ filename }), Reactivity.layer), peerScope)
+      const own = ddl.filter((d) => d.name === `${prefix}_migrations`)
+      expect(own).toHaveLength(1)
+      yield* peer.unsafe(own[0]!.sql)
+      yield* peer.unsafe("BEGIN IMMEDIATE")
+      for (const m of migrations) {
+        yield* peer`INSERT INTO ${peer(`${prefix}_migrations`)} (migration_id, name) VALUES (${m.migration_id}, ${m.name})`
+      }
+      for (const d of ddl) if (d !== own[0]) yield* peer.unsafe(d.sql)
+
+      // this store's migration finds the database locked and leaves it to the peer; it must wait
+      // for the peer's commit, not give up on a table it read too early
+      const building = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
+        const store = yield* SqlJobStore.makeSqlite({ filename, tablePrefix: prefix })
+        yield* store.add(makeJob("after-race", T0))
+        return (yield* store.getAll).map((j) => j.id)
+      })))
+      yield* Effect.sleep("600 millis")
+      yield* peer.unsafe("COMMIT")
+      yield* Scope.close(peerScope, Exit.void)
+      expect(yield* Fiber.join(building)).toEqual(["after-race"])
+    }), 30_000)
 })

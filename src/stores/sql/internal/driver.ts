@@ -112,7 +112,8 @@ const isTransient = (e: SqlError): boolean => {
   return cause?.code === "40001" || cause?.code === "40P01" || cause?.errno === 1213 || cause?.errno === 1205
 }
 
-const describe = (e: SqlError): string => {
+/** A SQL error's message with its driver's cause (the database's own words). */
+export const describe = (e: SqlError): string => {
   const cause = e.cause as { message?: unknown; code?: unknown } | undefined
   const detail = cause?.message !== undefined ? String(cause.message) : String(e.cause ?? "")
   return `${e.message}${detail === "" ? "" : `: ${detail}`}`
