@@ -407,6 +407,16 @@ export const sqliteClient = (
  */
 const WAL_AUTOCHECKPOINT_PAGES = 4000
 
+/**
+ * SQLite: how long the client keeps a prepared statement. `@effect/sql-sqlite-node` caches the
+ * outcome of preparing a statement, a failure included ("no such table", a database locked by a
+ * peer while the schema was read), for 10 minutes by default: every retry of that statement
+ * then failed for 10 minutes, after the cause was gone. At 2 s a failure outlives its cause by
+ * at most 2 s, within the driver's busy retry (10 s); a statement in use is prepared again once
+ * every 2 s (some µs each).
+ */
+const PREPARE_CACHE_TTL = "2 seconds"
+
 const openSqlite = (
   options: Pick<SqliteOptions, "filename" | "synchronous" | "busyTimeoutMs" | "name">
 ): Effect.Effect<SqlClient.SqlClient, StoreError, Scope.Scope> =>
@@ -423,7 +433,7 @@ const openSqlite = (
     const { make: makeClient } = yield* importing(store, () => import("@effect/sql-sqlite-node/SqliteClient"))
     // better-sqlite3 throws while opening (a missing directory, a file that is no database):
     // @effect/sql-sqlite-node lets that through as a defect; here it is a StoreError
-    const client = yield* makeClient({ filename: options.filename }).pipe(
+    const client = yield* makeClient({ filename: options.filename, }).pipe(
       Effect.provide(Reactivity.layer),
       Effect.catchAllDefect((defect) =>
         Effect.fail(

@@ -101,4 +101,18 @@ describe("SqlJobStore (SQLite) in one process", () => {
       yield* Scope.close(peerScope, Exit.void)
       expect(yield* Fiber.join(building)).toEqual(["after-race"])
     }), 30_000)
+
+  it.live("a statement that failed to prepare (its table not there yet) is prepared again once the table is there, within 2 s", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlJobStore.sqliteClient({ filename: path.join(dir, "prepare.sqlite") })
+      const read = sql<{ x: number }>`SELECT x FROM later`
+      const first = yield* Effect.flip(read)
+      expect(first._tag).toBe("SqlError")
+      expect(String((first.cause as Error).message)).toMatch(/no such table: later/)
+      yield* sql`CREATE TABLE later (x INTEGER)`
+      yield* sql`INSERT INTO later (x) VALUES (1)`
+      // the client keeps a failed preparation 2 s (@effect/sql-sqlite-node's default: 10 minutes)
+      yield* Effect.sleep("2100 millis")
+      expect(yield* read).toEqual([{ x: 1 }])
+    }).pipe(Effect.scoped), 10_000)
 })
