@@ -886,11 +886,18 @@ export const make = (
         return read
       })
 
+    /** MySQL / MariaDB: the planned run keys a `release` looks up (one row per job and time). */
+    const RUN_KEY_PLAN: ReadonlyArray<Column> = [{ name: "id", type: "id" }, { name: "st", type: "bigint" }]
+
     /**
      * MySQL / MariaDB: the reads of a `release`, sent with its `START TRANSACTION` in one round
      * trip: the jobs locked (`FOR UPDATE`), then (a plain read, which locks no run: `recover`
-     * locks runs before jobs) the live runs and the run keys in the range of the plans of the
-     * jobs that plan a ready run, read once the job locks are held.
+     * locks runs before jobs), for the jobs that plan a ready run, read once the job locks are
+     * held: their live runs, one row each (found by the index `(job_id, state)`, one lookup per
+     * job and live state: named, since with a few runs per job the optimizer picks the primary
+     * key's `job_id` prefix, which reads every run of the job) and their planned run keys that exist (one primary-key lookup per
+     * planned key). Neither reads a job's ended runs, so the reads do not grow with its history
+     * (joined by `job_id` alone, as before, they read every run of the job twice).
      */
     const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number) => {
       const ids = [...new Set(decisions.map((d) => d.id))]
@@ -898,33 +905,35 @@ export const make = (
         idsTable(ids)
       } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
       const starting = new Set<string>()
-      let lo = Infinity
-      let hi = -Infinity
+      const keys: Array<readonly [string, number]> = []
+      const planned = new Set<string>()
       for (const d of decisions) {
         if (!d.runs.some((p) => p.state === "ready")) continue
         starting.add(d.id)
         for (const p of d.runs) {
-          if (p.scheduledTime < lo) lo = p.scheduledTime
-          if (p.scheduledTime > hi) hi = p.scheduledTime
+          const k = key(d.id, p.scheduledTime)
+          if (planned.has(k)) continue
+          planned.add(k)
+          keys.push([d.id, p.scheduledTime])
         }
       }
       const statements: Array<Statement.Statement<Row>> = [lock]
       if (starting.size > 0) {
-        const startingIds = [...starting]
-        const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-        const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-        // k = 0 rows count a job's live runs, k = 1 rows are run keys in range
-        statements.push(sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
-          idsTable(startingIds)
-        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
-          idsTable(startingIds)
-        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`)
+        // k = 0 rows are live runs (one per run), k = 1 rows planned run keys that exist
+        statements.push(sql`SELECT 0 AS k, r.job_id, r.scheduled_time AS v FROM ${
+          idsTable([...starting])
+        } STRAIGHT_JOIN (SELECT 'ready' AS st UNION ALL SELECT 'running') AS s STRAIGHT_JOIN ${R} AS r FORCE INDEX (${
+          sql(`${options.prefix}_runs_live`)
+        }) ON r.job_id = ids.v AND r.state = s.st WHERE r.acquired_until IS NULL OR r.acquired_until > ${at} UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+          rowsOf("p", RUN_KEY_PLAN, keys)
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = p.id AND r.scheduled_time = p.st`)
       }
       const parse = (results: ReadonlyArray<ReadonlyArray<Row>>): ReleaseRead => {
         const read: ReleaseRead = { jobs: new Map(results[0]!.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
         for (const r of results[1] ?? []) {
-          if (num(r.k) === 0) read.live.set(String(r.job_id), num(r.v))
-          else read.existing.add(key(String(r.job_id), num(r.v)))
+          const id = String(r.job_id)
+          if (num(r.k) === 0) read.live.set(id, (read.live.get(id) ?? 0) + 1)
+          else read.existing.add(key(id, num(r.v)))
         }
         return read
       }
