@@ -1081,7 +1081,8 @@ export const make = (
         const snapshot = sql`SELECT c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
         // e: the planned runs of the jobs whose version matches, each with whether its key exists
         // (one probe of the runs' primary key per planned run, whatever the job's history)
-        const planned = sql`SELECT p.id, p.st, p.missed, p.cnt, p.last, s.rd, s.until0, s.skipped, s.fs0, EXISTS (SELECT 1 FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st) AS ex FROM p JOIN s ON s.id = p.id WHERE s.ok AND s.same`
+        // (a lateral lookup with LIMIT: never hashed from a scan of the whole runs table)
+        const planned = sql`SELECT p.id, p.st, p.missed, p.cnt, p.last, s.rd, s.until0, s.skipped, s.fs0, x.ex IS NOT NULL AS ex FROM p JOIN s ON s.id = p.id LEFT JOIN LATERAL (SELECT true AS ex FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st LIMIT 1) AS x ON true WHERE s.ok AND s.same`
         // k: per job, its new ready runs and whether some planned ready time exists (`partial`:
         // then the fences of its new runs are returned)
         const counts = sql`SELECT e.id, COUNT(*) FILTER (WHERE e.missed = 0 AND NOT e.ex) AS k, bool_or(e.missed = 0 AND e.ex) AS partial FROM e GROUP BY e.id`
