@@ -1070,7 +1070,10 @@ export const make = (
         )
         const ready = sql`f.state = 'ready'`
         const lease = runLeaseMs === undefined ? sql`f.until0` : typed(runLeaseMs === null ? null : at + runLeaseMs, "bigint")
-        const cas = sql`j.id = s.id AND s.ok AND s.same AND j.version = s.ver AND j.fence_seq = s.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = s.until0 AND j.quarantined IS NULL`
+        // the row the snapshot read, found again by its tuple id (a TID scan, not a second descent
+        // of the primary key): a row another transaction changed since has another tuple id, and
+        // every write to a job changes a column compared here anyway
+        const cas = sql`j.ctid = s.tid AND s.ok AND s.same AND j.version = s.ver AND j.fence_seq = s.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = s.until0 AND j.quarantined IS NULL`
         const columns = lit(
           "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
         )
@@ -1078,7 +1081,7 @@ export const make = (
         // the batch: joins between these CTEs are hashed): `ok` leased by owner, lease live, not
         // quarantined; `same` version; `skipped` maxInstances (the live runs counted only for a
         // job that plans a ready run)
-        const snapshot = sql`SELECT c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
+        const snapshot = sql`SELECT j.ctid AS tid, c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
         // e: the planned runs of the jobs whose version matches, each with whether its key exists
         // (one probe of the runs' primary key per planned run, whatever the job's history)
         // (a lateral lookup with LIMIT: never hashed from a scan of the whole runs table)
