@@ -21,7 +21,10 @@
  * PostgreSQL: one statement, no transaction around it (it reads the jobs with their live runs
  * and the run keys that exist, numbers the new runs' fences, and writes by a compare-and-set on
  * what it read, no `SELECT … FOR UPDATE`: the jobs that still match are moved on or removed and
- * only their runs are inserted). SQLite reads the jobs with their live runs and the run keys
+ * only their runs are inserted; its plans go as arrays, one per column). Every read of a
+ * `release` (PostgreSQL and MySQL / MariaDB) looks runs up by key (a job's live runs by the
+ * live-runs index, each planned run key by the primary key), never by `job_id` alone, so it
+ * costs the same whatever the length of a job's run history. SQLite reads the jobs with their live runs and the run keys
  * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
  * JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
  * TRANSACTION` with the reads (the jobs locked, then their live runs and run keys), then the
