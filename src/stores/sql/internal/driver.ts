@@ -24,9 +24,9 @@
  * only their runs are inserted; its plans go as arrays, one per column). Every read of a
  * `release` (PostgreSQL and MySQL / MariaDB) looks runs up by key (a job's live runs by the
  * live-runs index, each planned run key by the primary key), never by `job_id` alone, so it
- * costs the same whatever the length of a job's run history. SQLite reads the jobs with their live runs and the run keys
- * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
- * JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
+ * costs the same whatever the length of a job's run history. SQLite reads the jobs with their
+ * live runs and the run keys that exist in one statement, then inserts the runs and updates the
+ * jobs' columns (never their JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
  * TRANSACTION` with the reads (the jobs locked, then their live runs and run keys), then the
  * writes (the runs inserted, the jobs' columns upserted) with `COMMIT`.
  *
@@ -898,9 +898,10 @@ export const make = (
      * locks runs before jobs), for the jobs that plan a ready run, read once the job locks are
      * held: their live runs, one row each (found by the index `(job_id, state)`, one lookup per
      * job and live state: named, since with a few runs per job the optimizer picks the primary
-     * key's `job_id` prefix, which reads every run of the job) and their planned run keys that exist (one primary-key lookup per
-     * planned key). Neither reads a job's ended runs, so the reads do not grow with its history
-     * (joined by `job_id` alone, as before, they read every run of the job twice).
+     * key's `job_id` prefix, which reads every run of the job), and their planned run keys that
+     * exist (one primary-key lookup per planned key). Neither reads a job's ended runs, so the
+     * reads do not grow with its history (joined by `job_id` alone, they read every run of the
+     * job, twice).
      */
     const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number) => {
       const ids = [...new Set(decisions.map((d) => d.id))]
@@ -1086,8 +1087,8 @@ export const make = (
         // job that plans a ready run)
         const snapshot = sql`SELECT j.ctid AS tid, c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
         // e: the planned runs of the jobs whose version matches, each with whether its key exists
-        // (one probe of the runs' primary key per planned run, whatever the job's history)
-        // (a lateral lookup with LIMIT: never hashed from a scan of the whole runs table)
+        // (one lookup in the runs' primary key per planned run, whatever the job's history: a
+        // lateral lookup with LIMIT, which the planner never turns into a hash of the whole table)
         const planned = sql`SELECT p.id, p.st, p.missed, p.cnt, p.last, s.rd, s.until0, s.skipped, s.fs0, x.ex IS NOT NULL AS ex FROM p JOIN s ON s.id = p.id LEFT JOIN LATERAL (SELECT true AS ex FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st LIMIT 1) AS x ON true WHERE s.ok AND s.same`
         // k: per job, its new ready runs and whether some planned ready time exists (`partial`:
         // then the fences of its new runs are returned)
