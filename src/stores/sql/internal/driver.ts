@@ -1021,10 +1021,16 @@ export const make = (
      * PostgreSQL: a derived table `alias(column, …)` of `rows` as one array parameter per column
      * (`unnest($1::text[], $2::bigint[], …)`): typed columns, read once each, where a JSON
      * parameter's `e->>i` is evaluated again at every use of the column. The statement's text
-     * never varies with the batch.
+     * never varies with the batch. A number that is not finite is `NULL`, as in JSON (a
+     * `maxInstances` of `Infinity`: no limit).
      */
     const pgArrays = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
-      const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null))
+      const arrays = columns.map((_, i) =>
+        rows.map((r) => {
+          const v = r[i]
+          return v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? null : v
+        })
+      )
       const args = columns.map((c, i) => sql`${arrays[i]!}::${lit(PG_TYPES[c.type])}[]`)
       return sql`unnest(${sql.join(", ", false)(args)}) AS ${lit(alias)}(${lit(columns.map((c) => c.name).join(", "))})`
     }
