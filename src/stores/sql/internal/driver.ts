@@ -21,9 +21,12 @@
  * PostgreSQL: one statement, no transaction around it (it reads the jobs with their live runs
  * and the run keys that exist, numbers the new runs' fences, and writes by a compare-and-set on
  * what it read, no `SELECT … FOR UPDATE`: the jobs that still match are moved on or removed and
- * only their runs are inserted). SQLite reads the jobs with their live runs and the run keys
- * that exist in one statement, then inserts the runs and updates the jobs' columns (never their
- * JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
+ * only their runs are inserted; its plans go as arrays, one per column). Every read of a
+ * `release` (PostgreSQL and MySQL / MariaDB) looks runs up by key (a job's live runs by the
+ * live-runs index, each planned run key by the primary key), never by `job_id` alone, so it
+ * costs the same whatever the length of a job's run history. SQLite reads the jobs with their
+ * live runs and the run keys that exist in one statement, then inserts the runs and updates the
+ * jobs' columns (never their JSON record). MySQL / MariaDB: two round trips of multi-statement queries, `START
  * TRANSACTION` with the reads (the jobs locked, then their live runs and run keys), then the
  * writes (the runs inserted, the jobs' columns upserted) with `COMMIT`.
  *
@@ -887,11 +890,19 @@ export const make = (
         return read
       })
 
+    /** MySQL / MariaDB: the planned run keys a `release` looks up (one row per job and time). */
+    const RUN_KEY_PLAN: ReadonlyArray<Column> = [{ name: "id", type: "id" }, { name: "st", type: "bigint" }]
+
     /**
      * MySQL / MariaDB: the reads of a `release`, sent with its `START TRANSACTION` in one round
      * trip: the jobs locked (`FOR UPDATE`), then (a plain read, which locks no run: `recover`
-     * locks runs before jobs) the live runs and the run keys in the range of the plans of the
-     * jobs that plan a ready run, read once the job locks are held.
+     * locks runs before jobs), for the jobs that plan a ready run, read once the job locks are
+     * held: their live runs, one row each (found by the index `(job_id, state)`, one lookup per
+     * job and live state: named, since with a few runs per job the optimizer picks the primary
+     * key's `job_id` prefix, which reads every run of the job), and their planned run keys that
+     * exist (one primary-key lookup per planned key). Neither reads a job's ended runs, so the
+     * reads do not grow with its history (joined by `job_id` alone, they read every run of the
+     * job, twice).
      */
     const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number) => {
       const ids = [...new Set(decisions.map((d) => d.id))]
@@ -899,33 +910,35 @@ export const make = (
         idsTable(ids)
       } STRAIGHT_JOIN ${J} AS j ON j.id = ids.v FOR UPDATE`
       const starting = new Set<string>()
-      let lo = Infinity
-      let hi = -Infinity
+      const keys: Array<readonly [string, number]> = []
+      const planned = new Set<string>()
       for (const d of decisions) {
         if (!d.runs.some((p) => p.state === "ready")) continue
         starting.add(d.id)
         for (const p of d.runs) {
-          if (p.scheduledTime < lo) lo = p.scheduledTime
-          if (p.scheduledTime > hi) hi = p.scheduledTime
+          const k = key(d.id, p.scheduledTime)
+          if (planned.has(k)) continue
+          planned.add(k)
+          keys.push([d.id, p.scheduledTime])
         }
       }
       const statements: Array<Statement.Statement<Row>> = [lock]
       if (starting.size > 0) {
-        const startingIds = [...starting]
-        const isLive = sql`r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})`
-        const inRange = sql`r.scheduled_time >= ${lo} AND r.scheduled_time <= ${hi}`
-        // k = 0 rows count a job's live runs, k = 1 rows are run keys in range
-        statements.push(sql`SELECT 0 AS k, r.job_id, COUNT(*) AS v FROM ${
-          idsTable(startingIds)
-        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${isLive} GROUP BY r.job_id UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
-          idsTable(startingIds)
-        } STRAIGHT_JOIN ${R} AS r ON r.job_id = ids.v WHERE ${inRange}`)
+        // k = 0 rows are live runs (one per run), k = 1 rows planned run keys that exist
+        statements.push(sql`SELECT 0 AS k, r.job_id, r.scheduled_time AS v FROM ${
+          idsTable([...starting])
+        } STRAIGHT_JOIN (SELECT 'ready' AS st UNION ALL SELECT 'running') AS s STRAIGHT_JOIN ${R} AS r FORCE INDEX (${
+          sql(`${options.prefix}_runs_live`)
+        }) ON r.job_id = ids.v AND r.state = s.st WHERE r.acquired_until IS NULL OR r.acquired_until > ${at} UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+          rowsOf("p", RUN_KEY_PLAN, keys)
+        } STRAIGHT_JOIN ${R} AS r ON r.job_id = p.id AND r.scheduled_time = p.st`)
       }
       const parse = (results: ReadonlyArray<ReadonlyArray<Row>>): ReleaseRead => {
         const read: ReleaseRead = { jobs: new Map(results[0]!.map((r) => [String(r.id), r])), live: new Map(), existing: new Set() }
         for (const r of results[1] ?? []) {
-          if (num(r.k) === 0) read.live.set(String(r.job_id), num(r.v))
-          else read.existing.add(key(String(r.job_id), num(r.v)))
+          const id = String(r.job_id)
+          if (num(r.k) === 0) read.live.set(id, (read.live.get(id) ?? 0) + 1)
+          else read.existing.add(key(id, num(r.v)))
         }
         return read
       }
@@ -993,7 +1006,6 @@ export const make = (
       { name: "nrt", type: "bigint" },
       { name: "maxi", type: "bigint" },
       { name: "nready", type: "int" },
-      { name: "rt", type: "text" },
       { name: "rd", type: "text" }
     ]
 
@@ -1007,16 +1019,35 @@ export const make = (
     ]
 
     /**
+     * PostgreSQL: a derived table `alias(column, …)` of `rows` as one array parameter per column
+     * (`unnest($1::text[], $2::bigint[], …)`): typed columns, read once each, where a JSON
+     * parameter's `e->>i` is evaluated again at every use of the column. The statement's text
+     * never varies with the batch. A number that is not finite is `NULL`, as in JSON (a
+     * `maxInstances` of `Infinity`: no limit).
+     */
+    const pgArrays = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
+      const arrays = columns.map((_, i) =>
+        rows.map((r) => {
+          const v = r[i]
+          return v === undefined || (typeof v === "number" && !Number.isFinite(v)) ? null : v
+        })
+      )
+      const args = columns.map((c, i) => sql`${arrays[i]!}::${lit(PG_TYPES[c.type])}[]`)
+      return sql`unnest(${sql.join(", ", false)(args)}) AS ${lit(alias)}(${lit(columns.map((c) => c.name).join(", "))})`
+    }
+
+    /**
      * PostgreSQL: a whole `release` in one statement (atomic by itself, no transaction around
      * it). Its snapshot reads the jobs still leased by `owner` (lease live, not quarantined) with
      * their live runs (maxInstances); the jobs whose version matches get their new runs (the keys
-     * that exist left out; the ready ones numbered from the job's fence sequence, in time order)
-     * and are moved on or removed by a compare-and-set on what the snapshot saw (version, fence
-     * sequence, lease owner and end, not quarantined: PostgreSQL re-checks it on a row another
-     * transaction changed meanwhile); only the runs of the jobs written are inserted; a job whose
-     * version differs has its lease cleared. Returns the jobs it read (whether their version
-     * matched, whether they were written, skipped or not, their lease end) and the fences of the
-     * new ready runs of the jobs written.
+     * that exist left out, each planned key looked up once in the runs' primary key; the ready
+     * ones numbered from the job's fence sequence, in time order) and are moved on or removed by
+     * a compare-and-set on what the snapshot saw (version, fence sequence, lease owner and end,
+     * not quarantined: PostgreSQL re-checks it on a row another transaction changed meanwhile);
+     * only the runs of the jobs written are inserted; a job whose version differs has its lease
+     * cleared. Returns the jobs it read (whether their version matched, whether they were
+     * written, skipped or not, their lease end) and the fences of the new ready runs of the jobs
+     * written. The plans go as arrays, one per column ({@link pgArrays}).
      */
     const releasePg = (
       owner: string,
@@ -1026,43 +1057,58 @@ export const make = (
       runLeaseMs: number | null | undefined
     ) =>
       Effect.gen(function*() {
-        const c = rowsOf(
+        const c = pgArrays(
           "c",
           JOB_PLAN,
-          firsts.map((d, i) => [
-            d.id,
-            d.version,
-            d.next === null ? 1 : 0,
-            d.next?.nextRunTime ?? null,
-            d.maxInstances,
-            plans[i]!.filter((p) => p.state === "ready").length,
-            plans[i]!.filter((p) => p.state === "ready").map((p) => p.scheduledTime).join(","),
-            d.next === null ? d.removedData ?? null : null
-          ])
+          firsts.map((d, i) => {
+            let nready = 0
+            for (const p of plans[i]!) if (p.state === "ready") nready++
+            return [
+              d.id,
+              d.version,
+              d.next === null ? 1 : 0,
+              d.next?.nextRunTime ?? null,
+              d.maxInstances,
+              nready,
+              d.next === null ? d.removedData ?? null : null
+            ]
+          })
         )
-        const p = rowsOf(
+        const p = pgArrays(
           "p",
           RUN_PLAN,
           firsts.flatMap((d, i) => plans[i]!.map((r) => [d.id, r.scheduledTime, r.state === "missed" ? 1 : 0, r.count, r.lastTime]))
         )
         const ready = sql`f.state = 'ready'`
         const lease = runLeaseMs === undefined ? sql`f.until0` : typed(runLeaseMs === null ? null : at + runLeaseMs, "bigint")
-        const cas = sql`j.id = s.id AND s.ok AND s.same AND j.version = s.ver AND j.fence_seq = s.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = s.until0 AND j.quarantined IS NULL`
+        // the row the snapshot read, found again by its tuple id (a TID scan, not a second descent
+        // of the primary key): a row another transaction changed since has another tuple id, and
+        // every write to a job changes a column compared here anyway
+        const cas = sql`j.ctid = s.tid AND s.ok AND s.same AND j.version = s.ver AND j.fence_seq = s.fs0 AND j.acquired_by = ${owner} AND j.acquired_until = s.until0 AND j.quarantined IS NULL`
         const columns = lit(
           "job_id, scheduled_time, recorded_at, state, fence, attempt, acquired_by, acquired_until, miss_count, last_time, ended_at, job_data"
         )
         // s: the statement's snapshot of the jobs (no filter, so the planner keeps its estimate of
         // the batch: joins between these CTEs are hashed): `ok` leased by owner, lease live, not
-        // quarantined; `same` version; `skipped` maxInstances; `k` the new ready runs (the planned
-        // ready times that exist are not recorded again)
-        const snapshot = sql`SELECT c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped, c.nready, c.nready - (SELECT COUNT(*) FROM ${R} AS x WHERE x.job_id = j.id AND x.scheduled_time = ANY(string_to_array(c.rt, ',')::bigint[])) AS k FROM c JOIN ${J} AS j ON j.id = c.id`
-        // f: the new runs of the jobs whose version matches (the keys that exist left out), the
-        // ready ones numbered from the job's fence sequence in time order
-        const fresh = sql`SELECT p.id, p.st, p.cnt, p.last, s.rd, s.until0, s.k < s.nready AS partial, CASE WHEN p.missed = 1 THEN 'missed' WHEN s.skipped THEN 'skipped' ELSE 'ready' END AS state, CASE WHEN p.missed = 1 OR s.skipped THEN 0 ELSE s.fs0 + ROW_NUMBER() OVER (PARTITION BY p.id, p.missed = 1 ORDER BY p.st) END AS fence FROM p JOIN s ON s.id = p.id WHERE s.ok AND s.same AND NOT EXISTS (SELECT 1 FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st)`
+        // quarantined; `same` version; `skipped` maxInstances (the live runs counted only for a
+        // job that plans a ready run)
+        const snapshot = sql`SELECT j.ctid AS tid, c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
+        // e: the planned runs of the jobs whose version matches, each with whether its key exists
+        // (one lookup in the runs' primary key per planned run, whatever the job's history: a
+        // lateral lookup with LIMIT, which the planner never turns into a hash of the whole table)
+        const planned = sql`SELECT p.id, p.st, p.missed, p.cnt, p.last, s.rd, s.until0, s.skipped, s.fs0, x.ex IS NOT NULL AS ex FROM p JOIN s ON s.id = p.id LEFT JOIN LATERAL (SELECT true AS ex FROM ${R} AS x WHERE x.job_id = p.id AND x.scheduled_time = p.st LIMIT 1) AS x ON true WHERE s.ok AND s.same`
+        // k: per job, its new ready runs and whether some planned ready time exists (`partial`:
+        // then the fences of its new runs are returned)
+        const counts = sql`SELECT e.id, COUNT(*) FILTER (WHERE e.missed = 0 AND NOT e.ex) AS k, bool_or(e.missed = 0 AND e.ex) AS partial FROM e GROUP BY e.id`
+        // f: the new runs (the keys that exist left out), the ready ones numbered from the job's
+        // fence sequence in time order
+        const fresh = sql`SELECT e.id, e.st, e.cnt, e.last, e.rd, e.until0, k.partial, CASE WHEN e.missed = 1 THEN 'missed' WHEN e.skipped THEN 'skipped' ELSE 'ready' END AS state, CASE WHEN e.missed = 1 OR e.skipped THEN 0 ELSE e.fs0 + ROW_NUMBER() OVER (PARTITION BY e.id, e.missed = 1 ORDER BY e.st) END AS fence FROM e JOIN k ON k.id = e.id WHERE NOT e.ex`
         // what the jobs written return: whether they were skipped, their lease end, their fence
         // sequence as read, whether some planned ready time exists (then their fences are returned)
-        const written = "j.id, s.skipped, s.until0, s.fs0, s.k < s.nready AS partial"
-        const statement = sql`WITH c AS (SELECT * FROM ${c}), p AS (SELECT * FROM ${p}), s AS (${snapshot}), f AS (${fresh}), u AS (UPDATE ${J} AS j SET next_run_time = s.nrt, fence_seq = s.fs0 + CASE WHEN s.skipped THEN 0 ELSE s.k END, acquired_by = NULL, acquired_until = NULL FROM s WHERE s.rm = 0 AND ${cas} RETURNING ${lit(written)}), d AS (DELETE FROM ${J} AS j USING s WHERE s.rm = 1 AND ${cas} RETURNING ${lit(written)}), w AS (SELECT * FROM u UNION ALL SELECT * FROM d), i AS (INSERT INTO ${R} (${columns}) SELECT f.id, f.st, ${
+        const written = "j.id, s.skipped, s.until0, s.fs0, COALESCE(k.partial, false) AS partial"
+        const statement = sql`WITH c AS (SELECT * FROM ${c}), p AS (SELECT * FROM ${p}), s AS (${snapshot}), e AS (${planned}), k AS (${counts}), f AS (${fresh}), u AS (UPDATE ${J} AS j SET next_run_time = s.nrt, fence_seq = s.fs0 + CASE WHEN s.skipped THEN 0 ELSE COALESCE(k.k, 0) END, acquired_by = NULL, acquired_until = NULL FROM s LEFT JOIN k ON k.id = s.id WHERE s.rm = 0 AND ${cas} RETURNING ${
+          lit(written)
+        }), d AS (DELETE FROM ${J} AS j USING s LEFT JOIN k ON k.id = s.id WHERE s.rm = 1 AND ${cas} RETURNING ${lit(written)}), w AS (SELECT * FROM u UNION ALL SELECT * FROM d), i AS (INSERT INTO ${R} (${columns}) SELECT f.id, f.st, ${
           typed(at, "bigint")
         }, f.state, f.fence, CASE WHEN ${ready} THEN 1 ELSE 0 END, CASE WHEN ${ready} THEN ${typed(owner, "text")} END, CASE WHEN ${ready} THEN ${lease} END, f.cnt, f.last, CASE WHEN ${ready} THEN NULL ELSE ${
           typed(at, "bigint")
