@@ -510,7 +510,9 @@ for i = 1, count do
     accepted[n_accepted] = i
   end
 end
--- a second insert of a key is a no-op: the planned runs that exist already, read at once
+-- a second insert of a key is a no-op: the planned runs that exist already, read at once (a time
+-- planned twice by one decision is inserted once: its runs are in time order, the second one
+-- follows the first; two decisions never share a job)
 local exists = {}
 local found = hmget(K_RUNS, members)
 for j = 1, n_members do if found[j] ~= false then exists[members[j]] = true end end
@@ -545,11 +547,12 @@ for a = 1, n_accepted do
   local started, started_times = nil, nil
   local job_low = nil
   local first = d_first[i]
+  local prev_t = nil
   for j = first, first + d_n[i] - 1 do
     local member = r_member[j]
-    if not exists[member] then
-      exists[member] = true
-      local t = r_t[j]
+    local t = r_t[j]
+    if t ~= prev_t and not exists[member] then
+      prev_t = t
       local tail = ''
       local c = r_count[j]
       if c ~= nil and (c ~= '1' or r_last[j] ~= t) then tail = ',"count":' .. c .. ',"lastTime":' .. r_last[j] end
@@ -583,7 +586,7 @@ for a = 1, n_accepted do
       end
       n_runs = n_runs + 2
       runs[n_runs - 1] = member; runs[n_runs] = text
-      run_index[n_runs - 1] = 0; run_index[n_runs] = id .. '|' .. t
+      run_index[n_runs - 1] = '0'; run_index[n_runs] = id .. '|' .. t -- '0': a Lua number would be formatted per argument
     end
   end
   if started then
