@@ -423,11 +423,19 @@ local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
 -- version), and skipped ones. The decisions are flat columns, per decision (d_) and per planned
 -- run (r_): no table per decision or run. Numbers stay the texts they came as (a conversion
 -- costs, and only a few are needed as numbers; a version is compared as text, both sides the
--- integer's canonical text). Tokens are split on ' ' ('[^ ]+': cheaper than '%S+')
+-- integer's canonical text). Tokens are split on ' ' ('[^ ]+': cheaper than '%S+'; a token is
+-- read character by character, the text's length is most of the cost)
 local d_next, d_data, d_first, d_n, lease_ends, skipped_of = {}, {}, {}, {}, {}, {}
 local r_t, r_state, r_count, r_last, r_member = {}, {}, {}, {}, {}
 local by_time = function(x, y) return tonumber(x.t) < tonumber(y.t) end
-local token_of = string.gmatch(ARGV[8], '[^ ]+')
+-- the text is read from pos on: a decision with one run of count 1 (the common case) in one
+-- string.match, any other token by token
+local numbers, pos, match = ARGV[8], 1, string.match
+local function token_of()
+  local v, p = match(numbers, '^([^ ]+) ?()', pos)
+  pos = p
+  return v
+end
 local removed_at = 9 + count
 local k = 0
 local seen = {}
@@ -438,25 +446,34 @@ local n_accepted, n_members = 0, 0
 -- text): whether it is owner's and still valid, and its end
 local lease_ok, lease_end_of = {}, {}
 for i = 1, count do
-  local version, nxt, max, n = token_of(), token_of(), token_of(), tonumber(token_of())
+  local first = k + 1
+  local has_ready = false
+  local version, nxt, max, t, state, p = match(numbers, '^([^ ]+) ([^ ]+) ([^ ]+) 1 ([^ ]+) ([rm]) ?()', pos)
+  local n = 1
+  if version then
+    pos = p
+    k = k + 1
+    r_t[k], r_state[k] = t, state
+    has_ready = state == 'r'
+  else
+    version, nxt, max, n = token_of(), token_of(), token_of(), tonumber(token_of())
+    for _ = 1, n do
+      k = k + 1
+      t, state = token_of(), token_of()
+      r_t[k] = t
+      if state == 'M' or state == 'R' then
+        state = string.lower(state)
+        r_count[k], r_last[k] = token_of(), token_of()
+      end
+      r_state[k] = state -- without count: count 1, last time the scheduled time
+      if state == 'r' then has_ready = true end
+    end
+  end
   local data = ''
   if nxt == '-' then
     data = ARGV[removed_at]; removed_at = removed_at + 1
   elseif nxt == 'p' then
     nxt = ''
-  end
-  local first = k + 1
-  local has_ready = false
-  for _ = 1, n do
-    k = k + 1
-    local t, state = token_of(), token_of()
-    r_t[k] = t
-    if state == 'M' or state == 'R' then
-      state = string.lower(state)
-      r_count[k], r_last[k] = token_of(), token_of()
-    end
-    r_state[k] = state -- without count: count 1, last time the scheduled time
-    if state == 'r' then has_ready = true end
   end
   if n > 1 then
     -- in time order (fences are given in it)
