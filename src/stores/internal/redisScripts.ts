@@ -401,6 +401,11 @@ return { hmget(K_JOBS, ARGV), hmget(K_VERSION, ARGV) }
  * The commands do not grow with the batch: the jobs' columns, their live runs (\`P:live_runs\`)
  * and which runs exist are read with one \`HMGET\` each, the writes gathered into one variadic
  * command per key; only a job with maxInstances live runs or more has their leases read.
+ * Where Lua's time goes (measured inside the script, \`TIME\` between sections, 1,000 jobs of
+ * 100,000): the decisions' text is matched character by character (\`'[^ ]+'\` about 30 %
+ * cheaper than \`'%S+'\`; one \`string.match\` reads a whole one-run decision), a Lua number given
+ * to a command is formatted per argument (scores go as text), and a table of 1,000 new string
+ * keys grows by rehashes (only the runs found to exist are kept by member).
  */
 export const RELEASE = HEADER + `
 local prefix, owner, run_lease, token, ttl = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
