@@ -394,20 +394,21 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
         decisions.length === 0 ? Effect.succeed([]) : Effect.gen(function*() {
           const lease = runLeaseMs === undefined ? "" : runLeaseMs === null ? "null" : String(Math.ceil(runLeaseMs))
           // the numbers as one text (see RELEASE), then the ids, then the removed jobs' records
-          const numbers: Array<string | number> = []
+          // (one string built as it goes: no array of thousands of small texts to join)
+          let numbers = ""
           const removed: Array<string> = []
           for (const d of decisions) {
             const next = d.next === null ? "-" : d.next.nextRunTime === null ? "p" : String(d.next.nextRunTime)
             if (d.next === null) removed.push(d.removedData ?? "")
-            numbers.push(d.version, next, d.maxInstances, d.runs.length)
+            numbers += `${numbers === "" ? "" : " "}${d.version} ${next} ${d.maxInstances} ${d.runs.length}`
             for (const r of d.runs) {
-              const t = String(r.scheduledTime)
-              const code = r.state === "ready" ? "r" : "m"
-              if (r.count === 1 && r.lastTime === r.scheduledTime) numbers.push(t, code)
-              else numbers.push(t, code.toUpperCase(), r.count, String(r.lastTime))
+              const ready = r.state === "ready"
+              numbers += r.count === 1 && r.lastTime === r.scheduledTime
+                ? ` ${r.scheduledTime} ${ready ? "r" : "m"}`
+                : ` ${r.scheduledTime} ${ready ? "R" : "M"} ${r.count} ${r.lastTime}`
             }
           }
-          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length, numbers.join(" ")]
+          const args: Array<string | number> = [yield* now, prefix, owner, lease, token(), memoTtl, decisions.length, numbers]
           for (const d of decisions) args.push(d.id)
           for (const data of removed) args.push(data)
           const lines = String(yield* claim("release", "release", args)).split("\n")
