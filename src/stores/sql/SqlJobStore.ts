@@ -433,7 +433,7 @@ const openSqlite = (
     const { make: makeClient } = yield* importing(store, () => import("@effect/sql-sqlite-node/SqliteClient"))
     // better-sqlite3 throws while opening (a missing directory, a file that is no database):
     // @effect/sql-sqlite-node lets that through as a defect; here it is a StoreError
-    const client = yield* makeClient({ filename: options.filename, }).pipe(
+    const client = yield* makeClient({ filename: options.filename, prepareCacheTTL: PREPARE_CACHE_TTL }).pipe(
       Effect.provide(Reactivity.layer),
       Effect.catchAllDefect((defect) =>
         Effect.fail(
