@@ -221,9 +221,9 @@ export const make = (
     )
     // a peer that won the migration race may still be migrating: wait until its migrations are
     // recorded, then for its tables (MySQL commits DDL at once, so the record can come first).
-    // The migrations table is read first: SQLite's client caches a statement that failed to
-    // prepare, failure included, for 10 minutes, so a table read before the peer committed it
-    // would stay "no such table" for every retry
+    // The migrations table is read first: SQLite's client caches the outcome of preparing a
+    // statement, a failure included (PREPARE_CACHE_TTL), so a table read before the peer
+    // committed it stays "no such table" for a while
     const probe = sql`SELECT MAX(migration_id) AS v FROM ${sql(t.migrations)}`.pipe(
       Effect.flatMap((v): Effect.Effect<void, SqlError | StoreError> =>
         Number(v[0]?.v ?? 0) >= 1
