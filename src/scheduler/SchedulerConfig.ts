@@ -16,7 +16,8 @@ import { IANAZone } from "luxon"
 import { ConfigError } from "../errors.js"
 import { MAX_DURATION_SECONDS } from "../triggers/Trigger.js"
 import type * as TriggerOptions from "../triggers/TriggerOptions.js"
-import { camelCase, didYouMean } from "./internal/options.js"
+import { didYouMean } from "../triggers/internal/specCommon.js"
+import { camelCase } from "./internal/options.js"
 
 const PositiveSeconds = Schema.Number.pipe(
   Schema.finite(),

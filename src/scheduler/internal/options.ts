@@ -7,8 +7,6 @@ import * as Either from "effect/Either"
 import { InvalidArgumentError } from "../../errors.js"
 import { camelCase as specCamelCase, didYouMean, distance } from "../../triggers/internal/specCommon.js"
 
-export { didYouMean }
-
 /** The options of `addJob`. */
 export const ADD_JOB_KEYS: ReadonlyArray<string> = [
   "trigger",

@@ -538,6 +538,8 @@ export const makePg = (options: PgOptions): Effect.Effect<JobStoreService, Store
  */
 export const makeMysql = (options: MysqlOptions): Effect.Effect<JobStoreService, StoreError, Scope.Scope> =>
   Effect.zipRight(
+    // checked before the first connection too (make checks it again): a bad value must not wait
+    // out the start retries of a database that is down
     checkIdleMs(options.name ?? "mysql", options.idleInTransactionTimeoutMs),
     retryingStart(
       withClient(mysqlClient(options), { ...options, idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 10_000 }),

@@ -352,7 +352,9 @@ export const make = (
     const rowsOf = (alias: string, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<unknown>>): Fragment => {
       if (dialect === "sqlite" && rows.length <= SQLITE_VALUES_ROWS) return sqliteRows(alias, columns, rows)
       if (dialect === "pg") {
-        // one JSON parameter (JSON.stringify), not one array per column (the driver escapes each element)
+        // one JSON parameter (JSON.stringify), not one array per column (the driver escapes each
+        // element): for statements that read each column once. `release`, whose CTEs read the
+        // plans' columns again and again, takes typed arrays instead ({@link pgArrays})
         const picks = columns.map((c, i) =>
           c.type === "id" || c.type === "text" ? `e->>${i} AS ${c.name}` : `(e->>${i})::${PG_TYPES[c.type]} AS ${c.name}`
         ).join(", ")
