@@ -6,7 +6,9 @@
  * shutdown, and `health`.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as TestClock from "effect/TestClock"
@@ -333,5 +335,47 @@ describe("Lock.leased: completions of a burst", () => {
       // a flush waits while the burst's completions keep coming (yields, not time): 18 calls;
       // before, the flusher ran as soon as a worker yielded: 251 calls of about four
       expect(calls.length).toBeLessThanOrEqual(20)
+    })))
+})
+
+describe("completions of a burst of plain functions (the default Lock)", () => {
+  it.scoped("1,000 runs due at once all start before the first complete call: storing their ends never cuts into the burst", () =>
+    quiet(Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const inner = yield* MemoryJobStore.make
+      let started = 0
+      // how many runs had started when each complete call came
+      const startedAtCall: Array<number> = []
+      const store: JobStoreService = {
+        ...inner,
+        complete: (completions) =>
+          Effect.zipRight(Effect.sync(() => startedAtCall.push(started)), inner.complete(completions))
+      }
+      // a plain function, as most jobs are (the default Lock: one process)
+      const scheduler = yield* Effect.map(
+        Layer.build(
+          SchedulerModule.layerDefault({ timezone: "UTC" }, { waitOnClose: false }).pipe(
+            Layer.provide(Layer.succeed(JobStore, store))
+          )
+        ),
+        (ctx) => Context.get(ctx, Scheduler)
+      )
+      const work = () => {
+        started++
+      }
+      for (let i = 0; i < 1_000; i++) {
+        yield* scheduler.addJob(work, {
+          id: `job-${i}`,
+          trigger: "date",
+          triggerArgs: { runDate: new Date(T0 + SEC) },
+          misfireGraceTime: null
+        })
+      }
+      yield* scheduler.start()
+      // in 10 ms steps: the loop wakes at its claim-ahead time, before the runs' time
+      yield* advance(2 * SEC, 10)
+      expect(started).toBe(1_000)
+      // before, the flusher stored a full batch (256 ends) while 744 runs still waited to start
+      expect(startedAtCall[0]).toBe(1_000)
     })))
 })

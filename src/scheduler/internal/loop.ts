@@ -251,15 +251,17 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   /**
    * Flushes once the completions stop coming in a burst: yields while the buffers grew since the
    * last look (other fibers, the executor's workers among them, run meanwhile), at most
-   * `GATHER_YIELDS` times and never past a full batch. A worker yields to the scheduler after a
-   * fixed number of Effect operations, so without this a burst of runs was stored a few at a
-   * time (about 10 completions per SQLite transaction under `Lock.leased`, whose runs take more
-   * operations each, against 35 under `Lock.single`).
+   * `GATHER_YIELDS` times. A worker yields to the scheduler after a fixed number of Effect
+   * operations, so without this a burst of runs was stored a few at a time (about 10 completions
+   * per SQLite transaction under `Lock.leased`, whose runs take more operations each, against 35
+   * under `Lock.single`). There is no cap on the size: a cap of one claim batch (256) stored the
+   * first 256 ends of a burst of 1,000 plain functions while 744 runs still waited to start (the
+   * worker yields every 256 runs), and each such flush delayed the rest of the burst.
    */
   const gather = (yields: number, last: number): Effect.Effect<void> =>
     Effect.suspend(() => {
       const n = buffered()
-      return yields >= GATHER_YIELDS || n >= BATCH_SIZE || n === last
+      return yields >= GATHER_YIELDS || n === last
         ? flush
         : Effect.zipRight(Effect.yieldNow(), gather(yields + 1, n))
     })
