@@ -3,11 +3,13 @@
  * (loaded by dynamic import only when a Redis store is configured). APScheduler:
  * `RedisJobStore`.
  *
- * Every key lives under a configurable prefix `P` (default `"apscheduler"`), in key layout 3
+ * Every key lives under a configurable prefix `P` (default `"apscheduler"`), in key layout 4
  * (the full list in `internal/redisScripts.ts`):
- * - jobs: `P:jobs` (hash id → the job's JSON record, schema version 1), the columns `P:next`,
- *   `P:version`, `P:fence`, `P:lease` (`<lease end>|<owner>`), `P:quarantine` (hashes id →
- *   value), and `P:due`, a sorted set of the scheduled jobs by effective due time
+ * - jobs: `P:jobs` (hash id → the job's JSON record, schema version 1), `P:state` (hash id →
+ *   the job's version, next run time, fence and lease as one text, `<version> <next> <fence>
+ *   <lease>`, the lease `<lease end>|<owner>` or `''`: what acquire and release read and write
+ *   per job, one `HMGET` and one `HSET` per batch), `P:quarantine` (hash id → reason), and
+ *   `P:due`, a sorted set of the scheduled jobs by effective due time
  *   (`max(next run time, lease end)`): `acquire` is one `ZRANGEBYSCORE`, `getNextRunTime` one
  *   `ZRANGE 0 0`. A job's version is drawn from `P:version_seq` by every write of it, so it is
  *   never given twice under a prefix (not even to a job removed and added again): a store keeps
@@ -23,15 +25,19 @@
  *   expired runs of a job at its `maxInstances` never keep other jobs' runs from being taken
  *   over), `P:ended` (ended runs by end time, for the purge), `P:fence_max`. A release writes each of these keys
  *   with one variadic command for the whole batch: its Redis commands do not grow with the
- *   number of jobs (18 for 1,000 due jobs whose runs are held until completed, 20 with leased
- *   runs: `P:live` and `P:live_jobs`; layout 1, with a hash and a sorted set per job, ran
- *   3 per job);
- * - `P:schema` (the persisted schema version), `P:layout` (`3`), `P:version_seq` and
+ *   number of jobs (14 for 1,000 due jobs whose runs are held until completed, 16 with leased
+ *   runs: `P:live` and `P:live_jobs`; layout 3 ran 18 and 20, layout 1, with a hash and a
+ *   sorted set per job, 3 per job);
+ * - `P:schema` (the persisted schema version), `P:layout` (`4`), `P:version_seq` and
  *   `P:memo:<token>` (short-lived answers, below).
  *
- * Key layout 2 (versions counted per job from 1) is upgraded in place by the first script that
- * writes (`P:layout` set to 3, versions drawn from the time in µs on): a store of the version
- * before refuses the prefix from then on. Key layout 1 (`P:runs:<jobId>`, `P:live:<jobId>`,
+ * Key layout 3 (the job's state in four hashes, `P:version`, `P:next`, `P:fence`, `P:lease`) is
+ * upgraded in place by the first script that reads or writes a job's state (a pass over the jobs,
+ * once: 100,000 jobs hold Redis 0.4 s): each job's four fields become its `P:state` field and
+ * `P:layout` is set to 4; a store of the version before then refuses the prefix on every write
+ * and claim with a `StoreError` naming the layout ("key layout 4, newer than this version knows
+ * (3)"). Key layout 2 (layout 3's keys, versions counted per job from 1) is upgraded the same way,
+ * straight to 4, its next versions drawn from the time in µs on. Key layout 1 (`P:runs:<jobId>`, `P:live:<jobId>`,
  * `P:leases`; never released) is not migrated: a store finding it refuses every write with a
  * `StoreError` that names the layout.
  * Needs Redis 6.2 or later (`ZMSCORE`).
@@ -169,6 +175,26 @@ const num = (v: unknown): number => (typeof v === "number" ? v : Number(v))
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined || v === false ? null : num(v))
 const str = (v: unknown): string | null => (v === null || v === undefined || v === false ? null : String(v))
 
+/**
+ * A job's row from its record and its `P:state` text, `<version> <next> <fence> <lease>` (next
+ * `''`: paused; lease `''` or `<lease end>|<owner>`); without a state: version 1, not scheduled.
+ */
+const stateRow = (id: string, data: string, state: string | undefined): EncodedRow => {
+  const [version = "1", next = "", fence = "0", ...rest] = state === undefined ? [] : state.split(" ")
+  // the owner may hold spaces: the lease is the rest of the text
+  const lease = rest.join(" ")
+  const bar = lease.indexOf("|")
+  return {
+    id,
+    data,
+    nextRunTime: next === "" ? null : num(next),
+    version: num(version),
+    fenceSeq: num(fence),
+    acquiredBy: bar < 0 ? null : lease.slice(bar + 1),
+    acquiredUntil: bar < 0 ? null : num(lease.slice(0, bar))
+  }
+}
+
 const byOrder = (a: EncodedRow, b: EncodedRow) =>
   a.nextRunTime !== b.nextRunTime
     ? (a.nextRunTime ?? Infinity) - (b.nextRunTime ?? Infinity)
@@ -295,39 +321,31 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             acquiredUntil: numOrNull(until)
           })
         }),
-      selectAll: Effect.tryPromise({
-        try: async () => {
-          const m = client.multi()
-          for (const k of ["jobs", "next", "version", "fence", "lease", "quarantine"]) {
-            m.hgetall(`${prefix}:${k}`)
-          }
-          const replies = await m.exec()
-          if (replies === null) throw new Error("transaction aborted")
-          const [jobs, next, version, fence, lease, quarantine] = replies.map(([err, value]) => {
-            if (err !== null) throw err
-            return value as Record<string, string>
-          })
-          const rows: Array<EncodedRow> = []
-          for (const [id, data] of Object.entries(jobs!)) {
-            if (quarantine![id] !== undefined) continue
-            // a lease is '<lease end>|<owner>'
-            const held = lease![id]
-            const bar = held === undefined ? -1 : held.indexOf("|")
-            if (version![id] !== undefined) remember(id, num(version![id]), data)
-            rows.push({
-              id,
-              data,
-              nextRunTime: numOrNull(next![id]),
-              version: num(version![id] ?? 1),
-              fenceSeq: num(fence![id] ?? 0),
-              acquiredBy: bar < 0 ? null : held!.slice(bar + 1),
-              acquiredUntil: bar < 0 ? null : num(held!.slice(0, bar))
+      // the prefix checked (and upgraded from layout 2 or 3) first: the hashes read are layout 4's
+      selectAll: Effect.zipRight(
+        simple("selectAll", "upgrade", []),
+        Effect.tryPromise({
+          try: async () => {
+            const m = client.multi()
+            for (const k of ["jobs", "state", "quarantine"]) m.hgetall(`${prefix}:${k}`)
+            const replies = await m.exec()
+            if (replies === null) throw new Error("transaction aborted")
+            const [jobs, state, quarantine] = replies.map(([err, value]) => {
+              if (err !== null) throw err
+              return value as Record<string, string>
             })
-          }
-          return rows.sort(byOrder)
-        },
-        catch: fail("selectAll")
-      }),
+            const rows: Array<EncodedRow> = []
+            for (const [id, data] of Object.entries(jobs!)) {
+              if (quarantine![id] !== undefined) continue
+              const row = stateRow(id, data, state![id])
+              if (state![id] !== undefined) remember(id, row.version, data)
+              rows.push(row)
+            }
+            return rows.sort(byOrder)
+          },
+          catch: fail("selectAll")
+        })
+      ),
       getNextRunTime: Effect.tryPromise({
         try: () => client.zrange(`${prefix}:due`, 0, 0, "WITHSCORES"),
         catch: fail("getNextRunTime")

@@ -15,9 +15,11 @@ import { makeEncoded } from "../../src/stores/EncodedJobStore.js"
 import { JobStore } from "../../src/stores/JobStore.js"
 import { SCRIPTS } from "../../src/stores/internal/redisScripts.js"
 import * as RedisJobStore from "../../src/stores/RedisJobStore.js"
+import type { Job } from "../../src/job/Job.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { A, acquire, B, completion, cycle, lease, makeJob, plan, started, suite } from "./jobStoreSuite.js"
 import { cleanup, randomPrefix, rawClient, REDIS_URL } from "./redisHelpers.js"
+import * as Layout3 from "./redisLayout3Scripts.js"
 
 const prefix = randomPrefix("suite")
 const raw = rawClient()
@@ -39,6 +41,25 @@ const withStore = <X, E>(name: string, body: (store: JobStore["Type"], p: string
     )
   })
 
+/** Runs a script of key layout 3 (the version before) on prefix `p`, with its keys, as that store does. */
+const layout3 = (p: string) => (name: Layout3.ScriptName, args: ReadonlyArray<string | number>) =>
+  Effect.tryPromise({
+    try: () => raw.eval(Layout3.SCRIPTS[name], Layout3.KEY_NAMES.length, ...Layout3.KEY_NAMES.map((k) => `${p}:${k}`), ...args),
+    catch: (e) => new Error(e instanceof Error ? e.message : String(e))
+  })
+
+/** The JSON records the store writes for `jobs` (added under prefix `p`), by id. */
+const recordsOf = (p: string, jobs: ReadonlyArray<Job>) =>
+  Effect.scoped(Effect.gen(function*() {
+    const store = yield* RedisJobStore.make({ url: REDIS_URL, prefix: p, clock: "effect" })
+    const out: Record<string, string> = {}
+    for (const job of jobs) {
+      yield* store.add(job, false)
+      out[job.id] = (yield* Effect.promise(() => raw.hget(`${p}:jobs`, job.id)))!
+    }
+    return out
+  }))
+
 describe("RedisJobStore", () => {
   it.effect("the default clock is Redis TIME: acquire's now is the server's, not the TestClock's", () =>
     Effect.gen(function*() {
@@ -55,14 +76,19 @@ describe("RedisJobStore", () => {
       }).pipe(Effect.provide(RedisJobStore.layer({ url: REDIS_URL, prefix: p })))
     }))
 
-  it.effect("keys live under the prefix; a job's columns are hash fields; due times a sorted set", () =>
+  it.effect("keys live under the prefix; a job's version, next run time, fence and lease are one P:state field; due times a sorted set", () =>
     withStore("layout", (store, p) =>
       Effect.gen(function*() {
         yield* TestClock.setTime(T0)
         yield* store.add(makeJob("lay-x", T0))
         yield* store.add(makeJob("lay-p", null))
+        // '<version> <next> <fence> <lease>': a version drawn from P:version_seq, fence 0, no lease
+        const version = (yield* Effect.promise(() => raw.hget(`${p}:state`, "lay-x")))!.split(" ")[0]
+        expect(version).toMatch(/^\d{16}$/)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:state`, "lay-x"))).toBe(`${version} ${T0} 0 `)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:state`, "lay-p"))).toMatch(/^\d+  0 $/)
         const leased = yield* lease(store, A, "lay-x")
-        expect(yield* Effect.promise(() => raw.hget(`${p}:lease`, "lay-x"))).toBe(`${T0 + 30_000}|${A}`)
+        expect(yield* Effect.promise(() => raw.hget(`${p}:state`, "lay-x"))).toBe(`${version} ${T0} 0 ${T0 + 30_000}|${A}`)
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 30_000))
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-p"))).toBe(null)
         const [run] = started(
@@ -77,14 +103,18 @@ describe("RedisJobStore", () => {
         expect(yield* Effect.promise(() => raw.zscore(`${p}:live`, `${T0}|lay-x`))).toBe(String(T0 + 30_000))
         expect(yield* Effect.promise(() => raw.zrangebylex(`${p}:run_index`, "-", "+"))).toEqual([`lay-x|${T0}`])
         expect(yield* Effect.promise(() => raw.hget(`${p}:live_runs`, "lay-x"))).toBe(String(T0))
-        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("4")
+        // released: the next run time, the fence given, no lease
+        expect(yield* Effect.promise(() => raw.hget(`${p}:state`, "lay-x"))).toBe(`${version} ${T0 + 1000} ${run!.fence} `)
         expect(yield* Effect.promise(() => raw.zscore(`${p}:due`, "lay-x"))).toBe(String(T0 + 1000))
         expect(yield* Effect.promise(() => raw.get(`${p}:schema`))).toBe("1")
         const keys = yield* Effect.promise(() => raw.keys(`${p}:*`))
         expect(keys.every((k) => k.startsWith(`${p}:`))).toBe(true)
+        // layout 3's columns are gone
+        expect(keys.filter((k) => ["next", "version", "fence", "lease"].some((c) => k === `${p}:${c}`))).toEqual([])
       })))
 
-  it.effect("release moves a job on in P:next and P:due only: its JSON record in P:jobs stays byte for byte", () =>
+  it.effect("release moves a job on in P:state and P:due only: its JSON record in P:jobs stays byte for byte", () =>
     withStore("record", (store, p) =>
       Effect.gen(function*() {
         yield* TestClock.setTime(T0)
@@ -94,7 +124,7 @@ describe("RedisJobStore", () => {
         const leased = yield* lease(store, A, "rec-x")
         started((yield* store.release(A, [{ leased, plan: plan({ runTimes: [T0], nextRunTime: T0 + 1000 }) }]))[0]!)
         expect(yield* Effect.promise(() => raw.hget(`${p}:jobs`, "rec-x"))).toBe(record)
-        expect(yield* Effect.promise(() => raw.hget(`${p}:next`, "rec-x"))).toBe(String(T0 + 1000))
+        expect((yield* Effect.promise(() => raw.hget(`${p}:state`, "rec-x")))!.split(" ")[1]).toBe(String(T0 + 1000))
         expect(Option.getOrThrow(yield* store.lookup("rec-x")).nextRunTime).toBe(T0 + 1000)
       })))
 
@@ -200,34 +230,95 @@ describe("RedisJobStore", () => {
       expect(again.version).not.toBe(leased.version)
     }).pipe(Effect.scoped))
 
-  it.effect("a prefix in key layout 2 is read, and upgraded to layout 3 by its first write (versions drawn above layout 2's); a newer layout is refused", () =>
-    withStore("layout2", (store, p) =>
-      Effect.gen(function*() {
-        yield* TestClock.setTime(T0)
-        // what layout 2 left: the same keys, versions counted per job from 1, no P:version_seq
-        yield* store.add(makeJob("l2-x", T0, { args: ["two"] }), false)
-        yield* Effect.promise(() => raw.set(`${p}:layout`, "2"))
-        yield* Effect.promise(() => raw.del(`${p}:version_seq`))
-        yield* Effect.promise(() => raw.hset(`${p}:version`, "l2-x", "1"))
-        // a store of this version that never saw it (a process started on it) reads it
-        const fresh = yield* Effect.scoped(
-          Effect.flatMap(RedisJobStore.make({ url: REDIS_URL, prefix: p, clock: "effect" }), (other) =>
-            Effect.gen(function*() {
-              const leased = yield* lease(other, A, "l2-x")
-              expect([leased.job.args, leased.version]).toEqual([["two"], 1])
-              return other
-            }))
-        )
-        expect(fresh).toBeDefined()
-        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
-        yield* store.add(makeJob("l2-y", T0), false)
-        const version = Number(yield* Effect.promise(() => raw.hget(`${p}:version`, "l2-y")))
-        expect(version).toBeGreaterThan(1e15)
-        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
-        yield* Effect.promise(() => raw.set(`${p}:layout`, "4"))
-        const error = yield* Effect.flip(store.add(makeJob("l2-z", T0), false))
+  it.effect("a prefix in key layout 3, as the version before writes it, is read and claimed by this version, upgraded in place to layout 4 (one P:state field per job); the version before is refused after", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:layout3`
+      const l3 = layout3(p)
+      // the jobs' records as the store encodes them (the records are the same in both layouts)
+      const records = yield* recordsOf(`${p}:src`, [makeJob("m-x", T0), makeJob("m-y", T0), makeJob("m-p", null)])
+      // layout 3 writes the jobs; A leases m-x and releases it (a run at T0, fence 1, next T0 + 1 s);
+      // B leases m-y and holds it
+      for (const [id, next] of [["m-x", T0], ["m-y", T0], ["m-p", null]] as const) {
+        yield* l3("write", ["insert", id, next === null ? "" : String(next), records[id]!, ""])
+      }
+      const byA = (yield* l3("acquire", [String(T0), A, 1, 30_000, p, "t1", 60, 0])) as [number, number, Array<string>, string, string]
+      expect(byA[2]).toEqual(["m-x"])
+      const vx = byA[4]
+      expect(yield* l3("release", [String(T0), p, A, "", "t2", 60, 1, `${vx} ${T0 + 1000} 1 1 ${T0} r`, "m-x"]))
+        .toBe(`${T0}\n0 ${T0 + 30_000} ${T0}:1`)
+      const byB = (yield* l3("acquire", [String(T0), B, 1, 30_000, p, "t3", 60, 0])) as [number, number, Array<string>, string, string]
+      expect(byB[2]).toEqual(["m-y"])
+      const vy = byB[4]
+      const vp = (yield* Effect.promise(() => raw.hget(`${p}:version`, "m-p")))!
+      expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("3")
+      expect(yield* Effect.promise(() => raw.hget(`${p}:fence`, "m-x"))).toBe("1")
+      expect(yield* Effect.promise(() => raw.hget(`${p}:lease`, "m-y"))).toBe(`${T0 + 30_000}|${B}`)
+
+      // a store of this version that never saw the prefix reads it: its first script upgrades it
+      yield* TestClock.setTime(T0 + 1000)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const store = yield* RedisJobStore.make({ url: REDIS_URL, prefix: p, clock: "effect" })
+        expect(Option.getOrThrow(yield* store.lookup("m-x")).nextRunTime).toBe(T0 + 1000)
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("4")
+        expect(yield* Effect.promise(() => raw.exists(`${p}:next`, `${p}:version`, `${p}:fence`, `${p}:lease`))).toBe(0)
+        expect(yield* Effect.promise(() => raw.hgetall(`${p}:state`))).toEqual({
+          "m-x": `${vx} ${T0 + 1000} 1 `,
+          "m-y": `${vy} ${T0} 0 ${T0 + 30_000}|${B}`,
+          "m-p": `${vp}  0 `
+        })
+        expect((yield* store.getAll).map((j) => [j.id, j.nextRunTime])).toEqual([["m-y", T0], ["m-x", T0 + 1000], ["m-p", null]])
+        // the run layout 3 recorded completes; A claims m-x at the version layout 3 gave, its
+        // fences go on above layout 3's; m-y's lease is still B's (live until T0 + 30 s)
+        const [old] = yield* store.getRuns("m-x")
+        expect(yield* store.complete([completion(old!)])).toEqual([true])
+        const got = yield* acquire(store, { owner: A })
+        expect(got.jobs.map((l) => [l.job.id, l.version])).toEqual([["m-x", Number(vx)]])
+        const [run] = started((yield* store.release(A, [{ leased: got.jobs[0]!, plan: plan({ runTimes: [T0 + 1000], nextRunTime: T0 + 2000 }) }]))[0]!)
+        expect(run!.fence).toBe(2)
+        expect((yield* store.getRuns("m-x")).map((r) => [r.scheduledTime, r.fence, r.state])).toEqual([[T0, 1, "succeeded"], [T0 + 1000, 2, "ready"]])
+        const leasedY = { job: Option.getOrThrow(yield* store.lookup("m-y")), version: Number(vy) }
+        const planY = plan({ runTimes: [T0], nextRunTime: T0 + 5000 })
+        expect(yield* store.release(A, [{ leased: leasedY, plan: planY }])).toEqual([{ _tag: "Refused" }])
+        expect(started((yield* store.release(B, [{ leased: leasedY, plan: planY }]))[0]!).map((r) => r.fence)).toEqual([1])
+      }))
+
+      // the version before refuses the prefix now, by name, for every write and claim
+      for (const [name, args] of [
+        ["write", ["upsert", "m-x", String(T0), records["m-x"]!, ""]],
+        ["acquire", [String(T0 + 1000), A, 10, 30_000, p, "t4", 60, 0]],
+        ["release", [String(T0 + 1000), p, A, "", "t5", 60, 1, `${vx} ${T0 + 3000} 1 1 ${T0 + 2000} r`, "m-x"]]
+      ] as const) {
+        const error = yield* Effect.flip(l3(name, args))
         expect(error.message).toContain("key layout 4, newer than this version knows (3)")
-      })))
+      }
+      expect(yield* Effect.promise(() => raw.exists(`${p}:next`, `${p}:version`, `${p}:fence`, `${p}:lease`))).toBe(0)
+    }))
+
+  it.effect("a prefix in key layout 2 is read and upgraded to layout 4 by its first script (versions drawn above layout 2's); a newer layout is refused", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:layout2`
+      const l3 = layout3(p)
+      // what layout 2 left: layout 3's keys, versions counted per job from 1, no P:version_seq
+      const records = yield* recordsOf(`${p}:src`, [makeJob("l2-x", T0, { args: ["two"] })])
+      yield* l3("write", ["insert", "l2-x", String(T0), records["l2-x"]!, ""])
+      yield* Effect.promise(() => raw.set(`${p}:layout`, "2"))
+      yield* Effect.promise(() => raw.del(`${p}:version_seq`))
+      yield* Effect.promise(() => raw.hset(`${p}:version`, "l2-x", "1"))
+      yield* Effect.scoped(Effect.gen(function*() {
+        const store = yield* RedisJobStore.make({ url: REDIS_URL, prefix: p, clock: "effect" })
+        const leased = yield* lease(store, A, "l2-x")
+        expect([leased.job.args, leased.version]).toEqual([["two"], 1])
+        expect(yield* Effect.promise(() => raw.get(`${p}:layout`))).toBe("4")
+        yield* store.add(makeJob("l2-y", T0), false)
+        const version = Number((yield* Effect.promise(() => raw.hget(`${p}:state`, "l2-y")))!.split(" ")[0])
+        expect(version).toBeGreaterThan(1e15)
+        yield* Effect.promise(() => raw.set(`${p}:layout`, "5"))
+        const error = yield* Effect.flip(store.add(makeJob("l2-z", T0), false))
+        expect(error.message).toContain("key layout 5, newer than this version knows (4)")
+      }))
+    }))
 
   it.effect("job ids holding '|' share an index range but never each other's runs or instance slots", () =>
     withStore("bars", (store) =>
@@ -564,7 +655,9 @@ describe("RedisJobStore", () => {
           Effect.promise(async () => {
             const version = await raw.incr(`${p}:version_seq`)
             await raw.hset(`${p}:jobs`, id, data)
-            await raw.hset(`${p}:version`, id, String(version))
+            // P:state is '<version> <next> <fence> <lease>': the version replaced
+            const state = (await raw.hget(`${p}:state`, id))!
+            await raw.hset(`${p}:state`, id, `${version}${state.slice(state.indexOf(" "))}`)
           })
         yield* corrupt("bad-json", "{not json")
         const spec = (yield* Effect.promise(() => raw.hget(`${p}:jobs`, "bad-spec")))!

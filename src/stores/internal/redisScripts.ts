@@ -3,19 +3,25 @@
  * `complete`) and each user write is one script, so every step is atomic on the server. They
  * read the time with `TIME` unless the caller passes its `now` (the store's `clock: "effect"`).
  *
- * Key layout 3, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
+ * Key layout 4, under a prefix `P` (see `RedisJobStore`); every key a script touches is one of
  * its KEYS (no key name is built in Lua):
- * - `P:jobs` hash id → the job's JSON record; `P:next` hash id → next run time (absent: paused);
- *   `P:version`, `P:fence` (fenceSeq), `P:quarantine` hashes id → column; a job's version is
+ * - `P:jobs` hash id → the job's JSON record; `P:state` hash id → the job's small mutable state
+ *   as one text, `<version> <next> <fence> <lease>`: its version, next run time (`''`: paused),
+ *   fence (fenceSeq) and lease (`''`: not leased, or `<lease end>|<owner>`; the owner last, as
+ *   it may hold any character). Acquire and release read it with one `HMGET` and write it with
+ *   one `HSET` for the whole batch (layout 3 kept four hashes, `P:version`, `P:next`, `P:fence`,
+ *   `P:lease`: a release read three and wrote three, an acquire read four and wrote one; 1,000
+ *   due jobs of 100,000, A/B in one process: server time per acquire about 0.5 ms less (of 3.5),
+ *   per release 0.5 ms less (of 8.9), 3 and 4 commands fewer, 13 MB less memory). `P:quarantine`
+ *   hash id → the reason. A job's version is
  *   drawn from `P:version_seq` (`INCR`; started at Redis `TIME` in µs when absent) by every
  *   write of the job, so it is never given twice under a prefix, not even to a job removed and
  *   added again under its id: `(id, version)` names one record, which a client may keep and
  *   `acquire` does not send again (it returns versions, the records are read on their own when
- *   a client does not hold that version); `P:lease` hash id →
- *   `<lease end>|<owner>` (absent or `''`: not leased); `P:due` sorted set id → effective due time = max(next run time, lease end) of
+ *   a client does not hold that version); `P:due` sorted set id → effective due time = max(next run time, lease end) of
  *   the scheduled, not quarantined jobs; `P:fence_max` hash id → the greatest fence given to
- *   the runs of a job that was removed (written when it is removed: while the job exists its
- *   `P:fence` is the greatest), so a job added again under its id goes on above it.
+ *   the runs of a job that was removed (written when it is removed: while the job exists the
+ *   fence in its `P:state` is the greatest), so a job added again under its id goes on above it.
  * - Runs, keyed by the member `<scheduledTime>|<jobId>` (the time first: the first `|` splits):
  *   `P:runs` one hash member → the run as JSON (fields that are `null` left out, `count` and
  *   `lastTime` too when 1 and the scheduled time; the job id is the member's); `P:run_index`
@@ -35,19 +41,28 @@
  *   purge's index).
  * - `P:memo:<token>` the answer of a claim, kept a short while, so a call whose reply was lost
  *   (connection cut) is answered again instead of being applied twice; `P:schema` the persisted
- *   schema version; `P:layout` the key layout (`3`).
+ *   schema version; `P:layout` the key layout (`4`).
  *
- * Layout 2 (the same keys; a version counted per job from 1, so a job removed and added again
- * got version 1 again) is upgraded in place by the first script that writes: `P:layout` is set
- * to 3 and the next versions are drawn above every version layout 2 gave (`P:version_seq` starts
- * at Redis `TIME` in µs). A store of the version before (layout 2) then refuses the prefix on
- * write, so no version is ever counted from 1 again there.
+ * Layout 3 (a job's state in four hashes, `P:version`, `P:next`, `P:fence`, `P:lease`, the rest
+ * as layout 4) is upgraded in place by the first script that reads or writes a job's state
+ * (`schema_error`; `selectAll`, a read outside the scripts, runs UPGRADE first): one pass over
+ * `P:jobs` folds each job's four fields into its `P:state` field, deletes the four hashes and sets
+ * `P:layout` to 4, in one script (100,000 jobs: 0.4 s, once). A store of the version before
+ * then refuses the prefix on every write and claim (its check wants layout 3: "key layout 4,
+ * newer than this version knows (3)"); its plain reads (a lookup, `getJobs`) are not checked
+ * and see the jobs without their state.
+ * Layout 2 (layout 3's keys; a version counted per job from 1, so a job removed and added again
+ * got version 1 again) is upgraded the same way, straight to 4; the next versions are drawn
+ * above every version layout 2 gave (`P:version_seq`, absent, starts at Redis `TIME` in µs).
  * Layout 1 (before that: `P:runs:<jobId>` hashes, `P:live:<jobId>` sorted sets, `P:leases`)
  * is not migrated: a prefix written by it has `P:schema` without `P:layout`, and every script
  * that writes refuses it with an error naming the layout (the store had no released users).
  */
 
-/** The fixed keys every script gets, in this order (KEYS[1..17]). */
+/**
+ * The fixed keys every script gets, in this order (KEYS[1..18]); `next`, `version`, `fence` and
+ * `lease` are layout 3's, read only by the upgrade (which deletes them).
+ */
 export const KEY_NAMES = [
   "jobs",
   "next",
@@ -65,17 +80,27 @@ export const KEY_NAMES = [
   "live",
   "live_runs",
   "live_jobs",
-  "version_seq"
+  "version_seq",
+  "state"
 ] as const
 
 /** The key layout this version reads and writes (`P:layout`). */
-export const LAYOUT = 3
+export const LAYOUT = 4
 
 const HEADER = `
 local K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE, K_FMAX, K_SCHEMA, K_ENDED =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_LAYOUT, K_RUNS, K_RUN_INDEX, K_LIVE, K_LIVE_RUNS = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-local K_LIVE_JOBS, K_VSEQ = KEYS[16], KEYS[17]
+local K_LIVE_JOBS, K_VSEQ, K_STATE = KEYS[16], KEYS[17], KEYS[18]
+-- a job's state (P:state), '<version> <next> <fence> <lease>': its four texts (next '': paused;
+-- lease '' or '<lease end>|<owner>'), nil when there is no state
+local function state_of(v)
+  if not v then return nil end
+  return string.match(v, '^([^ ]*) ([^ ]*) ([^ ]*) (.*)$')
+end
+local function state_text(version, nxt, fence, lease)
+  return version .. ' ' .. nxt .. ' ' .. fence .. ' ' .. lease
+end
 -- a job's lease, '<lease end>|<owner>': the end (text) and the owner, nil when none (absent, or
 -- '' once released)
 local function lease_of(v)
@@ -90,30 +115,6 @@ local function clock(arg)
 end
 -- the exact integer text of a number (tostring would write 1.7e+12 style for some values)
 local function s(n) return string.format('%.0f', n) end
-local function schema_error()
-  local v = redis.call('GET', K_SCHEMA)
-  if v == false then
-    redis.call('SET', K_SCHEMA, '1')
-    redis.call('SET', K_LAYOUT, '${LAYOUT}')
-  elseif tonumber(v) == nil or tonumber(v) > 1 then
-    return 'SCHEMA the store holds persisted schema version ' .. tostring(v) .. ', newer than this version knows (1): refusing to write'
-  else
-    local layout = redis.call('GET', K_LAYOUT)
-    if layout == '2' then
-      -- layout 2 is upgraded in place: the next version drawn is above any it gave (see WRITE),
-      -- and a store of the version before refuses the prefix from now on
-      redis.call('SET', K_LAYOUT, '${LAYOUT}')
-    elseif layout == false then
-      return 'LAYOUT the keys under this prefix have Redis key layout 1' ..
-        ' (per-job run keys), this version reads layouts 2 and ${LAYOUT} only and does not migrate it: refusing to write;' ..
-        ' use a new prefix (or delete the old keys)'
-    elseif layout ~= '${LAYOUT}' then
-      return 'LAYOUT the keys under this prefix have Redis key layout ' .. tostring(layout) ..
-        ', newer than this version knows (${LAYOUT}): refusing to write'
-    end
-  end
-  return nil
-end
 -- a value cjson decoded that is set (not missing, not null)
 local function has(v) return v ~= nil and v ~= cjson.null end
 -- a run member '<time>|<id>' split
@@ -167,20 +168,26 @@ local function unlive(member)
   if rest == nil then return end
   redis.call('HSET', K_LIVE_RUNS, id, rest)
 end
--- the due score of a scheduled job: its next run time, or the end of its lease when later
-local function rescore(id)
-  local n = redis.call('HGET', K_NEXT, id)
-  if n == false or redis.call('HEXISTS', K_QUAR, id) == 1 then
+-- the due score of a scheduled job: its next run time, or the end of its lease when later;
+-- state: its P:state text (read when not given)
+local function rescore(id, state)
+  local _, n, _, l = state_of(state or redis.call('HGET', K_STATE, id))
+  if n == nil or n == '' or redis.call('HEXISTS', K_QUAR, id) == 1 then
     redis.call('ZREM', K_DUE, id)
     return
   end
   local score = tonumber(n)
-  local u = lease_of(redis.call('HGET', K_LEASE, id))
+  local u = lease_of(l)
   if u ~= nil and tonumber(u) > score then score = tonumber(u) end
   redis.call('ZADD', K_DUE, s(score), id)
 end
+-- clears a job's lease; returns its new state text (nil when it has none)
 local function clear_lease(id)
-  redis.call('HDEL', K_LEASE, id)
+  local v, n, f, l = state_of(redis.call('HGET', K_STATE, id))
+  if v == nil then return nil end
+  local text = state_text(v, n, f, '')
+  if l ~= '' then redis.call('HSET', K_STATE, id, text) end
+  return text
 end
 -- variadic commands in chunks (Lua's unpack has a stack limit)
 local function bulk(cmd, key, list)
@@ -216,16 +223,71 @@ local function hmget(key, ids)
   end
   return out
 end
--- jobs about to be removed: their fences go into P:fence_max, where it is lower
-local function keep_fences(ids)
+-- jobs about to be removed: their fences go into P:fence_max, where it is lower (fences: their
+-- fence texts, read from P:state when not given)
+local function keep_fences(ids, fences)
   if #ids == 0 then return end
-  local fences, fmaxs, set = hmget(K_FENCE, ids), hmget(K_FMAX, ids), {}
+  if fences == nil then
+    fences = {}
+    for i, v in ipairs(hmget(K_STATE, ids)) do
+      local _, _, f = state_of(v)
+      fences[i] = f or false
+    end
+  end
+  local fmaxs, set = hmget(K_FMAX, ids), {}
   for i, id in ipairs(ids) do
     if fences[i] ~= false and tonumber(fences[i]) > tonumber(fmaxs[i] or '0') then
       set[#set + 1] = id; set[#set + 1] = fences[i]
     end
   end
   if #set > 0 then bulk('HSET', K_FMAX, set) end
+end
+-- layout 2 or 3 upgraded in place to 4: each job's version, next run time, fence and lease, four
+-- hash fields in P:version, P:next, P:fence, P:lease, become one field of P:state (a job without a
+-- version was no job to acquire and gets none); one pass over the jobs, in chunks
+local function upgrade()
+  local ids = redis.call('HKEYS', K_JOBS)
+  for i = 1, #ids, 1000 do
+    local chunk = { unpack(ids, i, math.min(i + 999, #ids)) }
+    local vs, ns, fs, ls = hmget(K_VERSION, chunk), hmget(K_NEXT, chunk), hmget(K_FENCE, chunk), hmget(K_LEASE, chunk)
+    local set = {}
+    for j, id in ipairs(chunk) do
+      if vs[j] then
+        set[#set + 1] = id
+        set[#set + 1] = state_text(vs[j], ns[j] or '', fs[j] or '0', ls[j] or '')
+      end
+    end
+    if #set > 0 then redis.call('HSET', K_STATE, unpack(set)) end
+  end
+  redis.call('DEL', K_NEXT, K_VERSION, K_FENCE, K_LEASE)
+  redis.call('SET', K_LAYOUT, '${LAYOUT}')
+end
+-- nil, or why the prefix is refused; a new prefix is marked (schema 1, this layout), a prefix in
+-- layout 2 or 3 upgraded (a store of those versions refuses it from then on: their check wants
+-- their own layout)
+local function schema_error()
+  local v = redis.call('GET', K_SCHEMA)
+  if v == false then
+    redis.call('SET', K_SCHEMA, '1')
+    redis.call('SET', K_LAYOUT, '${LAYOUT}')
+  elseif tonumber(v) == nil or tonumber(v) > 1 then
+    return 'SCHEMA the store holds persisted schema version ' .. tostring(v) .. ', newer than this version knows (1): refusing to write'
+  else
+    local layout = redis.call('GET', K_LAYOUT)
+    if layout == '2' or layout == '3' then
+      -- layout 2's versions were counted per job: the next version drawn is above any it gave
+      -- (see WRITE: P:version_seq is absent)
+      upgrade()
+    elseif layout == false then
+      return 'LAYOUT the keys under this prefix have Redis key layout 1' ..
+        ' (per-job run keys), this version reads layouts 2 to ${LAYOUT} only and does not migrate it: refusing to write;' ..
+        ' use a new prefix (or delete the old keys)'
+    elseif layout ~= '${LAYOUT}' then
+      return 'LAYOUT the keys under this prefix have Redis key layout ' .. tostring(layout) ..
+        ', newer than this version knows (${LAYOUT}): refusing to write'
+    end
+  end
+  return nil
 end
 `
 
@@ -251,52 +313,59 @@ if redis.call('EXISTS', K_VSEQ) == 0 then
   redis.call('SET', K_VSEQ, t[1] .. string.format('%06d', tonumber(t[2])))
 end
 local version = s(redis.call('INCR', K_VSEQ))
-redis.call('HSET', K_VERSION, id, version)
-if exists then
-  redis.call('HDEL', K_QUAR, id)
-else
-  local fmax = redis.call('HGET', K_FMAX, id)
-  redis.call('HSET', K_FENCE, id, fmax or 0)
-  clear_lease(id)
-  redis.call('HDEL', K_QUAR, id)
-end
-if nxt == '' then redis.call('HDEL', K_NEXT, id) else redis.call('HSET', K_NEXT, id, nxt) end
-rescore(id)
+-- an existing job keeps its fence and lease; a new one goes on above the fences of the runs of a
+-- job removed under its id, not leased
+local _, _, fence, lease = state_of(redis.call('HGET', K_STATE, id))
+if not (exists and fence) then fence, lease = redis.call('HGET', K_FMAX, id) or '0', '' end
+local state = state_text(version, nxt, fence, lease)
+redis.call('HSET', K_STATE, id, state)
+redis.call('HDEL', K_QUAR, id)
+rescore(id, state)
 if ARGV[5] and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], id) end
 return 'OK ' .. version
 `
 
 /** Deletes a job row (quarantined or not); its runs stay. ARGV: id. Returns 1 when it existed. */
 export const DELETE = HEADER + `
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
 local id = ARGV[1]
 keep_fences({ id })
 forward_parked(id)
 local n = redis.call('HDEL', K_JOBS, id)
-for _, k in ipairs({K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do redis.call('HDEL', k, id) end
+redis.call('HDEL', K_STATE, id)
+redis.call('HDEL', K_QUAR, id)
 redis.call('ZREM', K_DUE, id)
 return n
 `
 
 /** Deletes every job row; the runs stay (the jobs' fences kept in \`P:fence_max\`). */
 export const DELETE_ALL = HEADER + `
-local all = redis.call('HKEYS', K_FENCE)
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
+local all = redis.call('HKEYS', K_STATE)
 for i = 1, #all, 2000 do keep_fences({ unpack(all, i, math.min(i + 1999, #all)) }) end
-redis.call('DEL', K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR, K_DUE)
+redis.call('DEL', K_JOBS, K_STATE, K_QUAR, K_DUE)
 return 'OK'
 `
 
 /** One job row's columns. ARGV: id. */
 export const SELECT = HEADER + `
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
 local id = ARGV[1]
-local u, o = lease_of(redis.call('HGET', K_LEASE, id))
+local v, n, f, l = state_of(redis.call('HGET', K_STATE, id))
+local u, o = lease_of(l)
 return {
-  redis.call('HGET', K_JOBS, id), redis.call('HGET', K_NEXT, id), redis.call('HGET', K_VERSION, id),
-  redis.call('HGET', K_FENCE, id), o or false, u or false, redis.call('HEXISTS', K_QUAR, id)
+  redis.call('HGET', K_JOBS, id), (n ~= nil and n ~= '') and n or false, v or false,
+  f or false, o or false, u or false, redis.call('HEXISTS', K_QUAR, id)
 }
 `
 
 /** Keeps a row aside. ARGV: id, reason. */
 export const QUARANTINE = HEADER + `
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
 local id = ARGV[1]
 if redis.call('HEXISTS', K_JOBS, id) == 0 then return 0 end
 redis.call('HSET', K_QUAR, id, ARGV[2])
@@ -318,62 +387,64 @@ export const ACQUIRE = HEADER + `
 local now = clock(ARGV[1])
 local owner, limit, lease, prefix, token, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local memo_key = prefix .. ':memo:' .. token
-local ids, untl, versions
+local untl
+-- the jobs leased, with their next run times, versions and fences (texts)
+local ids, nexts, versions, fences, n = {}, {}, {}, {}, 0
 local memo = redis.call('GET', memo_key)
 if memo ~= false then
   -- a retry of a call that was applied: the rows it leased that are still ours
   local m = cjson.decode(memo)
   now, untl = m[1], m[2]
-  ids = {}
-  for i = 3, #m do
-    local id = m[i]
-    if redis.call('HGET', K_LEASE, id) == s(untl) .. '|' .. owner then ids[#ids + 1] = id end
+  local listed = {}
+  for i = 3, #m do listed[#listed + 1] = m[i] end
+  local want = s(untl) .. '|' .. owner
+  for i, text in ipairs(hmget(K_STATE, listed)) do
+    local v, nx, f, l = state_of(text)
+    if l == want then
+      n = n + 1
+      ids[n], nexts[n], versions[n], fences[n] = listed[i], nx, v, f
+    end
   end
 else
   local bad = schema_error()
   if bad then return redis.error_reply(bad) end
   untl = now + lease
-  ids = {}
   if limit > 0 then
-    -- jobs due by now + horizon, their versions at once (one HMGET, not a call per id): a member
-    -- without one (no job) is dropped; a live lease (judged at now) is left alone
+    -- jobs due by now + horizon, their states at once (one HMGET, not a call per id): a member
+    -- without one (no job) is dropped; a live lease (judged at now) is left alone; the others
+    -- get the lease, written back in one HSET of their states
     local horizon = tonumber(ARGV[8]) or 0
     local cand = redis.call('ZRANGEBYSCORE', K_DUE, '-inf', s(now + horizon), 'LIMIT', 0, limit)
-    versions = hmget(K_VERSION, cand)
-    local cand_leases = hmget(K_LEASE, cand)
-    local kept = {}
-    for i, id in ipairs(cand) do
-      local lease_end = lease_of(cand_leases[i])
-      if versions[i] == false then
-        redis.call('ZREM', K_DUE, id)
-      elseif lease_end == nil or tonumber(lease_end) <= now then
-        ids[#ids + 1] = id; kept[#kept + 1] = versions[i]
-      end
-    end
-    versions = kept
-  end
-  if #ids > 0 then
-    local leases, scores = {}, {}
+    local states = hmget(K_STATE, cand)
     local untl_text = s(untl)
     local lease_text = untl_text .. '|' .. owner
-    for j, id in ipairs(ids) do
-      leases[2 * j - 1] = id; leases[2 * j] = lease_text
-      scores[2 * j - 1] = untl_text; scores[2 * j] = id
+    local set, scores = {}, {}
+    for i, id in ipairs(cand) do
+      local v, nx, f, l = state_of(states[i])
+      if v == nil then
+        redis.call('ZREM', K_DUE, id)
+      else
+        local lease_end = lease_of(l)
+        if lease_end == nil or tonumber(lease_end) <= now then
+          n = n + 1
+          ids[n], nexts[n], versions[n], fences[n] = id, nx, v, f
+          set[2 * n - 1] = id; set[2 * n] = state_text(v, nx, f, lease_text)
+          scores[2 * n - 1] = untl_text; scores[2 * n] = id
+        end
+      end
     end
-    bulk('HSET', K_LEASE, leases)
-    bulk('ZADD', K_DUE, scores)
-    local m = { now, untl }
-    for _, id in ipairs(ids) do m[#m + 1] = id end
-    redis.call('SET', memo_key, cjson.encode(m), 'EX', ttl)
+    if n > 0 then
+      bulk('HSET', K_STATE, set)
+      bulk('ZADD', K_DUE, scores)
+      local m = { now, untl }
+      for _, id in ipairs(ids) do m[#m + 1] = id end
+      redis.call('SET', memo_key, cjson.encode(m), 'EX', ttl)
+    end
   end
 end
-if #ids == 0 then return { now, untl, {}, '', '', '' } end
-if versions == nil then versions = hmget(K_VERSION, ids) end
-local nexts, fences = hmget(K_NEXT, ids), hmget(K_FENCE, ids)
-for i = 1, #ids do
-  if nexts[i] == false then nexts[i] = '-' end
-  if versions[i] == false then versions[i] = '-' end
-  if fences[i] == false then fences[i] = '-' end
+if n == 0 then return { now, untl, {}, '', '', '' } end
+for i = 1, n do
+  if nexts[i] == '' then nexts[i] = '-' end
 end
 return { now, untl, ids, table.concat(nexts, ' '), table.concat(versions, ' '), table.concat(fences, ' ') }
 `
@@ -383,7 +454,11 @@ return { now, untl, ids, table.concat(nexts, ' '), table.concat(versions, ' '), 
  * (\`false\` where a job is gone).
  */
 export const RECORDS = HEADER + `
-return { hmget(K_JOBS, ARGV), hmget(K_VERSION, ARGV) }
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
+local versions = {}
+for i, text in ipairs(hmget(K_STATE, ARGV)) do versions[i] = state_of(text) or false end
+return { hmget(K_JOBS, ARGV), versions }
 `
 
 /**
@@ -398,7 +473,7 @@ return { hmget(K_JOBS, ARGV), hmget(K_VERSION, ARGV) }
  * removed (next \`-\`), in their order (they go on the runs they start). Returns \`now\` then, per decision, \`R\`
  * (refused) or \`<skipped 0|1> <job lease end>\` followed by \`<time>:<fence>\` per new ready run,
  * separated by newlines: a compact answer that is also the memo.
- * The commands do not grow with the batch: the jobs' columns, their live runs (\`P:live_runs\`)
+ * The commands do not grow with the batch: the jobs' states (\`P:state\`), their live runs (\`P:live_runs\`)
  * and which runs exist are read with one \`HMGET\` each, the writes gathered into one variadic
  * command per key; only a job with maxInstances live runs or more has their leases read.
  * Where Lua's time goes (measured inside the script, \`TIME\` between sections, 1,000 jobs of
@@ -422,8 +497,8 @@ local tonumber = tonumber
 local count = tonumber(ARGV[7])
 local ids = {}
 for i = 1, count do ids[i] = ARGV[8 + i] end
-local leases, versions = hmget(K_LEASE, ids), hmget(K_VERSION, ids)
-local fences, lives = hmget(K_FENCE, ids), hmget(K_LIVE_RUNS, ids)
+local states, lives = hmget(K_STATE, ids), hmget(K_LIVE_RUNS, ids)
+local d_version, d_fence = {}, {}
 -- pass 1, while the decisions are read: which apply (compare-and-set on owner, lease and
 -- version), and skipped ones. The decisions are flat columns, per decision (d_) and per planned
 -- run (r_): no table per decision or run. Numbers stay the texts they came as (a conversion
@@ -491,7 +566,7 @@ for i = 1, count do
     end
   end
   local id = ids[i]
-  local held = leases[i]
+  local s_version, _, s_fence, held = state_of(states[i])
   local ok = false
   if held and held ~= '' then
     ok = lease_ok[held]
@@ -503,17 +578,17 @@ for i = 1, count do
     end
   end
   -- (a quarantined job holds no lease: QUARANTINE clears it, and it is never acquired)
-  if seen[id] or versions[i] == false or not ok then
+  if seen[id] or s_version == nil or not ok then
     out[i + 1] = 'R'
-  elseif versions[i] ~= version then
+  elseif s_version ~= version then
     -- a user write while leased: clear the lease, plan again on a later pass
     seen[id] = true
-    clear_lease(id)
-    rescore(id)
+    rescore(id, clear_lease(id))
     out[i + 1] = 'R'
   else
     seen[id] = true
     lease_ends[i] = lease_end_of[held]
+    d_version[i], d_fence[i] = version, s_fence
     d_next[i], d_data[i], d_first[i], d_n[i] = nxt, data, first, n
     for j = first, k do
       local member = r_t[j] .. '|' .. id
@@ -550,8 +625,8 @@ local ready_tail = run_until == 'null' and '' or (',"acquiredUntil":' .. run_unt
 local runs, run_index, live, live_runs, ended = {}, {}, {}, {}, {}
 local n_runs, n_live, n_live_runs, n_ended = 0, 0, 0, 0
 local live_jobs, n_live_jobs = {}, 0
-local set_next, del_next, set_fence, released, due_add, due_rem, removed = {}, {}, {}, {}, {}, {}, {}
-local n_set_next, n_del_next, n_set_fence, n_released, n_due_add, n_due_rem = 0, 0, 0, 0, 0, 0
+local set_state, due_add, due_rem, removed, removed_fences = {}, {}, {}, {}, {}
+local n_set_state, n_due_add, n_due_rem = 0, 0, 0
 -- pass 2: the runs to insert, the jobs to move on
 for a = 1, n_accepted do
   local i = accepted[a]
@@ -559,7 +634,7 @@ for a = 1, n_accepted do
   local id = ids[i]
   local skipped = skipped_of[i]
   -- number to text conversions (sprintf in Lua) only where a value changes
-  local fence_text = fences[i] or '0'
+  local fence_text = d_fence[i]
   local fence_seq = nil
   local score, lease_json = run_score, ready_tail
   if run_lease == '' then score, lease_json = u, ',"acquiredUntil":' .. u end
@@ -620,22 +695,18 @@ for a = 1, n_accepted do
   else
     out[i + 1] = (skipped and '1 ' or '0 ') .. u
   end
-  n_set_fence = n_set_fence + 2
-  set_fence[n_set_fence - 1] = id; set_fence[n_set_fence] = fence_text
   if nxt == '-' then
     removed[#removed + 1] = id
+    removed_fences[#removed_fences + 1] = fence_text
   else
-    -- released leases are '' (acquire writes the fields again: cheaper than new fields)
-    n_released = n_released + 2
-    released[n_released - 1] = id; released[n_released] = ''
+    -- the job's state: its next run time and fence, its lease cleared, in one field
+    n_set_state = n_set_state + 2
+    set_state[n_set_state - 1] = id
+    set_state[n_set_state] = d_version[i] .. ' ' .. nxt .. ' ' .. fence_text .. ' '
     if nxt == '' then
-      n_del_next = n_del_next + 1
-      del_next[n_del_next] = id
       n_due_rem = n_due_rem + 1
       due_rem[n_due_rem] = id
     else
-      n_set_next = n_set_next + 2
-      set_next[n_set_next - 1] = id; set_next[n_set_next] = nxt
       n_due_add = n_due_add + 2
       due_add[n_due_add - 1] = nxt; due_add[n_due_add] = id
     end
@@ -646,15 +717,12 @@ if n_live > 0 then bulk('ZADD', K_LIVE, live) end
 if n_live_jobs > 0 then zadd_lt(K_LIVE_JOBS, live_jobs) end
 if n_live_runs > 0 then bulk('HSET', K_LIVE_RUNS, live_runs) end
 if n_ended > 0 then bulk('ZADD', K_ENDED, ended) end
-if n_set_next > 0 then bulk('HSET', K_NEXT, set_next) end
-if n_del_next > 0 then bulk('HDEL', K_NEXT, del_next) end
-if n_set_fence > 0 then bulk('HSET', K_FENCE, set_fence) end
-if n_released > 0 then bulk('HSET', K_LEASE, released) end
+if n_set_state > 0 then bulk('HSET', K_STATE, set_state) end
 if n_due_add > 0 then bulk('ZADD', K_DUE, due_add) end
 if n_due_rem > 0 then bulk('ZREM', K_DUE, due_rem) end
 if #removed > 0 then
-  keep_fences(removed)
-  for _, k in ipairs({K_JOBS, K_NEXT, K_VERSION, K_FENCE, K_LEASE, K_QUAR}) do bulk('HDEL', k, removed) end
+  keep_fences(removed, removed_fences)
+  for _, k in ipairs({K_JOBS, K_STATE, K_QUAR}) do bulk('HDEL', k, removed) end
   bulk('ZREM', K_DUE, removed)
 end
 local result = table.concat(out, '\\n')
@@ -937,8 +1005,9 @@ local function recover_one(member, id, valid)
     return 'done', lease_end
   elseif job ~= false and redis.call('HEXISTS', K_QUAR, id) == 0 then
     if not take_slot(id, job, valid) then return 'skip' end
-    local fence = tonumber(redis.call('HGET', K_FENCE, id) or '0') + 1
-    redis.call('HSET', K_FENCE, id, fence)
+    local v, nx, f, l = state_of(redis.call('HGET', K_STATE, id))
+    local fence = tonumber(f or '0') + 1
+    redis.call('HSET', K_STATE, id, state_text(v or '1', nx or '', s(fence), l or ''))
     r.fence = fence
     r.attempt = r.attempt + 1
     r.state = 'ready'
@@ -948,8 +1017,7 @@ local function recover_one(member, id, valid)
     local encoded = cjson.encode(r)
     redis.call('HSET', K_RUNS, member, encoded)
     redis.call('ZADD', K_LIVE, s(lease_end), member)
-    out[#out + 1] = { 'r', encoded, job, redis.call('HGET', K_NEXT, id) or '',
-      redis.call('HGET', K_VERSION, id) or '1', s(fence), id }
+    out[#out + 1] = { 'r', encoded, job, nx or '', v or '1', s(fence), id }
     return 'done', lease_end
   else
     r.state = 'abandoned'
@@ -1036,6 +1104,16 @@ for i, text in ipairs(texts) do if text ~= false then out[#out + 1] = text end e
 return out
 `
 
+/**
+ * The prefix checked (see \`schema_error\`) and upgraded to this layout when it is in layout 2
+ * or 3: what a read outside the scripts (\`selectAll\`) runs first. Returns \`OK\`.
+ */
+export const UPGRADE = HEADER + `
+local bad = schema_error()
+if bad then return redis.error_reply(bad) end
+return 'OK'
+`
+
 /** The scripts by name. */
 export const SCRIPTS = {
   write: WRITE,
@@ -1050,7 +1128,8 @@ export const SCRIPTS = {
   purge: PURGE,
   renew: RENEW,
   recover: RECOVER,
-  selectRuns: SELECT_RUNS
+  selectRuns: SELECT_RUNS,
+  upgrade: UPGRADE
 } as const
 
 /** A script's name. */
