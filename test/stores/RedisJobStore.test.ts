@@ -19,7 +19,7 @@ import type { Job } from "../../src/job/Job.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { A, acquire, B, completion, cycle, lease, makeJob, plan, started, suite } from "./jobStoreSuite.js"
 import { cleanup, randomPrefix, rawClient, REDIS_URL } from "./redisHelpers.js"
-import * as Layout3 from "./redisLayout3Scripts.js"
+import * as Layout3 from "./fixtures/redisLayout3Scripts.js"
 
 const prefix = randomPrefix("suite")
 const raw = rawClient()
