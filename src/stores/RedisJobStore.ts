@@ -70,6 +70,7 @@ import { ConfigError, ConflictingIdError, StoreError } from "../errors.js"
 import type { Instant } from "../triggers/Trigger.js"
 import {
   type AcquiredRows,
+  type EncodedCompletion,
   type EncodedDriver,
   type EncodedJob,
   type EncodedOptions,
@@ -160,6 +161,17 @@ const NAME = "redis"
 
 /** How many job records a driver holds (see `records` in {@link makeDriver}). */
 const RECORD_CACHE_SIZE = 200_000
+
+/**
+ * The most completions one `complete` script stores. A script holds the whole server while it
+ * runs, and the loop may hand over the ends of a burst of several thousand runs in one call: a
+ * longer batch goes as several scripts, each atomic on its own (every completion is judged on its
+ * own fence).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const COMPLETE_BATCH = 1_000
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex")
 
@@ -464,11 +476,18 @@ export const makeDriver = (client: RedisClient, options: Options = {}): Effect.E
             }
           })
         }),
-      complete: (completions) =>
-        completions.length === 0 ? Effect.succeed([]) : Effect.map(
-          claim("complete", "complete", [prefix, token(), memoTtl, JSON.stringify(completions)]),
-          (reply) => Array.from(String(reply), (c) => c === "1")
-        ),
+      complete: (completions) => {
+        const script = (batch: ReadonlyArray<EncodedCompletion>) =>
+          Effect.map(
+            claim("complete", "complete", [prefix, token(), memoTtl, JSON.stringify(batch)]),
+            (reply) => Array.from(String(reply), (c) => c === "1")
+          )
+        if (completions.length === 0) return Effect.succeed([])
+        if (completions.length <= COMPLETE_BATCH) return script(completions)
+        const batches: Array<ReadonlyArray<EncodedCompletion>> = []
+        for (let i = 0; i < completions.length; i += COMPLETE_BATCH) batches.push(completions.slice(i, i + COMPLETE_BATCH))
+        return Effect.map(Effect.forEach(batches, script), (replies) => replies.flat())
+      },
       selectRuns: (jobId) =>
         Effect.map(simple("selectRuns", "selectRuns", [jobId]), (texts) =>
           (texts as Array<string>).map((text) => normalizeRun(JSON.parse(text), jobId)).sort((a, b) =>

@@ -152,6 +152,50 @@ describe("RedisJobStore", () => {
         expect(yield* Effect.promise(() => raw.hexists(`${p}:jobs`, "l1-x"))).toBe(0)
       })))
 
+  it.effect("a complete of 2,500 runs goes as three scripts of at most COMPLETE_BATCH completions (a script holds the server) and stores every end", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const p = `${prefix}:complete-batches`
+      const names = new Map(Object.entries(SCRIPTS).map(([name, source]) => [createHash("sha1").update(source).digest("hex"), name]))
+      // this store's own client: the completions each complete script carried
+      const batches: Array<number> = []
+      const inner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+      yield* Effect.addFinalizer(() => Effect.sync(() => inner.disconnect()))
+      const client: RedisJobStore.RedisClient = {
+        evalsha: (sha, n, ...args) => {
+          if (names.get(sha) === "complete") batches.push(JSON.parse(String(args[args.length - 1])).length)
+          return inner.evalsha(sha, n, ...args)
+        },
+        script: (sub, source) => inner.script(sub, source),
+        zrange: (key, start, stop) => inner.zrange(key, start, stop, "WITHSCORES"),
+        hgetall: (key) => inner.hgetall(key),
+        multi: () => inner.multi(),
+        connect: () => inner.connect(),
+        quit: () => inner.quit(),
+        disconnect: () => inner.disconnect(),
+        get status() {
+          return inner.status
+        }
+      }
+      const store = yield* RedisJobStore.make({ client, prefix: p, clock: "effect" })
+      const N = 2_500
+      for (let i = 0; i < N; i++) yield* store.add(makeJob(`cb-${i}`, T0), false)
+      const got = yield* acquire(store, { owner: A, limit: N })
+      expect(got.jobs.length).toBe(N)
+      const outcomes = yield* store.release(A, got.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0] }) })))
+      const runs = outcomes.flatMap(started)
+      expect(runs.length).toBe(N)
+      const accepted = yield* store.complete(runs.map((run) => completion(run)))
+      expect(accepted.length).toBe(N)
+      expect(accepted.every((a) => a)).toBe(true)
+      expect(batches).toEqual([1_000, 1_000, 500])
+      expect(RedisJobStore.COMPLETE_BATCH).toBe(1_000)
+      // every end stored: the first, a middle and the last job's run succeeded
+      for (const id of ["cb-0", "cb-1234", `cb-${N - 1}`]) {
+        expect((yield* store.getRuns(id)).map((r) => r.state)).toEqual(["succeeded"])
+      }
+    }).pipe(Effect.scoped))
+
   it.effect("acquire sends no job record the store holds at its version: a job another store wrote is read once, then acquired by version only", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(T0)
