@@ -1,7 +1,9 @@
 /**
  * The default executor: runs jobs as fibers in this process, at most `maxWorkers` at once (default
  * 10). Jobs may be synchronous functions, functions returning a `Promise`, or functions returning an
- * `Effect`; task references are resolved through the `TaskRegistry`.
+ * `Effect`; task references are resolved through the `TaskRegistry`. A synchronous function runs in
+ * place in a worker fiber (no fiber of its own), whether the job holds it or a task reference names
+ * it (a registered name, or an imported `"module:export"`).
  *
  * APScheduler: `ThreadPoolExecutor` / `AsyncIOExecutor` (aliases `default`, `threadpool`, `asyncio`).
  *
@@ -49,7 +51,9 @@ export const make = (
     const registry = yield* TaskRegistry
     return yield* makeBase({
       maxWorkers: Math.max(1, Math.floor(options.maxWorkers ?? DEFAULT_MAX_WORKERS)),
-      direct: (job) => (isTaskRef(job.task) ? undefined : job.task),
+      // a task reference known without waiting runs as a plain function does; only the first run
+      // of a module not imported yet (or a reference that does not resolve) goes through `resolve`
+      direct: (job) => (isTaskRef(job.task) ? registry.lookup(job.task) : job.task),
       execute: (job, context) =>
         isTaskRef(job.task)
           ? Effect.flatMap(registry.resolve(job.task), (fn) => invoke(fn, job.args, job.kwargs, context))

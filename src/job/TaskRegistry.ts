@@ -20,8 +20,19 @@ import { moduleSpecifier, parseModuleRef, type TaskRef } from "./TaskRef.js"
 export class TaskRegistry extends Context.Tag("effect-apscheduler/TaskRegistry")<TaskRegistry, {
   /** Registers (or replaces) a task under a name. */
   readonly register: (name: string, fn: JobFunction) => Effect.Effect<void>
-  /** Resolves a reference to its function. */
+  /**
+   * Resolves a reference to its function: a registered name, or a `"module:export"` reference by
+   * import when `allowImports` is on (once: the imported module is kept, see `lookup`).
+   */
   readonly resolve: (ref: TaskRef | string) => Effect.Effect<JobFunction, TaskLookupError>
+  /**
+   * The reference's function when it is known without waiting: a registered name, or a
+   * `"module:export"` reference whose module an earlier `resolve` imported (the export is read
+   * from the module at each call, as `resolve` reads it). `undefined` otherwise — a module not
+   * imported yet, or a reference that does not resolve: `resolve` then imports it or fails with
+   * its `TaskLookupError`.
+   */
+  readonly lookup: (ref: TaskRef | string) => JobFunction | undefined
   /** Is the reference resolvable without importing anything (a registered name)? */
   readonly has: (ref: TaskRef | string) => boolean
   /** Does the registry import `"module:export"` references? */
@@ -51,16 +62,28 @@ export const make = (options: TaskRegistryOptions = {}): Effect.Effect<TaskRegis
   Effect.sync(() => {
     const tasks = new Map<string, JobFunction>(Object.entries(options.tasks ?? {}))
     const allowImports = options.allowImports ?? false
+    // module references imported by `resolve`: the module's namespace and the export's name
+    const imported = new Map<string, { readonly module: Record<string, unknown>; readonly exportName: string }>()
     const refText = (ref: TaskRef | string) => (typeof ref === "string" ? ref : ref.ref)
+    const lookup = (ref: TaskRef | string): JobFunction | undefined => {
+      const text = refText(ref)
+      const fn = tasks.get(text)
+      if (fn !== undefined) return fn
+      const entry = imported.get(text)
+      if (entry === undefined) return undefined
+      const value = entry.module[entry.exportName]
+      return typeof value === "function" ? value as JobFunction : undefined
+    }
     return TaskRegistry.of({
       allowImports,
       register: (name, fn) => Effect.sync(() => void tasks.set(name, fn)),
       has: (ref) => tasks.has(refText(ref)),
+      lookup,
       resolve: (ref) =>
         Effect.suspend(() => {
-          const text = refText(ref)
-          const fn = tasks.get(text)
+          const fn = lookup(ref)
           if (fn !== undefined) return Effect.succeed(fn)
+          const text = refText(ref)
           const parsed = parseModuleRef(text)
           if (parsed === undefined) {
             return Effect.fail(new TaskLookupError({ task: text, reason: "no task is registered under this name" }))
@@ -76,11 +99,13 @@ export const make = (options: TaskRegistryOptions = {}): Effect.Effect<TaskRegis
           }).pipe(
             Effect.flatMap((mod) => {
               const value = mod[parsed.exportName]
-              return typeof value === "function"
-                ? Effect.succeed(value as JobFunction)
-                : Effect.fail(
+              if (typeof value !== "function") {
+                return Effect.fail(
                   new TaskLookupError({ task: text, reason: `module has no function export '${parsed.exportName}'` })
                 )
+              }
+              imported.set(text, { module: mod, exportName: parsed.exportName })
+              return Effect.succeed(value as JobFunction)
             })
           )
         })

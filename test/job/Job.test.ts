@@ -101,4 +101,33 @@ describe("TaskRef / TaskRegistry", () => {
       expect((yield* Effect.flip(open.resolve(`${process.cwd()}/test/executors/fixtures/tasks.ts:nothing`))).reason)
         .toContain("no function export")
     }))
+
+  it.effect("lookup: a registered name at once; a module reference only once resolve has imported it; never one that does not resolve", () =>
+    Effect.gen(function*() {
+      const fixture = `${process.cwd()}/test/executors/fixtures/tasks.ts`
+      const closed = yield* TaskRegistry.make({ tasks: { hello: () => "hi" } })
+      expect(closed.lookup("hello")?.()).toBe("hi")
+      expect(closed.lookup(TaskRef.make("hello"))?.()).toBe("hi")
+      expect(closed.lookup("nope")).toBeUndefined()
+      yield* closed.register("nope", () => "now")
+      expect(closed.lookup("nope")?.()).toBe("now")
+      // imports off: resolve refuses, lookup knows nothing
+      yield* Effect.flip(closed.resolve(`${fixture}:fib`))
+      expect(closed.lookup(`${fixture}:fib`)).toBeUndefined()
+      const open = yield* TaskRegistry.make({ allowImports: true })
+      expect(open.lookup(`${fixture}:fib`)).toBeUndefined()
+      const fib = yield* open.resolve(`${fixture}:fib`)
+      expect(open.lookup(`${fixture}:fib`)).toBe(fib)
+      expect(open.lookup(TaskRef.make(`${fixture}:fib`))?.(10)).toBe(55)
+      // the module is imported; a missing export still resolves to nothing, with its error
+      expect(open.lookup(`${fixture}:nothing`)).toBeUndefined()
+      expect((yield* Effect.flip(open.resolve(`${fixture}:nothing`))).reason).toContain("no function export 'nothing'")
+      expect(open.lookup(`${fixture}:nothing`)).toBeUndefined()
+      // another export of the imported module is known only once resolved itself
+      expect(open.lookup(`${fixture}:whoAmI`)).toBeUndefined()
+      // a registered name wins over an imported module reference of the same text, as in resolve
+      yield* open.register(`${fixture}:fib`, () => "registered")
+      expect(open.lookup(`${fixture}:fib`)?.()).toBe("registered")
+      expect((yield* open.resolve(`${fixture}:fib`))()).toBe("registered")
+    }))
 })

@@ -56,7 +56,8 @@ export const makeJobApi = (core: Core) => {
       const task = isTaskRef(job.task) ? job.task.ref : job.task.name || "<function>"
       return Effect.fail(new TaskLookupError({ task, reason: refused, jobId: job.id }))
     }
-    if (!isTaskRef(job.task)) return Effect.void
+    // a registered name, or a module imported before: known at once, nothing to resolve
+    if (!isTaskRef(job.task) || core.registry.lookup(job.task) !== undefined) return Effect.void
     return Effect.asVoid(
       Effect.mapError(core.registry.resolve(job.task), (e) => new TaskLookupError({ ...e, jobId: job.id }))
     )
