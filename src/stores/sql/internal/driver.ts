@@ -729,6 +729,19 @@ export const make = (
      * MySQL / MariaDB: two round trips, `START TRANSACTION` with the `SELECT … FOR UPDATE SKIP
      * LOCKED` of the due rows, then the upsert of their leases with `COMMIT`; when it picks
      * nothing, the schema is checked on its own.
+     *
+     * Where a claim of 1,000 due jobs among 100,000 goes (MariaDB 10.11, measured per statement
+     * on the connection's server thread): the `SELECT` reads 1,000 entries of the
+     * `(next_run_time, id)` index and no others (no filesort; the migrations subquery is one
+     * constant, read once) in about 1.8 ms of server CPU. The lease write takes about 9 ms and
+     * the `COMMIT` 2 ms of wall time (flushing the log): the lease columns go from `NULL` to a
+     * value, so each row grows and InnoDB deletes and reinserts it in its page, reorganizing a
+     * full page about once per 3 rows when the pages were filled in id order (303
+     * reorganizations and 2.9 MB of redo per 1,000 leases; 134 and 1.5 MB when filled in random
+     * order; a write that keeps each column's size: none, 96 KB and about 4.7 ms). `UPDATE … WHERE id IN
+     * (list)` costs the same as this upsert, an `UPDATE` joined to a `JSON_TABLE` twice as
+     * much, and one round trip (the ids kept in a user variable, the rows read again) about
+     * 1.5 ms more.
      */
     const acquireMysql = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       Effect.gen(function*() {
