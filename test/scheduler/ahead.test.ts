@@ -5,10 +5,15 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import type { EventBus } from "../../src/events/EventBus.js"
-import { CLAIM_AHEAD_MS } from "../../src/scheduler/internal/ahead.js"
+import { CLAIM_AHEAD_MS, OPEN_AHEAD_MS } from "../../src/scheduler/internal/ahead.js"
+import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
+import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
+import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { SEC, show, T0 } from "./helpers.js"
@@ -140,5 +145,48 @@ describe("claiming ahead", () => {
         expect(show(events).filter((e) => e.startsWith("JobMaxInstances"))).toEqual([])
         expect(started).toEqual(Array.from({ length: 50 }, (_, i) => T0 + SEC + 2 * i))
       }).pipe(Effect.provide(TestScheduler.layer()))
+    }))
+})
+
+describe("a job whose interval is shorter than the horizon", () => {
+  it.scoped("a 10 ms interval job costs one claim per run (the loop looks again OPEN_AHEAD_MS before its time, not at once) and runs at every time", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const inner = yield* MemoryJobStore.make
+      let acquires = 0
+      const store: JobStoreService = {
+        ...inner,
+        acquire: (claim) => Effect.zipRight(Effect.sync(() => void acquires++), inner.acquire(claim))
+      }
+      const scheduler = yield* Effect.map(
+        Layer.build(
+          SchedulerModule.layerDefault({ timezone: "UTC" }, { waitOnClose: false }).pipe(
+            Layer.provide(Layer.succeed(JobStore, store))
+          )
+        ),
+        (ctx) => Context.get(ctx, Scheduler)
+      )
+      let started = 0
+      yield* scheduler.addJob(() => void started++, {
+        id: "fast",
+        trigger: "interval",
+        triggerArgs: { seconds: 0.01, startDate: new Date(T0 + SEC) },
+        misfireGraceTime: null,
+        coalesce: false
+      })
+      yield* scheduler.start()
+      yield* TestClock.adjust(SEC - 50)
+      yield* Effect.repeatN(Effect.yieldNow(), 20)
+      const before = acquires
+      // 250 ms in 1 ms steps: the runs at +0, +10, …, +200 ms
+      for (let t = 0; t < 250; t++) {
+        yield* TestClock.adjust(1)
+        yield* Effect.repeatN(Effect.yieldNow(), 20)
+      }
+      expect(started).toBe(21)
+      // one claim per run, and a few more at most (before: two per run, the second releasing the
+      // job unchanged while its previous run waited)
+      expect(acquires - before).toBeLessThanOrEqual(24)
+      expect(OPEN_AHEAD_MS).toBeLessThan(10)
     }))
 })

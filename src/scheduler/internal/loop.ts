@@ -34,7 +34,7 @@ import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
 import { formatTime } from "./formatting.js"
 import type { Leases } from "./heartbeat.js"
-import { CLAIM_AHEAD_MS } from "./ahead.js"
+import { CLAIM_AHEAD_MS, OPEN_AHEAD_MS } from "./ahead.js"
 import { Signal } from "./signal.js"
 
 /**
@@ -137,32 +137,29 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
    * Per job id, the runs this loop handed out (to an executor, or to `ahead` until their time)
    * whose ends are not stored yet: the store counts them live. A job claimed ahead while one of these is open is not
    * planned then (the store would skip its run for `maxInstances` although the open run may end
-   * before the new one's time); it is released unchanged and planned again once the open runs'
-   * ends are stored (the flush wakes the loop) or at its own time, whichever comes first.
+   * before the new one's time); it is released unchanged, and the loop looks again
+   * `OPEN_AHEAD_MS` before the earliest next run time (at that time when it is nearer).
    */
   const open = new Map<string, number>()
-  /** Jobs released unchanged for an open run (see `open`); their ends' flush wakes the loop. */
-  const waiting = new Set<string>()
-  /** Whether the current pass of a store released a job unchanged for an open run. */
+  /**
+   * Whether the current pass of a store released a job unchanged for an open run, or handed runs
+   * to a job whose next time is already within the horizon (the next pass would release it
+   * unchanged): the loop then wakes `OPEN_AHEAD_MS` before the next run time, not at once.
+   */
   let deferred = false
 
   const openRuns = (jobId: string, n: number) => {
     open.set(jobId, (open.get(jobId) ?? 0) + n)
   }
-  /** The ends of `items` are stored: their runs are no longer open; a waiting job wakes the loop. */
+  /** The ends of `items` are stored: their runs are no longer open. */
   const closeRuns = (items: ReadonlyArray<Completion>) => {
-    let wake = false
     for (let i = 0; i < items.length; i++) {
       const id = items[i]!.jobId
       const n = open.get(id)
       if (n === undefined) continue
       if (n > 1) open.set(id, n - 1)
-      else {
-        open.delete(id)
-        if (waiting.delete(id)) wake = true
-      }
+      else open.delete(id)
     }
-    if (wake) core.wake.raise()
   }
   let passing = false
   const busy = () => passing
@@ -324,7 +321,6 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
         const nextRunTime = job.nextRunTime!
         if (nextRunTime > now && open.has(job.id)) {
           // claimed ahead while a run of it is open: planned later (see `open`)
-          waiting.add(job.id)
           deferred = true
           decisions.push({ leased, plan: { ...NOT_YET, nextRunTime } })
           continue
@@ -397,6 +393,11 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
         if (runs.length === 0) continue
         leases.track(alias, store, runs, from)
         openRuns(job.id, runs.length)
+        if (plan.nextRunTime !== undefined && plan.nextRunTime - CLAIM_AHEAD_MS <= now) {
+          // its next time is within the horizon while these runs are open: the next pass would
+          // release it unchanged (see `open`), so this pass counts it as deferred already
+          deferred = true
+        }
         if (watched) {
           bus.unsafePublish(
             new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
@@ -470,9 +471,12 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       if (Option.isNone(next)) return undefined
       const early = next.value - CLAIM_AHEAD_MS
       if (early > clock.unsafeCurrentTimeMillis()) return early
-      // within the horizon after a pass: leased to a peer, or released unchanged for an open run
-      // (the flush of its end wakes the loop sooner): wake at its time, not in a busy loop
-      return claimed === 0 || deferred ? next.value : early
+      // within the horizon after a pass: leased to a peer (wake at its time, not in a busy loop),
+      // or a job with an open run (see `deferred`): wake OPEN_AHEAD_MS before its time, or at it
+      if (claimed === 0) return next.value
+      if (!deferred) return early
+      const near = next.value - OPEN_AHEAD_MS
+      return near > clock.unsafeCurrentTimeMillis() ? near : next.value
     })
 
   /** Ends a store's pass: the completions that came in during it go to the flusher. */
