@@ -59,15 +59,17 @@ export class Ahead {
   /**
    * Hands `submissions` to `executor` at `at` (of the Clock), whatever of them was not cancelled
    * meanwhile. A timer that fires early sleeps again, so a run never starts before its time.
+   * Gives the fork of the alarm's sleeper to run when one is needed, else `undefined` (plain code:
+   * nothing else to do).
    */
   schedule(
     at: Instant,
     executor: string,
     submissions: Array<Submission>,
     sink: CompletionSink
-  ): Effect.Effect<void> {
+  ): Effect.Effect<void> | undefined {
     this.#waiting.add({ at, executor, submissions, sink })
-    return (at < this.#alarm.at ? this.#alarm.set(at) : undefined) ?? Effect.void
+    return at < this.#alarm.at ? this.#alarm.set(at) : undefined
   }
 
   /**
@@ -76,7 +78,16 @@ export class Ahead {
    * batches: a long pass runs on microtasks, so the alarm's timer cannot fire until it ends.
    */
   startDue(now: Instant): Effect.Effect<void> {
-    return Effect.suspend(() => {
+    return Effect.suspend(() => this.takeDue(now) ?? Effect.void)
+  }
+
+  /**
+   * {@link startDue} in plain code: takes the waiting runs due by `now` out of the set and rearms
+   * the alarm, and gives the Effect that hands them over (and forks a sleeper when one is needed),
+   * or `undefined` when there is nothing to do.
+   */
+  takeDue(now: Instant): Effect.Effect<void> | undefined {
+    {
       let due: Array<Waiting> | undefined
       let next = Infinity
       for (const w of this.#waiting) {
@@ -86,13 +97,13 @@ export class Ahead {
       let rearm: Effect.Effect<void> | undefined
       if (next === Infinity) this.#alarm.clear()
       else if (next !== this.#alarm.at) rearm = this.#alarm.set(next)
-      if (due === undefined) return rearm ?? Effect.void
+      if (due === undefined) return rearm
       for (const w of due) this.#waiting.delete(w)
       const handOver = due.length === 1
         ? this.#handOver(due[0]!)
         : Effect.forEach(due, (w) => this.#handOver(w), { discard: true })
       return rearm === undefined ? handOver : Effect.zipRight(handOver, rearm)
-    })
+    }
   }
 
   /** Cancels the waiting runs of one job (or of every job of `jobstore` with `jobId` undefined). */
