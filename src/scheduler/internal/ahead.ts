@@ -49,8 +49,12 @@ export class Ahead {
     readonly clock: Clock.Clock,
     /** Where the alarm's sleeper runs (the scheduler's scope). */
     scope: Scope.Scope,
-    /** Hands submissions to an executor by alias; `false` when it is gone. */
-    readonly submit: (executor: string, submissions: Array<Submission>, sink: CompletionSink) => Effect.Effect<boolean>
+    /** Hands submissions to an executor by alias; `undefined` when it is gone (plain code: nothing done). */
+    readonly submit: (
+      executor: string,
+      submissions: Array<Submission>,
+      sink: CompletionSink
+    ) => Effect.Effect<void> | undefined
   ) {
     // a hand-over is never cut in half (a run taken out of the waiting set always reaches its executor)
     this.#alarm = new Alarm(clock, forkIn(scope), (now) => Effect.uninterruptible(this.startDue(now)))
@@ -135,8 +139,8 @@ export class Ahead {
   /** Submits a waiting group (taken out of the set) to its executor. */
   #handOver(w: Waiting): Effect.Effect<void> {
     if (w.submissions.length === 0) return Effect.void
-    return Effect.flatMap(this.submit(w.executor, w.submissions, w.sink), (ok) =>
-      ok ? Effect.void : Effect.sync(() => this.#end(w.submissions, w.sink, `executor "${w.executor}" was removed`, false)))
+    return this.submit(w.executor, w.submissions, w.sink) ??
+      Effect.sync(() => this.#end(w.submissions, w.sink, `executor "${w.executor}" was removed`, false))
   }
 
   /** Reports runs that never started as `interrupted`. */

@@ -192,16 +192,25 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
     flushWaiters.push(resume)
   })
 
-  /** Stores the completions buffered so far: one `complete` per store. */
-  const flushNow: Effect.Effect<void> = Effect.suspend(() => {
+  /**
+   * Stores the completions buffered so far: one `complete` per store, one after the other; the
+   * flush ends (`endFlush`) when the last of them has ended. A store's failure or defect keeps its
+   * completions for the next flush, and a flush itself never fails.
+   */
+  const flushNow = (): Effect.Effect<void> => {
     const work: Array<Effect.Effect<void>> = []
+    let left = 0
+    const ended = () => {
+      if (--left === 0) endFlush()
+    }
     for (const buffer of buffers.values()) {
       if (buffer.items.length === 0) continue
       const items = buffer.items
       buffer.items = []
-      work.push(
-        buffer.store.complete(items).pipe(
-          Effect.flatMap((accepted) => {
+      left++
+      work.push(Effect.matchCauseEffect(buffer.store.complete(items), {
+        onSuccess: (accepted) => {
+          try {
             closeRuns(items)
             const refused = items.filter((_, i) => !accepted[i])
             leases.refused(refused.length)
@@ -209,21 +218,26 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
               `Job store "${buffer.alias}" refused ${refused.length} stale completion(s)`,
               refused.map((c) => `${c.jobId}@${new Date(c.scheduledTime).toISOString()} fence ${c.fence}`)
             )
-          }),
-          // a failure or a defect keeps them for the next flush (a flush itself never fails)
-          Effect.catchAllCause((cause) =>
-            Effect.zipRight(
-              Effect.sync(() => {
-                buffer.items = items.concat(buffer.items)
-              }),
-              Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, Cause.squash(cause))
-            )
-          )
-        )
-      )
+          } catch (defect) {
+            return Effect.logError(`Cannot account for the run results stored in job store "${buffer.alias}"`, defect)
+          } finally {
+            ended()
+          }
+        },
+        // a failure or a defect keeps them for the next flush
+        onFailure: (cause) => {
+          buffer.items = items.concat(buffer.items)
+          ended()
+          return Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, Cause.squash(cause))
+        }
+      }))
     }
-    return work.length === 0 ? Effect.void : work.length === 1 ? work[0]! : Effect.all(work, { discard: true })
-  })
+    if (work.length === 0) {
+      endFlush()
+      return Effect.void
+    }
+    return work.length === 1 ? work[0]! : Effect.all(work, { discard: true })
+  }
   /** Whether any buffer holds completions. */
   const anyBuffered = () => {
     for (const buffer of buffers.values()) if (buffer.items.length > 0) return true
@@ -237,7 +251,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const flushing: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
     if (flushBusy) return Effect.zipRight(afterFlush, flushing)
     flushBusy = true
-    return Effect.zipRight(flushNow, Effect.sync(endFlush))
+    return flushNow()
   }))
   // nothing buffered and no flush under way: nothing to wait for (the loop flushes once per pass)
   const flush: Effect.Effect<void> = Effect.suspend(() => (flushBusy || anyBuffered() ? flushing : Effect.void))
@@ -261,9 +275,8 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const gather = (yields: number, last: number): Effect.Effect<void> =>
     Effect.suspend(() => {
       const n = buffered()
-      return yields >= GATHER_YIELDS || n === last
-        ? flush
-        : Effect.zipRight(Effect.yieldNow(), gather(yields + 1, n))
+      if (yields < GATHER_YIELDS && n !== last) return Effect.zipRight(Effect.yieldNow(), gather(yields + 1, n))
+      return flushBusy || n > 0 ? flushing : Effect.void
     })
 
   /** Stores completions as they come (between passes); retries after a store error. */
