@@ -564,11 +564,11 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const processJobs: Effect.Effect<number | undefined> = Effect.suspend(() => {
     if (state.status !== "running") return NO_WAKE
     // the ends stored first (nothing to do, the usual case, costs no fiber operation)
-    return flushBusy || anyBuffered() ? Effect.zipRight(flushing, passes) : passes
+    return flushBusy || anyBuffered() ? Effect.zipRight(flushing, passes) : startPasses()
   })
 
   /** The passes over the stores, one after the other. */
-  const passes: Effect.Effect<number | undefined> = Effect.suspend(() => {
+  const startPasses = (): Effect.Effect<number | undefined> => {
     const start = clock.unsafeCurrentTimeMillis()
     const stores = [...state.stores]
     let i = 0
@@ -610,18 +610,22 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       return Effect.succeed(lock.pollMs !== null && wait > lock.pollMs ? lock.pollMs : wait)
     }
     return next()
-  })
+  }
+  const passes: Effect.Effect<number | undefined> = Effect.suspend(startPasses)
 
-  /** A pass whose unexpected failure is logged; the loop then waits a second. */
-  const guardedPass: Effect.Effect<number | undefined> = Effect.catchAllCause(processJobs, (cause) =>
-    Cause.isInterruptedOnly(cause)
-      ? Effect.failCause(cause)
-      : Effect.as(Effect.logError("Unexpected error in the scheduler loop", cause), 1000))
-
-  /** One round of the loop: a pass, then the wait for the next due time or a wake-up. */
+  /**
+   * One round of the loop: a pass, then the wait for the next due time or a wake-up; after an
+   * unexpected failure of a pass (logged), a second.
+   */
   const round: Effect.Effect<never> = Effect.suspend(() => {
     core.wake.clear() // signals raised before this pass are served by it
-    return Effect.flatMap(guardedPass, afterPass)
+    return Effect.matchCauseEffect(processJobs, {
+      onFailure: (cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.zipRight(Effect.logError("Unexpected error in the scheduler loop", cause), afterPass(1000)),
+      onSuccess: afterPass
+    })
   })
   const afterPass = (wait: number | undefined): Effect.Effect<never> =>
     Effect.zipRight(wait === 0 ? Effect.yieldNow() : core.wake.wait(wait, MAX_SLEEP_MS), round)
