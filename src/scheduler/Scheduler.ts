@@ -72,7 +72,6 @@ import { makeLoop } from "./internal/loop.js"
 import { Watchdog } from "./internal/storeTimeout.js"
 import { makeLock } from "./internal/mutex.js"
 import { Signal } from "./internal/signal.js"
-import { forkIn, Timers } from "./internal/alarm.js"
 import { isExecutorService, isStoreService } from "./internal/validation.js"
 import * as Plugins from "./Plugins.js"
 import * as SchedulerConfig from "./SchedulerConfig.js"
@@ -410,8 +409,6 @@ export const make = (
     const eventBus = yield* EventBus.EventBus
     const layerScope = yield* Effect.scope
     const clock = yield* Effect.clock
-    // the loop's wake-up and the runs claimed ahead share one sleeper (alarm.ts, Timers)
-    const timers = new Timers(clock, forkIn(layerScope))
     const core: Core = {
       state,
       bus: eventBus,
@@ -422,15 +419,14 @@ export const make = (
         (executor, submissions, sink) => {
           const owned = state.executors.get(executor)
           return owned === undefined ? undefined : owned.service.submit(submissions, sink)
-        },
-        timers
+        }
       ),
       registry: yield* TaskRegistry.TaskRegistry,
       plugins: yield* Plugins.Plugins,
       lock: Option.isSome(lockOption) ? lockOption.value : yield* Effect.orDie(makeSingle()), // default options: valid
       lockGiven: Option.isSome(lockOption),
       watchdog: new Watchdog(clock, yield* FiberSet.make<unknown, unknown>()),
-      wake: new Signal(clock, layerScope, timers),
+      wake: new Signal(clock, layerScope),
       locked: makeLock(),
       contextStore: yield* Effect.serviceOption(JobStore),
       contextExecutor: yield* Effect.serviceOption(Executor)

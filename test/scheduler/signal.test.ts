@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import { Alarm, forkIn, type Timer, Timers } from "../../src/scheduler/internal/alarm.js"
+import { Alarm, forkIn } from "../../src/scheduler/internal/alarm.js"
 import { Signal } from "../../src/scheduler/internal/signal.js"
 
 describe("the loop's wake-up signal", () => {
@@ -160,62 +160,5 @@ describe("the alarm behind timed waits and claimed-ahead starts", () => {
         yield* Fiber.join(waiter)
         signal.clear()
       }
-    }))
-})
-
-describe("timers sharing one alarm (the loop's wake-up and the runs claimed ahead)", () => {
-  it.scoped("each slot rings at its own time, a cleared slot not at all, and a slot set again by its ring rings again", () =>
-    Effect.gen(function*() {
-      yield* TestClock.setTime(0)
-      const timers = new Timers(yield* Effect.clock, forkIn(yield* Effect.scope))
-      const rang: Array<string> = []
-      const a: Timer = timers.slot((now) =>
-        Effect.sync(() => {
-          rang.push(`a@${now}`)
-          if (now === 1_000) void a.set(3_000) // armed again from its ring: no new sleeper needed
-        })
-      )
-      const b = timers.slot((now) => Effect.sync(() => void rang.push(`b@${now}`)))
-      const c = timers.slot((now) => Effect.sync(() => void rang.push(`c@${now}`)))
-      yield* (b.set(2_000) ?? Effect.void)
-      yield* (a.set(1_000) ?? Effect.void) // earlier than the sleep under way: rings at 1 s
-      yield* (c.set(1_500) ?? Effect.void)
-      c.clear()
-      yield* TestClock.adjust("1 second")
-      expect(rang).toEqual(["a@1000"])
-      expect(a.at).toBe(3_000)
-      yield* TestClock.adjust("1 second") // c was cleared: nothing at 1.5 s
-      expect(rang).toEqual(["a@1000", "b@2000"])
-      yield* (b.set(3_000) ?? Effect.void) // the same instant as a: both ring at it
-      yield* TestClock.adjust("999 millis")
-      expect(rang).toEqual(["a@1000", "b@2000"])
-      yield* TestClock.adjust("1 millis")
-      expect(rang).toEqual(["a@1000", "b@2000", "a@3000", "b@3000"])
-      expect([a.at, b.at, c.at]).toEqual([Infinity, Infinity, Infinity])
-      yield* TestClock.adjust("10 seconds")
-      expect(rang).toHaveLength(4)
-    }))
-
-  it.scoped("a signal and an alarm-like slot on one Timers: a raise ends the wait, the other slot still rings on time", () =>
-    Effect.gen(function*() {
-      yield* TestClock.setTime(0)
-      const timers = new Timers(yield* Effect.clock, forkIn(yield* Effect.scope))
-      const signal = new Signal(yield* Effect.clock, yield* Effect.scope, timers)
-      const rang: Array<number> = []
-      const other = timers.slot((now) => Effect.sync(() => void rang.push(now)))
-      yield* (other.set(2_000) ?? Effect.void)
-      const waiter = yield* Effect.fork(signal.wait(1_000, 60_000))
-      yield* Effect.yieldNow()
-      yield* TestClock.adjust("999 millis")
-      expect(yield* Fiber.poll(waiter)).toEqual(Option.none())
-      yield* TestClock.adjust("1 millis")
-      yield* Fiber.join(waiter) // its time
-      signal.clear()
-      const second = yield* Effect.fork(signal.wait(5_000, 60_000))
-      yield* Effect.yieldNow()
-      signal.raise() // woken early: its slot is cleared
-      yield* Fiber.join(second)
-      yield* TestClock.adjust("1 second")
-      expect(rang).toEqual([2_000])
     }))
 })

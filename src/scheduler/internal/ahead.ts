@@ -2,9 +2,8 @@
  * Runs claimed ahead of their time. The loop claims the jobs due within `CLAIM_AHEAD_MS` of now,
  * plans and records them while there is time, and hands each run to its executor at its scheduled
  * time, so a run starts on time however long claiming took, and the work at the due instant is
- * the start alone. One timer serves every waiting run: it rings at the earliest waiting time and
- * hands over what is due then. In a scheduler it is a slot of the `Timers` it shares with the
- * loop's wake-up (one long-lived sleeper fiber for both, `alarm.ts`), else an `Alarm` of its own.
+ * the start alone. One `Alarm` (one long-lived sleeper fiber) serves every waiting run: it rings
+ * at the earliest waiting time and hands over what is due then.
  *
  * A run waiting here is a real run (recorded `ready` by `release`). Removing, pausing or
  * rescheduling its job cancels it; a shutdown ends every waiting run. Either way the run ends
@@ -19,7 +18,7 @@ import type { EventBus } from "../../events/EventBus.js"
 import { JobError } from "../../events/SchedulerEvent.js"
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type { Instant } from "../../triggers/Trigger.js"
-import { Alarm, forkIn, type Timer, type Timers } from "./alarm.js"
+import { Alarm, forkIn } from "./alarm.js"
 
 /**
  * How far ahead of now the loop claims due jobs, in ms. `maxInstances` is judged when a run is
@@ -44,7 +43,7 @@ interface Waiting {
 /** The waiting runs of a scheduler, and the alarm that starts them. */
 export class Ahead {
   readonly #waiting = new Set<Waiting>()
-  readonly #alarm: Timer
+  readonly #alarm: Alarm
   constructor(
     readonly bus: EventBus["Type"],
     readonly clock: Clock.Clock,
@@ -55,13 +54,10 @@ export class Ahead {
       executor: string,
       submissions: Array<Submission>,
       sink: CompletionSink
-    ) => Effect.Effect<void> | undefined,
-    /** When given, the alarm is a slot of these (a sleeper shared with the loop's wake-up). */
-    timers?: Timers
+    ) => Effect.Effect<void> | undefined
   ) {
     // a hand-over is never cut in half (a run taken out of the waiting set always reaches its executor)
-    const ring = (now: number) => Effect.uninterruptible(this.startDue(now))
-    this.#alarm = timers === undefined ? new Alarm(clock, forkIn(scope), ring) : timers.slot(ring)
+    this.#alarm = new Alarm(clock, forkIn(scope), (now) => Effect.uninterruptible(this.startDue(now)))
   }
 
   /**

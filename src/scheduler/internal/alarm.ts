@@ -14,10 +14,6 @@
  * fiber set), never as a child of whoever set the alarm: it outlives any one waiter and ends with
  * that scope or `stop`. Setting or stopping the alarm interrupts its sleeper only while it sleeps or parks, never in
  * the middle of a ring.
- *
- * `Timers` puts several timers on one alarm: the scheduler's loop wake-up and its runs claimed
- * ahead share one sleeper (a periodic job's next run time is often both's instant: 35 → 23 fiber
- * operations and one timer fewer per run of a 10 ms job).
  */
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -163,85 +159,5 @@ export class Alarm {
     s.until = at
     // a timer that fires early (Node measures timers from its cached loop time) sleeps again
     return Effect.flatMap(this.clock.sleep(Duration.millis(at - now)), s.woke)
-  }
-}
-
-/** What `Ahead` and `Signal` need of a timer: an `Alarm`, or one slot of a shared {@link Timers}. */
-export interface Timer {
-  /** The instant the timer rings at (`Infinity`: disarmed). */
-  readonly at: number
-  /** Sets the timer; gives the fork of a sleeper to run when one is needed (see `Alarm.set`). */
-  set(at: number): Effect.Effect<void> | undefined
-  /** Disarms the timer (plain code). */
-  clear(): void
-  /** Disarms the timer for good (an `Alarm` stops its sleeper; a slot is only cleared). */
-  stop(): void
-}
-
-/** One timer of a {@link Timers}. */
-class Slot implements Timer {
-  at = Infinity
-  constructor(readonly timers: Timers, readonly ring: (now: number) => Effect.Effect<void>) {}
-  set(at: number): Effect.Effect<void> | undefined {
-    this.at = at
-    return this.timers.want(at)
-  }
-  clear(): void {
-    this.at = Infinity
-  }
-  stop(): void {
-    this.at = Infinity
-  }
-}
-
-/**
- * Several timers served by one `Alarm` (one sleeper fiber, one clock sleep at a time): each slot
- * rings at its own instant. The loop's wake-up and the runs claimed ahead often want the same
- * instant (a periodic job's next run time): with one sleeper each, both timers fired at it, and
- * the sleeper of the runs parked between its rings; a shared alarm fires once. The alarm rings at
- * the earliest slot's instant; a ring rings every slot due by then (each slot's ring as its own
- * Effect, in slot order), then the alarm is set for the earliest slot left. Clearing a slot is
- * plain code: the alarm may ring once for nothing, then sleeps until the earliest slot left.
- */
-export class Timers {
-  readonly #slots: Array<Slot> = []
-  readonly #alarm: Alarm
-
-  constructor(clock: Clock.Clock, fork: Fork) {
-    this.#alarm = new Alarm(clock, fork, (now) => this.#ring(now))
-  }
-
-  /** A new timer whose ring is `ring(now)`. */
-  slot(ring: (now: number) => Effect.Effect<void>): Timer {
-    const slot = new Slot(this, ring)
-    this.#slots.push(slot)
-    return slot
-  }
-
-  /** A slot wants to ring at `at`: the alarm is set to it when it is earlier than the alarm's. */
-  want(at: number): Effect.Effect<void> | undefined {
-    return at < this.#alarm.at ? this.#alarm.set(at) : undefined
-  }
-
-  /** Rings the slots due by `now`, then sets the alarm for the earliest slot left. */
-  #ring(now: number): Effect.Effect<void> {
-    let rings: Array<Effect.Effect<void>> | undefined
-    for (const slot of this.#slots) {
-      if (slot.at <= now) {
-        slot.at = Infinity
-        ;(rings ??= []).push(slot.ring(now))
-      }
-    }
-    this.#rearm()
-    // a ring may set slots again (the sleeper is awake: it looks at the alarm after the ring)
-    return rings === undefined ? Effect.void : rings.length === 1 ? rings[0]! : Effect.forEach(rings, (r) => r, { discard: true })
-  }
-
-  /** Sets the alarm for the earliest slot (the sleeper is awake while it rings: plain code). */
-  #rearm(): void {
-    let next = Infinity
-    for (const slot of this.#slots) if (slot.at < next) next = slot.at
-    if (next === Infinity) this.#alarm.clear()
-    else this.#alarm.set(next)
   }
 }

@@ -1,7 +1,7 @@
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { Alarm, forkIn, type Timer, type Timers } from "./alarm.js"
+import { Alarm, forkIn } from "./alarm.js"
 
 /** Resumes a waiting fiber (the callback of `Effect.async`). */
 type Resume = (effect: Effect.Effect<void>) => void
@@ -12,9 +12,8 @@ const RESUMED: Effect.Effect<void> = Effect.void
 /**
  * A wake-up signal (APScheduler's `_event`): `raise` sets a flag and resumes the fiber waiting on
  * it. The waiter clears the flag before its work, so a signal raised during the work is served by
- * the next round. A timed wait sets the signal's timer (an `Alarm`: one long-lived sleeper fiber in
- * `scope`, not a fiber per wait; or a slot of shared `Timers`), whose ring resumes the waiter once
- * its time has come. The waiter
+ * the next round. A timed wait sets the signal's `Alarm` (one long-lived sleeper fiber in `scope`,
+ * not a fiber per wait), whose ring resumes the waiter once its time has come. The waiter
  * suspends with `Effect.async` (a plain callback, not a Deferred: a Deferred's await allocates
  * about three times as much, and the loop waits once per pass). Times are read from `clock`.
  */
@@ -22,15 +21,13 @@ export class Signal {
   #raised = false
   #waiter: Resume | undefined
   #deadline = -Infinity
-  readonly #alarm: Timer
+  readonly #alarm: Alarm
 
-  /** With `timers`, the signal's timer is a slot of them (a shared sleeper), else an alarm of its own. */
-  constructor(readonly clock: Clock.Clock, scope: Scope.Scope, timers?: Timers) {
-    const ring = (now: number) =>
+  constructor(readonly clock: Clock.Clock, scope: Scope.Scope) {
+    this.#alarm = new Alarm(clock, forkIn(scope), (now) =>
       Effect.sync(() => {
         if (this.#deadline <= now) this.#resume()
-      })
-    this.#alarm = timers === undefined ? new Alarm(clock, forkIn(scope), ring) : timers.slot(ring)
+      }))
   }
 
   /**
