@@ -418,7 +418,7 @@ export const make = (
         layerScope,
         (executor, submissions, sink) => {
           const owned = state.executors.get(executor)
-          return owned === undefined ? Effect.succeed(false) : Effect.as(owned.service.submit(submissions, sink), true)
+          return owned === undefined ? undefined : owned.service.submit(submissions, sink)
         }
       ),
       registry: yield* TaskRegistry.TaskRegistry,

@@ -58,8 +58,12 @@ export class Ahead {
     readonly clock: Clock.Clock,
     /** Where the alarm's sleeper runs (the scheduler's scope). */
     scope: Scope.Scope,
-    /** Hands submissions to an executor by alias; `false` when it is gone. */
-    readonly submit: (executor: string, submissions: Array<Submission>, sink: CompletionSink) => Effect.Effect<boolean>
+    /** Hands submissions to an executor by alias; `undefined` when it is gone (plain code: nothing done). */
+    readonly submit: (
+      executor: string,
+      submissions: Array<Submission>,
+      sink: CompletionSink
+    ) => Effect.Effect<void> | undefined
   ) {
     // a hand-over is never cut in half (a run taken out of the waiting set always reaches its executor)
     this.#alarm = new Alarm(clock, forkIn(scope), (now) => Effect.uninterruptible(this.startDue(now)))
@@ -68,15 +72,17 @@ export class Ahead {
   /**
    * Hands `submissions` to `executor` at `at` (of the Clock), whatever of them was not cancelled
    * meanwhile. A timer that fires early sleeps again, so a run never starts before its time.
+   * Gives the fork of the alarm's sleeper to run when one is needed, else `undefined` (plain code:
+   * nothing else to do).
    */
   schedule(
     at: Instant,
     executor: string,
     submissions: Array<Submission>,
     sink: CompletionSink
-  ): Effect.Effect<void> {
+  ): Effect.Effect<void> | undefined {
     this.#waiting.add({ at, executor, submissions, sink })
-    return (at < this.#alarm.at ? this.#alarm.set(at) : undefined) ?? Effect.void
+    return at < this.#alarm.at ? this.#alarm.set(at) : undefined
   }
 
   /**
@@ -85,7 +91,16 @@ export class Ahead {
    * batches: a long pass runs on microtasks, so the alarm's timer cannot fire until it ends.
    */
   startDue(now: Instant): Effect.Effect<void> {
-    return Effect.suspend(() => {
+    return Effect.suspend(() => this.takeDue(now) ?? Effect.void)
+  }
+
+  /**
+   * {@link startDue} in plain code: takes the waiting runs due by `now` out of the set and rearms
+   * the alarm, and gives the Effect that hands them over (and forks a sleeper when one is needed),
+   * or `undefined` when there is nothing to do.
+   */
+  takeDue(now: Instant): Effect.Effect<void> | undefined {
+    {
       let due: Array<Waiting> | undefined
       let next = Infinity
       for (const w of this.#waiting) {
@@ -95,13 +110,13 @@ export class Ahead {
       let rearm: Effect.Effect<void> | undefined
       if (next === Infinity) this.#alarm.clear()
       else if (next !== this.#alarm.at) rearm = this.#alarm.set(next)
-      if (due === undefined) return rearm ?? Effect.void
+      if (due === undefined) return rearm
       for (const w of due) this.#waiting.delete(w)
       const handOver = due.length === 1
         ? this.#handOver(due[0]!)
         : Effect.forEach(due, (w) => this.#handOver(w), { discard: true })
       return rearm === undefined ? handOver : Effect.zipRight(handOver, rearm)
-    })
+    }
   }
 
   /** Cancels the waiting runs of one job (or of every job of `jobstore` with `jobId` undefined). */
@@ -133,8 +148,8 @@ export class Ahead {
   /** Submits a waiting group (taken out of the set) to its executor. */
   #handOver(w: Waiting): Effect.Effect<void> {
     if (w.submissions.length === 0) return Effect.void
-    return Effect.flatMap(this.submit(w.executor, w.submissions, w.sink), (ok) =>
-      ok ? Effect.void : Effect.sync(() => this.#end(w.submissions, w.sink, `executor "${w.executor}" was removed`, false)))
+    return this.submit(w.executor, w.submissions, w.sink) ??
+      Effect.sync(() => this.#end(w.submissions, w.sink, `executor "${w.executor}" was removed`, false))
   }
 
   /** Reports runs that never started as `interrupted`. */

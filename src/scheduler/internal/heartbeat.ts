@@ -273,10 +273,14 @@ export const makeLeases = (core: Core, clock: Clock.Clock, scope: Scope.Scope) =
   /**
    * Recovery at the start of a pass over a store: takes over the runs whose holder's lease
    * expired; starts them again, or completes them `abandoned` (`recovery: "abandon"`, or no
-   * executor for them).
+   * executor for them). `undefined` when there is nothing to recover (not leased).
    */
-  const recover = (alias: string, store: JobStoreService, inner: CompletionSink): Effect.Effect<void, StoreError> =>
-    !isLeased() ? Effect.void : Effect.gen(function*() {
+  const recover = (
+    alias: string,
+    store: JobStoreService,
+    inner: CompletionSink
+  ): Effect.Effect<void, StoreError> | undefined =>
+    !isLeased() ? undefined : Effect.gen(function*() {
       const from = now()
       const got = yield* store.recover({ owner: core.lock.owner, limit: RECOVER_BATCH, leaseMs: core.lock.leaseMs })
       for (const run of got.abandoned) {

@@ -29,7 +29,7 @@ import { JobMaxInstances, JobMissed, JobMissedBacklog, JobRemoved, JobSubmitted 
 import type { CompletionSink, Submission } from "../../executors/Executor.js"
 import type * as Job from "../../job/Job.js"
 import { planRuns, type RunPlan } from "../../planning/planRuns.js"
-import type { Claim, Completion, Decision, JobStoreService } from "../../stores/JobStore.js"
+import type { Acquired, Claim, Completion, Decision, JobStoreService, ReleaseOutcome } from "../../stores/JobStore.js"
 import type { Instant } from "../../triggers/Trigger.js"
 import type { Core } from "./core.js"
 import { formatTime } from "./formatting.js"
@@ -189,16 +189,25 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
     flushWaiters.push(resume)
   })
 
-  /** Stores the completions buffered so far: one `complete` per store. */
-  const flushNow: Effect.Effect<void> = Effect.suspend(() => {
+  /**
+   * Stores the completions buffered so far: one `complete` per store, one after the other; the
+   * flush ends (`endFlush`) when the last of them has ended. A store's failure or defect keeps its
+   * completions for the next flush, and a flush itself never fails.
+   */
+  const flushNow = (): Effect.Effect<void> => {
     const work: Array<Effect.Effect<void>> = []
+    let left = 0
+    const ended = () => {
+      if (--left === 0) endFlush()
+    }
     for (const buffer of buffers.values()) {
       if (buffer.items.length === 0) continue
       const items = buffer.items
       buffer.items = []
-      work.push(
-        buffer.store.complete(items).pipe(
-          Effect.flatMap((accepted) => {
+      left++
+      work.push(Effect.matchCauseEffect(buffer.store.complete(items), {
+        onSuccess: (accepted) => {
+          try {
             closeRuns(items)
             const refused = items.filter((_, i) => !accepted[i])
             leases.refused(refused.length)
@@ -206,21 +215,26 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
               `Job store "${buffer.alias}" refused ${refused.length} stale completion(s)`,
               refused.map((c) => `${c.jobId}@${new Date(c.scheduledTime).toISOString()} fence ${c.fence}`)
             )
-          }),
-          // a failure or a defect keeps them for the next flush (a flush itself never fails)
-          Effect.catchAllCause((cause) =>
-            Effect.zipRight(
-              Effect.sync(() => {
-                buffer.items = items.concat(buffer.items)
-              }),
-              Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, Cause.squash(cause))
-            )
-          )
-        )
-      )
+          } catch (defect) {
+            return Effect.logError(`Cannot account for the run results stored in job store "${buffer.alias}"`, defect)
+          } finally {
+            ended()
+          }
+        },
+        // a failure or a defect keeps them for the next flush
+        onFailure: (cause) => {
+          buffer.items = items.concat(buffer.items)
+          ended()
+          return Effect.logWarning(`Cannot record run results in job store "${buffer.alias}"`, Cause.squash(cause))
+        }
+      }))
     }
-    return work.length === 0 ? Effect.void : work.length === 1 ? work[0]! : Effect.all(work, { discard: true })
-  })
+    if (work.length === 0) {
+      endFlush()
+      return Effect.void
+    }
+    return work.length === 1 ? work[0]! : Effect.all(work, { discard: true })
+  }
   /** Whether any buffer holds completions. */
   const anyBuffered = () => {
     for (const buffer of buffers.values()) if (buffer.items.length > 0) return true
@@ -234,7 +248,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const flushing: Effect.Effect<void> = Effect.uninterruptible(Effect.suspend(() => {
     if (flushBusy) return Effect.zipRight(afterFlush, flushing)
     flushBusy = true
-    return Effect.zipRight(flushNow, Effect.sync(endFlush))
+    return flushNow()
   }))
   // nothing buffered and no flush under way: nothing to wait for (the loop flushes once per pass)
   const flush: Effect.Effect<void> = Effect.suspend(() => (flushBusy || anyBuffered() ? flushing : Effect.void))
@@ -258,9 +272,8 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const gather = (yields: number, last: number): Effect.Effect<void> =>
     Effect.suspend(() => {
       const n = buffered()
-      return yields >= GATHER_YIELDS || n === last
-        ? flush
-        : Effect.zipRight(Effect.yieldNow(), gather(yields + 1, n))
+      if (yields < GATHER_YIELDS && n !== last) return Effect.zipRight(Effect.yieldNow(), gather(yields + 1, n))
+      return flushBusy || n > 0 ? flushing : Effect.void
     })
 
   /** Stores completions as they come (between passes); retries after a store error. */
@@ -289,185 +302,230 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       }), { discard: true })
 
   /**
+   * Runs `effects` in order, then gives `result` (the pass's steps are plain code between store
+   * calls; only what has to be an Effect is one).
+   */
+  const sequence = <A, E, E2 = never>(
+    effects: ReadonlyArray<Effect.Effect<void, E2>>,
+    result: Effect.Effect<A, E>
+  ): Effect.Effect<A, E | E2> =>
+    effects.length === 0
+      ? result
+      : effects.length === 1
+      ? Effect.zipRight(effects[0]!, result)
+      : Effect.zipRight(Effect.forEach(effects, (e) => e, { discard: true }), result)
+
+  /**
    * One batch of one store: acquire (up to `claim.limit` jobs), plan, release, publish, submit.
-   * Returns whether the batch was full (more may be due).
+   * Gives how many jobs were acquired (a full batch: more may be due). Uninterruptible (see the
+   * module header). Written as a chain of the store calls with plain code between them, not a
+   * generator: the loop passes once or twice per run of a periodic job, and each step of a
+   * generator costs fiber operations and allocation.
    */
   const batch = (
     alias: string,
     store: JobStoreService,
     claim: Claim
   ): Effect.Effect<number, StoreError> =>
-    Effect.gen(function*() {
-      const acquired = yield* store.acquire(claim)
+    Effect.uninterruptible(Effect.flatMap(store.acquire(claim), (acquired) => {
       const jobs = acquired.jobs
-      if (jobs.length === 0) return 0
-      const now = acquired.now
+      if (jobs.length === 0) return NONE
       // jitter samples come from Random, one draw per jittered job (none for most batches)
       let jittered = 0
       for (let i = 0; i < jobs.length; i++) if (jobs[i]!.job.trigger.jitter) jittered++
-      const samples = jittered === 0 ? [] : yield* Effect.all(Array.from({ length: jittered }, () => Random.next))
-      let sample = 0
-      const decisions: Array<Decision> = []
-      let orphans: Array<Job.Job> | undefined
-      let broken: Array<{ readonly job: Job.Job; readonly error: unknown }> | undefined
-      for (let i = 0; i < jobs.length; i++) {
-        const leased = jobs[i]!
-        const job = leased.job
-        if (!state.executors.has(job.executor)) {
-          ;(orphans ??= []).push(job)
-          continue
-        }
-        let plan: RunPlan
-        const nextRunTime = job.nextRunTime!
-        if (nextRunTime > now && open.has(job.id)) {
-          // claimed ahead while a run of it is open: planned later (see `open`)
-          deferred = true
-          decisions.push({ leased, plan: { ...NOT_YET, nextRunTime } })
-          continue
-        }
-        try {
-          plan = planRuns({
-            nextRunTime,
-            trigger: job.trigger,
-            // a job claimed ahead is planned at its own time: its one run, not late
-            now: nextRunTime > now ? nextRunTime : now,
-            misfireGraceTime: job.misfireGraceTime,
-            coalesce: job.coalesce,
-            jitterSample: job.trigger.jitter ? samples[sample++] : undefined
-          })
-        } catch (error) {
-          // a trigger that is not ours gave a bad fire time (TriggerOutputError): the job is paused
-          plan = PAUSED
-          ;(broken ??= []).push({ job, error })
-        }
-        decisions.push({ leased, plan })
-      }
-      if (orphans !== undefined) yield* removeOrphans(alias, store, orphans)
-      if (broken !== undefined) {
-        yield* Effect.forEach(broken, ({ error, job }) =>
-          Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error), { discard: true })
-      }
-      if (decisions.length === 0) return jobs.length
-      const from = leases.since()
-      const outcomes = yield* store.release(lock.owner, decisions, runLeaseMs)
+      return jittered === 0
+        ? plan(alias, store, acquired, [])
+        : Effect.flatMap(Effect.all(Array.from({ length: jittered }, () => Random.next)), (samples) =>
+          plan(alias, store, acquired, samples))
+    }))
 
-      // events in APScheduler's order per job (missed, removed, then submitted / max instances)
-      const notices: Array<string> = []
-      let skipped: Array<Job.Job> | undefined
-      const watched = bus.hasSubscribers()
-      let byExecutor: Map<string, Array<Submission>> | undefined
-      let firstExecutor: string | undefined
-      let firstBatch: Array<Submission> | undefined
-      let later: Map<string, { at: Instant; executor: string; submissions: Array<Submission> }> | undefined
-      for (let i = 0; i < decisions.length; i++) {
-        const outcome = outcomes[i]!
-        if (outcome._tag === "Refused") continue
-        const { leased: { job }, plan } = decisions[i]!
-        const summary = plan.missedSummary
-        if (summary !== undefined) {
-          notices.push(
-            `Run time of job "${job.name}" was missed: ${summary.count} run(s) from ${formatTime(zone(), summary.first)} to ${
-              formatTime(zone(), summary.last)
-            }`
-          )
-          for (const t of plan.missed) bus.unsafePublish(new JobMissed({ jobId: job.id, jobstore: alias, scheduledRunTime: t }))
-          if (summary.count > plan.missed.length) {
-            bus.unsafePublish(
-              new JobMissedBacklog({
-                jobId: job.id,
-                jobstore: alias,
-                first: summary.first,
-                last: summary.last,
-                count: summary.count
-              })
-            )
-          }
-        }
-        if (plan.jobRemoved && watched) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
-        if (outcome.skipped) {
-          bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: alias, scheduledRunTimes: plan.runTimes }))
-          ;(skipped ??= []).push(job)
-          continue
-        }
-        const runs = outcome.runs
-        if (runs.length === 0) continue
-        leases.track(alias, store, runs, from)
-        openRuns(job.id, runs.length)
-        if (plan.nextRunTime !== undefined && plan.nextRunTime - CLAIM_AHEAD_MS <= now) {
-          // its next time is within the horizon while these runs are open: the next pass would
-          // release it unchanged (see `open`), so this pass counts it as deferred already
-          deferred = true
-        }
-        if (watched) {
+  const NONE: Effect.Effect<number> = Effect.succeed(0)
+
+  /** Plans an acquired batch (plain code), then releases it and hands its runs over. */
+  const plan = (
+    alias: string,
+    store: JobStoreService,
+    acquired: Acquired,
+    samples: ReadonlyArray<number>
+  ): Effect.Effect<number, StoreError> => {
+    const jobs = acquired.jobs
+    const now = acquired.now
+    let sample = 0
+    const decisions: Array<Decision> = []
+    let orphans: Array<Job.Job> | undefined
+    let broken: Array<{ readonly job: Job.Job; readonly error: unknown }> | undefined
+    for (let i = 0; i < jobs.length; i++) {
+      const leased = jobs[i]!
+      const job = leased.job
+      if (!state.executors.has(job.executor)) {
+        ;(orphans ??= []).push(job)
+        continue
+      }
+      let plan: RunPlan
+      const nextRunTime = job.nextRunTime!
+      if (nextRunTime > now && open.has(job.id)) {
+        // claimed ahead while a run of it is open: planned later (see `open`)
+        deferred = true
+        decisions.push({ leased, plan: { ...NOT_YET, nextRunTime } })
+        continue
+      }
+      try {
+        plan = planRuns({
+          nextRunTime,
+          trigger: job.trigger,
+          // a job claimed ahead is planned at its own time: its one run, not late
+          now: nextRunTime > now ? nextRunTime : now,
+          misfireGraceTime: job.misfireGraceTime,
+          coalesce: job.coalesce,
+          jitterSample: job.trigger.jitter ? samples[sample++] : undefined
+        })
+      } catch (error) {
+        // a trigger that is not ours gave a bad fire time (TriggerOutputError): the job is paused
+        plan = PAUSED
+        ;(broken ??= []).push({ job, error })
+      }
+      decisions.push({ leased, plan })
+    }
+    const before: Array<Effect.Effect<void, StoreError>> = []
+    if (orphans !== undefined) before.push(removeOrphans(alias, store, orphans))
+    if (broken !== undefined) {
+      for (const { error, job } of broken) {
+        before.push(Effect.logError(`Cannot plan the runs of job "${job.name}" (${job.id}) -- pausing it`, error))
+      }
+    }
+    const done = Effect.succeed(jobs.length)
+    if (decisions.length === 0) return sequence(before, done)
+    const release = (): Effect.Effect<number, StoreError> => {
+      const from = leases.since()
+      return Effect.flatMap(
+        store.release(lock.owner, decisions, runLeaseMs),
+        (outcomes) => sequence(handOver(alias, store, now, decisions, outcomes, from), done)
+      )
+    }
+    return before.length === 0 ? release() : sequence(before, Effect.suspend(release))
+  }
+
+  /**
+   * After a release: publishes the events and gives the Effects that hand the runs over (to the
+   * executors, or to `ahead` until their time) and log the notices, in order.
+   */
+  const handOver = (
+    alias: string,
+    store: JobStoreService,
+    now: Instant,
+    decisions: ReadonlyArray<Decision>,
+    outcomes: ReadonlyArray<ReleaseOutcome>,
+    from: number
+  ): Array<Effect.Effect<void>> => {
+    // events in APScheduler's order per job (missed, removed, then submitted / max instances)
+    const notices: Array<string> = []
+    let skipped: Array<Job.Job> | undefined
+    const watched = bus.hasSubscribers()
+    let byExecutor: Map<string, Array<Submission>> | undefined
+    let firstExecutor: string | undefined
+    let firstBatch: Array<Submission> | undefined
+    let later: Map<string, { at: Instant; executor: string; submissions: Array<Submission> }> | undefined
+    for (let i = 0; i < decisions.length; i++) {
+      const outcome = outcomes[i]!
+      if (outcome._tag === "Refused") continue
+      const { leased: { job }, plan } = decisions[i]!
+      const summary = plan.missedSummary
+      if (summary !== undefined) {
+        notices.push(
+          `Run time of job "${job.name}" was missed: ${summary.count} run(s) from ${formatTime(zone(), summary.first)} to ${
+            formatTime(zone(), summary.last)
+          }`
+        )
+        for (const t of plan.missed) bus.unsafePublish(new JobMissed({ jobId: job.id, jobstore: alias, scheduledRunTime: t }))
+        if (summary.count > plan.missed.length) {
           bus.unsafePublish(
-            new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
+            new JobMissedBacklog({
+              jobId: job.id,
+              jobstore: alias,
+              first: summary.first,
+              last: summary.last,
+              count: summary.count
+            })
           )
         }
-        const submission: Submission = { job, runs }
-        const at = runs[0]!.scheduledTime
-        if (at > now) {
-          // claimed ahead: handed to the executor at its time
-          later ??= new Map()
-          const key = `${at}\u0000${job.executor}`
-          const group = later.get(key)
-          if (group === undefined) later.set(key, { at, executor: job.executor, submissions: [submission] })
-          else group.submissions.push(submission)
-          continue
-        }
-        if (firstExecutor === undefined || firstExecutor === job.executor) {
-          firstExecutor = job.executor
-          ;(firstBatch ??= []).push(submission)
-        } else {
-          byExecutor ??= new Map()
-          const list = byExecutor.get(job.executor)
-          if (list === undefined) byExecutor.set(job.executor, [submission])
-          else list.push(submission)
+      }
+      if (plan.jobRemoved && watched) bus.unsafePublish(new JobRemoved({ jobId: job.id, jobstore: alias }))
+      if (outcome.skipped) {
+        bus.unsafePublish(new JobMaxInstances({ jobId: job.id, jobstore: alias, scheduledRunTimes: plan.runTimes }))
+        ;(skipped ??= []).push(job)
+        continue
+      }
+      const runs = outcome.runs
+      if (runs.length === 0) continue
+      leases.track(alias, store, runs, from)
+      openRuns(job.id, runs.length)
+      if (plan.nextRunTime !== undefined && plan.nextRunTime - CLAIM_AHEAD_MS <= now) {
+        // its next time is within the horizon while these runs are open: the next pass would
+        // release it unchanged (see `open`), so this pass counts it as deferred already
+        deferred = true
+      }
+      if (watched) {
+        bus.unsafePublish(
+          new JobSubmitted({ jobId: job.id, jobstore: alias, scheduledRunTimes: runs.map((r) => r.scheduledTime) })
+        )
+      }
+      const submission: Submission = { job, runs }
+      const at = runs[0]!.scheduledTime
+      if (at > now) {
+        // claimed ahead: handed to the executor at its time
+        later ??= new Map()
+        const key = `${at}\u0000${job.executor}`
+        const group = later.get(key)
+        if (group === undefined) later.set(key, { at, executor: job.executor, submissions: [submission] })
+        else group.submissions.push(submission)
+        continue
+      }
+      if (firstExecutor === undefined || firstExecutor === job.executor) {
+        firstExecutor = job.executor
+        ;(firstBatch ??= []).push(submission)
+      } else {
+        byExecutor ??= new Map()
+        const list = byExecutor.get(job.executor)
+        if (list === undefined) byExecutor.set(job.executor, [submission])
+        else list.push(submission)
+      }
+    }
+    const effects: Array<Effect.Effect<void>> = []
+    const sink = leases.sink(alias, store, sinkOf(alias, store))
+    const clockNow = clock.unsafeCurrentTimeMillis()
+    // runs claimed ahead by earlier batches whose time has come start first
+    const due = core.ahead.takeDue(clockNow)
+    if (due !== undefined) effects.push(due)
+    if (firstBatch !== undefined) effects.push(state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink))
+    if (byExecutor !== undefined) {
+      for (const [executor, submissions] of byExecutor) {
+        effects.push(state.executors.get(executor)!.service.submit(submissions, sink))
+      }
+    }
+    if (later !== undefined) {
+      for (const { at, executor, submissions } of later.values()) {
+        if (at <= clockNow) effects.push(state.executors.get(executor)!.service.submit(submissions, sink))
+        else {
+          const arm = core.ahead.schedule(at, executor, submissions, sink)
+          if (arm !== undefined) effects.push(arm)
         }
       }
-      const sink = leases.sink(alias, store, sinkOf(alias, store))
-      // runs claimed ahead by earlier batches whose time has come start first
-      yield* core.ahead.startDue(clock.unsafeCurrentTimeMillis())
-      if (firstBatch !== undefined) yield* state.executors.get(firstExecutor!)!.service.submit(firstBatch, sink)
-      if (byExecutor !== undefined) {
-        for (const [executor, submissions] of byExecutor) {
-          yield* state.executors.get(executor)!.service.submit(submissions, sink)
-        }
-      }
-      if (later !== undefined) {
-        const clockNow = clock.unsafeCurrentTimeMillis()
-        for (const { at, executor, submissions } of later.values()) {
-          if (at <= clockNow) yield* state.executors.get(executor)!.service.submit(submissions, sink)
-          else yield* core.ahead.schedule(at, executor, submissions, sink)
-        }
-      }
-      if (skipped !== undefined) notices.push(...skipNotices(skipped))
-      if (notices.length > 0) yield* Effect.forEach(notices, (n) => Effect.logWarning(n), { discard: true })
-      return jobs.length
-    }).pipe(Effect.uninterruptible)
+    }
+    if (skipped !== undefined) notices.push(...skipNotices(skipped))
+    for (const n of notices) effects.push(Effect.logWarning(n))
+    return effects
+  }
 
   /**
    * Every batch due (or due within the claim-ahead horizon) in one store, then when to wake up for
    * it: `CLAIM_AHEAD_MS` before its next run time, or at that time when this pass claimed nothing
    * (what is due then is leased to another scheduler until then: no early wake-up can take it).
    */
-  const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> =>
-    Effect.gen(function*() {
-      yield* leases.recover(alias, store, sinkOf(alias, store))
-      deferred = false
-      let round = 0
-      let claimed = 0
-      while (true) {
-        const claim = claims[Math.min(round++, claims.length - 1)]!
-        const n = yield* batch(alias, store, claim)
-        claimed += n
-        if (n < claim.limit) break
-        if (state.status !== "running") return undefined
-        yield* Effect.yieldNow() // let the executors start the batch before the next is planned
-        // the ends that came in meanwhile are stored before more is planned: a pass that never
-        // runs out of due jobs (a loop behind its jobs) still keeps the live-run counts true
-        yield* flush
-      }
-      const next = yield* store.getNextRunTime
+  const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> => {
+    deferred = false
+    let round = 0
+    let claimed = 0
+    const nextWake = Effect.map(store.getNextRunTime, (next): Instant | undefined => {
       if (Option.isNone(next)) return undefined
       const early = next.value - CLAIM_AHEAD_MS
       if (early > clock.unsafeCurrentTimeMillis()) return early
@@ -478,62 +536,117 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       const near = next.value - OPEN_AHEAD_MS
       return near > clock.unsafeCurrentTimeMillis() ? near : next.value
     })
+    const step = (): Effect.Effect<Instant | undefined, StoreError> => {
+      const claim = claims[Math.min(round++, claims.length - 1)]!
+      return Effect.flatMap(batch(alias, store, claim), (n) => {
+        claimed += n
+        if (n < claim.limit) return nextWake
+        if (state.status !== "running") return NO_WAKE
+        // let the executors start the batch before the next is planned; the ends that came in
+        // meanwhile are stored before more is planned: a pass that never runs out of due jobs (a
+        // loop behind its jobs) still keeps the live-run counts true
+        return Effect.zipRight(Effect.yieldNow(), Effect.zipRight(flush, Effect.suspend(step)))
+      })
+    }
+    const recover = leases.recover(alias, store, sinkOf(alias, store))
+    return recover === undefined ? step() : Effect.zipRight(recover, Effect.suspend(step))
+  }
 
-  /** Ends a store's pass: the completions that came in during it go to the flusher. */
-  const endPass = Effect.sync(() => {
+  const NO_WAKE: Effect.Effect<undefined> = Effect.succeed(undefined)
+
+  /**
+   * Ends a store's pass: the completions that came in during it go to the flusher (plain code, on
+   * every exit of the pass; an interrupted pass leaves `passing` set, and the loop clears it when
+   * it starts again).
+   */
+  const endPass = () => {
     passing = false
     if (anyBuffered()) completed.raise()
-  })
+  }
 
   /** One pass over every store; the delay until the next pass (`undefined` = until woken). */
-  const processJobs: Effect.Effect<number | undefined> = Effect.gen(function*() {
-    if (state.status !== "running") return undefined
-    yield* flush
-    const start = clock.unsafeCurrentTimeMillis()
-    let nextWakeup: Instant | undefined
-    let failed = false
-    for (const [alias, owned] of [...state.stores]) {
-      passing = true
-      const result = yield* Effect.either(passStore(alias, owned.service).pipe(Effect.ensuring(endPass)))
-      leases.passed(alias, result._tag === "Left" ? result.left : undefined)
-      if (result._tag === "Left") {
-        failed = true
-        yield* Effect.logWarning(`Error getting due jobs from job store "${alias}"`, result.left)
-        const retry = start + state.config.jobstoreRetryInterval * 1000
-        if (nextWakeup === undefined || retry < nextWakeup) nextWakeup = retry
-      } else if (result.right !== undefined) {
-        const t = result.right
-        if (nextWakeup === undefined || t < nextWakeup) nextWakeup = t
-      }
-    }
-    if (!failed) leases.passEnded()
-    if (state.status !== "running") return undefined
-    // on a shared store a peer may add or change jobs: look again at least every pollMs
-    if (nextWakeup === undefined) return lock.pollMs ?? undefined
-    const wait = Math.max(nextWakeup - clock.unsafeCurrentTimeMillis(), 0)
-    return lock.pollMs !== null && wait > lock.pollMs ? lock.pollMs : wait
+  const processJobs: Effect.Effect<number | undefined> = Effect.suspend(() => {
+    if (state.status !== "running") return NO_WAKE
+    // the ends stored first (nothing to do, the usual case, costs no fiber operation)
+    return flushBusy || anyBuffered() ? Effect.zipRight(flushing, passes) : startPasses()
   })
 
+  /** The passes over the stores, one after the other. */
+  const startPasses = (): Effect.Effect<number | undefined> => {
+    const start = clock.unsafeCurrentTimeMillis()
+    const stores = [...state.stores]
+    let i = 0
+    let nextWakeup: Instant | undefined
+    let failed = false
+    const next = (): Effect.Effect<number | undefined> => {
+      if (i < stores.length) {
+        const [alias, owned] = stores[i++]!
+        passing = true
+        return Effect.matchCauseEffect(passStore(alias, owned.service), {
+          onFailure: (cause) => {
+            endPass()
+            const failure = Cause.failureOrCause(cause)
+            // a defect or an interruption: the loop's handler
+            if (failure._tag === "Right") return Effect.failCause(failure.right)
+            const error = failure.left
+            leases.passed(alias, error)
+            failed = true
+            const retry = start + state.config.jobstoreRetryInterval * 1000
+            if (nextWakeup === undefined || retry < nextWakeup) nextWakeup = retry
+            return Effect.zipRight(
+              Effect.logWarning(`Error getting due jobs from job store "${alias}"`, error),
+              Effect.suspend(next)
+            )
+          },
+          onSuccess: (t) => {
+            endPass()
+            leases.passed(alias, undefined)
+            if (t !== undefined && (nextWakeup === undefined || t < nextWakeup)) nextWakeup = t
+            return next()
+          }
+        })
+      }
+      if (!failed) leases.passEnded()
+      if (state.status !== "running") return NO_WAKE
+      // on a shared store a peer may add or change jobs: look again at least every pollMs
+      if (nextWakeup === undefined) return Effect.succeed(lock.pollMs ?? undefined)
+      const wait = Math.max(nextWakeup - clock.unsafeCurrentTimeMillis(), 0)
+      return Effect.succeed(lock.pollMs !== null && wait > lock.pollMs ? lock.pollMs : wait)
+    }
+    return next()
+  }
+  const passes: Effect.Effect<number | undefined> = Effect.suspend(startPasses)
+
+  /**
+   * One round of the loop: a pass, then the wait for the next due time or a wake-up; after an
+   * unexpected failure of a pass (logged), a second.
+   */
+  const round: Effect.Effect<never> = Effect.suspend(() => {
+    core.wake.clear() // signals raised before this pass are served by it
+    return Effect.matchCauseEffect(processJobs, {
+      onFailure: (cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.zipRight(Effect.logError("Unexpected error in the scheduler loop", cause), afterPass(1000)),
+      onSuccess: afterPass
+    })
+  })
+  const afterPass = (wait: number | undefined): Effect.Effect<never> =>
+    Effect.zipRight(wait === 0 ? Effect.yieldNow() : core.wake.wait(wait, MAX_SLEEP_MS), round)
+
   /** The loop: pass, then wait for the next due time or a wake-up. */
-  const loop: Effect.Effect<never> = Effect.gen(function*() {
+  const loop: Effect.Effect<never> = Effect.suspend(() => {
     settle()
+    passing = false // a pass interrupted by a shutdown left it set
     // peers' change hints wake the loop (children of the loop's fiber: they stop with it)
+    const hints: Array<Effect.Effect<void>> = []
     for (const owned of state.stores.values()) {
       const changes = owned.service.changes
-      if (changes !== undefined) yield* Effect.fork(Stream.runForEach(changes, () => Effect.sync(() => core.wake.raise())))
+      if (changes !== undefined) {
+        hints.push(Effect.asVoid(Effect.fork(Stream.runForEach(changes, () => Effect.sync(() => core.wake.raise())))))
+      }
     }
-    while (true) {
-      core.wake.clear() // signals raised before this pass are served by it
-      const wait = yield* processJobs.pipe(
-        Effect.catchAllCause((cause) =>
-          Cause.isInterruptedOnly(cause)
-            ? Effect.failCause(cause)
-            : Effect.as(Effect.logError("Unexpected error in the scheduler loop", cause), 1000)
-        )
-      )
-      if (wait === 0) yield* Effect.yieldNow()
-      else yield* core.wake.wait(wait, MAX_SLEEP_MS)
-    }
+    return sequence(hints, round)
   })
 
   return { loop, flusher, flush }
