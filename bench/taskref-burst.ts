@@ -4,8 +4,9 @@
  * `Lock.leased`, through the whole loop. Per round it counts the fibers started and the Effect
  * operations evaluated (a Supervisor over the scheduler's fibers, from the scheduler's resume
  * until the burst's last completion is stored; the jobs are added while it is paused; operations only with `OPS=1`), the store's `complete`
- * calls, and prints runs per second from the due instant to the last run's start and to the last
- * completion stored.
+ * calls, and the runs per second from the due instant to the last run's start and to the last
+ * completion stored. One summary line: the counts (the same each round) and the median round's
+ * rates (`rounds_runs_per_s`: every round's).
  */
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -125,14 +126,17 @@ const round = Effect.gen(function*() {
 
 const main = Effect.gen(function*() {
   yield* Effect.promise(() => settle())
-  for (let r = 0; r < ROUNDS; r++) {
-    const x = yield* round
-    console.log(
-      `BENCH taskref-burst task=${PLAIN ? "plain" : "ref"} round=${r} fibers=${x.fibers} ops=${x.ops} complete_calls=${x.completeCalls} runs_per_s=${x.runsPerS} stored_per_s=${x.storedPerS} last_start_ms=${
-        x.toStart.toFixed(2)
-      } last_stored_ms=${x.toStored.toFixed(2)} jobs=${N}`
-    )
-  }
+  const rounds: Array<Effect.Effect.Success<typeof round>> = []
+  for (let r = 0; r < ROUNDS; r++) rounds.push(yield* round)
+  // one summary line: the counts of the last round (they are the same in every round), the
+  // median round by runs per second for the rates, every round's rate beside it
+  const last = rounds[rounds.length - 1]!
+  const x = [...rounds].sort((a, b) => a.runsPerS - b.runsPerS)[Math.floor(rounds.length / 2)]!
+  console.log(
+    `BENCH taskref-burst task=${PLAIN ? "plain" : "ref"} fibers=${last.fibers} ops=${last.ops} complete_calls=${last.completeCalls} runs_per_s=${x.runsPerS} stored_per_s=${x.storedPerS} last_start_ms=${
+      x.toStart.toFixed(2)
+    } last_stored_ms=${x.toStored.toFixed(2)} jobs=${N} rounds_runs_per_s=${rounds.map((r) => r.runsPerS).join(",")}`
+  )
 }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
 
 Effect.runPromise(main).then(() => process.exit(0), (e) => {
