@@ -18,7 +18,7 @@ import * as RedisJobStore from "../../src/stores/RedisJobStore.js"
 import type { Job } from "../../src/job/Job.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { A, acquire, B, completion, cycle, lease, makeJob, plan, started, suite } from "./jobStoreSuite.js"
-import { cleanup, randomPrefix, rawClient, REDIS_URL } from "./redisHelpers.js"
+import { cleanup, randomPrefix, rawClient, REDIS_URL, watchedClient } from "./redisHelpers.js"
 import * as Layout3 from "./fixtures/redisLayout3Scripts.js"
 
 const prefix = randomPrefix("suite")
@@ -161,22 +161,9 @@ describe("RedisJobStore", () => {
       const batches: Array<number> = []
       const inner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
       yield* Effect.addFinalizer(() => Effect.sync(() => inner.disconnect()))
-      const client: RedisJobStore.RedisClient = {
-        evalsha: (sha, n, ...args) => {
-          if (names.get(sha) === "complete") batches.push(JSON.parse(String(args[args.length - 1])).length)
-          return inner.evalsha(sha, n, ...args)
-        },
-        script: (sub, source) => inner.script(sub, source),
-        zrange: (key, start, stop) => inner.zrange(key, start, stop, "WITHSCORES"),
-        hgetall: (key) => inner.hgetall(key),
-        multi: () => inner.multi(),
-        connect: () => inner.connect(),
-        quit: () => inner.quit(),
-        disconnect: () => inner.disconnect(),
-        get status() {
-          return inner.status
-        }
-      }
+      const client = watchedClient(inner, (sha, args) => {
+        if (names.get(sha) === "complete") batches.push(JSON.parse(String(args[args.length - 1])).length)
+      })
       const store = yield* RedisJobStore.make({ client, prefix: p, clock: "effect" })
       const N = 2_500
       for (let i = 0; i < N; i++) yield* store.add(makeJob(`cb-${i}`, T0), false)
@@ -209,24 +196,10 @@ describe("RedisJobStore", () => {
       const names = new Map(Object.entries(SCRIPTS).map(([name, source]) => [createHash("sha1").update(source).digest("hex"), name]))
       const inner = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
       yield* Effect.addFinalizer(() => Effect.sync(() => inner.disconnect()))
-      const client: RedisJobStore.RedisClient = {
-        evalsha: async (sha, n, ...args) => {
-          const reply = await inner.evalsha(sha, n, ...args)
-          // (the purge of old runs, once a minute, is left out)
-          if (names.get(sha) !== "purge") replies.push({ script: names.get(sha) ?? sha, reply: JSON.stringify(reply) })
-          return reply
-        },
-        script: (sub, source) => inner.script(sub, source),
-        zrange: (key, start, stop) => inner.zrange(key, start, stop, "WITHSCORES"),
-        hgetall: (key) => inner.hgetall(key),
-        multi: () => inner.multi(),
-        connect: () => inner.connect(),
-        quit: () => inner.quit(),
-        disconnect: () => inner.disconnect(),
-        get status() {
-          return inner.status
-        }
-      }
+      const client = watchedClient(inner, (sha, _args, reply) => {
+        // (the purge of old runs, once a minute, is left out)
+        if (names.get(sha) !== "purge") replies.push({ script: names.get(sha) ?? sha, reply: JSON.stringify(reply) })
+      })
       const store = yield* RedisJobStore.make({ client, prefix: p, clock: "effect" })
       const record = (id: string) => Effect.promise(() => raw.hget(`${p}:jobs`, id))
       const claimAll = Effect.gen(function*() {

@@ -3,6 +3,7 @@
  * `redis://127.0.0.1:6379`), a random key prefix per test file, and its cleanup.
  */
 import { Redis } from "ioredis"
+import type { RedisClient } from "../../src/stores/RedisJobStore.js"
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 
@@ -21,3 +22,29 @@ export const cleanup = async (client: Redis, prefix: string) => {
     if (keys.length > 0) await client.del(...keys)
   } while (cursor !== "0")
 }
+
+/**
+ * A store client over a real ioredis client `inner` that shows every script call to `seen` (the
+ * script's SHA1, its arguments, its reply) before returning the reply: a window on what a store
+ * sends, not a stand-in for Redis.
+ */
+export const watchedClient = (
+  inner: Redis,
+  seen: (sha: string, args: ReadonlyArray<string | number>, reply: unknown) => void
+): RedisClient => ({
+  evalsha: async (sha, n, ...args) => {
+    const reply = await inner.evalsha(sha, n, ...args)
+    seen(sha, args, reply)
+    return reply
+  },
+  script: (sub, source) => inner.script(sub, source),
+  zrange: (key, start, stop) => inner.zrange(key, start, stop, "WITHSCORES"),
+  hgetall: (key) => inner.hgetall(key),
+  multi: () => inner.multi(),
+  connect: () => inner.connect(),
+  quit: () => inner.quit(),
+  disconnect: () => inner.disconnect(),
+  get status() {
+    return inner.status
+  }
+})
