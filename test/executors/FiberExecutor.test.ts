@@ -5,7 +5,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
 import * as EventBus from "../../src/events/EventBus.js"
 import type { SchedulerEvent } from "../../src/events/SchedulerEvent.js"
@@ -18,21 +17,10 @@ import * as TaskRegistry from "../../src/job/TaskRegistry.js"
 import type { Completion, Run } from "../../src/stores/JobStore.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
 import { every } from "../testing/testTriggers.js"
+import { ForkCounter } from "../support/forkCounter.js"
 
 const T0 = Date.UTC(2024, 0, 1)
 
-/** Counts the fibers started under it while `on` (its fibers' children inherit it). */
-class ForkCounter extends Supervisor.AbstractSupervisor<void> {
-  on = false
-  forks = 0
-  get value() {
-    return Effect.void
-  }
-  override onStart(): void {
-    if (this.on) this.forks++
-  }
-  override onEnd(): void {}
-}
 
 const setup = (maxWorkers: number, registry: TaskRegistry.TaskRegistryOptions = {}, counter?: ForkCounter) =>
   Effect.gen(function*() {

@@ -5,18 +5,15 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import type { EventBus } from "../../src/events/EventBus.js"
 import { CLAIM_AHEAD_MS, OPEN_AHEAD_MS } from "../../src/scheduler/internal/ahead.js"
-import * as SchedulerModule from "../../src/scheduler/Scheduler.js"
-import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
+import type { JobStoreService } from "../../src/stores/JobStore.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import { Scheduler } from "../../src/scheduler/Scheduler.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
-import { SEC, show, T0 } from "./helpers.js"
+import { schedulerOn, SEC, show, T0 } from "./helpers.js"
 
 const DUE = T0 + 10 * SEC
 
@@ -158,14 +155,7 @@ describe("a job whose interval is shorter than the horizon", () => {
         ...inner,
         acquire: (claim) => Effect.zipRight(Effect.sync(() => void acquires++), inner.acquire(claim))
       }
-      const scheduler = yield* Effect.map(
-        Layer.build(
-          SchedulerModule.layerDefault({ timezone: "UTC" }, { waitOnClose: false }).pipe(
-            Layer.provide(Layer.succeed(JobStore, store))
-          )
-        ),
-        (ctx) => Context.get(ctx, Scheduler)
-      )
+      const scheduler = yield* schedulerOn(store)
       let started = 0
       yield* scheduler.addJob(() => void started++, {
         id: "fast",

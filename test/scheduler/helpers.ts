@@ -66,6 +66,17 @@ export const leasedScheduler = (owner: string, store: JobStoreService, work: Job
     (ctx) => Context.get(ctx, Scheduler)
   )
 
+/** A scheduler over `store` with the default Lock (the memory store's: one process), built in the test's scope. */
+export const schedulerOn = (store: JobStoreService) =>
+  Effect.map(
+    Layer.build(
+      SchedulerModule.layerDefault({ timezone: "UTC" }, { waitOnClose: false }).pipe(
+        Layer.provide(Layer.succeed(JobStore, store))
+      )
+    ),
+    (ctx) => Context.get(ctx, Scheduler)
+  )
+
 /** A job that records its run context and never ends by itself (an Effect job: interruptible). */
 export const hangs = (seen: Array<RunContext>): JobFunction => () =>
   Effect.flatMap(JobContext, (ctx) => Effect.zipRight(Effect.sync(() => seen.push(ctx)), Effect.never))

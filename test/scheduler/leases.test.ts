@@ -6,12 +6,9 @@
  * shutdown, and `health`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as Supervisor from "effect/Supervisor"
 import * as TestClock from "effect/TestClock"
 import { InvalidArgumentError, StoreError } from "../../src/errors.js"
 import type { RunContext } from "../../src/job/JobContext.js"
@@ -23,7 +20,8 @@ import { JobStore, type JobStoreService } from "../../src/stores/JobStore.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import * as SqlJobStore from "../../src/stores/sql/SqlJobStore.js"
 import type * as Scope from "effect/Scope"
-import { hangs, leasedScheduler, SEC, T0 } from "./helpers.js"
+import { hangs, leasedScheduler, schedulerOn, SEC, T0 } from "./helpers.js"
+import { ForkCounter } from "../support/forkCounter.js"
 
 const LEASE = 30 * SEC
 
@@ -311,18 +309,6 @@ describe("Lock.leased: two schedulers on one store", () => {
     })))
 })
 
-/** Counts the fibers started under it while `on` (its fibers' children inherit it). */
-class ForkCounter extends Supervisor.AbstractSupervisor<void> {
-  on = false
-  forks = 0
-  get value() {
-    return Effect.void
-  }
-  override onStart(): void {
-    if (this.on) this.forks++
-  }
-  override onEnd(): void {}
-}
 
 describe("Lock.leased: completions of a burst", () => {
   it.scoped("1,000 runs of a registered synchronous task due at once: no fiber forked per run, their ends stored in one complete call", () => {
@@ -410,14 +396,7 @@ describe("completions of a burst of plain functions (the default Lock)", () => {
           Effect.zipRight(Effect.sync(() => startedAtCall.push(started)), inner.complete(completions))
       }
       // a plain function, as most jobs are (the default Lock: one process)
-      const scheduler = yield* Effect.map(
-        Layer.build(
-          SchedulerModule.layerDefault({ timezone: "UTC" }, { waitOnClose: false }).pipe(
-            Layer.provide(Layer.succeed(JobStore, store))
-          )
-        ),
-        (ctx) => Context.get(ctx, Scheduler)
-      )
+      const scheduler = yield* schedulerOn(store)
       const work = () => {
         started++
       }
