@@ -310,6 +310,20 @@ describe("Lock.leased: two schedulers on one store", () => {
 })
 
 
+/** Adds 1,000 date jobs (`job-0` … `job-999`) of `task`, all due at T0 + 1 s. */
+const addBurst = (scheduler: Scheduler["Type"], task: JobFunction | string) =>
+  Effect.forEach(
+    Array.from({ length: 1_000 }, (_, i) => i),
+    (i) =>
+      scheduler.addJob(task, {
+        id: `job-${i}`,
+        trigger: "date",
+        triggerArgs: { runDate: new Date(T0 + SEC) },
+        misfireGraceTime: null
+      }),
+    { discard: true }
+  )
+
 describe("Lock.leased: completions of a burst", () => {
   it.scoped("1,000 runs of a registered synchronous task due at once: no fiber forked per run, their ends stored in one complete call", () => {
     // over the whole scheduler: its loop, its executor's workers and what they fork
@@ -324,14 +338,7 @@ describe("Lock.leased: completions of a burst", () => {
       }
       let ran = 0
       const scheduler = yield* leasedScheduler("owner", store, () => ++ran, LEASE)
-      for (let i = 0; i < 1_000; i++) {
-        yield* scheduler.addJob("work", {
-          id: `job-${i}`,
-          trigger: "date",
-          triggerArgs: { runDate: new Date(T0 + SEC) },
-          misfireGraceTime: null
-        })
-      }
+      yield* addBurst(scheduler, "work")
       yield* scheduler.start()
       yield* advance(SEC / 2, 10)
       // the forks of the second holding the burst, and of the next, idle one (the clock's steps)
@@ -365,14 +372,7 @@ describe("Lock.leased: completions of a burst", () => {
       }
       // an Effect result: each run in a fiber of its own, which the lease's stop handle interrupts
       const scheduler = yield* leasedScheduler("owner", store, () => Effect.succeed(1), LEASE)
-      for (let i = 0; i < 1_000; i++) {
-        yield* scheduler.addJob("work", {
-          id: `job-${i}`,
-          trigger: "date",
-          triggerArgs: { runDate: new Date(T0 + SEC) },
-          misfireGraceTime: null
-        })
-      }
+      yield* addBurst(scheduler, "work")
       yield* scheduler.start()
       yield* advance(2 * SEC)
       expect(calls.reduce((a, b) => a + b, 0)).toBe(1_000)
@@ -400,14 +400,7 @@ describe("completions of a burst of plain functions (the default Lock)", () => {
       const work = () => {
         started++
       }
-      for (let i = 0; i < 1_000; i++) {
-        yield* scheduler.addJob(work, {
-          id: `job-${i}`,
-          trigger: "date",
-          triggerArgs: { runDate: new Date(T0 + SEC) },
-          misfireGraceTime: null
-        })
-      }
+      yield* addBurst(scheduler, work)
       yield* scheduler.start()
       // in 10 ms steps: the loop wakes at its claim-ahead time, before the runs' time
       yield* advance(2 * SEC, 10)
