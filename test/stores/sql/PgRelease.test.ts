@@ -55,7 +55,7 @@ describe("SqlJobStore release (PostgreSQL)", () => {
       expect(yield* Fiber.join(release)).toEqual([{ _tag: "Refused" }])
       expect(yield* store.getRuns("cas-a")).toEqual([])
       const [row] = yield* other`SELECT next_run_time, acquired_by, acquired_until FROM ${J} WHERE id = 'cas-a'`
-      expect([Number(row!.next_run_time), row!.acquired_by, row!.acquired_until]).toEqual([now - 1_000, null, null])
+      expect([Number(row!.next_run_time), row!.acquired_by, Number(row!.acquired_until)]).toEqual([now - 1_000, "A", 0]) // the lease ended (0), the owner column kept
     }).pipe(
       Effect.provide(Layer.fresh(SqlJobStore.layerPg({ url: PG_URL, tablePrefix: prefix, maxConnections: 2 }))),
       Effect.scoped

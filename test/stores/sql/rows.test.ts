@@ -24,7 +24,7 @@ import * as Lock from "../../../src/stores/Lock.js"
 import { clusterRunsByTime, createTables, SQL_SCHEMA_VERSION as SCHEMA_VERSION, tables } from "../../../src/stores/sql/migrations.js"
 import * as SqlJobStore from "../../../src/stores/sql/SqlJobStore.js"
 import * as TestScheduler from "../../../src/testing/TestScheduler.js"
-import { A, acquired, lease, makeJob, plan, started } from "../jobStoreSuite.js"
+import { A, acquired, B, lease, makeJob, plan, started } from "../jobStoreSuite.js"
 import { dropTables, mysqlClient, pgClient, uniquePrefix } from "./helpers.js"
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -80,10 +80,11 @@ for (const backend of backends.filter((b) => b.name !== "MariaDB")) {
           expect.stringContaining("\"bad\""),
           expect.stringContaining("\"badjson\"")
         ])
-        const rows = yield* sql<{ id: string; quarantined: string | null; acquired_by: string | null }>`SELECT id, quarantined, acquired_by FROM ${
+        const rows = yield* sql<{ id: string; quarantined: string | null; acquired_by: string | null; acquired_until: unknown }>`SELECT id, quarantined, acquired_by, acquired_until FROM ${
           sql(t.jobs)
         } ORDER BY id`
-        expect(rows.map((r) => [r.id, r.quarantined !== null, r.acquired_by])).toEqual([
+        // the holder of a live lease (acquired_until 0: no lease, whatever acquired_by says)
+        expect(rows.map((r) => [r.id, r.quarantined !== null, Number(r.acquired_until) > T0 ? r.acquired_by : null])).toEqual([
           ["bad", true, null],
           ["badjson", true, null],
           ["g1", false, A],
@@ -163,7 +164,7 @@ for (const backend of backends) {
         yield* TestClock.setTime(T0)
         const { sql, store, t } = yield* open(backend)
         yield* store.add(makeJob("a", T0))
-        const row = sql<{ data: string; next_run_time: unknown; acquired_by: unknown }>`SELECT data, next_run_time, acquired_by FROM ${
+        const row = sql<{ data: string; next_run_time: unknown; acquired_by: unknown; acquired_until: unknown }>`SELECT data, next_run_time, acquired_by, acquired_until FROM ${
           sql(t.jobs)
         } WHERE id = ${"a"}`
         const [before] = yield* row
@@ -174,7 +175,12 @@ for (const backend of backends) {
         const [after] = yield* row
         expect(after!.data).toBe(before!.data)
         expect(Number(after!.next_run_time)).toBe(T0 + 60_000)
-        expect(after!.acquired_by).toBe(null)
+        // the lease ended (acquired_until 0); the owner column keeps its value, so the row keeps its size
+        expect([after!.acquired_by, Number(after!.acquired_until)]).toEqual([A, 0])
+        const [again] = yield* store.acquire({ owner: A, limit: 10, leaseMs: 30_000 }).pipe(Effect.map((r) => r.jobs))
+        expect(again).toBeUndefined() // not due yet: the ended lease does not count as one
+        yield* TestClock.setTime(T0 + 60_000)
+        expect((yield* acquired(store, { owner: B, limit: 10 })).map((j) => j.id)).toEqual(["a"]) // another owner takes it
         expect(Option.getOrThrow(yield* store.lookup("a")).nextRunTime).toBe(T0 + 60_000)
       }).pipe(Effect.scoped))
   })
