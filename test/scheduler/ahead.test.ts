@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import type { EventBus } from "../../src/events/EventBus.js"
@@ -178,5 +179,55 @@ describe("a job whose interval is shorter than the horizon", () => {
       // job unchanged while its previous run waited)
       expect(acquires - before).toBeLessThanOrEqual(24)
       expect(OPEN_AHEAD_MS).toBeLessThan(10)
+    }))
+})
+
+describe("a run that ends while a pass plans its job's next run", () => {
+  it.scoped("is stored before the release counts the job's live runs: the next run starts, not skipped for max instances", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(T0)
+      const inner = yield* MemoryJobStore.make
+      const finish = yield* Deferred.make<void>()
+      let armed = true
+      // the run at +1 s ends inside the acquire of the pass at +2 s, after that pass's first flush
+      const store: JobStoreService = {
+        ...inner,
+        acquire: (claim) =>
+          Effect.flatMap(inner.acquire(claim), (acquired) =>
+            armed && acquired.now >= T0 + 2 * SEC && acquired.jobs.some((l) => l.job.id === "x")
+              ? Effect.as(
+                Effect.zipRight(
+                  Effect.sync(() => void (armed = false)),
+                  Effect.zipRight(Deferred.succeed(finish, undefined), Effect.repeatN(Effect.yieldNow(), 20))
+                ),
+                acquired
+              )
+              : Effect.succeed(acquired))
+      }
+      const scheduler = yield* schedulerOn(store)
+      const skipped: Array<string> = []
+      yield* scheduler.addListener((e) => {
+        if (e._tag === "JobMaxInstances") skipped.push(e.jobId)
+      })
+      let runs = 0
+      yield* scheduler.addJob(() => ++runs === 1 ? Deferred.await(finish) : Effect.void, {
+        id: "x",
+        trigger: "interval",
+        triggerArgs: { seconds: 1, startDate: new Date(T0 + SEC) },
+        maxInstances: 1
+      })
+      yield* scheduler.start()
+      yield* TestClock.adjust(SEC)
+      yield* Effect.repeatN(Effect.yieldNow(), 20)
+      expect(runs).toBe(1) // the first run is going
+      yield* TestClock.adjust(SEC)
+      yield* Effect.repeatN(Effect.yieldNow(), 20)
+      expect(armed).toBe(false) // the pass at +2 s ended the first run inside its acquire
+      expect(skipped).toEqual([])
+      expect(runs).toBe(2)
+      expect((yield* scheduler.getRuns("x")).map((r) => [(r.scheduledTime - T0) / SEC, r.state])).toEqual([
+        [1, "succeeded"],
+        [2, "succeeded"]
+      ])
     }))
 })

@@ -354,6 +354,8 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
     const decisions: Array<Decision> = []
     let orphans: Array<Job.Job> | undefined
     let broken: Array<{ readonly job: Job.Job; readonly error: unknown }> | undefined
+    // a job planned now while a run of it is open (a pass at or past its time)
+    let planningOpen = false
     for (let i = 0; i < jobs.length; i++) {
       const leased = jobs[i]!
       const job = leased.job
@@ -369,6 +371,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
         decisions.push({ leased, plan: { ...NOT_YET, nextRunTime } })
         continue
       }
+      if (open.has(job.id)) planningOpen = true
       try {
         plan = planRuns({
           nextRunTime,
@@ -402,6 +405,10 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
         (outcomes) => sequence(handOver(alias, store, now, decisions, outcomes, from), done)
       )
     }
+    // a run that ended after this pass's first flush (while its job was acquired) is stored
+    // before the release counts the job's live runs: only a run still going counts for
+    // `maxInstances` (APScheduler counts the instances running at the submission)
+    if (planningOpen && (flushBusy || anyBuffered())) before.push(flush)
     return before.length === 0 ? release() : sequence(before, Effect.suspend(release))
   }
 
