@@ -750,15 +750,16 @@ export const make = (
      * Where a claim of 1,000 due jobs among 100,000 goes (MariaDB 10.11, measured per statement
      * on the connection's server thread): the `SELECT` reads 1,000 entries of the
      * `(next_run_time, id)` index and no others (no filesort; the migrations subquery is one
-     * constant, read once) in about 1.8 ms of server CPU. The lease write takes about 9 ms and
-     * the `COMMIT` 2 ms of wall time (flushing the log): the lease columns go from `NULL` to a
-     * value, so each row grows and InnoDB deletes and reinserts it in its page, reorganizing a
-     * full page about once per 3 rows when the pages were filled in id order (303
+     * constant, read once) in about 1.8 ms of server CPU; the `COMMIT` takes 2 ms of wall time
+     * (flushing the log). The lease write took about 9 ms while a release cleared the lease
+     * columns to `NULL`: each lease grew the row, and InnoDB deleted and reinserted it in its page,
+     * reorganizing a full page about once per 3 rows when the pages were filled in id order (303
      * reorganizations and 2.9 MB of redo per 1,000 leases; 134 and 1.5 MB when filled in random
-     * order; a write that keeps each column's size: none, 96 KB and about 4.7 ms). `UPDATE … WHERE id IN
-     * (list)` costs the same as this upsert, an `UPDATE` joined to a `JSON_TABLE` twice as
-     * much, and one round trip (the ids kept in a user variable, the rows read again) about
-     * 1.5 ms more.
+     * order). A lease now ends as {@link RELEASED} says, the row keeping its size, and the write
+     * is in place (none, 96 KB and about 4.7 ms; the whole acquire 25.2/18.6/19.8/17.3 →
+     * 15.0/13.1/11.9/16.5 ms in 4 interleaved bench pairs). `UPDATE … WHERE id IN (list)` costs
+     * the same as this upsert, an `UPDATE` joined to a `JSON_TABLE` twice as much, and one round
+     * trip (the ids kept in a user variable, the rows read again) about 1.5 ms more.
      */
     const acquireMysql = ({ horizonMs, leaseMs, limit, owner }: Claim) =>
       Effect.gen(function*() {
