@@ -11,7 +11,10 @@
  *   `quarantined` (why the row cannot be read; `NULL` for every readable row). One index besides
  *   the key: `(next_run_time, id)`, which serves the due query, the ordered listing and the next
  *   wake-up. The lease columns are not indexed, so taking and clearing a lease touches no index
- *   (PostgreSQL: a heap-only update, the table keeping free room on its pages for it).
+ *   (PostgreSQL: a heap-only update, the table keeping free room on its pages for it). A lease
+ *   ends with `acquired_until = 0`, `acquired_by` kept (a row keeps its size from lease to lease);
+ *   `acquired_until` `0` or `NULL` (never leased) reads as no lease. Written by every version so
+ *   far, read alike by the older ones (`0` is an expired lease to them).
  * - `<prefix>_runs`: primary key `(job_id, scheduled_time)`; `recorded_at`, `state`, `fence`,
  *   `attempt`, `acquired_by`, `acquired_until`, `started_at`, `finished_at`, `result` (JSON
  *   text), `error`, `miss_count`, `last_time`, `ended_at`, `job_data` (the record of a job its
