@@ -13,8 +13,8 @@
  *   wake-up. The lease columns are not indexed, so taking and clearing a lease touches no index
  *   (PostgreSQL: a heap-only update, the table keeping free room on its pages for it). A lease
  *   ends with `acquired_until = 0`, `acquired_by` kept (a row keeps its size from lease to lease);
- *   `acquired_until` `0` or `NULL` (never leased) reads as no lease. Versions before 0.1.0's
- *   last release cleared both columns to `NULL`; they read a `0` as an expired lease, so old and
+ *   `acquired_until` `0` or `NULL` (never leased) reads as no lease. Earlier builds of this store
+ *   cleared both columns to `NULL`; they read a `0` as an expired lease, so old and
  *   new processes can share a database.
  * - `<prefix>_runs`: primary key `(job_id, scheduled_time)`; `recorded_at`, `state`, `fence`,
  *   `attempt`, `acquired_by`, `acquired_until`, `started_at`, `finished_at`, `result` (JSON
