@@ -208,6 +208,9 @@ const quantile = (xs: Array<number>, q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
 }
 
+/** A figure's p99, or `none` when nothing was measured (F's faults leave no slot or kill to count). */
+const p99OrNone = (xs: Array<number>): number | string => (xs.length === 0 ? "none" : quantile(xs, 0.99))
+
 /** A line of a process's log (worker.ts). */
 interface Line extends RunLine {
   readonly attempt?: number
@@ -727,8 +730,8 @@ const runOne = async (
     lost,
     missed,
     max_instances_violations: violations,
-    failover_p99_ms: quantile(failovers, 0.99),
-    lateness_p99_ms: quantile(lateness, 0.99),
+    failover_p99_ms: p99OrNone(failovers),
+    lateness_p99_ms: p99OrNone(lateness),
     seed: plan.seed
   }
   const detail = {
