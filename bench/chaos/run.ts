@@ -107,6 +107,7 @@ import { CI_SECONDS, CI_SEED, ciPlans, graceOf, type Plan, type Scenario, SCENAR
 import { freezeDemands, freezeOutcomes, openRuns, type RunLine } from "./freezes.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
+import { takeovers } from "./takeover.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../..")
@@ -657,22 +658,8 @@ const runOne = async (
     !faults.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000) &&
     !freezes.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000)
   const measured = kills.filter(quiet)
-  // the runs one release granted to one process for one job (a backlog: coalesce off), by their
-  // grant: the earliest time of each is the head; the others run after it in the same submission,
-  // one after the other (as APScheduler's run_job runs a job's run times), so they wait for the
-  // head's body, not for a takeover
-  const heads = new Map<string, number>()
-  for (const g of granted.values()) {
-    if (g.how !== "release") continue
-    const group = `${g.pid}:${g.job}:${g.from}`
-    heads.set(group, Math.min(heads.get(group) ?? Infinity, g.t!))
-  }
-  /** When a slot's first start was taken over: its start, or its grant when it queued behind its head. */
-  const takenOver = (l: Line): number => {
-    const g = granted.get(`${key(l.job!, l.t!)}:${l.fence}`)
-    if (g === undefined || g.how !== "release") return l.at
-    return heads.get(`${g.pid}:${g.job}:${g.from}`) === l.t ? l.at : Math.min(l.at, g.at)
-  }
+  // a backlog run queued in its submission is taken over at its grant (takeover.ts)
+  const takenOver = takeovers(lines)
   let queuedBehind = 0
   for (const k of measured) {
     let worst = 0
