@@ -67,16 +67,19 @@ const ends = (l: RunLine) => l.ev === "end" || l.ev === "aborted"
 
 /**
  * The runs of one process's log still in their body (a `start` without an `end` or `aborted`):
- * how the harness picks a process to freeze that holds runs.
+ * how the harness picks a process to freeze that holds runs (those `keep` accepts: the harness keeps
+ * the runs whose body lasts past its SIGSTOP).
  */
-export const openRuns = (lines: ReadonlyArray<RunLine>): number => {
-  const open = new Set<string>()
+export const openRuns = (lines: ReadonlyArray<RunLine>, keep: (start: RunLine) => boolean = () => true): number => {
+  const open = new Map<string, RunLine>()
   for (const l of lines) {
     if (l.job === undefined) continue
-    if (l.ev === "start") open.add(runKey(l))
+    if (l.ev === "start") open.set(runKey(l), l)
     else if (ends(l)) open.delete(runKey(l))
   }
-  return open.size
+  let n = 0
+  for (const start of open.values()) if (keep(start)) n++
+  return n
 }
 
 /**

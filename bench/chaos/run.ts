@@ -335,8 +335,12 @@ const runOne = async (
         // the last line, still being written
       }
     }
-    return openRuns(parsed)
+    // only runs whose body lasts past the freeze's signal: a run about to end may end before the
+    // SIGSTOP lands, and a freeze of a process that held nothing proves nothing (a CI run failed so)
+    const until = Date.now() + 100
+    return openRuns(parsed, (start) => start.at + (bodyOf.get(start.job!) ?? 0) > until)
   }
+  const bodyOf = new Map(specs.map((s) => [s.id, s.bodyMs]))
   const restarts: Array<{ slot: number; at: number }> = []
   for (let i = 0; i < plan.processes; i++) startChild(i)
 
