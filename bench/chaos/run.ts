@@ -683,12 +683,11 @@ const runOne = async (
     failovers.push(worst)
     if (worstLine !== undefined) {
       // where the time went: the grant (release) of the latest first start, measured from the slot
-      const g = granted.get(`${key(worstLine.job!, worstLine.t!)}:${worstLine.fence}`)
       evidence(
         "failover",
         `kill pid${k.pid}:${rel(k.at)} worst ${label(worstLine)} ${worst}ms late; slot ${worstLine.t! - k.at}ms after the kill; released ${
-          g === undefined ? "?" : `${g.from! - worstLine.t!}..${g.at - worstLine.t!}ms`
-        } after the slot by pid${g?.pid}`
+          grantOf(worstLine)
+        }`
       )
     }
   }
