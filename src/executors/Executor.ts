@@ -41,6 +41,12 @@ export interface CompletionSink {
    * `context` is the run's context: the sink binds the run's lease to it (`isLeaseValid`).
    */
   readonly starting?: ((run: Run, stop: (reason: string) => void, context: LazyRunContext) => boolean) | undefined
+  /**
+   * When given, the time of the runs' store when the executor's clock reads `now` (a shared
+   * store judges time by its own clock, which may be off the scheduler's): the executor judges a
+   * run's lateness (`misfireGraceTime`) by it.
+   */
+  readonly storeNow?: ((now: number) => number) | undefined
 }
 
 /**

@@ -426,6 +426,7 @@ export const make = (
       lock: Option.isSome(lockOption) ? lockOption.value : yield* Effect.orDie(makeSingle()), // default options: valid
       lockGiven: Option.isSome(lockOption),
       watchdog: new Watchdog(clock, yield* FiberSet.make<unknown, unknown>()),
+      storeTimes: new Map(),
       wake: new Signal(clock, layerScope),
       locked: makeLock(),
       contextStore: yield* Effect.serviceOption(JobStore),

@@ -201,9 +201,11 @@ export const makeBase = (options: {
       while (item.next < runs.length) {
         const run = runs[item.next]!
         const now = clock.unsafeCurrentTimeMillis()
-        // a recovered run (attempt 2 or more) is late by design: it runs whatever the grace time
-        if (run.attempt <= 1 && late(job, run, now)) {
-          const log = missed(item, run, now)
+        // a recovered run (attempt 2 or more) is late by design: it runs whatever the grace time;
+        // lateness is judged on the store's clock (its scheduled time is the store's)
+        const storeNow = item.sink.storeNow === undefined ? now : item.sink.storeNow(now)
+        if (run.attempt <= 1 && late(job, run, storeNow)) {
+          const log = missed(item, run, storeNow)
           return Effect.zipRight(log, Effect.suspend(() => runItem(item) ?? Effect.void))
         }
         let stopper: Stopper | undefined

@@ -20,6 +20,7 @@ import type * as Plugins from "../Plugins.js"
 import type * as SchedulerConfig from "../SchedulerConfig.js"
 import type { Ahead } from "./ahead.js"
 import { Signal } from "./signal.js"
+import type { StoreTime } from "./storeTime.js"
 import { withoutOwnHints } from "./ownHints.js"
 import { type Watchdog, withStoreTimeout } from "./storeTimeout.js"
 
@@ -70,6 +71,8 @@ export interface Core {
   readonly watchdog: Watchdog
   /** The loop's wake-up signal. */
   readonly wake: Signal
+  /** Per job store alias: its clock's offset and its claim horizon, as the loop has seen them (`storeTime.ts`). */
+  readonly storeTimes: Map<string, StoreTime>
   /** APScheduler's `_jobstores_lock` for the job API, configuration and lifecycle (never the loop's pass). */
   readonly locked: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** A job store / executor found in context (the `"default"` unless configured). */
@@ -128,15 +131,17 @@ export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
  */
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
-    Effect.sync(() =>
-      void core.state.stores.set(alias, {
+    Effect.sync(() => {
+      // a new store under an old alias: what was learnt of the old one's timing is not its own
+      core.storeTimes.delete(alias)
+      core.state.stores.set(alias, {
         ...owned,
         service: withoutOwnHints(
           withStoreTimeout(owned.service, alias, core.lock.storeTimeoutMs, core.watchdog),
           () => wakeIfRunning(core)
         )
       })
-    ),
+    }),
     core.bus.publish(new JobstoreAdded({ alias }))
   )
 

@@ -135,6 +135,7 @@ export const makeLeases = (core: Core, clock: Clock.Clock, scope: Scope.Scope) =
     if (s.sink !== undefined && s.inner === inner) return s.sink
     s.inner = inner
     s.sink = {
+      storeNow: inner.storeNow,
       done: (job: Job.Job, completion: Completion) => {
         const key = keyOf(completion)
         const found = s.held.get(key)

@@ -16,10 +16,10 @@ import * as Job from "../../job/Job.js"
 import { isTaskRef } from "../../job/TaskRef.js"
 import type { JobStoreService } from "../../stores/JobStore.js"
 import type { AddJobError, AddJobOptions, JobChanges, TriggerInput } from "../Scheduler.js"
-import { CLAIM_AHEAD_MS } from "./ahead.js"
 import { type Core, findStore, type Pending, wakeupIfRunning } from "./core.js"
 import { table } from "./formatting.js"
 import { ADD_JOB_KEYS, JOB_CHANGE_KEYS, normalizeKeys } from "./options.js"
+import { claimTime } from "./storeTime.js"
 import {
   firstRunTime,
   firstRunTimeSync,
@@ -84,7 +84,10 @@ export const makeJobApi = (core: Core) => {
         // no event is built when nobody listens (building one validates its fields)
         if (bus.hasSubscribers()) bus.unsafePublish(new JobAdded({ jobId: job.id, jobstore: job.jobstore }))
         // the loop wakes by itself in time for a job due after its wake-up (claimed that much ahead)
-        if (state.status === "running" && job.nextRunTime !== null && job.nextRunTime - CLAIM_AHEAD_MS < core.wake.deadline) {
+        if (
+          state.status === "running" && job.nextRunTime !== null &&
+          claimTime(core.storeTimes, job.jobstore, job.nextRunTime) < core.wake.deadline
+        ) {
           core.wake.raise()
         }
         return Effect.as(Effect.logDebug(`Added job "${job.name}" to job store "${job.jobstore}"`), job)

@@ -6,9 +6,11 @@
  * per executor, and go on while batches come back full — the first batch starts before the rest
  * are planned. Then sleep until the earliest next run time (or lease end) or a wake-up.
  *
- * The loop claims a little ahead (`CLAIM_AHEAD_MS`, see `ahead.ts`): a job due within that horizon
- * is claimed and planned at its own time, and its run is handed to the executor when that time
- * comes, so claiming costs no lateness.
+ * The loop claims a little ahead (`CLAIM_AHEAD_MS`, see `ahead.ts`; further on a store whose
+ * passes take longer, see `storeTime.ts`): a job due within that horizon is claimed and planned at
+ * its own time, and its run is handed to the executor when that time comes, so claiming costs no
+ * lateness. A store's due times are its own clock's; the loop's waits are reckoned on it
+ * (`storeTime.ts`).
  *
  * The number of fiber operations per batch is constant however many jobs are due. A batch
  * (acquire → release → submit) is uninterruptible, so a released run is always handed to an
@@ -36,6 +38,7 @@ import { formatTime } from "./formatting.js"
 import type { Leases } from "./heartbeat.js"
 import { CLAIM_AHEAD_MS, OPEN_AHEAD_MS } from "./ahead.js"
 import { Signal } from "./signal.js"
+import { type StoreTime, storeTimeOf } from "./storeTime.js"
 
 /**
  * The longest single sleep of the loop: one day (the live clock never wakes from sleeps over
@@ -102,12 +105,16 @@ const skipNotices = (jobs: ReadonlyArray<Job.Job>): Array<string> => {
  */
 class CompletionBuffer implements CompletionSink {
   items: Array<Completion> = []
+  readonly storeNow: (now: number) => number
   constructor(
     readonly alias: string,
     readonly store: JobStoreService,
     readonly signal: Signal,
-    readonly busy: () => boolean
-  ) {}
+    readonly busy: () => boolean,
+    time: StoreTime
+  ) {
+    this.storeNow = (now) => time.storeNow(now)
+  }
   done(_job: Job.Job, completion: Completion): void {
     this.items.push(completion)
     if (this.items.length === 1 && !this.busy()) this.signal.raise()
@@ -167,7 +174,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const sinkOf = (alias: string, store: JobStoreService): CompletionBuffer => {
     let buffer = buffers.get(alias)
     if (buffer === undefined || buffer.store !== store) {
-      buffer = new CompletionBuffer(alias, store, completed, busy)
+      buffer = new CompletionBuffer(alias, store, completed, busy, storeTimeOf(core.storeTimes, alias))
       buffers.set(alias, buffer)
     }
     return buffer
@@ -325,19 +332,34 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const batch = (
     alias: string,
     store: JobStoreService,
-    claim: Claim
+    time: StoreTime,
+    claim: Claim,
+    /** When the acquire is sent (the scheduler's clock): the caller runs as the batch starts. */
+    sent: number
   ): Effect.Effect<number, StoreError> =>
-    Effect.uninterruptible(Effect.flatMap(store.acquire(claim), (acquired) => {
-      const jobs = acquired.jobs
-      if (jobs.length === 0) return NONE
-      // jitter samples come from Random, one draw per jittered job (none for most batches)
-      let jittered = 0
-      for (let i = 0; i < jobs.length; i++) if (jobs[i]!.job.trigger.jitter) jittered++
-      return jittered === 0
-        ? plan(alias, store, acquired, [])
-        : Effect.flatMap(Effect.all(Array.from({ length: jittered }, () => Random.next)), (samples) =>
-          plan(alias, store, acquired, samples))
-    }))
+    Effect.uninterruptible(
+      Effect.flatMap(store.acquire(claim), (acquired) => acquiredBatch(alias, store, time, acquired, sent))
+    )
+
+  /** An acquired batch: the store's clock noted, jitter drawn, then planned. */
+  const acquiredBatch = (
+    alias: string,
+    store: JobStoreService,
+    time: StoreTime,
+    acquired: Acquired,
+    sent: number
+  ): Effect.Effect<number, StoreError> => {
+    time.sawNow(acquired.now, sent, clock.unsafeCurrentTimeMillis())
+    const jobs = acquired.jobs
+    if (jobs.length === 0) return NONE
+    // jitter samples come from Random, one draw per jittered job (none for most batches)
+    let jittered = 0
+    for (let i = 0; i < jobs.length; i++) if (jobs[i]!.job.trigger.jitter) jittered++
+    return jittered === 0
+      ? plan(alias, store, time, acquired, [])
+      : Effect.flatMap(Effect.all(Array.from({ length: jittered }, () => Random.next)), (samples) =>
+        plan(alias, store, time, acquired, samples))
+  }
 
   const NONE: Effect.Effect<number> = Effect.succeed(0)
 
@@ -345,6 +367,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const plan = (
     alias: string,
     store: JobStoreService,
+    time: StoreTime,
     acquired: Acquired,
     samples: ReadonlyArray<number>
   ): Effect.Effect<number, StoreError> => {
@@ -402,7 +425,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       const from = leases.since()
       return Effect.flatMap(
         store.release(lock.owner, decisions, runLeaseMs),
-        (outcomes) => sequence(handOver(alias, store, now, decisions, outcomes, from), done)
+        (outcomes) => sequence(handOver(alias, store, time, now, decisions, outcomes, from), done)
       )
     }
     // a run that ended after this pass's first flush (while its job was acquired) is stored
@@ -419,6 +442,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
   const handOver = (
     alias: string,
     store: JobStoreService,
+    time: StoreTime,
     now: Instant,
     decisions: ReadonlyArray<Decision>,
     outcomes: ReadonlyArray<ReleaseOutcome>,
@@ -466,7 +490,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       if (runs.length === 0) continue
       leases.track(alias, store, runs, from)
       openRuns(job.id, runs.length)
-      if (plan.nextRunTime !== undefined && plan.nextRunTime - CLAIM_AHEAD_MS <= now) {
+      if (plan.nextRunTime !== undefined && plan.nextRunTime - time.horizon <= now) {
         // its next time is within the horizon while these runs are open: the next pass would
         // release it unchanged (see `open`), so this pass counts it as deferred already
         deferred = true
@@ -511,9 +535,11 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
     }
     if (later !== undefined) {
       for (const { at, executor, submissions } of later.values()) {
-        if (at <= clockNow) effects.push(state.executors.get(executor)!.service.submit(submissions, sink))
+        // `at` is the store's time; the alarm rings on the scheduler's clock
+        const local = time.local(at)
+        if (local <= clockNow) effects.push(state.executors.get(executor)!.service.submit(submissions, sink))
         else {
-          const arm = core.ahead.schedule(at, executor, submissions, sink)
+          const arm = core.ahead.schedule(local, executor, submissions, sink)
           if (arm !== undefined) effects.push(arm)
         }
       }
@@ -525,28 +551,39 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
 
   /**
    * Every batch due (or due within the claim-ahead horizon) in one store, then when to wake up for
-   * it: `CLAIM_AHEAD_MS` before its next run time, or at that time when this pass claimed nothing
+   * it: the store's horizon before its next run time, or at that time when this pass claimed nothing
    * (what is due then is leased to another scheduler until then: no early wake-up can take it).
    */
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> => {
     deferred = false
     let round = 0
     let claimed = 0
+    const time = storeTimeOf(core.storeTimes, alias)
+    const started = clock.unsafeCurrentTimeMillis()
+    let lastClaim = started
+    // the next due time is the store's: the wake-up is reckoned on the store's clock and given on
+    // the scheduler's (`storeTime.ts`)
     const nextWake = Effect.map(store.getNextRunTime, (next): Instant | undefined => {
+      if (claimed > 0) time.passed(lastClaim - started)
       if (Option.isNone(next)) return undefined
-      const early = next.value - CLAIM_AHEAD_MS
-      if (early > clock.unsafeCurrentTimeMillis()) return early
+      const now = time.storeNow(clock.unsafeCurrentTimeMillis())
+      const early = next.value - time.horizon
+      if (early > now) return time.local(early)
       // within the horizon after a pass: leased to a peer (wake at its time, not in a busy loop),
       // or a job with an open run (see `deferred`): wake OPEN_AHEAD_MS before its time, or at it
-      if (claimed === 0) return next.value
-      if (!deferred) return early
+      if (claimed === 0) return time.local(next.value)
+      if (!deferred) return time.local(early)
       const near = next.value - OPEN_AHEAD_MS
-      return near > clock.unsafeCurrentTimeMillis() ? near : next.value
+      return time.local(near > now ? near : next.value)
     })
     const step = (): Effect.Effect<Instant | undefined, StoreError> => {
-      const claim = claims[Math.min(round++, claims.length - 1)]!
-      return Effect.flatMap(batch(alias, store, claim), (n) => {
-        claimed += n
+      const base = claims[Math.min(round++, claims.length - 1)]!
+      const claim = base.horizonMs === time.horizon ? base : { ...base, horizonMs: time.horizon }
+      return Effect.flatMap(batch(alias, store, time, claim, clock.unsafeCurrentTimeMillis()), (n) => {
+        if (n > 0) {
+          claimed += n
+          lastClaim = clock.unsafeCurrentTimeMillis()
+        }
         if (n < claim.limit) return nextWake
         if (state.status !== "running") return NO_WAKE
         // let the executors start the batch before the next is planned; the ends that came in
