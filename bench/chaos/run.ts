@@ -45,7 +45,9 @@
  *   twice (a run and a missed range, or two missed ranges); `outage_run` (detail, E): slots due
  *   well inside an outage (from 2 s after its start to the grace + 2 s before its end) recorded as
  *   a run instead of missed.
- * - `failover_p99_ms`: per kill, the latest takeover among the slots due in the 3 s after it,
+ * - `failover_p99_ms`: per kill, the latest takeover among the slots due in the 3 s after it (a
+ *   slot's first start, of any attempt: a run the killed process had claimed ahead of its time
+ *   starts as attempt 2 when a peer recovers it after the lease),
  *   late by how much; over the kills whose takeover window (the lease + 3 s after the kill) does
  *   not overlap an outage or a freeze (there the store's return, not the lease, bounds it:
  *   `failover_kills` in the detail line says how many kills were measured). A slot's takeover is
@@ -635,7 +637,7 @@ const runOne = async (
       }
     }
   }
-  // failover: for each kill, the latest first start among slots due in the 3 s after it
+  // failover: for each kill, the latest first start (any attempt) among slots due in the 3 s after it
   const failovers: Array<number> = []
   const granted = new Map<string, Line>()
   for (const l of lines) if (l.ev === "lease" && l.how !== "renew") granted.set(`${key(l.job!, l.t!)}:${l.fence}`, l)
@@ -666,18 +668,27 @@ const runOne = async (
   const takenOver = takeovers(lines)
   let queuedBehind = 0
   for (const k of measured) {
-    let worst = 0
-    let worstLine: Line | undefined
+    // per slot due after the kill, its first takeover, whatever the attempt: a slot that the killed
+    // process had claimed ahead (released, waiting for its time) first starts as attempt 2, when a
+    // peer recovers it after the lease (no run of a slot due after the kill started before it)
+    const first = new Map<string, { late: number; line: Line }>()
     for (const l of lines) {
-      if (l.ev !== "start" || (l.attempt ?? 1) !== 1 || l.t! < k.at || l.t! >= k.at + 3_000) continue
+      if (l.ev !== "start" || l.t! < k.at || l.t! >= k.at + 3_000) continue
       const late = takenOver(l) - l.t!
       if (late < l.at - l.t!) {
         queuedBehind++
         evidence("queued behind its backlog", `${label(l)} started ${l.at - l.t!}ms late, released ${grantOf(l)}`)
       }
+      const slot = key(l.job!, l.t!)
+      const seen = first.get(slot)
+      if (seen === undefined || late < seen.late) first.set(slot, { late, line: l })
+    }
+    let worst = 0
+    let worstLine: Line | undefined
+    for (const { late, line } of first.values()) {
       if (late >= worst) {
         worst = late
-        worstLine = l
+        worstLine = line
       }
     }
     failovers.push(worst)
