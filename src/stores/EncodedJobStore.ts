@@ -301,9 +301,10 @@ export interface EncodedDriver {
    * 1. Refused (nothing written) when the row is gone or quarantined, `acquiredBy !== owner`, or
    *    the lease expired (`acquiredUntil <= now`). When the lease is the owner's and live but the
    *    version differs (a user write meanwhile): clear the lease and refuse.
-   * 2. `live` = the job's runs in state `ready` / `running` whose `acquiredUntil` is `null` or
-   *    `> now`. When the decision has `ready` runs and `live >= maxInstances`, they are all
-   *    recorded `skipped` instead (`skipped: true`).
+   * 2. `live` = the job's runs in state `ready` / `running`, expired leases included (a run
+   *    whose holder died keeps its slot until `recover` takes it over, so the job's newer runs
+   *    never starve its recovery). When the decision has `ready` runs and `live >= maxInstances`,
+   *    they are all recorded `skipped` instead (`skipped: true`).
    * 3. Inserts each planned run whose key `(jobId, scheduledTime)` is new (a second insert of a
    *    key is a no-op: SQL primary key + `ON CONFLICT DO NOTHING` / `INSERT IGNORE`), with
    *    `recordedAt = now`, `startedAt = finishedAt = result = error = null`, `count`, `lastTime`

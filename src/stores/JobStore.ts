@@ -52,7 +52,8 @@ export type RunState =
   | "abandoned"
 
 /**
- * The states of a run that is still under way (counted by `maxInstances` while its lease is live).
+ * The states of a run that is still under way (counted by `maxInstances`; one whose holder's lease
+ * expired counts until `recover` takes it over or it completes).
  *
  * @since 0.1.0
  * @category utils

@@ -14,8 +14,8 @@
  *   again with the same id takes its history back (its fences go on increasing, its live runs
  *   count for `maxInstances`). `removeAll` removes jobs only: the history is left to the purge.
  *   Run records are immutable: `complete` stores a new record, so a run `release` returned is a
- *   snapshot. `maxInstances` counts the live runs whose lease (the job's lease when released) has
- *   not expired.
+ *   snapshot. `release` counts every live run for `maxInstances` (one whose holder's lease expired
+ *   holds its slot until `recover` takes it over); `recover` counts the runs holding a valid lease.
  * - Purge, amortized in `release` / `complete` (never a scan of all runs): a finished run (or one
  *   that never started) is dropped once older than the retention (by `finishedAt`, else
  *   `recordedAt`; each job's ended runs queue in the order they ended, and a heap of jobs by their
@@ -94,7 +94,7 @@ interface History {
   removed: Job | undefined
   /** The latest scheduled time recorded: a later one is new without a lookup. */
   latest: number
-  /** Runs in a live state whose lease had not expired when last counted. */
+  /** Runs in a live state (`ready` / `running`), expired leases included until recovered or completed. */
   live: Array<Run>
   /** Finished (or never started) runs in the order they ended: the purge queue. */
   done: Array<Run | undefined>
@@ -436,7 +436,9 @@ export class JobIndex {
     if (times.length > 0) {
       history ??= this.history(entry)
       const ordered = ascending(times) ? times : [...times].sort((a, b) => a - b)
-      if (this.liveCount(history, now) >= job.maxInstances) {
+      // a run whose holder's lease expired keeps its slot until recovered: the job's newer runs
+      // do not take the slot it waits for
+      if (history.live.length >= job.maxInstances) {
         for (let i = 0; i < ordered.length; i++) this.record(history, ordered[i]!, "skipped", now, 1, ordered[i]!)
         outcome = RELEASED_SKIPPED
       } else {

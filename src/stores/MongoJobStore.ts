@@ -277,11 +277,7 @@ export const makeDriver = (client: unknown, options: Options = {}): Effect.Effec
             const doc = seen.has(d.id) ? undefined : byId.get(d.id)
             seen.add(d.id)
             const live = doc !== undefined && needsLive(d)
-              ? await runs.countDocuments({
-                jobId: d.id,
-                state: { $in: ["ready", "running"] },
-                $or: [{ acquiredUntil: null }, { acquiredUntil: { $gt: at } }]
-              }, { session })
+              ? await runs.countDocuments({ jobId: d.id, state: { $in: ["ready", "running"] } }, { session })
               : 0
             const plan = planRelease(doc, d, owner, at, live)
             if (plan._tag === "Refused") {

@@ -153,9 +153,8 @@ const referenceDriver = (tables: Tables = makeTables()): EncodedDriver => {
           if (table === undefined) runs.set(d.id, table = new Map())
           let live = 0
           for (const r of table.values()) {
-            if ((r.state === "ready" || r.state === "running") && (r.acquiredUntil === null || r.acquiredUntil > now)) {
-              live++
-            }
+            // expired leases included: a run awaiting recovery keeps its slot
+            if (r.state === "ready" || r.state === "running") live++
           }
           const skipped = d.runs.some((p) => p.state === "ready") && live >= d.maxInstances
           const started: Array<EncodedRun> = []
@@ -570,7 +569,8 @@ describe("EncodedJobStore rows", () => {
       }])
       yield* store.remove("a")
       expect((yield* store.getRuns("a")).map((r) => r.fence)).toEqual([0, 1, 2])
-      yield* store.add(job("a", T0 + 10_000))
+      // maxInstances 9: the run at T0, still live (its lease expired, never recovered), keeps a slot
+      yield* store.add(job("a", T0 + 10_000, { maxInstances: 9 }))
       expect(tables.jobs.get("a")!.fenceSeq).toBe(2)
       // T0 - 1 ends at T0 + 1; T0 is still running (live runs are never purged)
       expect(yield* store.complete([{ jobId: "a", scheduledTime: T0 - 1, fence: 1, state: "succeeded", startedAt: T0, finishedAt: T0 + 1 }]))

@@ -436,12 +436,14 @@ describe("RedisJobStore", () => {
         yield* store.add(makeJob("sv-other", T0 + 500, { maxInstances: 1 }))
         const [one] = yield* store.release(A, [{ leased: yield* lease(store, A, "sv-other"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 1000)
         expect(started(one!).length).toBe(1)
-        // every lease expired (owner A is gone); "sv-full" goes down to maxInstances 1 and B starts
-        // a run of it that holds the one slot: its ten expired runs cannot be taken
-        yield* TestClock.setTime(T0 + 2000)
-        yield* store.update(makeJob("sv-full", T0 + 2000, { maxInstances: 1 }))
-        const [heldOutcome] = yield* store.release(B, [{ leased: yield* lease(store, B, "sv-full"), plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3_600_000 }) }], 30_000)
+        // B starts an eleventh run of "sv-full" (lease 30 s) while A's ten hold theirs
+        yield* store.update(makeJob("sv-full", T0 + 500, { maxInstances: 20 }))
+        const [heldOutcome] = yield* store.release(B, [{ leased: yield* lease(store, B, "sv-full"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 30_000)
         const [held] = started(heldOutcome!)
+        // every lease of A expired (owner A is gone); "sv-full" goes down to maxInstances 1, its
+        // slot held by B's run: its ten expired runs cannot be taken
+        yield* TestClock.setTime(T0 + 2000)
+        yield* store.update(makeJob("sv-full", T0 + 3_600_000, { maxInstances: 1 }))
         const key = (x: { readonly run: { readonly jobId: string; readonly scheduledTime: number } }) =>
           `${x.run.jobId}@${x.run.scheduledTime - T0}`
         const first = yield* store.recover({ owner: B, limit: 2, leaseMs: 30_000 })
@@ -449,7 +451,7 @@ describe("RedisJobStore", () => {
         expect(first.abandoned).toEqual([])
         // P:live_jobs: one entry per job; "sv-full" put back until its held run's lease ends (.5:
         // waiting for a slot), "sv-other" at its new lease end
-        expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-full"))).toBe(`${T0 + 32_000}.5`)
+        expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-full"))).toBe(`${T0 + 30_500}.5`)
         expect(yield* Effect.promise(() => raw.zscore(`${p}:live_jobs`, "sv-other"))).toBe(String(T0 + 32_000))
         // none of the ten is lost: once the held run ends, the earliest is taken over
         expect(yield* store.complete([completion(held!)])).toEqual([true])
@@ -469,12 +471,14 @@ describe("RedisJobStore", () => {
         yield* TestClock.setTime(T0 + 500)
         yield* store.add(makeJob("cp-other", T0 + 500, { maxInstances: 1 }))
         yield* store.release(A, [{ leased: yield* lease(store, A, "cp-other"), plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) }], 1000)
-        // each of the 70 down to maxInstances 1, its slot held by a new run (its first run expired)
-        yield* TestClock.setTime(T0 + 2000)
-        yield* Effect.forEach(ids, (id) => store.update(makeJob(id, T0 + 2000, { maxInstances: 1 })), { discard: true })
+        // B starts a second run of each of the 70 (lease 30 s) while A's first runs hold theirs
+        yield* Effect.forEach(ids, (id) => store.update(makeJob(id, T0 + 500, { maxInstances: 2 })), { discard: true })
         const second = yield* acquire(store, { owner: B })
-        const outcomes = yield* store.release(B, second.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 2000], nextRunTime: T0 + 3_600_000 }) })), 30_000)
+        const outcomes = yield* store.release(B, second.jobs.map((leased) => ({ leased, plan: plan({ runTimes: [T0 + 500], nextRunTime: T0 + 3_600_000 }) })), 30_000)
         expect(outcomes.map((o) => started(o).length)).toEqual(ids.map(() => 1))
+        // each of the 70 down to maxInstances 1, its slot held by B's run (its first run expired)
+        yield* TestClock.setTime(T0 + 2000)
+        yield* Effect.forEach(ids, (id) => store.update(makeJob(id, T0 + 3_600_000, { maxInstances: 1 })), { discard: true })
         const key = (x: { readonly run: { readonly jobId: string; readonly scheduledTime: number } }) =>
           `${x.run.jobId}@${x.run.scheduledTime - T0}`
         // the first call looks at 64 of the 70 (none has a slot), the second reaches "cp-other"

@@ -572,17 +572,23 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         })
       ))
 
-    it.effect("maxInstances does not count a live run whose lease has expired", () =>
+    it.effect("maxInstances counts a run whose lease has expired until it is taken over: the job's new run is skipped", () =>
       run((store) =>
         Effect.gen(function*() {
           yield* TestClock.setTime(T0)
           yield* store.add(makeJob("mie-x", T0, { maxInstances: 1 }))
-          yield* cycle(store, A, "mie-x", plan({ runTimes: [T0], nextRunTime: T0 + LEASE + 1 }))
+          const [first] = started(yield* cycle(store, A, "mie-x", plan({ runTimes: [T0], nextRunTime: T0 + LEASE + 1 })))
           yield* TestClock.setTime(T0 + LEASE + 1)
-          const runs = started(
-            yield* cycle(store, A, "mie-x", plan({ runTimes: [T0 + LEASE + 1], nextRunTime: T0 + 60_000 }))
-          )
-          expect(runs.map((r) => r.scheduledTime)).toEqual([T0 + LEASE + 1])
+          // the first run's lease (the job's lease) expired, its holder gone: it keeps the slot
+          expect(yield* cycle(store, A, "mie-x", plan({ runTimes: [T0 + LEASE + 1], nextRunTime: T0 + 60_000 }))).toEqual({
+            _tag: "Released",
+            runs: [],
+            skipped: true
+          })
+          expect((yield* store.getRuns("mie-x")).map((r) => [r.scheduledTime - T0, r.state, r.fence])).toEqual([
+            [0, "ready", first!.fence],
+            [LEASE + 1, "skipped", 0]
+          ])
         })
       ))
 
@@ -950,17 +956,42 @@ export const suite = <E>(name: string, layer: Layer.Layer<JobStore, E>) =>
         return outcome!
       })
 
+    it.effect("an expired run keeps its job's slot: the job's next run is skipped and recover takes the expired run over at once", () =>
+      run((store) =>
+        Effect.gen(function*() {
+          yield* TestClock.setTime(T0)
+          yield* drain(store)
+          const old = yield* startLeased(store, A, "rce-x", { maxInstances: 1 })
+          // A's lease has expired (A is gone): B's release of the job's next run finds the slot
+          // held by the run awaiting recovery and records it skipped
+          yield* TestClock.setTime(T0 + RUN_LEASE)
+          yield* store.update(makeJob("rce-x", T0 + RUN_LEASE, { maxInstances: 1 }))
+          expect(yield* releaseLeased(store, B, "rce-x", [T0 + RUN_LEASE])).toEqual({ _tag: "Released", runs: [], skipped: true })
+          // no run holds a valid lease: the expired run is taken over now, not starved
+          const taken = (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.filter((x) => x.run.jobId === "rce-x")
+          expect(taken.map((x) => [x.run.scheduledTime, x.run.attempt, x.run.acquiredBy])).toEqual([[T0, 2, B]])
+          expect(yield* store.complete([completion(old)])).toEqual([false])
+          expect((yield* store.getRuns("rce-x")).map((r) => [r.scheduledTime - T0, r.state])).toEqual([
+            [0, "ready"],
+            [RUN_LEASE, "skipped"]
+          ])
+        })
+      ))
+
     it.effect("recover leaves an expired run expired while maxInstances runs of its job hold valid leases, and takes it over once a slot is free", () =>
       run((store) =>
         Effect.gen(function*() {
           yield* TestClock.setTime(T0)
           yield* drain(store)
-          const old = yield* startLeased(store, A, "rcm-x", { maxInstances: 1 })
-          // A's lease has expired: B starts the job's next run (the expired one holds no slot)
+          const old = yield* startLeased(store, A, "rcm-x", { maxInstances: 2 })
+          // B starts the job's next run while A's still holds its lease (two slots)
+          yield* TestClock.setTime(T0 + RUN_LEASE / 2)
+          yield* store.update(makeJob("rcm-x", T0 + RUN_LEASE / 2, { maxInstances: 2 }))
+          const [live] = started(yield* releaseLeased(store, B, "rcm-x", [T0 + RUN_LEASE / 2]))
+          // the job now allows one instance, and A's lease has expired: B's run holds the one slot,
+          // so A's expired run is not taken over (nor lost)
+          yield* store.update(makeJob("rcm-x", T0 + 3_600_000, { maxInstances: 1 }))
           yield* TestClock.setTime(T0 + RUN_LEASE)
-          yield* store.update(makeJob("rcm-x", T0 + RUN_LEASE, { maxInstances: 1 }))
-          const [live] = started(yield* releaseLeased(store, B, "rcm-x", [T0 + RUN_LEASE]))
-          // the job's one slot is held by B's run: A's expired run is not taken over (nor lost)
           expect(mine("rcm-", (yield* store.recover({ owner: B, limit: 100, leaseMs: RUN_LEASE })).runs.map((x) => x.run)))
             .toEqual([])
           const [waiting] = yield* store.getRuns("rcm-x")

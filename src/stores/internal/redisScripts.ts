@@ -28,8 +28,9 @@
  *   sorted set, all scores 0, of `<jobId>|<scheduledTime>` (a job's runs by `ZRANGEBYLEX`);
  *   `P:live_runs` hash id → the scheduled times of the job's live runs (`ready` / `running`),
  *   space-separated (`''` or absent: none; an emptied list is deleted by the purge, with the
- *   job's last run; their number, expired leases included, is at least the live count: below
- *   `maxInstances` a job has a free slot without a look at the leases); `P:live` sorted set
+ *   job's last run; their number, expired leases included, is what `release` counts for
+ *   `maxInstances`: a run whose holder's lease expired holds its slot until `recover` takes it
+ *   over); `P:live` sorted set
  *   member → lease end of the live runs that have one (`recover` reads the expired range; a
  *   run held until completed has no entry); `P:live_jobs` sorted set job id → a lower bound
  *   of the earliest lease end of its live runs (what `recover` scans: one entry per job, so the
@@ -132,23 +133,6 @@ local function job_members(index, id)
     if string.find(rest, '^%-?%d+$') then out[#out + 1] = rest .. '|' .. id end
   end
   return out
-end
--- how many live runs of job id hold a valid lease at now (score > now, or no lease end); v: its
--- P:live_runs value when read already
-local function live_count(id, now, v)
-  if v == nil then v = redis.call('HGET', K_LIVE_RUNS, id) end
-  if v == false or v == '' then return 0 end
-  local members = {}
-  for t in string.gmatch(v, '%S+') do members[#members + 1] = t .. '|' .. id end
-  local count = 0
-  for i = 1, #members, 2000 do
-    local scores = redis.call('ZMSCORE', K_LIVE, unpack(members, i, math.min(i + 1999, #members)))
-    for _, sc in ipairs(scores) do
-      -- no entry: held until completed
-      if sc == false or tonumber(sc) > now then count = count + 1 end
-    end
-  end
-  return count
 end
 -- a run leaves the live runs (completed, abandoned, stale): its lease entry and its time in the
 -- job's P:live_runs
@@ -475,7 +459,7 @@ return { hmget(K_JOBS, ARGV), versions }
  * separated by newlines: a compact answer that is also the memo.
  * The commands do not grow with the batch: the jobs' states (\`P:state\`), their live runs (\`P:live_runs\`)
  * and which runs exist are read with one \`HMGET\` each, the writes gathered into one variadic
- * command per key; only a job with maxInstances live runs or more has their leases read.
+ * command per key; no lease is read (a live run counts for maxInstances whether or not its lease expired).
  * Where Lua's time goes (measured inside the script, \`TIME\` between sections, 1,000 jobs of
  * 100,000): the decisions' text is matched character by character (\`'[^ ]+'\` about 30 %
  * cheaper than \`'%S+'\`; one \`string.match\` reads a whole one-run decision), a Lua number given
@@ -596,12 +580,13 @@ for i = 1, count do
       n_members = n_members + 1
       members[n_members] = member
     end
-    -- the live runs listed, expired leases included: below maxInstances, no need to read leases
+    -- the live runs listed, expired leases included: a run whose holder's lease expired holds
+    -- its slot until recover takes it over (it is not starved by the job's newer runs)
     local v = lives[i]
     if has_ready and ((v and v ~= '') or tonumber(max) <= 0) then
       max = tonumber(max)
       local c = (v and v ~= '') and select(2, string.gsub(v, ' ', ' ')) + 1 or 0
-      skipped_of[i] = c >= max and live_count(id, now, v) >= max
+      skipped_of[i] = c >= max
     end
     n_accepted = n_accepted + 1
     accepted[n_accepted] = i

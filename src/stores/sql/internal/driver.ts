@@ -907,7 +907,7 @@ export const make = (
      * the range of their plans (one row per existing key, or one with `ex` null). No row lock: the
      * write transaction holds the database.
      */
-    const readRelease = (decisions: ReadonlyArray<RowDecision>, at: number) =>
+    const readRelease = (decisions: ReadonlyArray<RowDecision>) =>
       Effect.gen(function*() {
         const ranges = new Map<string, [number, number]>()
         for (const d of decisions) {
@@ -924,7 +924,7 @@ export const make = (
           Array.from(ranges, ([id, [lo, hi]]) => (lo > hi ? [id, 1, 0] : [id, lo, hi]))
         )
         // read as arrays (cheaper to make than objects), in the order of the SELECT list
-        const rows = yield* sql`SELECT j.id, j.rowid, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined, (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) AS live, x.scheduled_time AS ex FROM ${k} CROSS JOIN ${J} AS j ON j.id = k.id LEFT JOIN ${R} AS x ON x.job_id = j.id AND x.scheduled_time >= k.lo AND x.scheduled_time <= k.hi`.values
+        const rows = yield* sql`SELECT j.id, j.rowid, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined, (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running')) AS live, x.scheduled_time AS ex FROM ${k} CROSS JOIN ${J} AS j ON j.id = k.id LEFT JOIN ${R} AS x ON x.job_id = j.id AND x.scheduled_time >= k.lo AND x.scheduled_time <= k.hi`.values
         const read: ReleaseRead = { jobs: new Map(), live: new Map(), existing: new Set() }
         for (const r of rows) {
           const id = String(r[0])
@@ -959,7 +959,7 @@ export const make = (
      * reads do not grow with its history (joined by `job_id` alone, they read every run of the
      * job, twice).
      */
-    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>, at: number) => {
+    const readReleaseMysql = (decisions: ReadonlyArray<RowDecision>) => {
       const ids = [...new Set(decisions.map((d) => d.id))]
       const lock = sql`SELECT j.id, j.version, j.fence_seq, j.acquired_by, j.acquired_until, j.quarantined FROM ${
         idsTable(ids)
@@ -984,7 +984,7 @@ export const make = (
           idsTable([...starting])
         } STRAIGHT_JOIN (SELECT 'ready' AS st UNION ALL SELECT 'running') AS s STRAIGHT_JOIN ${R} AS r FORCE INDEX (${
           sql(`${options.prefix}_runs_live`)
-        }) ON r.job_id = ids.v AND r.state = s.st WHERE r.acquired_until IS NULL OR r.acquired_until > ${at} UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
+        }) ON r.job_id = ids.v AND r.state = s.st UNION ALL SELECT 1 AS k, r.job_id, r.scheduled_time AS v FROM ${
           rowsOf("p", RUN_KEY_PLAN, keys)
         } STRAIGHT_JOIN ${R} AS r ON r.job_id = p.id AND r.scheduled_time = p.st`)
       }
@@ -1132,9 +1132,9 @@ export const make = (
         )
         // s: the statement's snapshot of the jobs (no filter, so the planner keeps its estimate of
         // the batch: joins between these CTEs are hashed): `ok` leased by owner, lease live, not
-        // quarantined; `same` version; `skipped` maxInstances (the live runs counted only for a
-        // job that plans a ready run)
-        const snapshot = sql`SELECT j.ctid AS tid, c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running') AND (r.acquired_until IS NULL OR r.acquired_until > ${at})) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
+        // quarantined; `same` version; `skipped` maxInstances (the live runs, expired leases
+        // included, counted only for a job that plans a ready run)
+        const snapshot = sql`SELECT j.ctid AS tid, c.id, c.rm, c.nrt, c.rd, c.ver, j.quarantined IS NULL AND j.acquired_by = ${owner} AND j.acquired_until > ${at} AS ok, j.version = c.ver AS same, j.fence_seq AS fs0, j.acquired_until AS until0, c.nready > 0 AND (SELECT COUNT(*) FROM ${R} AS r WHERE r.job_id = j.id AND r.state IN ('ready', 'running')) >= c.maxi AS skipped FROM c JOIN ${J} AS j ON j.id = c.id`
         // e: the planned runs of the jobs whose version matches, each with whether its key exists
         // (one lookup in the runs' primary key per planned run, whatever the job's history: a
         // lateral lookup with LIMIT, which the planner never turns into a hash of the whole table)
@@ -1300,7 +1300,7 @@ export const make = (
       if (dialect === "mysql") {
         // two round trips: START TRANSACTION with the reads; the writes with COMMIT
         return Effect.flatMap(guard("release")(now), (at) => {
-          const read = readReleaseMysql(decisions, at)
+          const read = readReleaseMysql(decisions)
           return twoTripTransaction("release", read.statements, (results) => {
             const planned = planRelease(decisions, read.parse(results), at, owner, runLeaseMs)
             return Effect.succeed({ value: planned.outcomes, last: releaseWrites(planned, at, owner) })
@@ -1310,7 +1310,7 @@ export const make = (
       return transaction("release")(
         Effect.gen(function*() {
           const at = yield* now
-          const planned = planRelease(decisions, yield* readRelease(decisions, at), at, owner, runLeaseMs)
+          const planned = planRelease(decisions, yield* readRelease(decisions), at, owner, runLeaseMs)
           for (const statement of releaseWrites(planned, at, owner)) yield* statement
           return planned.outcomes
         })
