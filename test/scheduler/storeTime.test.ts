@@ -1,14 +1,16 @@
 /**
- * A store's clock as the loop learns it (`storeTime.ts`): its offset from the scheduler's. Unit
- * tests of `StoreTime`, then the loop under TestClock on a memory store whose clock is off from
- * the scheduler's.
+ * A store's timing as the loop learns it (`storeTime.ts`): the store's clock offset from the
+ * scheduler's, and the claim horizon that follows how long the store's passes take. Unit tests of
+ * `StoreTime`, then the loop under TestClock on a memory store whose clock is off from the
+ * scheduler's, or whose `acquire` takes time.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import * as JobContext from "../../src/job/JobContext.js"
-import { StoreTime } from "../../src/scheduler/internal/storeTime.js"
+import { CLAIM_AHEAD_MS } from "../../src/scheduler/internal/ahead.js"
+import { MAX_CLAIM_AHEAD_MS, StoreTime } from "../../src/scheduler/internal/storeTime.js"
 import type { JobStoreService } from "../../src/stores/JobStore.js"
 import * as MemoryJobStore from "../../src/stores/MemoryJobStore.js"
 import * as TestScheduler from "../../src/testing/TestScheduler.js"
@@ -41,6 +43,23 @@ describe("StoreTime", () => {
     time.sawNow(40_000, 45_000, 45_010)
     expect(time.offset).toBe(-5_000)
   })
+
+  it("claims twice the longest recent pass ahead, at least CLAIM_AHEAD_MS and at most MAX_CLAIM_AHEAD_MS, decaying by a tenth per pass", () => {
+    const time = new StoreTime()
+    expect(time.horizon).toBe(CLAIM_AHEAD_MS)
+    time.passed(2)
+    expect(time.horizon).toBe(CLAIM_AHEAD_MS)
+    time.passed(150)
+    expect(time.horizon).toBe(300)
+    time.passed(10) // the longest recent decays: 135
+    expect(time.horizon).toBe(270)
+    time.passed(200)
+    expect(time.horizon).toBe(400)
+    time.passed(5_000)
+    expect(time.horizon).toBe(MAX_CLAIM_AHEAD_MS)
+    for (let i = 0; i < 100; i++) time.passed(1)
+    expect(time.horizon).toBe(CLAIM_AHEAD_MS)
+  })
 })
 
 /** The TestClock as a store with its clock `offsetMs` off reads it (sleeps unchanged). */
@@ -54,12 +73,12 @@ const shifted = (clock: Clock.Clock, offsetMs: number): Clock.Clock => ({
 })
 
 /**
- * A leased scheduler on a memory store whose clock is `offsetMs` off the TestClock; an interval
- * job every `everyMs` from `T0 + 10.5 s` of the store's clock (between the 1 s polls). Runs `seconds` of the TestClock and
- * gives, per run, its scheduled time (the store's) and when it started (the scheduler's clock),
- * and the number of acquires.
+ * A leased scheduler on a memory store whose clock is `offsetMs` off the TestClock and whose
+ * `acquire` takes `acquireMs` (of the TestClock); an interval job every `everyMs` from `T0 + 10 s`
+ * of the store's clock. Runs `seconds` of the TestClock and gives, per run, its scheduled time
+ * (the store's) and when it started (the scheduler's clock), and the number of acquires.
  */
-const runSkewed = (offsetMs: number, everyMs: number, seconds: number) =>
+const runSkewed = (offsetMs: number, acquireMs: number, everyMs: number, seconds: number) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(T0)
     const testClock = yield* Effect.clock
@@ -67,7 +86,11 @@ const runSkewed = (offsetMs: number, everyMs: number, seconds: number) =>
     let acquires = 0
     const store: JobStoreService = {
       ...inner,
-      acquire: (claim) => Effect.zipRight(Effect.sync(() => void acquires++), inner.acquire(claim))
+      acquire: (claim) =>
+        Effect.zipRight(
+          acquireMs === 0 ? Effect.sync(() => void acquires++) : Effect.zipRight(Effect.sync(() => void acquires++), Effect.sleep(acquireMs)),
+          inner.acquire(claim)
+        )
     }
     const runs: Array<{ scheduled: number; started: number }> = []
     const work = () => {
@@ -77,7 +100,7 @@ const runSkewed = (offsetMs: number, everyMs: number, seconds: number) =>
     yield* scheduler.addJob("work", {
       id: "j",
       trigger: "interval",
-      triggerArgs: { seconds: everyMs / SEC, startDate: new Date(T0 + 10_500) }
+      triggerArgs: { seconds: everyMs / SEC, startDate: new Date(T0 + 10 * SEC) }
     })
     yield* scheduler.start()
     yield* TestScheduler.settle
@@ -90,10 +113,10 @@ describe("a store whose clock is off from the scheduler's", () => {
   for (const offsetMs of [5_000, -5_000]) {
     it.scoped(`store ${offsetMs > 0 ? "ahead" : "behind"} by 5 s: every run starts when the store's clock reaches its time, and the loop does not claim in a busy loop`, () =>
       Effect.gen(function*() {
-        const { acquires, runs } = yield* runSkewed(offsetMs, 2 * SEC, 30)
-        // the store's times T0+10.5 s, +12.5 s, … that came within the 30 s of the scheduler's clock
+        const { acquires, runs } = yield* runSkewed(offsetMs, 0, 2 * SEC, 30)
+        // the store's times T0+10 s, +12 s, … that came within the 30 s of the scheduler's clock
         const last = T0 + 30 * SEC + offsetMs
-        const times = Array.from({ length: 20 }, (_, i) => T0 + 10_500 + 2 * i * SEC).filter((t) => t <= last)
+        const times = Array.from({ length: 20 }, (_, i) => T0 + 10 * SEC + 2 * i * SEC).filter((t) => t <= last)
         expect(runs.map((r) => r.scheduled)).toEqual(times)
         // started exactly then, on the scheduler's clock (before: the scheduler behind the store
         // slept past each time until its 1 s poll woke it; the one ahead never started a run here:
@@ -103,4 +126,17 @@ describe("a store whose clock is off from the scheduler's", () => {
         expect(acquires).toBeLessThanOrEqual(times.length + 30 + 5)
       }))
   }
+})
+
+describe("a store whose acquire takes time", () => {
+  it.scoped("a 150 ms acquire: the loop claims that much earlier, so after the first run every run starts on time", () =>
+    Effect.gen(function*() {
+      const { runs } = yield* runSkewed(0, 150, SEC, 20)
+      expect(runs.length).toBeGreaterThanOrEqual(10)
+      const lateness = runs.map((r) => r.started - r.scheduled)
+      // the first run: claimed CLAIM_AHEAD_MS ahead, 150 ms for the acquire (130 ms late)
+      expect(lateness[0]).toBe(150 - CLAIM_AHEAD_MS)
+      // after it, claimed twice the pass's time ahead (300 ms): on time (before: 130 ms late, every run)
+      expect(lateness.slice(1)).toEqual(lateness.slice(1).map(() => 0))
+    }))
 })

@@ -21,8 +21,9 @@ import type { Instant } from "../../triggers/Trigger.js"
 import { Alarm, forkIn } from "./alarm.js"
 
 /**
- * How far ahead of now the loop claims due jobs, in ms. `maxInstances` is judged when a run is
- * claimed, so at most this early. It covers the lateness of the loop's own wake-up timer (1 to 4
+ * How far ahead of now the loop claims due jobs, in ms, at least (a store whose passes take
+ * longer is claimed further ahead, up to `MAX_CLAIM_AHEAD_MS`: `storeTime.ts`). `maxInstances` is
+ * judged when a run is claimed, so at most the horizon early. It covers the lateness of the loop's own wake-up timer (1 to 4
  * ms on the benchmark machine) and the claiming of a burst (about 1.5 to 3 ms for 1,000 jobs on
  * the memory store), so a burst is claimed before its time and its runs start back to back. At 5
  * ms the claims of a burst of 1,000 spilled past its time in most rounds and its runs started

@@ -71,7 +71,7 @@ export interface Core {
   readonly watchdog: Watchdog
   /** The loop's wake-up signal. */
   readonly wake: Signal
-  /** Per job store alias: its clock's offset from the scheduler's, as the loop has seen it (`storeTime.ts`). */
+  /** Per job store alias: its clock's offset and its claim horizon, as the loop has seen them (`storeTime.ts`). */
   readonly storeTimes: Map<string, StoreTime>
   /** APScheduler's `_jobstores_lock` for the job API, configuration and lifecycle (never the loop's pass). */
   readonly locked: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -132,7 +132,7 @@ export const closeOwned = (owned: Owned<unknown>): Effect.Effect<void> =>
 export const addStoreEntry = (core: Core, alias: string, owned: Owned<JobStoreService>) =>
   Effect.zipRight(
     Effect.sync(() => {
-      // a new store under an old alias: what was learnt of the old one's clock is not its own
+      // a new store under an old alias: what was learnt of the old one's timing is not its own
       core.storeTimes.delete(alias)
       core.state.stores.set(alias, {
         ...owned,

@@ -6,10 +6,11 @@
  * per executor, and go on while batches come back full — the first batch starts before the rest
  * are planned. Then sleep until the earliest next run time (or lease end) or a wake-up.
  *
- * The loop claims a little ahead (`CLAIM_AHEAD_MS`, see `ahead.ts`): a job due within that horizon
- * is claimed and planned at its own time, and its run is handed to the executor when that time
- * comes, so claiming costs no lateness. A store's due times are its own clock's; the loop's waits
- * are reckoned on it (`storeTime.ts`).
+ * The loop claims a little ahead (`CLAIM_AHEAD_MS`, see `ahead.ts`; further on a store whose
+ * passes take longer, see `storeTime.ts`): a job due within that horizon is claimed and planned at
+ * its own time, and its run is handed to the executor when that time comes, so claiming costs no
+ * lateness. A store's due times are its own clock's; the loop's waits are reckoned on it
+ * (`storeTime.ts`).
  *
  * The number of fiber operations per batch is constant however many jobs are due. A batch
  * (acquire → release → submit) is uninterruptible, so a released run is always handed to an
@@ -489,7 +490,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       if (runs.length === 0) continue
       leases.track(alias, store, runs, from)
       openRuns(job.id, runs.length)
-      if (plan.nextRunTime !== undefined && plan.nextRunTime - CLAIM_AHEAD_MS <= now) {
+      if (plan.nextRunTime !== undefined && plan.nextRunTime - time.horizon <= now) {
         // its next time is within the horizon while these runs are open: the next pass would
         // release it unchanged (see `open`), so this pass counts it as deferred already
         deferred = true
@@ -550,7 +551,7 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
 
   /**
    * Every batch due (or due within the claim-ahead horizon) in one store, then when to wake up for
-   * it: `CLAIM_AHEAD_MS` before its next run time, or at that time when this pass claimed nothing
+   * it: the store's horizon before its next run time, or at that time when this pass claimed nothing
    * (what is due then is leased to another scheduler until then: no early wake-up can take it).
    */
   const passStore = (alias: string, store: JobStoreService): Effect.Effect<Instant | undefined, StoreError> => {
@@ -558,12 +559,15 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
     let round = 0
     let claimed = 0
     const time = storeTimeOf(core.storeTimes, alias)
+    const started = clock.unsafeCurrentTimeMillis()
+    let lastClaim = started
     // the next due time is the store's: the wake-up is reckoned on the store's clock and given on
     // the scheduler's (`storeTime.ts`)
     const nextWake = Effect.map(store.getNextRunTime, (next): Instant | undefined => {
+      if (claimed > 0) time.passed(lastClaim - started)
       if (Option.isNone(next)) return undefined
       const now = time.storeNow(clock.unsafeCurrentTimeMillis())
-      const early = next.value - CLAIM_AHEAD_MS
+      const early = next.value - time.horizon
       if (early > now) return time.local(early)
       // within the horizon after a pass: leased to a peer (wake at its time, not in a busy loop),
       // or a job with an open run (see `deferred`): wake OPEN_AHEAD_MS before its time, or at it
@@ -573,9 +577,13 @@ export const makeLoop = (core: Core, clock: Clock.Clock, scope: Scope.Scope, lea
       return time.local(near > now ? near : next.value)
     })
     const step = (): Effect.Effect<Instant | undefined, StoreError> => {
-      const claim = claims[Math.min(round++, claims.length - 1)]!
+      const base = claims[Math.min(round++, claims.length - 1)]!
+      const claim = base.horizonMs === time.horizon ? base : { ...base, horizonMs: time.horizon }
       return Effect.flatMap(batch(alias, store, time, claim, clock.unsafeCurrentTimeMillis()), (n) => {
-        claimed += n
+        if (n > 0) {
+          claimed += n
+          lastClaim = clock.unsafeCurrentTimeMillis()
+        }
         if (n < claim.limit) return nextWake
         if (state.status !== "running") return NO_WAKE
         // let the executors start the batch before the next is planned; the ends that came in
