@@ -14,7 +14,7 @@
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
  * followed by a `chaos detail …` line (settle_ms, reexecuted, skipped, missed_twice, outage_run,
- * kills, failover_kills, queued_behind, freezes, freezes_holding, freeze_held, freeze_in_flight, freeze_refused,
+ * kills, failover_kills, queued_behind, waited_full, freezes, freezes_holding, freeze_held, freeze_in_flight, freeze_refused,
  * lease_ignored, crashes, start_failures, sink_errors, wall_ms). A process that exits by itself is started
  * again 2 s later, as a supervisor would: before it was up (its store unreachable at start) it
  * counts in `start_failures`, after, in `crashes`.
@@ -55,7 +55,12 @@
  *   job (a backlog, coalesce off: one submission runs its times one after the other, as
  *   APScheduler's `run_job` does): its grant, since it waits for the earlier run's body, not for a
  *   peer (a 15 s body made such a run start 30 s after its grant: `queued_behind` in the detail
- *   line counts these runs, `--verbose` lists them).
+ *   line counts these runs, `--verbose` lists them); a slot so queued by a release after the kill
+ *   is taken over at that grant even if its holder died in turn before starting it (its later
+ *   start is that second death's re-run). Time in which the slot's job was at its
+ *   `maxInstances` (that many runs holding a valid lease, as below) is left out: no scheduler may
+ *   start it then (a run recovered behind its job's re-run 15 s bodies; `waited_full` in the
+ *   detail line counts these slots).
  * - `lateness_p99_ms`: the first starts of the slots outside the fault windows (a kill, outage or
  *   freeze from 1 s before it to the lease + 3 s after it) and after the warm-up (`WARMUP_MS`).
  * - `max_instances_violations`: moments when more runs of one job HOLDING A VALID LEASE were
@@ -109,7 +114,7 @@ import { CI_SECONDS, CI_SEED, ciPlans, graceOf, type Plan, type Scenario, SCENAR
 import { freezeDemands, freezeOutcomes, openRuns, type RunLine } from "./freezes.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
-import { takeovers } from "./takeover.js"
+import { covered, fullSpans, queuedGrantTimes, takeovers } from "./takeover.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../..")
@@ -666,7 +671,11 @@ const runOne = async (
   const measured = kills.filter(quiet)
   // a backlog run queued in its submission is taken over at its grant (takeover.ts)
   const takenOver = takeovers(lines)
+  const queuedAt = queuedGrantTimes(lines)
+  // per job, the spans in which it was at its maxInstances (runs holding a valid lease, as above)
+  const fullOf = new Map(specs.map((s) => [s.id, fullSpans(held.get(s.id) ?? [], s.maxInstances)]))
   let queuedBehind = 0
+  let waitedFull = 0
   for (const k of measured) {
     // per slot due after the kill, its first takeover, whatever the attempt: a slot that the killed
     // process had claimed ahead (released, waiting for its time) first starts as attempt 2, when a
@@ -674,12 +683,23 @@ const runOne = async (
     const first = new Map<string, { late: number; line: Line }>()
     for (const l of lines) {
       if (l.ev !== "start" || l.t! < k.at || l.t! >= k.at + 3_000) continue
-      const late = takenOver(l) - l.t!
+      const slot = key(l.job!, l.t!)
+      let late = takenOver(l) - l.t!
+      // queued behind its backlog by a release after the kill, whose holder then died before
+      // starting it: taken over at that grant (takeover.ts)
+      const queued = queuedAt.get(slot)?.find((at) => at >= k.at)
+      if (queued !== undefined && queued - l.t! < late) late = queued - l.t!
       if (late < l.at - l.t!) {
         queuedBehind++
         evidence("queued behind its backlog", `${label(l)} started ${l.at - l.t!}ms late, released ${grantOf(l)}`)
       }
-      const slot = key(l.job!, l.t!)
+      // the time its job was at its maxInstances meanwhile is no scheduler's delay (takeover.ts)
+      const full = late > 0 ? covered(fullOf.get(l.job!) ?? [], l.t!, l.t! + late) : 0
+      if (full > 0) {
+        waitedFull++
+        evidence("waited for a full job", `${label(l)} taken over ${late}ms after the slot, ${full}ms of it at maxInstances; released ${grantOf(l)}`)
+        late -= full
+      }
       const seen = first.get(slot)
       if (seen === undefined || late < seen.late) first.set(slot, { late, line: l })
     }
@@ -744,6 +764,7 @@ const runOne = async (
     kills: kills.length,
     failover_kills: measured.length,
     queued_behind: queuedBehind,
+    waited_full: waitedFull,
     freezes: freezes.length,
     freezes_holding: frozenRuns.filter((o) => o.held > 0).length,
     freeze_held: sum((o) => o.held),

@@ -6,7 +6,13 @@
  * job at once (a backlog, coalesce off); they go to the executor as one submission, whose times run
  * one after the other (as APScheduler's `run_job` runs them), so every time but the earliest waits
  * for the bodies before it, not for a peer: such a run is taken over at its grant (the time the
- * `release` returned), or at its start if that came first.
+ * `release` returned), or at its start if that came first. A slot so granted after a kill was taken
+ * over then even when its holder dies in turn before starting it: its later start is a re-run
+ * after that second death (as a running run's is), not the first death's takeover.
+ *
+ * Time a job spends at its `maxInstances` (that many runs holding a valid lease running) is not a
+ * scheduler's delay either: no scheduler may start another run of it then. A slot whose run waited
+ * for such a job (a recovered run behind the job's re-run 15 s bodies) counts without that time.
  */
 import type { RunLine } from "./freezes.js"
 
@@ -22,16 +28,83 @@ export const takeovers = (lines: ReadonlyArray<GrantLine>): (start: GrantLine) =
   for (const l of lines) {
     if (l.ev === "lease" && l.how !== "renew") grants.set(`${l.job}@${l.t}:${l.fence}`, l)
   }
-  // per release (process, job, send time): its earliest time, the head of its submission
-  const heads = new Map<string, number>()
-  for (const g of grants.values()) {
-    if (g.how !== "release") continue
-    const release = `${g.pid}:${g.job}:${g.from}`
-    heads.set(release, Math.min(heads.get(release) ?? Infinity, g.t!))
-  }
+  const queued = queuedGrants(grants.values())
   return (start) => {
     const g = grants.get(`${start.job}@${start.t}:${start.fence}`)
-    if (g === undefined || g.how !== "release") return start.at
-    return heads.get(`${g.pid}:${g.job}:${g.from}`) === start.t ? start.at : Math.min(start.at, g.at)
+    return g !== undefined && queued.has(g) ? Math.min(start.at, g.at) : start.at
   }
+}
+
+/**
+ * The grants of `release`s (renewals and recoveries left out) that queue a time behind an earlier
+ * time of the same job in one submission: every grant of a release but its earliest time's.
+ */
+const queuedGrants = (grants: Iterable<GrantLine>): Set<GrantLine> => {
+  // per release (process, job, send time): its earliest time, the head of its submission
+  const releases = new Map<string, Array<GrantLine>>()
+  for (const g of grants) {
+    if (g.ev !== "lease" || g.how !== "release") continue
+    const release = `${g.pid}:${g.job}:${g.from}`
+    releases.set(release, [...(releases.get(release) ?? []), g])
+  }
+  const queued = new Set<GrantLine>()
+  for (const gs of releases.values()) {
+    const head = Math.min(...gs.map((g) => g.t!))
+    for (const g of gs) if (g.t !== head) queued.add(g)
+  }
+  return queued
+}
+
+/**
+ * Per slot (`job@t`), the times its queued grants (see {@link queuedGrants}) returned, earliest
+ * first: a slot queued behind its backlog by a release after a kill was taken over then.
+ */
+export const queuedGrantTimes = (lines: ReadonlyArray<GrantLine>): Map<string, Array<number>> => {
+  const out = new Map<string, Array<number>>()
+  for (const g of queuedGrants(lines)) {
+    const slot = `${g.job}@${g.t}`
+    out.set(slot, [...(out.get(slot) ?? []), g.at].sort((a, b) => a - b))
+  }
+  return out
+}
+
+/** A time span, `from` inclusive, `to` exclusive (ms). */
+export interface Span {
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * The spans in which at least `max` of `runs` overlap (a job at its `maxInstances`, from the
+ * spans its runs held a valid lease), merged and in order.
+ */
+export const fullSpans = (runs: ReadonlyArray<Span>, max: number): Array<Span> => {
+  const events = runs.flatMap((r) => (r.to > r.from ? [{ at: r.from, d: 1 }, { at: r.to, d: -1 }] : []))
+  events.sort((a, b) => a.at - b.at || a.d - b.d)
+  const out: Array<Span> = []
+  let n = 0
+  let since = 0
+  for (const e of events) {
+    const was = n >= max
+    n += e.d
+    if (!was && n >= max) since = e.at
+    else if (was && n < max) {
+      const last = out[out.length - 1]
+      if (last !== undefined && last.to === since) out[out.length - 1] = { from: last.from, to: e.at }
+      else if (e.at > since) out.push({ from: since, to: e.at })
+    }
+  }
+  return out
+}
+
+/** How much of `from..to` the (ordered, disjoint) `spans` cover, in ms. */
+export const covered = (spans: ReadonlyArray<Span>, from: number, to: number): number => {
+  let ms = 0
+  for (const s of spans) {
+    if (s.from >= to) break
+    const a = Math.max(s.from, from)
+    const b = Math.min(s.to, to)
+    if (b > a) ms += b - a
+  }
+  return ms
 }

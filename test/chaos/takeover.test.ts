@@ -4,7 +4,7 @@
  * (it waits in its submission for the bodies before it): its grant.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type GrantLine, takeovers } from "../../bench/chaos/takeover.js"
+import { covered, fullSpans, type GrantLine, queuedGrantTimes, takeovers } from "../../bench/chaos/takeover.js"
 
 const PID = 100
 const grant = (job: string, t: number, fence: number, from: number, at: number, how = "release"): GrantLine => ({
@@ -60,5 +60,39 @@ describe("chaos takeover time", () => {
       start("r", 1_000, 2, 16_000)
     ]
     expect(takeovers(lines)(lines[3]!)).toBe(1_010)
+  })
+})
+
+describe("chaos takeover: queued grants and full jobs", () => {
+  it("a slot's queued grants are listed per slot, earliest first; a release's head and recoveries are not", () => {
+    const lines = [
+      grant("q", 0, 1, 1_000, 1_010),
+      grant("q", 1_000, 2, 1_000, 1_010),
+      grant("q", 1_000, 5, 9_000, 9_020, "recover"),
+      { ...grant("q", 0, 6, 12_000, 12_010), pid: PID + 1 },
+      { ...grant("q", 1_000, 7, 12_000, 12_010), pid: PID + 1 },
+      grant("q", 1_000, 8, 3_000, 3_005)
+    ]
+    expect([...queuedGrantTimes(lines)]).toEqual([["q@1000", [1_010, 12_010]]])
+  })
+
+  it("a job is full where at least maxInstances runs overlap; touching full spans merge", () => {
+    const runs = [
+      { from: 0, to: 10_000 },
+      { from: 2_000, to: 5_000 },
+      { from: 5_000, to: 8_000 },
+      { from: 12_000, to: 13_000 },
+      { from: 12_500, to: 14_000 }
+    ]
+    expect(fullSpans(runs, 2)).toEqual([{ from: 2_000, to: 8_000 }, { from: 12_500, to: 13_000 }])
+    expect(fullSpans(runs, 1)).toEqual([{ from: 0, to: 10_000 }, { from: 12_000, to: 14_000 }])
+    expect(fullSpans(runs, 3)).toEqual([])
+  })
+
+  it("covered counts the part of a window the full spans overlap", () => {
+    const spans = [{ from: 2_000, to: 8_000 }, { from: 12_500, to: 13_000 }]
+    expect(covered(spans, 0, 20_000)).toBe(6_500)
+    expect(covered(spans, 7_000, 12_700)).toBe(1_200)
+    expect(covered(spans, 8_000, 12_500)).toBe(0)
   })
 })
