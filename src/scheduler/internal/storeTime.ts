@@ -22,7 +22,10 @@
  * its runs started that late. So the horizon follows the store: twice the longest recent pass that
  * claimed jobs (the longest decays by a tenth per such pass), at least `CLAIM_AHEAD_MS`, at most
  * `MAX_CLAIM_AHEAD_MS`. Under `TestClock` a pass takes no time, so the horizon stays
- * `CLAIM_AHEAD_MS`.
+ * `CLAIM_AHEAD_MS`. The cost: a run claimed ahead is leased to its claimer until it starts, so a
+ * claimer killed within the horizon leaves its claimed runs to a peer's `recover` when the lease
+ * ends (attempt 2, up to the lease after their time). Such a run keeps its job's `maxInstances`
+ * slot until then (the stores' `release`), so the job's later runs never starve its recovery.
  */
 import { CLAIM_AHEAD_MS } from "./ahead.js"
 
