@@ -14,7 +14,7 @@
  *   max_instances_violations=… failover_p99_ms=… lateness_p99_ms=… seed=…
  *
  * followed by a `chaos detail …` line (settle_ms, reexecuted, skipped, missed_twice, outage_run,
- * kills, failover_kills, queued_behind, waited_full, freezes, freezes_holding, freeze_held, freeze_in_flight, freeze_refused,
+ * kills, failover_kills, queued_behind, waited_full, freezes, probes, probe_refused, freezes_holding, freeze_held, freeze_in_flight, freeze_refused,
  * lease_ignored, crashes, start_failures, sink_errors, wall_ms). A process that exits by itself is started
  * again 2 s later, as a supervisor would: before it was up (its store unreachable at start) it
  * counts in `start_failures`, after, in `crashes`.
@@ -70,7 +70,13 @@
  *   store's lease end). A frozen or killed process's expired lease holds nothing.
  *
  * Scenarios: A kills a random process every 10 s (SIGKILL) and restarts it 2 s later; B is A plus
- * a random process frozen (SIGSTOP) for the lease + 3 s every 60 s (from 30 s), then SIGCONT; C
+ * a random process frozen (SIGSTOP) for the lease + 3 s every 60 s (from 30 s), then SIGCONT,
+ * and a fence probe 20 s after each freeze (from 50 s): SIGUSR2 to a random process, whose next
+ * run of a short-bodied `maxInstances: 1` interval job stalls the process for the lease + 4 s
+ * right after its lease check passed, then writes to the sink unchecked (worker.ts): a peer has
+ * recovered the run meanwhile, so the sink's fence must refuse it (`probes`, `probe_refused` in the
+ * detail line; the stall is a fault window like a freeze; a probe write accepted fails `--check`,
+ * as does a probe armed in a process that lived on without firing); C
  * is A plus the proxy in front of the database resetting for 30 s and blackholing for 30 s
  * (network backends only); D is A with one process's Effect `Clock` at +5 s and one at −5 s (the
  * store's clock judges leases and misfires); E is C with a misfire grace of 5 s (the outage's slots
@@ -286,6 +292,10 @@ const runOne = async (
   const kills: Array<{ pid: number; at: number }> = []
   const faults: Array<{ from: number; to: number }> = []
   const freezes: Array<{ pid: number; from: number; to: number }> = []
+  // B's fence probes (worker.ts): interval jobs of one instance with short bodies, so the run the
+  // probe stalls is recovered at its lease's end (no slot to wait for, a body under 1 s)
+  const probeJobs = specs.filter((s) => s.kind === "interval" && s.maxInstances === 1 && s.bodyMs < 1_000).map((s) => s.id).join(",")
+  const probeStallMs = plan.leaseMs + 4_000
   const offsetOf = (slot: number) => (plan.scenario === "D" ? (slot === 0 ? 5_000 : slot === 1 ? -5_000 : 0) : 0)
   const startChild = (slot: number) => {
     const log = path.join(dir, `p${slot}-${logs.length}.jsonl`)
@@ -302,7 +312,9 @@ const runOne = async (
         CHAOS_PREFIX: prefix,
         CHAOS_LEASE_MS: String(plan.leaseMs),
         CHAOS_SINK_URL: sinkUrl(),
-        CHAOS_CLOCK_OFFSET_MS: String(offsetOf(slot))
+        CHAOS_CLOCK_OFFSET_MS: String(offsetOf(slot)),
+        CHAOS_PROBE_JOBS: probeJobs,
+        CHAOS_PROBE_STALL_MS: String(probeStallMs)
       }
     })
     children.set(slot, child)
@@ -361,6 +373,8 @@ const runOne = async (
   // body (by its log: a freeze of an idle process proves nothing), if it can end at least 10 s
   // before the end
   const freezesDue = sched.freezes.map((at) => started + at)
+  const probesDue = sched.probes.map((at) => started + at)
+  const probesArmed: Array<{ pid: number; at: number }> = []
   let frozen: { slot: number; child: ChildProcess; from: number } | undefined
   let faultFrom = 0
   while (Date.now() < end) {
@@ -394,6 +408,16 @@ const runOne = async (
         const [slot, child] = alive[Math.floor(random() * alive.length)]!
         child.kill("SIGSTOP")
         frozen = { slot, child, from: now }
+      }
+    }
+    if (probesDue.length > 0 && now >= probesDue[0]!) {
+      // a process up for 3 s (its SIGUSR2 handler is set long before), not frozen
+      const up = [...children.entries()].filter(([slot]) => slot !== frozen?.slot && upSince(slot) <= now - 3_000)
+      if (up.length > 0) {
+        probesDue.shift()
+        const [, child] = up[Math.floor(random() * up.length)]!
+        child.kill("SIGUSR2")
+        probesArmed.push({ pid: child.pid!, at: now })
       }
     }
     while (faultPlan.length > 0 && now >= faultPlan[0]!.at) {
@@ -470,10 +494,13 @@ const runOne = async (
     if (verbose) console.error(`${plan.backend}/${plan.scenario} ${what}: ${text}`)
   }
   const killedAt = new Map(kills.map((k) => [k.pid, k.at]))
+  // B's fence probes (worker.ts): each stalled its process as a freeze does
+  const probes = lines.filter((l) => l.ev === "probe")
+  const stalls = probes.map((l) => ({ pid: l.pid, from: l.at, to: l.at + probeStallMs }))
   const inFault = (t: number) =>
     kills.some((k) => t >= k.at - 1_000 && t <= k.at + plan.leaseMs + 3_000) ||
     faults.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000) ||
-    freezes.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000)
+    [...freezes, ...stalls].some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000)
   // the lateness figure's slots: outside the fault windows and after the warm-up (the first
   // bursts of processes that have just started, as the slots after a restart are not counted)
   const lateCounted = (t: number) => t >= firstAt + WARMUP_MS && !inFault(t)
@@ -642,6 +669,17 @@ const runOne = async (
       }
     }
   }
+  // the probes' writes: each must be refused (a peer recovered the run and presented a higher fence)
+  let probeRefused = 0
+  let probeAccepted = 0
+  for (const p of probes) {
+    const end = lines.find((l) => l.ev === "end" && l.pid === p.pid && l.job === p.job && l.t === p.t && l.fence === p.fence)
+    if (end?.accepted === false) probeRefused++
+    else if (end?.accepted === true) {
+      probeAccepted++
+      evidence("probe accepted", `${label(p)}: its write after a ${probeStallMs}ms stall was accepted`)
+    }
+  }
   // failover: for each kill, the latest first start (any attempt) among slots due in the 3 s after it
   const failovers: Array<number> = []
   const granted = new Map<string, Line>()
@@ -667,7 +705,7 @@ const runOne = async (
   // freeze is not a failover figure: the peers cannot take over before the store answers again
   const quiet = (k: { readonly at: number }) =>
     !faults.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000) &&
-    !freezes.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000)
+    ![...freezes, ...stalls].some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000)
   const measured = kills.filter(quiet)
   // a backlog run queued in its submission is taken over at its grant (takeover.ts)
   const takenOver = takeovers(lines)
@@ -770,12 +808,18 @@ const runOne = async (
     freeze_held: sum((o) => o.held),
     freeze_in_flight: sum((o) => o.inFlight),
     freeze_refused: sum((o) => o.refused),
+    probes: probes.length,
+    probe_refused: probeRefused,
     lease_ignored: sum((o) => o.leaseIgnored),
     crashes,
     start_failures: startFailures,
     sink_errors: sinkErrors
   }
   const failed: Array<string> = []
+  // every probe whose write landed was refused by the sink's fence (an accepted one is also
+  // counted in stale_accepted); a probe armed in B must have fired (unless its process was killed)
+  if (probeAccepted > 0) failed.push(`probe_accepted=${probeAccepted}`)
+  if (probesArmed.some((a) => !killedAt.has(a.pid)) && probes.length === 0) failed.push("probes=0")
   const demands = {
     duplicate_fired: duplicateFired,
     duplicate_completed: duplicateCompleted,

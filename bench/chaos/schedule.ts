@@ -68,6 +68,8 @@ export interface Schedule {
   readonly kills: ReadonlyArray<number>
   /** When a process is frozen (SIGSTOP) for the lease + 3 s. */
   readonly freezes: ReadonlyArray<number>
+  /** When B arms a fence probe in a process (worker.ts), ms from the start. */
+  readonly probes: ReadonlyArray<number>
   /** When the fault proxy changes mode (in order). */
   readonly proxy: ReadonlyArray<{ readonly at: number; readonly mode: Mode }>
 }
@@ -76,7 +78,7 @@ export interface Schedule {
  * The faults of a scenario. A to E kill a random process every 10 s from 10 s; F at 12, 20, 31
  * and 43 s (in the freeze, in the blackhole, and 3 s after each outage's end, when the processes
  * catch up: a killed process's backlog of runs is recovered at once). B: a freeze every 60 s from
- * 30 s. C, E: the proxy resets for 30 s from a sixth of the run, then
+ * 30 s, and a fence probe (run.ts) 20 s after each, when it can end 10 s before the end. C, E: the proxy resets for 30 s from a sixth of the run, then
  * blackholes for up to 30 s, ending at least 15 s before the end. F (the CI run, 45 s): one
  * freeze at 6 s (to 14 s: a process up for 3 s, holding runs), a blackhole from 16 s to 28 s
  * (longer than the store timeout, 10 s, so that calls fail by it), a reset from 32 s to 40 s. No
@@ -90,6 +92,9 @@ export const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
   const freezes: Array<number> = []
   if (plan.scenario === "B") for (let at = 30_000; at < ms; at += 60_000) freezes.push(at)
   if (plan.scenario === "F") freezes.push(6_000)
+  // B's fence probes (worker.ts): 20 s after each freeze, when one can end 10 s before the end
+  const probes: Array<number> = []
+  if (plan.scenario === "B") for (let at = 50_000; at + plan.leaseMs + 4_000 <= ms - 10_000; at += 60_000) probes.push(at)
   const proxy: Array<{ at: number; mode: Mode }> = []
   if (proxied && (plan.scenario === "C" || plan.scenario === "E")) {
     const resetAt = Math.floor(plan.seconds / 6) * 1000
@@ -108,5 +113,5 @@ export const scheduleOf = (plan: Plan, proxied: boolean): Schedule => {
       mode: "pass"
     })
   }
-  return { kills, freezes, proxy }
+  return { kills, freezes, probes, proxy }
 }

@@ -59,6 +59,18 @@ const reasonOf = (reason: unknown): string =>
   typeof reason === "object" && reason !== null && "reason" in reason ? String(reason.reason) : String(reason)
 
 /**
+ * Scenario B's fence probe (run.ts): SIGUSR2 arms it; the next body of one of `CHAOS_PROBE_JOBS`
+ * (short bodies, `maxInstances: 1`) whose lease check passes then blocks this process's event loop
+ * for `CHAOS_PROBE_STALL_MS` (longer than the lease: a stop-the-world pause between the check and
+ * the write, the case a fencing token exists for) and writes after it without checking again. A
+ * peer has recovered the run by then and presented its higher fence: the sink must refuse the write.
+ */
+const probeJobs = new Set((process.env.CHAOS_PROBE_JOBS ?? "").split(",").filter((id) => id !== ""))
+const probeStallMs = Number(process.env.CHAOS_PROBE_STALL_MS ?? "0")
+let probeArmed = false
+if (probeJobs.size > 0) process.on("SIGUSR2", () => (probeArmed = true))
+
+/**
  * The job body: logs its start, presents its fence to the sink, works `ms` (stops early when
  * aborted), writes its completion to the sink, logs its end.
  */
@@ -80,6 +92,11 @@ const body = async (ms: number) => {
   // the lease check, read synchronously right before the side effect: the heartbeat may not have
   // fired the signal yet (a busy or stalled process); the margin covers the sink write's trip
   if (!ctx.isLeaseValid(SINK_MARGIN_MS)) return void line({ ev: "aborted", how: "lease-check", at: Date.now(), ...run })
+  if (probeArmed && probeJobs.has(ctx.jobId)) {
+    probeArmed = false
+    line({ ev: "probe", at: Date.now(), stall: probeStallMs, ...run })
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, probeStallMs)
+  }
   const wat = Date.now()
   try {
     const accepted = await sink.complete(ctx.jobId, ctx.scheduledTime, ctx.fence, process.pid, ctx.attempt)
