@@ -294,7 +294,9 @@ const runOne = async (
   const freezes: Array<{ pid: number; from: number; to: number }> = []
   // B's fence probes (worker.ts): interval jobs of one instance with short bodies, so the run the
   // probe stalls is recovered at its lease's end (no slot to wait for, a body under 1 s)
-  const probeJobs = specs.filter((s) => s.kind === "interval" && s.maxInstances === 1 && s.bodyMs < 1_000).map((s) => s.id).join(",")
+  const probeJobs = plan.scenario !== "B"
+    ? ""
+    : specs.filter((s) => s.kind === "interval" && s.maxInstances === 1 && s.bodyMs < 1_000).map((s) => s.id).join(",")
   const probeStallMs = plan.leaseMs + 4_000
   const offsetOf = (slot: number) => (plan.scenario === "D" ? (slot === 0 ? 5_000 : slot === 1 ? -5_000 : 0) : 0)
   const startChild = (slot: number) => {
