@@ -120,7 +120,7 @@ import { CI_SECONDS, CI_SEED, ciPlans, graceOf, type Plan, type Scenario, SCENAR
 import { freezeDemands, freezeOutcomes, openRuns, type RunLine } from "./freezes.js"
 import { createSink, readSink, sinkUrl } from "./sink.js"
 import { dropStore, storeLayer } from "./store.js"
-import { covered, fullSpans, queuedGrantTimes, takeovers } from "./takeover.js"
+import { covered, fullSpans, takeovers } from "./takeover.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../..")
@@ -498,11 +498,11 @@ const runOne = async (
   const killedAt = new Map(kills.map((k) => [k.pid, k.at]))
   // B's fence probes (worker.ts): each stalled its process as a freeze does
   const probes = lines.filter((l) => l.ev === "probe")
-  const stalls = probes.map((l) => ({ pid: l.pid, from: l.at, to: l.at + probeStallMs }))
+  const pauses = [...freezes, ...probes.map((l) => ({ pid: l.pid, from: l.at, to: l.at + probeStallMs }))]
   const inFault = (t: number) =>
     kills.some((k) => t >= k.at - 1_000 && t <= k.at + plan.leaseMs + 3_000) ||
     faults.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000) ||
-    [...freezes, ...stalls].some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000)
+    pauses.some((f) => t >= f.from - 1_000 && t <= f.to + plan.leaseMs + 3_000)
   // the lateness figure's slots: outside the fault windows and after the warm-up (the first
   // bursts of processes that have just started, as the slots after a restart are not counted)
   const lateCounted = (t: number) => t >= firstAt + WARMUP_MS && !inFault(t)
@@ -707,11 +707,10 @@ const runOne = async (
   // freeze is not a failover figure: the peers cannot take over before the store answers again
   const quiet = (k: { readonly at: number }) =>
     !faults.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000) &&
-    ![...freezes, ...stalls].some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000)
+    !pauses.some((f) => k.at <= f.to + plan.leaseMs + 3_000 && k.at + plan.leaseMs + 3_000 >= f.from - 1_000)
   const measured = kills.filter(quiet)
   // a backlog run queued in its submission is taken over at its grant (takeover.ts)
   const takenOver = takeovers(lines)
-  const queuedAt = queuedGrantTimes(lines)
   // per job, the spans in which it was at its maxInstances (runs holding a valid lease, as above)
   const fullOf = new Map(specs.map((s) => [s.id, fullSpans(held.get(s.id) ?? [], s.maxInstances)]))
   let queuedBehind = 0
@@ -724,11 +723,9 @@ const runOne = async (
     for (const l of lines) {
       if (l.ev !== "start" || l.t! < k.at || l.t! >= k.at + 3_000) continue
       const slot = key(l.job!, l.t!)
-      let late = takenOver(l) - l.t!
-      // queued behind its backlog by a release after the kill, whose holder then died before
-      // starting it: taken over at that grant (takeover.ts)
-      const queued = queuedAt.get(slot)?.find((at) => at >= k.at)
-      if (queued !== undefined && queued - l.t! < late) late = queued - l.t!
+      // a slot queued behind its backlog by a release after the kill is taken over at that grant,
+      // even if its holder died before starting it (takeover.ts)
+      let late = takenOver(l, k.at) - l.t!
       if (late < l.at - l.t!) {
         queuedBehind++
         evidence("queued behind its backlog", `${label(l)} started ${l.at - l.t!}ms late, released ${grantOf(l)}`)

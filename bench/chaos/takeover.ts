@@ -22,16 +22,31 @@ export interface GrantLine extends RunLine {
   readonly from?: number
 }
 
-/** The takeover time of each `start` line, from the `lease` lines of the same log. */
-export const takeovers = (lines: ReadonlyArray<GrantLine>): (start: GrantLine) => number => {
+/**
+ * The takeover time of each `start` line, from the `lease` lines of the same log. With `since` (a
+ * kill's time), a queued grant of the start's slot returned at or after it counts too, whichever
+ * run it granted (its holder may have died before starting it).
+ */
+export const takeovers = (lines: ReadonlyArray<GrantLine>): (start: GrantLine, since?: number) => number => {
   const grants = new Map<string, GrantLine>()
   for (const l of lines) {
     if (l.ev === "lease" && l.how !== "renew") grants.set(`${l.job}@${l.t}:${l.fence}`, l)
   }
   const queued = queuedGrants(grants.values())
-  return (start) => {
-    const g = grants.get(`${start.job}@${start.t}:${start.fence}`)
-    return g !== undefined && queued.has(g) ? Math.min(start.at, g.at) : start.at
+  // per slot, the times its queued grants returned, earliest first
+  const bySlot = new Map<string, Array<number>>()
+  for (const g of queued) {
+    const slot = `${g.job}@${g.t}`
+    const times = bySlot.get(slot)
+    if (times === undefined) bySlot.set(slot, [g.at])
+    else times.push(g.at)
+  }
+  for (const times of bySlot.values()) times.sort((a, b) => a - b)
+  return (start, since = Infinity) => {
+    const own = grants.get(`${start.job}@${start.t}:${start.fence}`)
+    const at = own !== undefined && queued.has(own) ? Math.min(start.at, own.at) : start.at
+    const later = bySlot.get(`${start.job}@${start.t}`)?.find((t) => t >= since)
+    return later !== undefined && later < at ? later : at
   }
 }
 
@@ -40,32 +55,22 @@ export const takeovers = (lines: ReadonlyArray<GrantLine>): (start: GrantLine) =
  * time of the same job in one submission: every grant of a release but its earliest time's.
  */
 const queuedGrants = (grants: Iterable<GrantLine>): Set<GrantLine> => {
-  // per release (process, job, send time): its earliest time, the head of its submission
+  // per release (process, job, send time): its grants; the earliest time heads its submission
   const releases = new Map<string, Array<GrantLine>>()
   for (const g of grants) {
-    if (g.ev !== "lease" || g.how !== "release") continue
+    if (g.how !== "release") continue
     const release = `${g.pid}:${g.job}:${g.from}`
-    releases.set(release, [...(releases.get(release) ?? []), g])
+    const gs = releases.get(release)
+    if (gs === undefined) releases.set(release, [g])
+    else gs.push(g)
   }
   const queued = new Set<GrantLine>()
   for (const gs of releases.values()) {
+    if (gs.length < 2) continue
     const head = Math.min(...gs.map((g) => g.t!))
     for (const g of gs) if (g.t !== head) queued.add(g)
   }
   return queued
-}
-
-/**
- * Per slot (`job@t`), the times its queued grants (see {@link queuedGrants}) returned, earliest
- * first: a slot queued behind its backlog by a release after a kill was taken over then.
- */
-export const queuedGrantTimes = (lines: ReadonlyArray<GrantLine>): Map<string, Array<number>> => {
-  const out = new Map<string, Array<number>>()
-  for (const g of queuedGrants(lines)) {
-    const slot = `${g.job}@${g.t}`
-    out.set(slot, [...(out.get(slot) ?? []), g.at].sort((a, b) => a - b))
-  }
-  return out
 }
 
 /** A time span, `from` inclusive, `to` exclusive (ms). */

@@ -94,7 +94,7 @@ const body = async (ms: number) => {
   if (!ctx.isLeaseValid(SINK_MARGIN_MS)) return void line({ ev: "aborted", how: "lease-check", at: Date.now(), ...run })
   if (probeArmed && probeJobs.has(ctx.jobId)) {
     probeArmed = false
-    line({ ev: "probe", at: Date.now(), stall: probeStallMs, ...run })
+    line({ ev: "probe", at: Date.now(), ...run })
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, probeStallMs)
   }
   const wat = Date.now()

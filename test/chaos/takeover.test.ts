@@ -4,7 +4,7 @@
  * (it waits in its submission for the bodies before it): its grant.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { covered, fullSpans, type GrantLine, queuedGrantTimes, takeovers } from "../../bench/chaos/takeover.js"
+import { covered, fullSpans, type GrantLine, takeovers } from "../../bench/chaos/takeover.js"
 
 const PID = 100
 const grant = (job: string, t: number, fence: number, from: number, at: number, how = "release"): GrantLine => ({
@@ -64,16 +64,27 @@ describe("chaos takeover time", () => {
 })
 
 describe("chaos takeover: queued grants and full jobs", () => {
-  it("a slot's queued grants are listed per slot, earliest first; a release's head and recoveries are not", () => {
+  it("with a kill's time, a slot's queued grant at or after it counts whichever run it granted; a release's head, a recovery and an earlier grant do not", () => {
     const lines = [
       grant("q", 0, 1, 1_000, 1_010),
       grant("q", 1_000, 2, 1_000, 1_010),
       grant("q", 1_000, 5, 9_000, 9_020, "recover"),
       { ...grant("q", 0, 6, 12_000, 12_010), pid: PID + 1 },
       { ...grant("q", 1_000, 7, 12_000, 12_010), pid: PID + 1 },
-      grant("q", 1_000, 8, 3_000, 3_005)
+      grant("q", 1_000, 8, 3_000, 3_005),
+      start("q", 1_000, 5, 30_000),
+      start("q", 0, 6, 12_020)
     ]
-    expect([...queuedGrantTimes(lines)]).toEqual([["q@1000", [1_010, 12_010]]])
+    const takenOver = takeovers(lines)
+    // the recovered start (fence 5) counts from the queued grant of fence 7, after a kill at 11 s
+    expect(takenOver(lines[6]!, 11_000)).toBe(12_010)
+    // after a kill at 2 s, the earliest queued grant since then: fence 7's (fence 8's heads its release)
+    expect(takenOver(lines[6]!, 2_000)).toBe(12_010)
+    // no kill given, or no queued grant after it: its own start
+    expect(takenOver(lines[6]!)).toBe(30_000)
+    expect(takenOver(lines[6]!, 13_000)).toBe(30_000)
+    // a release's head counts at its start
+    expect(takenOver(lines[7]!, 11_000)).toBe(12_020)
   })
 
   it("a job is full where at least maxInstances runs overlap; touching full spans merge", () => {
